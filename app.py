@@ -1,0 +1,12 @@
+"""Spark Check: the entry point. Sets up the session and builds the navigation."""
+
+import streamlit as st
+
+from ui import pages_registry, session
+
+st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
+
+state = session.start()
+page = st.navigation(pages_registry.for_role(state.role))
+pages_registry.land_after_resume(state, page)
+page.run()

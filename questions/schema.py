@@ -1,0 +1,304 @@
+"""Typed schema of the questionnaire and suggestion files.
+
+Every file under ``questions/data`` is validated against these models when the
+app starts; a bad file stops the app with one message naming the file and the
+field (see ``questions.loader``). Nothing here imports Streamlit or storage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Seeds are cited by file name, e.g. ``001_c9d6df4d0b5d511b.txt``.
+SEED_PATTERN = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+SLUG_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Slug = str
+ItemKind = Literal["verdict", "scored", "importance", "checklist", "context"]
+Effort = Literal["low", "medium", "high"]
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are an error and models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
+    if not sources:
+        raise ValueError("at least one seed citation is required")
+    for source in sources:
+        if not SEED_PATTERN.match(source):
+            raise ValueError(f"{source!r} is not a seed file name like '001_c9d6df4d0b5d511b.txt'")
+    return sources
+
+
+Sources = Annotated[tuple[str, ...], AfterValidator(_check_sources)]
+
+
+class Option(Strict):
+    value: int
+    label: str = Field(min_length=1)
+
+
+class ResponseSet(Strict):
+    options: tuple[Option, ...] = Field(min_length=2)
+    #: A multi-choice set stores a list of option values.
+    multi: bool = False
+
+    @field_validator("options")
+    @classmethod
+    def _distinct_values(cls, options: tuple[Option, ...]) -> tuple[Option, ...]:
+        values = [o.value for o in options]
+        if len(set(values)) != len(values):
+            raise ValueError("option values must be distinct")
+        return options
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(o.value for o in self.options)
+
+    @property
+    def min_value(self) -> int:
+        return min(self.values)
+
+    @property
+    def max_value(self) -> int:
+        return max(self.values)
+
+    def label_for(self, value: int) -> str:
+        for option in self.options:
+            if option.value == value:
+                return option.label
+        raise KeyError(value)
+
+
+class Scale(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    #: One sentence saying what a high score means, in kind language.
+    description: str = Field(min_length=1)
+    sources: Sources
+    #: Couple mode: the question asking a partner to predict the other's score.
+    prediction_prompt: str | None = None
+
+
+class Item(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    text: str = Field(min_length=1)
+    kind: ItemKind
+    response_set: Slug
+    scale: Slug | None = None
+    reverse: bool = False
+    #: An answer on the unsafe side of a safety item overrides every other result.
+    safety: bool = False
+    #: For safety items: the option values that raise the safety concern.
+    unsafe_values: tuple[int, ...] = ()
+    sources: Sources
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.kind in ("scored", "importance", "verdict") and self.scale is None:
+            raise ValueError(f"a {self.kind} item needs a scale")
+        if self.kind in ("checklist", "context") and self.scale is not None:
+            raise ValueError(f"a {self.kind} item takes no scale")
+        if self.reverse and self.kind != "scored":
+            raise ValueError("only scored items can be reverse-keyed")
+        if self.safety and not self.unsafe_values:
+            raise ValueError("a safety item must list its unsafe_values")
+        if self.unsafe_values and not self.safety:
+            raise ValueError("unsafe_values is only for safety items")
+        return self
+
+
+class Section(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    items: tuple[Item, ...] = Field(min_length=1)
+    #: Items of a shuffled section may be shown in a per-person order.
+    shuffle: bool = False
+
+
+class Band(Strict):
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    sources: Sources
+
+
+class VerdictRule(Strict):
+    """The seed's rule: yes to most -> worth fighting for; no to most -> talk."""
+
+    yes_value: int
+    no_value: int
+    #: "Most" of the questions: at least this many answers of one kind.
+    most: int = Field(ge=1)
+    worth_fighting_for: Band
+    different_conversation: Band
+    mixed: Band
+
+
+class StageCondition(Strict):
+    scale: Slug
+    below: float = Field(gt=0, le=100)
+
+
+class Stage(Strict):
+    """A gentle reading of where answers sit on the roadmap of intimate breakdown."""
+
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    sources: Sources
+    conditions: tuple[StageCondition, ...] = Field(min_length=1)
+    #: How many conditions must hold (all by default).
+    min_matches: int | None = None
+
+
+class SupportRule(Strict):
+    """How many checklist signs flag that outside support may help."""
+
+    min_signs: int = Field(ge=1)
+    band: Band
+
+
+class Questionnaire(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    minutes: int = Field(ge=1)
+    sources: Sources
+    response_sets: dict[Slug, ResponseSet]
+    scales: tuple[Scale, ...] = Field(min_length=1)
+    sections: tuple[Section, ...] = Field(min_length=1)
+    verdict: VerdictRule | None = None
+    support: SupportRule | None = None
+    stages: tuple[Stage, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> Questionnaire:
+        scale_ids = [s.id for s in self.scales]
+        _no_duplicates("scales", scale_ids)
+        _no_duplicates("sections", [s.id for s in self.sections])
+        _no_duplicates("items", [i.id for s in self.sections for i in s.items])
+        for section in self.sections:
+            for item in section.items:
+                where = f"sections.{section.id}.items.{item.id}"
+                if item.response_set not in self.response_sets:
+                    raise ValueError(f"{where}.response_set: unknown response set {item.response_set!r}")
+                rset = self.response_sets[item.response_set]
+                if item.scale is not None and item.scale not in scale_ids:
+                    raise ValueError(f"{where}.scale: unknown scale {item.scale!r}")
+                if rset.multi and item.kind != "context":
+                    raise ValueError(f"{where}.response_set: only context items can be multi-choice")
+                bad = [v for v in item.unsafe_values if v not in rset.values]
+                if bad:
+                    raise ValueError(f"{where}.unsafe_values: {bad} are not values of {item.response_set!r}")
+        for scale_id in scale_ids:
+            kinds = [i.kind for i in self.items if i.scale == scale_id]
+            if not any(k in ("scored", "verdict") for k in kinds):
+                raise ValueError(f"scales.{scale_id}: no item measures this scale")
+            if kinds.count("importance") > 1:
+                raise ValueError(f"scales.{scale_id}: more than one importance item")
+        if self.verdict is not None:
+            for item in self.items:
+                if item.kind == "verdict":
+                    values = self.response_sets[item.response_set].values
+                    for name in ("yes_value", "no_value"):
+                        if getattr(self.verdict, name) not in values:
+                            raise ValueError(f"verdict.{name}: not a value of {item.response_set!r}")
+        elif any(i.kind == "verdict" for i in self.items):
+            raise ValueError("verdict: verdict items need a verdict rule")
+        for stage in self.stages:
+            for condition in stage.conditions:
+                if condition.scale not in scale_ids:
+                    raise ValueError(f"stages.{stage.id}.conditions: unknown scale {condition.scale!r}")
+        if self.support is None and any(i.kind == "checklist" for i in self.items):
+            raise ValueError("support: checklist items need a support rule")
+        return self
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def scale(self, scale_id: str) -> Scale:
+        for scale in self.scales:
+            if scale.id == scale_id:
+                return scale
+        raise KeyError(scale_id)
+
+    def response_set_of(self, item: Item) -> ResponseSet:
+        return self.response_sets[item.response_set]
+
+
+class Suggestion(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    #: The scales (``questionnaire.scale``) this step serves.
+    scales: tuple[str, ...] = Field(min_length=1)
+    effort: Effort
+    minutes: int | None = Field(default=None, ge=1)
+    sources: Sources
+    #: Who it suits: a person alone, a couple together, or both.
+    audience: tuple[Literal["solo", "couple"], ...] = ("solo", "couple")
+
+    @field_validator("scales")
+    @classmethod
+    def _qualified(cls, scales: tuple[str, ...]) -> tuple[str, ...]:
+        for ref in scales:
+            if not re.match(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", ref):
+                raise ValueError(f"{ref!r} must be 'questionnaire.scale'")
+        return scales
+
+
+class Resource(Strict):
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    #: A phone number, text line or address, shown as plain text.
+    contact: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https://")
+
+
+class HelpKind(Strict):
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    sources: Sources
+
+
+class Guidance(Strict):
+    """Fixed texts: safety resources, kinds of professional help, partner guidance."""
+
+    safety_title: str
+    safety_text: str
+    safety_resources: tuple[Resource, ...] = Field(min_length=1)
+    individual_support: Band
+    professional_help: Band
+    help_kinds: tuple[HelpKind, ...] = Field(min_length=1)
+    partner_not_on_board: Band
+    start_small: Band
+    not_therapy: str
+
+
+class SuggestionFile(Strict):
+    suggestions: tuple[Suggestion, ...] = Field(min_length=1)
+
+
+def _no_duplicates(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for identifier in ids:
+        if identifier in seen:
+            raise ValueError(f"{what}: duplicate id {identifier!r}")
+        seen.add(identifier)

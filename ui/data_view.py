@@ -1,0 +1,88 @@
+"""My data: the resume link, downloads, importing a result file, deleting everything."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from reporting.export import ImportProblem, export_result, import_result
+from reporting.html_report import solo_report
+from storage import StorageError
+from ui import session
+from ui.text import plain
+
+
+def _resume_link(token: str) -> str:
+    base = st.context.url.split("?", 1)[0] if st.context.url else ""
+    return f"{base}?{session.RESUME_PARAM}={token}"
+
+
+def render() -> None:
+    state = session.data()
+    content = session.content()
+    session.show_notices(state)
+    st.title("My data & downloads")
+
+    st.subheader("Come back later")
+    if state.token:
+        st.markdown(
+            "This private link brings back every answer and where you were. Keep it somewhere safe "
+            "— anyone with it can see your answers."
+        )
+        st.code(_resume_link(state.token), language=None)
+    else:
+        st.markdown("Your resume link appears here as soon as you answer your first question.")
+
+    st.subheader("Download")
+    if any(state.answers.values()):
+        # A snapshot, built only when a button is clicked (the report inlines Plotly).
+        snapshot = {qid: dict(items) for qid, items in state.answers.items()}
+        left, right = st.columns(2)
+        left.download_button(
+            "Report (printable HTML)",
+            data=lambda: solo_report(content, snapshot),
+            file_name="spark-check-report.html",
+            mime="text/html",
+            on_click="ignore",
+            key="download:report",
+        )
+        right.download_button(
+            "Result file (JSON)",
+            data=lambda: export_result(content, snapshot),
+            file_name="spark-check-result.json",
+            mime="application/json",
+            on_click="ignore",
+            key="download:json",
+        )
+        st.caption("The report works offline and prints well. The result file can be imported here later.")
+    else:
+        st.markdown("Nothing to download yet.")
+
+    st.subheader("Import a result file")
+    with st.form("import", clear_on_submit=True):
+        uploaded = st.file_uploader("A Spark Check result file (.json)", type=["json"], key="import:file")
+        replace = st.form_submit_button("Import — this replaces the answers saved here")
+    if replace:
+        if uploaded is None:
+            st.warning("Choose a result file first.")
+        else:
+            try:
+                answers = import_result(content, uploaded.getvalue())
+                session.replace_answers(state, answers)
+            except ImportProblem as problem:
+                st.error(plain(str(problem)) + " Nothing was changed.")
+            except StorageError:
+                st.error("The answers couldn't be saved just now, so nothing was changed. Please try again.")
+            else:
+                count = sum(len(a) for a in answers.values())
+                st.success(f"Imported {count} answers.")
+
+    st.subheader("Delete my answers")
+    st.markdown("This removes your answers from this server for good. It can't be undone.")
+    confirm = st.checkbox("Yes, delete all my answers", key="delete:confirm")
+    if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
+        try:
+            session.delete_everything(state)
+        except StorageError:
+            st.error("Your answers couldn't be deleted just now. Please try again in a moment.")
+        else:
+            st.rerun()

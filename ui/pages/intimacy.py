@@ -1,0 +1,5 @@
+"""The "Is our intimacy fading?" questionnaire."""
+
+from ui import questionnaire_view
+
+questionnaire_view.render("intimacy")

@@ -1,0 +1,5 @@
+"""Resume link, downloads, import, and deleting one's answers."""
+
+from ui import data_view
+
+data_view.render()

@@ -1,0 +1,106 @@
+"""One questionnaire, one section per page, every answer saved as it is given."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from questions.ordering import ordered_items
+from questions.schema import Item, Questionnaire
+from ui import session
+from ui.pages_registry import switch_to
+
+
+def widget_key(questionnaire_id: str, item_id: str, slot: str) -> str:
+    """Stable widget key from questionnaire, item and partner (``solo``, ``p1``, ``p2``)."""
+    return f"answer:{questionnaire_id}:{item_id}:{slot}"
+
+
+def section_key(questionnaire_id: str, slot: str) -> str:
+    return f"section:{questionnaire_id}:{slot}"
+
+
+def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
+    state = session.data()
+    value = st.session_state.get(key)
+    if value is None or value == []:
+        return
+    if isinstance(value, list):
+        value = sorted(value)
+    session.save_answer(state, questionnaire_id, item_id, value)
+
+
+def _render_item(questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str) -> None:
+    key = widget_key(questionnaire.id, item.id, slot)
+    rset = questionnaire.response_set_of(item)
+    labels = {o.value: o.label for o in rset.options}
+    if key not in st.session_state and item.id in saved:
+        # Restore the saved answer (a resume, or coming back to this section).
+        st.session_state[key] = saved[item.id]
+    common: dict[str, Any] = {
+        "key": key,
+        "on_change": _on_answer,
+        "args": (questionnaire.id, item.id, key),
+        "help": item.help,
+    }
+    if rset.multi:
+        st.pills(
+            item.text,
+            options=list(labels),
+            selection_mode="multi",
+            format_func=lambda v: labels[v],
+            **common,
+        )
+    else:
+        st.radio(
+            item.text,
+            options=list(labels),
+            index=None,
+            horizontal=True,
+            format_func=lambda v: labels[v],
+            **common,
+        )
+    if f"{questionnaire.id}.{item.id}" in session.data().unsaved:
+        st.error("This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment.")
+
+
+def render(questionnaire_id: str, slot: str = "solo") -> None:
+    state = session.data()
+    questionnaire = session.content().questionnaire(questionnaire_id)
+    sections = questionnaire.sections
+    skey = section_key(questionnaire_id, slot)
+    if skey not in st.session_state:
+        st.session_state[skey] = int(state.progress.get("sections", {}).get(questionnaire_id, 0))
+    index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
+    section = sections[index]
+    saved = state.answers.get(questionnaire_id, {})
+
+    st.title(questionnaire.title)
+    if index == 0:
+        st.caption(questionnaire.intro)
+    answered = sum(1 for i in questionnaire.items if i.id in saved)
+    st.progress(
+        (index + 1) / len(sections),
+        text=f"Part {index + 1} of {len(sections)} · {answered} of {len(questionnaire.items)} questions answered",
+    )
+    st.subheader(section.title)
+    if section.intro:
+        st.caption(section.intro)
+    for item in ordered_items(section, session.order_seed(state)):
+        _render_item(questionnaire, item, saved, slot)
+
+    def go(delta: int) -> None:
+        st.session_state[skey] = index + delta
+        sections_progress = dict(state.progress.get("sections", {}))
+        sections_progress[questionnaire_id] = index + delta
+        session.set_progress(state, page=questionnaire_id, sections=sections_progress)
+
+    back, forward = st.columns(2)
+    back.button("← Back", on_click=go, args=(-1,), disabled=index == 0, key=f"back:{questionnaire_id}:{slot}")
+    if index < len(sections) - 1:
+        forward.button("Next →", on_click=go, args=(1,), type="primary", key=f"next:{questionnaire_id}:{slot}")
+    elif forward.button("See my results →", type="primary", key=f"finish:{questionnaire_id}:{slot}"):
+        session.set_progress(state, page="results")
+        switch_to("results")
+    st.caption("Every answer is saved the moment you choose it. You can skip any question.")

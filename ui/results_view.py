@@ -1,0 +1,114 @@
+"""The results page: strengths first, the chart and its table, verdict, next steps."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from questions.schema import Guidance
+from reporting.charts import chart_alt_text, scale_chart, scale_rows
+from scoring.engine import build_profile
+from scoring.results import Profile
+from ui import session
+from ui.pages_registry import switch_to
+
+
+def render_safety(guidance: Guidance) -> None:
+    """Support resources; shown instead of every exercise when safety is in doubt."""
+    with st.container(border=True):
+        st.subheader(guidance.safety_title)
+        st.markdown(guidance.safety_text)
+        for resource in guidance.safety_resources:
+            line = f"**{resource.title}** — {resource.text}"
+            if resource.contact:
+                line += f"  \n{resource.contact}"
+            st.markdown(line)
+            if resource.url:
+                st.link_button(f"Open {resource.title}", resource.url)
+        st.markdown(f"**{guidance.individual_support.title}** — {guidance.individual_support.text}")
+        st.caption(f"Source: {', '.join(guidance.individual_support.sources)}")
+
+
+def render_profile(profile: Profile, guidance: Guidance) -> None:
+    if profile.safety_concern:
+        render_safety(guidance)
+
+    if profile.strengths:
+        st.subheader("What's going well")
+        for scale in profile.strengths:
+            st.markdown(f"- **{scale.title}** — {scale.score:.0f} of 100")
+
+    worth_it = profile.results.get("worth_it")
+    if worth_it is not None and worth_it.answered:
+        st.subheader("Is it worth it?")
+        if worth_it.verdict is None:
+            st.info("Not enough answers yet for a reading: answer at least four of the six questions.")
+        else:
+            verdict = worth_it.verdict
+            with st.container(border=True):
+                st.markdown(f"**{verdict.title}**")
+                st.markdown(verdict.text)
+                st.caption(
+                    f"Yes: {verdict.yes} · Not sure: {verdict.unsure} · No: {verdict.no} · "
+                    f"Source: {', '.join(verdict.sources)}"
+                )
+
+    intimacy = profile.results.get("intimacy")
+    if intimacy is not None and intimacy.answered:
+        st.subheader("Is our intimacy fading? — topic by topic")
+        scales = intimacy.scales
+        if any(s.score is not None for s in scales):
+            st.plotly_chart(
+                scale_chart(scales),
+                config={"displayModeBar": False},
+                key="chart:solo:scales",
+                alt=chart_alt_text(scales),
+            )
+        with st.expander("The same as a table", expanded=not any(s.score is not None for s in scales)):
+            st.dataframe(pd.DataFrame(scale_rows(scales)), hide_index=True)
+        missing = [s.title for s in scales if s.score is None]
+        if missing:
+            st.caption(
+                "Not enough answers yet (fewer than two thirds of the questions) for: " + ", ".join(missing) + "."
+            )
+        for stage in intimacy.stages:
+            with st.expander(f"A possible reading: {stage.title}"):
+                st.markdown(stage.text)
+                st.caption(f"Source: {', '.join(stage.sources)}")
+
+    if profile.next_steps:
+        st.subheader("Next steps — start small")
+        st.caption(f"{guidance.start_small.text} (Source: {', '.join(guidance.start_small.sources)})")
+        for number, step in enumerate(profile.next_steps, start=1):
+            with st.container(border=True):
+                st.markdown(f"**{number}. {step.title}**")
+                st.markdown(step.text)
+                minutes = f", about {step.minutes} min" if step.minutes else ""
+                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+
+    if profile.professional_help and not profile.safety_concern:
+        st.subheader(guidance.professional_help.title)
+        st.markdown(guidance.professional_help.text)
+        for kind in guidance.help_kinds:
+            st.markdown(f"- **{kind.title}** — {kind.text}")
+        st.caption(f"Source: {', '.join(guidance.professional_help.sources)}")
+
+    st.caption(guidance.not_therapy)
+
+
+def render() -> None:
+    state = session.data()
+    content = session.content()
+    session.show_notices(state)
+    st.title("My results")
+    if not any(state.answers.values()):
+        st.info("There's nothing to show yet: answer a few questions first.")
+        if st.button("Start with “Is it worth it?”", type="primary"):
+            switch_to("worth_it")
+        return
+    profile = build_profile(content, state.answers)
+    render_profile(profile, content.guidance)
+    st.divider()
+    st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")
+    if st.button("Downloads and my data →", key="results:to_data"):
+        switch_to("my_data")
