@@ -8,5 +8,5 @@ st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
 
 state = session.start()
 page = st.navigation(pages_registry.for_role(state.role))
-pages_registry.land_after_resume(state, page)
+pages_registry.before_page(state, page)
 page.run()

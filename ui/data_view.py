@@ -19,7 +19,6 @@ def _resume_link(token: str) -> str:
 def render() -> None:
     state = session.data()
     content = session.content()
-    session.show_notices(state)
     st.title("My data & downloads")
 
     st.subheader("Come back later")

@@ -44,9 +44,11 @@ def switch_to(name: str) -> NoReturn:
     st.switch_page(PAGES[name](), query_params=params)
 
 
-def land_after_resume(state: session.SessionData, page: st.Page) -> None:
-    """A resume link opens the app's root; take the person back to where they were."""
+def before_page(state: session.SessionData, page: st.Page) -> None:
+    """A resume link opens the app's root: go back to where the person was. Then
+    show any one-off notices at the top of whichever page runs."""
     target = state.resume_page
     state.resume_page = None
     if target in PAGES and target != "welcome" and page.url_path == "":
         switch_to(target)
+    session.show_notices(state)

@@ -99,7 +99,6 @@ def render_profile(profile: Profile, guidance: Guidance) -> None:
 def render() -> None:
     state = session.data()
     content = session.content()
-    session.show_notices(state)
     st.title("My results")
     if not any(state.answers.values()):
         st.info("There's nothing to show yet: answer a few questions first.")

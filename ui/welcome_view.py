@@ -11,7 +11,6 @@ from ui.pages_registry import switch_to
 def render() -> None:
     state = session.data()
     content = session.content()
-    session.show_notices(state)
     st.title("Spark Check")
     st.markdown(
         "A private check-up for your relationship, in two short questionnaires. "

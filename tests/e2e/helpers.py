@@ -6,6 +6,7 @@ The fixtures that use these live in ``tests/conftest.py``; tests normally only n
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: The app reads its SQLite database file from here (storage/database.py).
+SQLITE_PATH_ENV = "SPARK_CHECK_SQLITE_PATH"
 
 #: Seconds to wait for ``/_stcore/health`` to answer 200 after starting the server.
 STARTUP_TIMEOUT_S = 60.0
@@ -117,7 +121,10 @@ class StreamlitServer:
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
-        env["SPARK_CHECK_SQLITE_PATH"] = str(self.db_path)
+        # DATABASE_URL would win over the SQLite file; a caller that wants PostgreSQL
+        # passes env={"DATABASE_URL": postgres_url} explicitly.
+        env.pop("DATABASE_URL", None)
+        env[SQLITE_PATH_ENV] = str(self.db_path)
         env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
         env["PYTHONUNBUFFERED"] = "1"
         env.update(self.extra_env)
@@ -173,25 +180,23 @@ class StreamlitServer:
         )
 
     def _signal_group(self, sig: signal.Signals) -> None:
-        assert self.process is not None
-        try:
+        # Only while the leader is alive and unreaped: its pid (= the group id)
+        # cannot have been reused by an unrelated process then.
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Terminate gracefully (SIGTERM), escalating to SIGKILL after ``timeout`` seconds."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self._signal_group(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                self.process.wait(timeout=timeout)
-        # Reap anything left in the group (e.g. a child that ignored SIGTERM).
-        self._signal_group(signal.SIGKILL)
+        self._signal_group(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._signal_group(signal.SIGKILL)
+            self.process.wait(timeout=timeout)
 
     def kill(self) -> None:
         """Simulate a crash: SIGKILL the server's whole process group at once."""

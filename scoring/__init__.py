@@ -1,0 +1,1 @@
+"""Scoring, comparison and recommendations: pure Python, no Streamlit, no database."""

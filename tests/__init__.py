@@ -1,0 +1,1 @@
+"""Spark Check test suite (a package so test modules may share helpers)."""

@@ -1,0 +1,1 @@
+"""End-to-end tests: a real Streamlit server driven by headless Chromium."""

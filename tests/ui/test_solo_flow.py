@@ -1,0 +1,213 @@
+"""The solo flow, page by page, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from questions import default_content
+from storage import StorageError, Store
+from ui import session
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "solo.sqlite3"
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield path
+
+
+def new_app(query: dict[str, str] | None = None) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def state_of(app: AppTest) -> session.SessionData:
+    return app.session_state[session.STATE_KEY]
+
+
+def texts(app: AppTest) -> str:
+    parts = [e.value for e in (*app.title, *app.subheader, *app.markdown, *app.caption, *app.info, *app.error)]
+    parts += [e.value for e in (*app.warning, *app.success)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_welcome_says_what_it_is_and_is_not(db_path: Path) -> None:
+    app = new_app()
+    assert not app.exception
+    page = texts(app)
+    assert "not therapy" in page
+    assert "Private" in page
+    assert "delete" in page
+    assert state_of(app).person_id is None
+
+
+def test_worth_it_answers_are_saved_as_given_and_give_a_verdict(db_path: Path) -> None:
+    app = new_app()
+    app.button(key="start:worth_it").click().run()
+    assert [t.value for t in app.title] == ["Is it worth it?"]
+    radios = {r.key.split(":")[2]: r for r in app.radio}
+    assert set(radios) == {"respect", "both_willing", "love_foundation", "same_future", "safe", "happy_again"}
+    for item_id, radio in radios.items():
+        radio.set_value(0 if item_id == "same_future" else 2)
+    app.run()
+    assert not app.exception
+    state = state_of(app)
+    store = Store.from_url(f"sqlite:///{db_path}")
+    saved = store.answers_for(state.person_id or "")
+    assert saved["worth_it"] == {
+        "respect": 2,
+        "both_willing": 2,
+        "love_foundation": 2,
+        "same_future": 0,
+        "safe": 2,
+        "happy_again": 2,
+    }
+    assert state.token and app.query_params[session.RESUME_PARAM] in (state.token, [state.token])
+    app.button(key="finish:worth_it:solo").click().run()
+    page = texts(app)
+    assert "My results" in page
+    assert "Yes: 5 · Not sure: 0 · No: 1" in page
+    verdict = default_content().questionnaire("worth_it").verdict
+    assert verdict is not None and verdict.worth_fighting_for.title in page
+
+
+def _walk_intimacy(app: AppTest, pick: str, unsafe: bool = False) -> AppTest:
+    app.button(key="start:intimacy").click().run()
+    sections = default_content().questionnaire("intimacy").sections
+    for index, _section in enumerate(sections):
+        for radio in app.radio:
+            _, qid, item_id, _ = radio.key.split(":")
+            questionnaire = default_content().questionnaire(qid)
+            item = questionnaire.item(item_id)
+            rset = questionnaire.response_set_of(item)
+            if item.safety:
+                value = item.unsafe_values[0] if unsafe else next(v for v in rset.values if v not in item.unsafe_values)
+            elif item.kind == "checklist":
+                value = rset.min_value
+            else:
+                value = rset.max_value if (pick == "max") != item.reverse else rset.min_value
+            radio.set_value(value)
+        app.run()
+        assert not app.exception
+        if index < len(sections) - 1:
+            app.button(key="next:intimacy:solo").click().run()
+    return app
+
+
+def test_intimacy_one_section_per_page_then_results_with_strengths_and_steps(db_path: Path) -> None:
+    app = new_app()
+    app = _walk_intimacy(app, pick="min")
+    state = state_of(app)
+    intimacy = default_content().questionnaire("intimacy")
+    answerable = [i for i in intimacy.items if not intimacy.response_set_of(i).multi]
+    assert len(state.answers["intimacy"]) == len(answerable)
+    app.button(key="finish:intimacy:solo").click().run()
+    assert not app.exception
+    page = texts(app)
+    assert "Next steps" in page
+    assert "Source:" in page
+    assert len(app.get("plotly_chart")) == 1
+    assert len(app.dataframe) == 1
+
+
+def test_back_keeps_answers_and_resume_link_restores_answers_and_page(db_path: Path) -> None:
+    app = new_app()
+    app.button(key="start:intimacy").click().run()
+    first = {r.key: r for r in app.radio}
+    chosen = {}
+    for key, radio in first.items():
+        chosen[key] = 2
+        radio.set_value(2)
+    app.run()
+    app.button(key="next:intimacy:solo").click().run()
+    assert {r.key for r in app.radio}.isdisjoint(first)
+    app.button(key="back:intimacy:solo").click().run()
+    assert {r.key: r.value for r in app.radio} == chosen
+    app.button(key="next:intimacy:solo").click().run()
+    token = state_of(app).token
+    assert token is not None
+
+    # A new browser session (refresh, closed tab, server restart) with the link.
+    resumed = new_app({session.RESUME_PARAM: token})
+    assert not resumed.exception
+    assert "Welcome back" in texts(resumed)
+    assert [t.value for t in resumed.title] == ["Is our intimacy fading?"]
+    assert state_of(resumed).answers["intimacy"] == {k.split(":")[2]: v for k, v in chosen.items()}
+    resumed.button(key="back:intimacy:solo").click().run()
+    assert {r.key: r.value for r in resumed.radio} == chosen
+
+
+def test_unknown_resume_link_is_told_kindly(db_path: Path) -> None:
+    app = new_app({session.RESUME_PARAM: "not-a-real-token"})
+    assert not app.exception
+    assert "doesn't match any saved answers" in texts(app)
+    assert state_of(app).person_id is None
+
+
+def test_unsafe_answer_in_the_checklist_replaces_every_exercise(db_path: Path) -> None:
+    app = _walk_intimacy(new_app(), pick="min", unsafe=True)
+    app.button(key="finish:intimacy:solo").click().run()
+    page = texts(app)
+    guidance = default_content().guidance
+    assert guidance.safety_title in page
+    assert guidance.individual_support.title in page
+    assert "Next steps" not in page
+    for suggestion in default_content().suggestions:
+        assert suggestion.title not in page
+    assert guidance.professional_help.title not in page  # couples counselling is not the step here
+
+
+def test_not_feeling_safe_in_worth_it_shows_support_resources(db_path: Path) -> None:
+    app = new_app()
+    app.button(key="start:worth_it").click().run()
+    for radio in app.radio:
+        radio.set_value(0 if radio.key.split(":")[2] == "safe" else 2)
+    app.run()
+    app.button(key="finish:worth_it:solo").click().run()
+    page = texts(app)
+    guidance = default_content().guidance
+    assert guidance.safety_title in page
+    assert all(r.title in page for r in guidance.safety_resources)
+
+
+def test_delete_removes_everything_for_good(db_path: Path) -> None:
+    app = new_app()
+    app.button(key="start:worth_it").click().run()
+    app.radio[0].set_value(2).run()
+    person_id = state_of(app).person_id
+    assert person_id is not None
+    app.switch_page("ui/pages/my_data.py").run()
+    assert app.button(key="delete:go").disabled
+    app.checkbox(key="delete:confirm").check().run()
+    app.button(key="delete:go").click().run()
+    assert not app.exception
+    store = Store.from_url(f"sqlite:///{db_path}")
+    assert not store.person_exists(person_id)
+    assert store.answers_for(person_id) == {}
+    assert state_of(app).person_id is None
+    assert "deleted for good" in texts(app)
+
+
+def test_an_answer_that_cannot_be_saved_says_so(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = new_app()
+    app.button(key="start:worth_it").click().run()
+    app.radio[0].set_value(2).run()  # creates the person
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise StorageError("disk I/O error")
+
+    monkeypatch.setattr(Store, "save_answer", refuse)
+    app.radio[1].set_value(2).run()
+    assert not app.exception
+    assert any("not saved" in e.value for e in app.error)
+    assert app.radio[1].key.split(":")[2] not in state_of(app).answers["worth_it"]
