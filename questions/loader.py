@@ -98,9 +98,7 @@ def _check_suggestions(suggestions: tuple[Suggestion, ...], questionnaires: dict
             continue  # the worth-it verdict has its own bands, not exercises
         for scale in questionnaire.scales:
             if f"{questionnaire.id}.{scale.id}" not in served:
-                raise ContentError(
-                    f"{SUGGESTIONS_FILE}: no suggestion serves scale {questionnaire.id}.{scale.id}"
-                )
+                raise ContentError(f"{SUGGESTIONS_FILE}: no suggestion serves scale {questionnaire.id}.{scale.id}")
 
 
 def load_content(directory: Path = DATA_DIR) -> Content:

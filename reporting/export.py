@@ -40,7 +40,9 @@ def export_result(content: Content, answers: dict[str, dict[str, AnswerValue]], 
 def import_result(content: Content, raw: bytes) -> dict[str, dict[str, AnswerValue]]:
     """Parse and check a result file; return its answers or raise ImportProblem."""
     if len(raw) > MAX_IMPORT_BYTES:
-        raise ImportProblem(f"That file is too large to be a Spark Check result (the limit is {MAX_IMPORT_BYTES // 1024} KiB).")
+        raise ImportProblem(
+            f"That file is too large to be a Spark Check result (the limit is {MAX_IMPORT_BYTES // 1024} KiB)."
+        )
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

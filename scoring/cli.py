@@ -53,9 +53,7 @@ def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
                 "safety": item.safety,
                 "unsafe_values": list(item.unsafe_values),
                 "multi": questionnaire.response_set_of(item).multi,
-                "options": [
-                    {"value": o.value, "label": o.label} for o in questionnaire.response_set_of(item).options
-                ],
+                "options": [{"value": o.value, "label": o.label} for o in questionnaire.response_set_of(item).options],
                 "sources": list(item.sources),
             }
             for section in questionnaire.sections
@@ -131,8 +129,10 @@ def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> 
 def score_responses(responses: Sequence[Any], content: Content, where: str) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     for index, response in enumerate(responses):
-        at = f"{where} line {response['_line']}" if isinstance(response, dict) and "_line" in response else (
-            f"{where} response {index}" if len(responses) > 1 else where
+        at = (
+            f"{where} line {response['_line']}"
+            if isinstance(response, dict) and "_line" in response
+            else (f"{where} response {index}" if len(responses) > 1 else where)
         )
         if not isinstance(response, dict):
             raise InputProblem(f"{at}: a response must be an object")

@@ -253,9 +253,7 @@ def build_profile(
     }
     # Strengths, growth areas and steps come from the scales; the worth-it
     # questions are read through their verdict instead.
-    all_scales = [
-        s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales
-    ]
+    all_scales = [s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales]
     safety = any(r.safety_concern for r in results.values())
     strengths = sorted(
         (s for s in all_scales if s.score is not None and s.score >= STRENGTH_THRESHOLD),

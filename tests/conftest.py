@@ -33,7 +33,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -63,7 +63,7 @@ def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     """Skip locally; fail under CI=true, where every prerequisite must be present."""
     if running_in_ci():
         pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)", pytrace=False)
@@ -82,9 +82,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def postgres_url() -> str:
     url = os.environ.get(POSTGRES_URL_ENV)
     if not url:
-        if running_in_ci():
-            pytest.fail(f"no PostgreSQL configured: set {POSTGRES_URL_ENV} (CI=true)", pytrace=False)
-        pytest.skip(f"no PostgreSQL configured: set {POSTGRES_URL_ENV}")
+        skip_or_fail(f"no PostgreSQL configured: set {POSTGRES_URL_ENV}")
     return url
 
 

@@ -62,7 +62,9 @@ def _render_item(questionnaire: Questionnaire, item: Item, saved: dict[str, Any]
             **common,
         )
     if f"{questionnaire.id}.{item.id}" in session.data().unsaved:
-        st.error("This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment.")
+        st.error(
+            "This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment."
+        )
 
 
 def render(questionnaire_id: str, slot: str = "solo") -> None:
@@ -84,7 +86,8 @@ def render(questionnaire_id: str, slot: str = "solo") -> None:
         (index + 1) / len(sections),
         text=f"Part {index + 1} of {len(sections)} · {answered} of {len(questionnaire.items)} questions answered",
     )
-    st.subheader(section.title)
+    if section.title != questionnaire.title:
+        st.subheader(section.title)
     if section.intro:
         st.caption(section.intro)
     for item in ordered_items(section, session.order_seed(state)):

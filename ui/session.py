@@ -6,6 +6,7 @@ never in ``st.cache_*``, which every session shares.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -15,7 +16,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from questions import Content, ContentError, default_content
-from storage import Store, StorageError, configured_url
+from storage import StorageError, Store, configured_url
 
 Role = Literal["person", "couple", "counselor"]
 RESUME_PARAM = "r"
@@ -161,10 +162,9 @@ def set_progress(state: SessionData, **progress: Any) -> None:
     state.progress.update(progress)
     if state.person_id is None:
         return
-    try:
+    # The page position is a convenience; answers are what must not be lost.
+    with contextlib.suppress(StorageError):
         store().set_progress(state.person_id, state.progress)
-    except StorageError:
-        pass  # the page position is a convenience; answers are what must not be lost
 
 
 def replace_answers(state: SessionData, answers: dict[str, dict[str, Any]]) -> None:

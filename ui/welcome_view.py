@@ -30,9 +30,8 @@ def render() -> None:
         st.caption(f"About {intimacy.minutes} minutes · one short part per topic")
         if st.button("Start “Is our intimacy fading?”", type="primary", key="start:intimacy"):
             switch_to("intimacy")
-    if state.answers:
-        if st.button("See my results so far", key="start:results"):
-            switch_to("results")
+    if state.answers and st.button("See my results so far", key="start:results"):
+        switch_to("results")
 
     st.markdown("#### What this is — and what it isn't")
     st.markdown(

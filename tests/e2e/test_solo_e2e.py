@@ -1,0 +1,145 @@
+"""The solo flow in a real browser: answer, reload, resume from the link after a
+server kill, finish, and check the results and both downloads."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from questions import default_content
+from storage import Store
+from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = pytest.mark.e2e
+
+
+def radio_for(page: Page, question: str) -> Locator:
+    return page.get_by_role("radiogroup", name=question, exact=True)
+
+
+def choose(page: Page, question: str, option: str) -> None:
+    from playwright.sync_api import expect
+
+    group = radio_for(page, question)
+    group.locator('label[data-testid="stRadioOption"]').filter(has_text=re.compile(rf"^{re.escape(option)}$")).click()
+    wait_for_app_idle(page)
+    expect(group.get_by_role("radio", name=option, exact=True)).to_be_checked()
+
+
+def click(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    wait_for_app_idle(page)
+
+
+def answer_visible_section(page: Page, questionnaire_id: str) -> dict[str, int]:
+    """Answer every question on the page with its middle option; return what was chosen."""
+    questionnaire = default_content().questionnaire(questionnaire_id)
+    chosen: dict[str, int] = {}
+    for item in questionnaire.items:
+        rset = questionnaire.response_set_of(item)
+        if rset.multi or radio_for(page, item.text).count() == 0:
+            continue
+        option = rset.options[len(rset.options) // 2]
+        if item.safety:
+            option = next(o for o in rset.options if o.value not in item.unsafe_values)
+        choose(page, item.text, option.label)
+        chosen[item.id] = option.value
+    return chosen
+
+
+def test_solo_flow_survives_reload_and_server_kill(
+    page: Page, streamlit_server: StreamlitServerFactory, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    content = default_content()
+    worth_it = content.questionnaire("worth_it")
+    server = streamlit_server()
+    open_app(page, server.url)
+    expect(page.get_by_role("heading", name="Spark Check", level=1)).to_be_visible()
+
+    click(page, "Start “Is it worth it?”")
+    expect(page.get_by_role("heading", name="Is it worth it?", level=1)).to_be_visible()
+    first_three = worth_it.items[:3]
+    for item in first_three:
+        choose(page, item.text, "Yes")
+    assert "r=" in page.url, "the address bar must carry the resume link"
+
+    # A refresh mid-way keeps every answer.
+    page.reload(wait_until="domcontentloaded")
+    wait_for_app_idle(page)
+    for item in first_three:
+        expect(radio_for(page, item.text).get_by_role("radio", name="Yes", exact=True)).to_be_checked()
+    resume_url = page.url
+
+    # The server dies (SIGKILL) and comes back; the link restores everything.
+    server.kill()
+    server.restart()
+    resumed = page.context.browser.new_context()  # type: ignore[union-attr]
+    other = resumed.new_page()
+    open_app(other, resume_url)
+    expect(other.get_by_text("Welcome back. Your answers are restored.")).to_be_visible()
+    expect(other.get_by_role("heading", name="Is it worth it?", level=1)).to_be_visible()
+    for item in first_three:
+        expect(radio_for(other, item.text).get_by_role("radio", name="Yes", exact=True)).to_be_checked()
+    for item in worth_it.items[3:]:
+        choose(other, item.text, "Yes")
+    click(other, "See my results →")
+    expect(other.get_by_role("heading", name="My results", level=1)).to_be_visible()
+    assert worth_it.verdict is not None
+    expect(other.get_by_text(worth_it.verdict.worth_fighting_for.title)).to_be_visible()
+
+    # The intimacy questionnaire, one section per page.
+    other.goto(re.sub(r"/results", "/intimacy", other.url), wait_until="domcontentloaded")
+    wait_for_app_idle(other)
+    intimacy = content.questionnaire("intimacy")
+    chosen: dict[str, int] = {}
+    for index, section in enumerate(intimacy.sections):
+        expect(other.get_by_role("heading", name=section.title)).to_be_visible()
+        chosen.update(answer_visible_section(other, "intimacy"))
+        if index < len(intimacy.sections) - 1:
+            click(other, "Next →")
+    click(other, "See my results →")
+    expect(other.get_by_role("heading", name="Next steps — start small")).to_be_visible()
+    expect(other.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)
+    expect(other.get_by_text(re.compile(r"Source: \d{3}_[0-9a-f]{16}\.txt")).first).to_be_visible()
+
+    # Every answer is in the database exactly as given.
+    store = Store.from_url(f"sqlite:///{server.db_path}")
+    token = re.search(r"[?&]r=([^&]+)", other.url)
+    assert token is not None
+    record = store.person_by_token(token.group(1))
+    assert record is not None
+    saved = store.answers_for(record.id)
+    assert saved["worth_it"] == {item.id: 2 for item in worth_it.items}
+    assert saved["intimacy"] == chosen
+
+    # Downloads: the printable report and the result file.
+    click(other, "Downloads and my data →")
+    expect(other.get_by_role("heading", name="My data & downloads", level=1)).to_be_visible()
+    with other.expect_download() as report_info:
+        other.get_by_role("button", name="Report (printable HTML)").click()
+    report_path = tmp_path / "report.html"
+    report_info.value.save_as(report_path)
+    report = report_path.read_text(encoding="utf-8")
+    assert report.startswith("<!doctype html>")
+    assert "Plotly" in report and not re.search(r"<script[^>]+src=", report), "the report must work offline"
+    assert "Next steps" in report and "001_c9d6df4d0b5d511b.txt" in report
+    assert worth_it.item("safe").text not in report
+
+    with other.expect_download() as json_info:
+        other.get_by_role("button", name="Result file (JSON)").click()
+    json_path = tmp_path / "result.json"
+    json_info.value.save_as(json_path)
+    document = json.loads(json_path.read_text(encoding="utf-8"))
+    assert document["format"] == "spark-check-result"
+    assert document["questionnaires"]["intimacy"]["answers"] == chosen
+    assert document["questionnaires"]["worth_it"]["answers"] == saved["worth_it"]
+    resumed.close()

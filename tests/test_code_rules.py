@@ -1,0 +1,61 @@
+"""House rules, checked on every run: ruff clean, layers kept apart, no user HTML."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Packages that must never import Streamlit (pure logic and storage).
+NO_STREAMLIT = ("scoring", "questions", "storage", "reporting")
+#: Packages that must never touch the database.
+NO_STORAGE = ("scoring", "questions", "reporting")
+
+
+def imported_modules(package: str) -> dict[Path, set[str]]:
+    found: dict[Path, set[str]] = {}
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        found[path] = names
+    return found
+
+
+@pytest.mark.parametrize("package", NO_STREAMLIT)
+def test_pure_layers_never_import_streamlit(package: str) -> None:
+    offenders = [str(p.relative_to(ROOT)) for p, names in imported_modules(package).items() if "streamlit" in names]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", NO_STORAGE)
+def test_scoring_and_content_never_touch_the_database(package: str) -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p, names in imported_modules(package).items()
+        if names & {"storage", "sqlalchemy", "ui"}
+    ]
+    assert offenders == []
+
+
+def test_no_page_renders_raw_html_or_caches_per_user_data() -> None:
+    for path in [*(ROOT / "ui").rglob("*.py"), ROOT / "app.py"]:
+        text = path.read_text(encoding="utf-8")
+        assert "unsafe_allow_html=True" not in text, path
+        assert "st.cache_data" not in text and "st.cache_resource" not in text, path
+        assert "st.html(" not in text, path
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
