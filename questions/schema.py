@@ -82,8 +82,10 @@ class Scale(Strict):
     #: One sentence saying what a high score means, in kind language.
     description: str = Field(min_length=1)
     sources: Sources
-    #: Couple mode: the question asking a partner to predict the other's score.
+    #: Couple mode: the question asking a partner to predict the other's view.
     prediction_prompt: str | None = None
+    #: Couple mode: an "I"-statement opener for talking about this scale.
+    conversation_starter: str | None = None
 
 
 class Item(Strict):
@@ -179,6 +181,9 @@ class Questionnaire(Strict):
     verdict: VerdictRule | None = None
     support: SupportRule | None = None
     stages: tuple[Stage, ...] = ()
+    #: Couple mode: the response set a partner uses to predict the other's view
+    #: of each scale (scored like a scale item, 0-100).
+    prediction_response_set: Slug | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Questionnaire:
@@ -220,6 +225,14 @@ class Questionnaire(Strict):
                     raise ValueError(f"stages.{stage.id}.conditions: unknown scale {condition.scale!r}")
         if self.support is None and any(i.kind == "checklist" for i in self.items):
             raise ValueError("support: checklist items need a support rule")
+        if self.prediction_response_set is not None:
+            if self.prediction_response_set not in self.response_sets:
+                raise ValueError(f"prediction_response_set: unknown response set {self.prediction_response_set!r}")
+            for scale in self.scales:
+                if not scale.prediction_prompt:
+                    raise ValueError(f"scales.{scale.id}.prediction_prompt: needed for predictions")
+                if not scale.conversation_starter:
+                    raise ValueError(f"scales.{scale.id}.conversation_starter: needed for the comparison")
         return self
 
     @property
@@ -290,6 +303,10 @@ class Guidance(Strict):
     partner_not_on_board: Band
     start_small: Band
     not_therapy: str
+    #: Couple mode: the weekly check-in that frames the conversation starters.
+    weekly_checkin: Band
+    #: Couple mode: how to speak in "I" statements.
+    i_statements: Band
 
 
 class SuggestionFile(Strict):

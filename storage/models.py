@@ -16,6 +16,28 @@ class Base(DeclarativeBase):
     pass
 
 
+class Couple(Base):
+    """Two partners comparing results, on one device or two."""
+
+    __tablename__ = "couples"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: "one_device" (answer in turn) or "two_devices" (join code).
+    mode: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: One device: SHA-256 of the device's resume token; its turn (1 or 2).
+    device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    active_slot: Mapped[int] = mapped_column(Integer, default=1)
+    #: Two devices: the join code's public part, and the hash of its secret part.
+    join_prefix: Mapped[str | None] = mapped_column(String(8), unique=True, default=None)
+    join_secret_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    join_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    join_failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    partners: Mapped[list[Person]] = relationship(back_populates="couple")
+
+
 class Person(Base):
     """Someone taking the questionnaires; no account, reached by a resume token."""
 
@@ -28,6 +50,14 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Where the person was (page and section), as JSON, so a resume lands there.
     progress: Mapped[str] = mapped_column(Text, default="{}")
+    couple_id: Mapped[str | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), default=None)
+    #: 1 or 2 within the couple.
+    slot: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: What the partner sees: "nothing", "scores" or "items"; None until chosen.
+    share_level: Mapped[str | None] = mapped_column(String(8), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    couple: Mapped[Couple | None] = relationship(back_populates="partners")
 
     answers: Mapped[list[Answer]] = relationship(back_populates="person", cascade="all, delete-orphan")
 
@@ -52,3 +82,4 @@ class Answer(Base):
 
 
 Index("ix_people_updated_at", Person.updated_at)
+Index("ix_people_couple_slot", Person.couple_id, Person.slot, unique=True)

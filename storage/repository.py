@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, select
@@ -17,10 +20,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.database import create_schema, make_engine
-from storage.models import Answer, Person, utcnow
+from storage.models import Answer, Couple, Person, utcnow
 
 #: 32 random bytes: 256 bits, well above the 128 the resume link needs.
 TOKEN_BYTES = 32
+#: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_PREFIX_LENGTH = 4
+JOIN_SECRET_LENGTH = 6
+JOIN_CODE_LIFETIME = timedelta(hours=24)
+#: Wrong secrets for one code before it locks for good (a new code is needed).
+JOIN_MAX_FAILURES = 5
+SHARE_LEVELS = ("nothing", "scores", "items")
 
 AnswerValue = int | list[int]
 AnswersByQuestionnaire = dict[str, dict[str, AnswerValue]]
@@ -42,6 +53,62 @@ def new_token() -> str:
 class PersonRecord:
     id: str
     progress: dict[str, Any]
+    couple_id: str | None = None
+    slot: int | None = None
+
+
+@dataclass(frozen=True)
+class PartnerRecord:
+    person_id: str
+    slot: int
+    share_level: str | None
+    finished: bool
+
+
+@dataclass(frozen=True)
+class CoupleRecord:
+    id: str
+    mode: str
+    active_slot: int
+    partners: tuple[PartnerRecord, ...]
+    join_expires_at: datetime | None = None
+    join_open: bool = False
+
+    def partner(self, slot: int) -> PartnerRecord | None:
+        return next((p for p in self.partners if p.slot == slot), None)
+
+    @property
+    def both_finished(self) -> bool:
+        return len(self.partners) == 2 and all(p.finished for p in self.partners)
+
+
+class JoinOutcome(enum.Enum):
+    JOINED = "joined"
+    UNKNOWN = "unknown"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    USED = "used"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    couple_id: str | None = None
+    person_id: str | None = None
+    token: str | None = None
+
+
+def normalise_join_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:64]
+
+
+def format_join_code(code: str) -> str:
+    return f"{code[:JOIN_PREFIX_LENGTH]}-{code[JOIN_PREFIX_LENGTH:]}"
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
 
 
 class Store:
@@ -90,7 +157,9 @@ class Store:
             person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
             if person is None:
                 return None
-            return PersonRecord(id=person.id, progress=_load_json(person.progress, {}))
+            return PersonRecord(
+                id=person.id, progress=_load_json(person.progress, {}), couple_id=person.couple_id, slot=person.slot
+            )
 
     def person_exists(self, person_id: str) -> bool:
         with self._transaction() as session:
@@ -108,6 +177,134 @@ class Store:
         with self._transaction() as session:
             session.execute(delete(Answer).where(Answer.person_id == person_id))
             session.execute(delete(Person).where(Person.id == person_id))
+
+    # Couples --------------------------------------------------------------
+
+    def create_couple_one_device(self) -> tuple[str, str, tuple[str, str]]:
+        """A couple answering in turn on one device; returns (couple id, device token, person ids)."""
+        device_token = new_token()
+        couple_id = uuid.uuid4().hex
+        people = (uuid.uuid4().hex, uuid.uuid4().hex)
+        with self._transaction() as session:
+            session.add(Couple(id=couple_id, mode="one_device", device_token_hash=hash_token(device_token)))
+            session.flush()
+            for slot, person_id in enumerate(people, start=1):
+                # Partners on one device resume through the device link, never their own.
+                session.add(Person(id=person_id, token_hash=hash_token(new_token()), couple_id=couple_id, slot=slot))
+        return couple_id, device_token, people
+
+    def create_couple_two_devices(self, person_id: str | None = None) -> tuple[str, str, str | None, str]:
+        """A couple space for two devices, with the creator as partner 1.
+
+        An existing solo person (``person_id``) becomes partner 1 with their answers;
+        otherwise a new person is made. Returns (couple id, person id, new token or
+        None, join code).
+        """
+        couple_id = uuid.uuid4().hex
+        token: str | None = None
+        with self._transaction() as session:
+            session.add(Couple(id=couple_id, mode="two_devices"))
+            session.flush()
+            if person_id is None:
+                token = new_token()
+                person_id = uuid.uuid4().hex
+                session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple_id, slot=1))
+            else:
+                person = session.get(Person, person_id)
+                if person is None or person.couple_id is not None:
+                    raise StorageError("this person can't start a couple space")
+                person.couple_id, person.slot = couple_id, 1
+        code = self.new_join_code(couple_id)
+        return couple_id, person_id, token, code
+
+    def new_join_code(self, couple_id: str) -> str:
+        """A fresh join code (the old one stops working); only its secret's hash is kept."""
+        secret = _random_code(JOIN_SECRET_LENGTH)
+        with self._transaction() as session:
+            couple = session.get(Couple, couple_id)
+            if couple is None or couple.mode != "two_devices":
+                raise StorageError("unknown couple space")
+            if len(couple.partners) >= 2:
+                raise StorageError("both partners have joined already")
+            for _attempt in range(20):
+                prefix = _random_code(JOIN_PREFIX_LENGTH)
+                if session.scalar(select(Couple.id).where(Couple.join_prefix == prefix)) is None:
+                    break
+            else:  # pragma: no cover - 31**4 prefixes make this vanishingly rare
+                raise StorageError("no free join code")
+            couple.join_prefix = prefix
+            couple.join_secret_hash = hash_token(secret)
+            couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
+            couple.join_failed_attempts = 0
+        return prefix + secret
+
+    def join_couple(self, code: str, now: datetime | None = None) -> JoinResult:
+        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries."""
+        clean = normalise_join_code(code)
+        prefix, secret = clean[:JOIN_PREFIX_LENGTH], clean[JOIN_PREFIX_LENGTH:]
+        moment = now or utcnow()
+        with self._transaction() as session:
+            couple = (
+                session.scalar(select(Couple).where(Couple.join_prefix == prefix).with_for_update())
+                if len(prefix) == JOIN_PREFIX_LENGTH
+                else None
+            )
+            if couple is None:
+                return JoinResult(JoinOutcome.UNKNOWN)
+            if couple.join_secret_hash is None or len(couple.partners) >= 2:
+                return JoinResult(JoinOutcome.USED)
+            if couple.join_failed_attempts >= JOIN_MAX_FAILURES:
+                return JoinResult(JoinOutcome.LOCKED)
+            if not hmac.compare_digest(hash_token(secret), couple.join_secret_hash):
+                couple.join_failed_attempts += 1
+                locked = couple.join_failed_attempts >= JOIN_MAX_FAILURES
+                return JoinResult(JoinOutcome.LOCKED if locked else JoinOutcome.WRONG)
+            if couple.join_expires_at is None or couple.join_expires_at <= moment:
+                return JoinResult(JoinOutcome.EXPIRED)
+            token = new_token()
+            person_id = uuid.uuid4().hex
+            session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple.id, slot=2))
+            couple.join_secret_hash = None  # single use
+            couple.join_expires_at = None
+            return JoinResult(JoinOutcome.JOINED, couple_id=couple.id, person_id=person_id, token=token)
+
+    def couple(self, couple_id: str) -> CoupleRecord | None:
+        with self._transaction() as session:
+            couple = session.get(Couple, couple_id)
+            return _couple_record(couple) if couple is not None else None
+
+    def couple_by_device_token(self, token: str) -> CoupleRecord | None:
+        if not token or len(token) > 256:
+            return None
+        with self._transaction() as session:
+            couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
+            return _couple_record(couple) if couple is not None else None
+
+    def set_active_slot(self, couple_id: str, slot: int) -> None:
+        with self._transaction() as session:
+            couple = session.get(Couple, couple_id)
+            if couple is None or slot not in (1, 2):
+                raise StorageError("unknown couple or partner")
+            couple.active_slot = slot
+
+    def finish(self, person_id: str, share_level: str) -> None:
+        """A partner is done and has chosen what the other may see."""
+        if share_level not in SHARE_LEVELS:
+            raise StorageError(f"unknown share level {share_level!r}")
+        with self._transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.couple_id is None:
+                raise StorageError("unknown partner")
+            person.share_level = share_level
+            person.finished_at = utcnow()
+
+    def delete_couple(self, couple_id: str) -> None:
+        """Remove a couple, both partners and every answer, for good."""
+        with self._transaction() as session:
+            people = select(Person.id).where(Person.couple_id == couple_id)
+            session.execute(delete(Answer).where(Answer.person_id.in_(people)))
+            session.execute(delete(Person).where(Person.couple_id == couple_id))
+            session.execute(delete(Couple).where(Couple.id == couple_id))
 
     # Answers --------------------------------------------------------------
 
@@ -174,6 +371,28 @@ class Store:
 
     def count_answers(self, person_id: str) -> int:
         return sum(len(items) for items in self.answers_for(person_id).values())
+
+
+def _couple_record(couple: Couple) -> CoupleRecord:
+    partners = tuple(
+        sorted(
+            (
+                PartnerRecord(
+                    person_id=p.id, slot=p.slot or 0, share_level=p.share_level, finished=p.finished_at is not None
+                )
+                for p in couple.partners
+            ),
+            key=lambda p: p.slot,
+        )
+    )
+    return CoupleRecord(
+        id=couple.id,
+        mode=couple.mode,
+        active_slot=couple.active_slot,
+        partners=partners,
+        join_expires_at=couple.join_expires_at,
+        join_open=couple.join_secret_hash is not None and couple.join_failed_attempts < JOIN_MAX_FAILURES,
+    )
 
 
 def _load_json(text: str | None, default: Any) -> Any:

@@ -1,0 +1,359 @@
+"""``python -m scoring``: the questionnaires as JSON, and scoring of JSON or CSV responses."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from questions.loader import Content, default_content
+from scoring.cli import EXIT_BAD_INPUT, main
+from scoring.engine import score_questionnaire, validate_answers
+from scoring.results import to_jsonable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return default_content()
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def expected(content: Content, questionnaire_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    questionnaire = content.questionnaire(questionnaire_id)
+    result = score_questionnaire(questionnaire, validate_answers(questionnaire, answers))
+    return {"questionnaire": questionnaire_id, "result": to_jsonable(result)}
+
+
+def assert_one_error_line(status: int, out: str, err: str, *fragments: str) -> str:
+    assert status == EXIT_BAD_INPUT == 2
+    assert out == ""
+    assert err.endswith("\n")
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert line.startswith("error: ")
+    assert "Traceback" not in line
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    return line
+
+
+WORTH_IT_YES = {"respect": 2, "both_willing": 2, "love_foundation": 2, "same_future": 2, "safe": 2, "happy_again": 1}
+INTIMACY_SOME = {"comm_heard": 5, "comm_honest": 4, "comm_logistics": 2, "comm_listen": 4, "pressures": [3, 1]}
+
+
+# --------------------------------------------------------------------------- questionnaires
+
+
+def test_questionnaires_prints_both_with_options_and_flags(content: Content) -> None:
+    status, out, err = run("questionnaires")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    by_id = {q["id"]: q for q in document["questionnaires"]}
+    assert set(by_id) == {"worth_it", "intimacy"}
+    for qid, described in by_id.items():
+        questionnaire = content.questionnaire(qid)
+        assert [item["id"] for item in described["items"]] == [item.id for item in questionnaire.items]
+        assert described["version"] == questionnaire.version
+        for item in described["items"]:
+            rset = questionnaire.response_set_of(questionnaire.item(item["id"]))
+            assert [o["value"] for o in item["options"]] == list(rset.values)
+            assert all(o["label"] for o in item["options"])
+            assert item["sources"]
+    items = {item["id"]: item for q in by_id.values() for item in q["items"]}
+    assert items["comm_logistics"]["reverse"] is True
+    assert items["comm_heard"]["reverse"] is False
+    assert (items["safe"]["safety"], items["safe"]["unsafe_values"]) == (True, [0, 1])
+    assert (items["abuse"]["safety"], items["abuse"]["unsafe_values"]) == (True, [1])
+    assert items["respect"]["safety"] is False
+    assert items["pressures"]["multi"] is True
+    assert items["comm_heard"]["multi"] is False
+    assert by_id["worth_it"]["verdict"]["most"] == 4
+    assert by_id["intimacy"]["support"]["min_signs"] == 2
+    assert by_id["intimacy"]["verdict"] is None
+
+
+def test_questionnaires_via_python_dash_m() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "questionnaires"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    ids = [q["id"] for q in json.loads(completed.stdout)["questionnaires"]]
+    assert sorted(ids) == ["intimacy", "worth_it"]
+
+
+# --------------------------------------------------------------------------- score: good input
+
+
+def test_score_a_json_object_prints_one_result(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"questionnaire": "worth_it", "answers": WORTH_IT_YES}), encoding="utf-8")
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert document == expected(content, "worth_it", WORTH_IT_YES)
+    assert document["result"]["verdict"]["kind"] == "worth_fighting_for"
+    assert document["result"]["safety_concern"] is False
+
+
+def test_score_a_json_list_keeps_ids_and_order(tmp_path: Path, content: Content) -> None:
+    responses = [
+        {"id": "a", "questionnaire": "intimacy", "answers": INTIMACY_SOME},
+        {"questionnaire": "worth_it", "answers": {**WORTH_IT_YES, "safe": 0}},
+    ]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert document == [
+        {"id": "a", **expected(content, "intimacy", INTIMACY_SOME)},
+        expected(content, "worth_it", {**WORTH_IT_YES, "safe": 0}),
+    ]
+    assert document[0]["result"]["scales"][0]["scale_id"] == "communication"
+    assert document[0]["result"]["scales"][0]["score"] == pytest.approx(81.25, abs=0.051)
+    assert document[1]["result"]["safety_concern"] is True
+
+
+def test_a_one_item_json_list_stays_a_list(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "one-in-list.json"
+    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}]), encoding="utf-8")
+    status, out, _ = run("score", str(path))
+    assert status == 0
+    assert json.loads(out) == [expected(content, "worth_it", {})]
+
+
+CSV_TEXT = (
+    "id,questionnaire,comm_heard,comm_honest,comm_logistics,comm_listen,pressures,respect,safe\n"
+    "p1,intimacy,5,4,,2,1;3,,\n"
+    "p2,worth_it,,,,,,2,0\n"
+)
+
+
+def test_score_a_csv_with_ids_empty_cells_and_multi_cells(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    p1 = {"comm_heard": 5, "comm_honest": 4, "comm_listen": 2, "pressures": [1, 3]}
+    assert document == [
+        {"id": "p1", **expected(content, "intimacy", p1)},
+        {"id": "p2", **expected(content, "worth_it", {"respect": 2, "safe": 0})},
+    ]
+    communication = document[0]["result"]["scales"][0]
+    assert (communication["answered"], communication["total"]) == (3, 4)
+    assert communication["score"] == pytest.approx((100 + 75 + 25) / 3, abs=0.05)
+    assert document[0]["result"]["answered"] == 3  # the context item is not counted
+    assert document[1]["result"]["safety_concern"] is True
+
+
+def test_a_csv_without_an_id_column_is_scored(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("questionnaire,respect\nworth_it,1\n", encoding="utf-8")
+    status, out, _ = run("score", str(path))
+    assert status == 0
+    assert json.loads(out) == [expected(content, "worth_it", {"respect": 1})]
+
+
+def test_score_from_stdin_as_json(monkeypatch: pytest.MonkeyPatch, content: Content) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps({"questionnaire": "worth_it", "answers": WORTH_IT_YES})))
+    status, out, err = run("score", "-")
+    assert (status, err) == (0, "")
+    assert json.loads(out) == [expected(content, "worth_it", WORTH_IT_YES)]
+
+
+def test_score_from_stdin_as_csv(monkeypatch: pytest.MonkeyPatch, content: Content) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(CSV_TEXT))
+    status, out, err = run("score", "-")
+    assert (status, err) == (0, "")
+    assert [entry["id"] for entry in json.loads(out)] == ["p1", "p2"]
+
+
+# --------------------------------------------------------------------------- score: bad input
+
+
+def test_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('[\n  {"questionnaire": "worth_it",\n   "answers": {oops}}\n]\n', encoding="utf-8")
+    line = assert_one_error_line(*run("score", str(path)), str(path), "line 3", "not valid JSON")
+    assert line == f"error: {path} line 3: not valid JSON"
+
+
+def test_json_that_is_not_a_response(tmp_path: Path) -> None:
+    path = tmp_path / "number.json"
+    path.write_text("42", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), str(path), "expected a response object")
+
+
+def test_unknown_questionnaire(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.json"
+    path.write_text(json.dumps({"questionnaire": "closeness", "answers": {}}), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), str(path), "questionnaire", "'closeness'", "worth_it")
+
+
+def test_unknown_item_id_names_the_response_index(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    responses = [
+        {"questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        {"questionnaire": "worth_it", "answers": {"respekt": 2}},
+    ]
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    line = assert_one_error_line(*run("score", str(path)), f"{path} response 1", "answers.respekt")
+    assert "response 0" not in line
+
+
+def test_value_out_of_range_in_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "range.json"
+    responses = [
+        {"questionnaire": "intimacy", "answers": INTIMACY_SOME},
+        {"questionnaire": "intimacy", "answers": {}},
+        {"questionnaire": "intimacy", "answers": {"comm_heard": 9}},
+    ]
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} response 2", "answers.comm_heard", "9")
+
+
+def test_answers_that_are_not_an_object(tmp_path: Path) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"questionnaire": "worth_it", "answers": [2, 2]}), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), str(path), "answers")
+
+
+def test_value_out_of_range_in_a_csv_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "range.csv"
+    path.write_text("questionnaire,comm_heard\nintimacy,3\nintimacy,9\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 3", "answers.comm_heard", "9")
+
+
+def test_unknown_item_column_in_a_csv_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "columns.csv"
+    path.write_text("questionnaire,comm_heard\nworth_it,\nworth_it,2\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 3", "answers.comm_heard", "worth_it")
+
+
+@pytest.mark.parametrize("cell", ["abc", "2.5", "1;x"])
+def test_non_integer_csv_cell_names_line_and_column(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "cells.csv"
+    path.write_text(f"questionnaire,comm_heard,pressures\nintimacy,3,\nintimacy,4,\nintimacy,2,{cell}\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 4", "column pressures", repr(cell))
+
+
+def test_csv_without_a_questionnaire_column(tmp_path: Path) -> None:
+    path = tmp_path / "nocol.csv"
+    path.write_text("id,respect\na,2\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 1", "'questionnaire' column")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.json"
+    assert_one_error_line(*run("score", str(path)), str(path), "cannot be read")
+
+
+def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"questionnaire": "worth_it", "answers": {}, "note": "caf\xe9"}')
+    assert_one_error_line(*run("score", str(path)), str(path), "UTF-8")
+
+
+def test_bad_json_from_stdin_says_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"questionnaire": "worth_it",'))
+    assert_one_error_line(*run("score", "-"), "stdin", "not valid JSON")
+
+
+def test_bad_value_from_stdin_names_the_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    responses = [{"questionnaire": "worth_it", "answers": {}}, {"questionnaire": "worth_it", "answers": {"safe": 7}}]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(responses)))
+    assert_one_error_line(*run("score", "-"), "stdin response 1", "answers.safe")
+
+
+def test_bad_csv_from_stdin_names_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("questionnaire,respect\nworth_it,yes\n"))
+    assert_one_error_line(*run("score", "-"), "stdin line 2", "column respect", "'yes'")
+
+
+def test_bad_stdin_via_python_dash_m() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "score", "-"],
+        cwd=REPO_ROOT,
+        input=json.dumps({"questionnaire": "worth_it", "answers": {"respect": 5}}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert_one_error_line(completed.returncode, completed.stdout, completed.stderr, "stdin", "answers.respect")
+
+
+def test_good_csv_via_python_dash_m(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "responses.csv"
+    path.write_text(CSV_TEXT, encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "score", str(path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (completed.returncode, completed.stderr) == (0, "")
+    document = json.loads(completed.stdout)
+    assert document[1] == {"id": "p2", **expected(content, "worth_it", {"respect": 2, "safe": 0})}
+
+
+# --------------------------------------------------------------------------- known bugs
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: scoring/cli.py:_csv_cell turns a single choice '3' into the int 3, so a multi-choice column "
+    "with one choice (the commonest case) is refused with 'expected a list of choices'",
+)
+def test_a_single_choice_in_a_multi_choice_csv_column(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "single.csv"
+    path.write_text("questionnaire,pressures\nintimacy,3\n", encoding="utf-8")
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    assert json.loads(out) == [expected(content, "intimacy", {"pressures": [3]})]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: scoring/engine.py:validate_answers puts the raw item id in its message (answers.{item_id}) and "
+    "scoring/cli.py prints it as is, so an id with a line break gives more than one line on stderr",
+)
+def test_an_item_id_with_a_line_break_still_gives_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "newline.json"
+    path.write_text(json.dumps({"questionnaire": "worth_it", "answers": {"res\npect": 2}}), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), str(path))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: scoring/cli.py:read_responses reads with encoding='utf-8', not 'utf-8-sig', so a CSV saved by "
+    "Excel as 'CSV UTF-8' (which starts with a byte-order mark) is refused for lacking a questionnaire column",
+)
+def test_a_csv_with_a_byte_order_mark(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("questionnaire,respect\r\nworth_it,2\r\n".encode("utf-8-sig"))
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    assert json.loads(out) == [expected(content, "worth_it", {"respect": 2})]
