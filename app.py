@@ -7,6 +7,6 @@ from ui import pages_registry, session
 st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
 
 state = session.start()
-page = st.navigation(pages_registry.for_role(state.role))
+page = st.navigation(pages_registry.for_role(state))
 pages_registry.before_page(state, page)
 page.run()

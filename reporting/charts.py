@@ -7,10 +7,11 @@ never the only cue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from scoring.compare import CATEGORY_TITLES, ScaleComparison
 from scoring.engine import GROWTH_THRESHOLD, STRENGTH_THRESHOLD
 from scoring.results import ScaleScore
 
@@ -82,3 +83,94 @@ def scale_rows(scales: Sequence[ScaleScore]) -> list[dict[str, object]]:
 def chart_alt_text(scales: Sequence[ScaleScore]) -> str:
     parts = [f"{s.title} {s.score:.0f}" if s.score is not None else f"{s.title}: not enough answers" for s in scales]
     return "Bar chart of scores from 0 to 100: " + "; ".join(parts) + "."
+
+
+# Couples -----------------------------------------------------------------
+
+PARTNER_COLOURS = {1: BLUE, 2: ORANGE}
+
+
+def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
+    """Both partners on every scale, side by side; a missing side is simply absent."""
+    ordered = list(reversed(scales))
+    figure = go.Figure()
+    for slot in (1, 2):
+        values = [s.scores.get(slot) for s in ordered]
+        figure.add_trace(
+            go.Bar(
+                name=names[slot],
+                x=[v if v is not None else 0 for v in values],
+                y=[s.title for s in ordered],
+                orientation="h",
+                marker={"color": PARTNER_COLOURS[slot], "pattern": {"shape": "" if slot == 1 else "/"}},
+                text=[f"{v:.0f}" if v is not None else "—" for v in values],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=f"{names[slot]} · %{{y}}: %{{text}}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title={"text": "Each of us, topic by topic (0–100)"},
+        barmode="group",
+        xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
+        yaxis={"automargin": True, "fixedrange": True},
+        height=max(320, 56 * len(scales) + 110),
+        margin={"l": 10, "r": 10, "t": 50, "b": 30},
+        legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
+        font={"family": FONT, "size": 14},
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return figure
+
+
+def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
+    """How far apart we are per topic: partner 2 minus partner 1, from 0."""
+    ordered = [s for s in reversed(scales) if s.gap is not None]
+    differences = [(s.scores[2] or 0.0) - (s.scores[1] or 0.0) for s in ordered]
+    colours = [PARTNER_COLOURS[2] if d > 0 else PARTNER_COLOURS[1] for d in differences]
+    figure = go.Figure(
+        go.Bar(
+            x=differences,
+            y=[s.title for s in ordered],
+            orientation="h",
+            marker={"color": colours},
+            text=[f"{abs(d):.0f}" for d in differences],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text} points apart<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title={"text": f"Where we differ: ← {names[1]} higher · {names[2]} higher →"},
+        xaxis={"range": [-110, 110], "zeroline": True, "zerolinewidth": 2, "fixedrange": True},
+        yaxis={"automargin": True, "fixedrange": True},
+        height=max(260, 40 * len(ordered) + 90),
+        margin={"l": 10, "r": 10, "t": 50, "b": 30},
+        font={"family": FONT, "size": 14},
+        showlegend=False,
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return figure
+
+
+def comparison_rows(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> list[dict[str, object]]:
+    return [
+        {
+            "Topic": s.title,
+            names[1]: round(v1) if (v1 := s.scores.get(1)) is not None else None,
+            names[2]: round(v2) if (v2 := s.scores.get(2)) is not None else None,
+            "Points apart": round(s.gap) if s.gap is not None else None,
+            "Together": CATEGORY_TITLES[s.category],
+        }
+        for s in scales
+    ]
+
+
+def comparison_alt_text(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> str:
+    parts = []
+    for s in scales:
+        values = [
+            f"{names[slot]} {v:.0f}" if (v := s.scores.get(slot)) is not None else f"{names[slot]} —" for slot in (1, 2)
+        ]
+        parts.append(f"{s.title}: {', '.join(values)}")
+    return "Paired bar chart, scores from 0 to 100: " + "; ".join(parts) + "."

@@ -161,6 +161,15 @@ class Store:
                 id=person.id, progress=_load_json(person.progress, {}), couple_id=person.couple_id, slot=person.slot
             )
 
+    def person(self, person_id: str) -> PersonRecord | None:
+        with self._transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None:
+                return None
+            return PersonRecord(
+                id=person.id, progress=_load_json(person.progress, {}), couple_id=person.couple_id, slot=person.slot
+            )
+
     def person_exists(self, person_id: str) -> bool:
         with self._transaction() as session:
             return session.get(Person, person_id) is not None
@@ -238,8 +247,11 @@ class Store:
             couple.join_failed_attempts = 0
         return prefix + secret
 
-    def join_couple(self, code: str, now: datetime | None = None) -> JoinResult:
-        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries."""
+    def join_couple(self, code: str, now: datetime | None = None, person_id: str | None = None) -> JoinResult:
+        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries.
+
+        A solo ``person_id`` joins with their answers; otherwise a new person is made.
+        """
         clean = normalise_join_code(code)
         prefix, secret = clean[:JOIN_PREFIX_LENGTH], clean[JOIN_PREFIX_LENGTH:]
         moment = now or utcnow()
@@ -261,9 +273,15 @@ class Store:
                 return JoinResult(JoinOutcome.LOCKED if locked else JoinOutcome.WRONG)
             if couple.join_expires_at is None or couple.join_expires_at <= moment:
                 return JoinResult(JoinOutcome.EXPIRED)
-            token = new_token()
-            person_id = uuid.uuid4().hex
-            session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple.id, slot=2))
+            token: str | None = None
+            existing = session.get(Person, person_id) if person_id else None
+            if existing is not None and existing.couple_id is None:
+                existing.couple_id, existing.slot = couple.id, 2
+                person_id = existing.id
+            else:
+                token = new_token()
+                person_id = uuid.uuid4().hex
+                session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple.id, slot=2))
             couple.join_secret_hash = None  # single use
             couple.join_expires_at = None
             return JoinResult(JoinOutcome.JOINED, couple_id=couple.id, person_id=person_id, token=token)

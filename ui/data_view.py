@@ -11,26 +11,49 @@ from ui import session
 from ui.text import plain
 
 
-def _resume_link(token: str) -> str:
+def _resume_link(param: str, token: str) -> str:
     base = st.context.url.split("?", 1)[0] if st.context.url else ""
-    return f"{base}?{session.RESUME_PARAM}={token}"
+    return f"{base}?{param}={token}"
 
 
 def render() -> None:
     state = session.data()
-    content = session.content()
     st.title("My data & downloads")
 
     st.subheader("Come back later")
-    if state.token:
+    link = state.link()
+    if link is not None:
+        who = "both of your answers on this device" if state.mode == "one_device" else "every answer"
         st.markdown(
-            "This private link brings back every answer and where you were. Keep it somewhere safe "
+            f"This private link brings back {who} and where you were. Keep it somewhere safe "
             "— anyone with it can see your answers."
         )
-        st.code(_resume_link(state.token), language=None)
+        st.code(_resume_link(*link), language=None)
     else:
         st.markdown("Your resume link appears here as soon as you answer your first question.")
 
+    if state.mode == "one_device":
+        st.markdown("Your comparison's report and file are on **Our comparison**, once you've both finished.")
+    else:
+        _downloads_and_import(state)
+
+    st.subheader("Delete my answers")
+    if state.mode == "one_device":
+        st.markdown("This removes **both** partners' answers on this device from this server for good.")
+    else:
+        st.markdown("This removes your answers from this server for good. It can't be undone.")
+    confirm = st.checkbox("Yes, delete all my answers", key="delete:confirm")
+    if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
+        try:
+            session.delete_everything(state)
+        except StorageError:
+            st.error("Your answers couldn't be deleted just now. Please try again in a moment.")
+        else:
+            st.rerun()
+
+
+def _downloads_and_import(state: session.SessionData) -> None:
+    content = session.content()
     st.subheader("Download")
     if any(state.answers.values()):
         # A snapshot, built only when a button is clicked (the report inlines Plotly).
@@ -74,14 +97,3 @@ def render() -> None:
             else:
                 count = sum(len(a) for a in answers.values())
                 st.success(f"Imported {count} answers.")
-
-    st.subheader("Delete my answers")
-    st.markdown("This removes your answers from this server for good. It can't be undone.")
-    confirm = st.checkbox("Yes, delete all my answers", key="delete:confirm")
-    if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
-        try:
-            session.delete_everything(state)
-        except StorageError:
-            st.error("Your answers couldn't be deleted just now. Please try again in a moment.")
-        else:
-            st.rerun()

@@ -21,27 +21,36 @@ def _page(name: str, title: str, icon: str, url_path: str | None = None, default
 #: Page factories by name; st.Page objects are cheap and made per run.
 PAGES: dict[str, Callable[[], st.Page]] = {
     "welcome": lambda: _page("welcome", "Welcome", ":material/favorite:", default=True),
+    "couple_home": lambda: _page("couple_home", "Our check-up", ":material/favorite:", default=True),
     "worth_it": lambda: _page("worth_it", "Is it worth it?", ":material/balance:"),
     "intimacy": lambda: _page("intimacy", "Is our intimacy fading?", ":material/local_fire_department:"),
+    "predictions": lambda: _page("predictions", "How I see my partner", ":material/visibility:"),
+    "share": lambda: _page("share", "Finish & share", ":material/how_to_reg:"),
     "results": lambda: _page("results", "My results", ":material/insights:"),
+    "comparison": lambda: _page("comparison", "Our comparison", ":material/compare_arrows:"),
     "my_data": lambda: _page("my_data", "My data & downloads", ":material/lock:"),
 }
 
-ROLE_PAGES: dict[session.Role, tuple[str, ...]] = {
-    "person": ("welcome", "worth_it", "intimacy", "results", "my_data"),
-    "couple": ("welcome", "worth_it", "intimacy", "results", "my_data"),
-    "counselor": ("welcome",),
-}
+SOLO_PAGES = ("welcome", "worth_it", "intimacy", "results", "my_data")
+TWO_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "results", "comparison", "my_data")
+#: On one device there is no private results page: the screen is shared.
+ONE_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "comparison", "my_data")
 
 
-def for_role(role: session.Role) -> list[st.Page]:
-    return [PAGES[name]() for name in ROLE_PAGES[role]]
+def page_names(state: session.SessionData) -> tuple[str, ...]:
+    if state.role == "couple":
+        return ONE_DEVICE_PAGES if state.mode == "one_device" else TWO_DEVICE_PAGES
+    return SOLO_PAGES
+
+
+def for_role(state: session.SessionData) -> list[st.Page]:
+    return [PAGES[name]() for name in page_names(state)]
 
 
 def switch_to(name: str) -> NoReturn:
     state = session.data()
-    params = {session.RESUME_PARAM: state.token} if state.token else None
-    st.switch_page(PAGES[name](), query_params=params)
+    link = state.link()
+    st.switch_page(PAGES[name](), query_params=dict([link]) if link else None)
 
 
 def before_page(state: session.SessionData, page: st.Page) -> None:
@@ -49,6 +58,6 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     show any one-off notices at the top of whichever page runs."""
     target = state.resume_page
     state.resume_page = None
-    if target in PAGES and target != "welcome" and page.url_path == "":
+    if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
     session.show_notices(state)

@@ -67,8 +67,16 @@ def _render_item(questionnaire: Questionnaire, item: Item, saved: dict[str, Any]
         )
 
 
-def render(questionnaire_id: str, slot: str = "solo") -> None:
+#: Where "finish" leads in couple mode: on to the next step of the check-up.
+COUPLE_NEXT = {
+    "worth_it": ("intimacy", "On to “Is our intimacy fading?” →"),
+    "intimacy": ("predictions", "On to how I see my partner →"),
+}
+
+
+def render(questionnaire_id: str) -> None:
     state = session.data()
+    slot = state.widget_slot
     questionnaire = session.content().questionnaire(questionnaire_id)
     sections = questionnaire.sections
     skey = section_key(questionnaire_id, slot)
@@ -103,7 +111,11 @@ def render(questionnaire_id: str, slot: str = "solo") -> None:
     back.button("← Back", on_click=go, args=(-1,), disabled=index == 0, key=f"back:{questionnaire_id}:{slot}")
     if index < len(sections) - 1:
         forward.button("Next →", on_click=go, args=(1,), type="primary", key=f"next:{questionnaire_id}:{slot}")
-    elif forward.button("See my results →", type="primary", key=f"finish:{questionnaire_id}:{slot}"):
-        session.set_progress(state, page="results")
-        switch_to("results")
+    else:
+        target, label = ("results", "See my results →")
+        if state.role == "couple":
+            target, label = COUPLE_NEXT.get(questionnaire_id, ("share", "Finish →"))
+        if forward.button(label, type="primary", key=f"finish:{questionnaire_id}:{slot}"):
+            session.set_progress(state, page=target)
+            switch_to(target)
     st.caption("Every answer is saved the moment you choose it. You can skip any question.")

@@ -1,7 +1,9 @@
 """Everything kept in ``st.session_state``, set up in one place.
 
 Per-user data lives only here (one browser session) and in the database;
-never in ``st.cache_*``, which every session shares.
+never in ``st.cache_*``, which every session shares. The session mirrors only
+the answers of the person answering now: on one device, the other partner's
+answers are never loaded into it.
 """
 
 from __future__ import annotations
@@ -17,10 +19,19 @@ import streamlit as st
 
 from questions import Content, ContentError, default_content
 from storage import StorageError, Store, configured_url
+from storage.repository import CoupleRecord, JoinOutcome
 
 Role = Literal["person", "couple", "counselor"]
+Mode = Literal["one_device", "two_devices"]
+#: The resume link of a person (alone, or one partner on their own device).
 RESUME_PARAM = "r"
+#: The resume link of a couple answering in turn on one device.
+DEVICE_PARAM = "d"
+#: A join code carried by a join link.
+JOIN_PARAM = "join"
 STATE_KEY = "spark_check"
+#: Wrong join codes one browser session may try before it must ask for a new link.
+MAX_JOIN_TRIES_PER_SESSION = 10
 
 
 @dataclass
@@ -38,6 +49,26 @@ class SessionData:
     resume_page: str | None = None
     #: Item keys whose last answer could not be saved.
     unsaved: set[str] = field(default_factory=set)
+    couple_id: str | None = None
+    mode: Mode | None = None
+    #: This session's partner slot (1 or 2) in a couple.
+    slot: int | None = None
+    #: One device: the couple's device link token.
+    device_token: str | None = None
+    join_failures: int = 0
+
+    def link(self) -> tuple[str, str] | None:
+        """The query parameter that brings this session back."""
+        if self.device_token:
+            return DEVICE_PARAM, self.device_token
+        if self.token:
+            return RESUME_PARAM, self.token
+        return None
+
+    @property
+    def widget_slot(self) -> str:
+        """Part of every widget key: ``solo``, ``p1`` or ``p2``."""
+        return f"p{self.slot}" if self.slot else "solo"
 
 
 @functools.cache
@@ -57,9 +88,7 @@ def database_url() -> str:
     if url.startswith("sqlite") and not _env_configured():
         try:
             secret_url = st.secrets.get("connections", {}).get("spark_check", {}).get("url")
-        except FileNotFoundError:
-            secret_url = None
-        except Exception:  # malformed secrets.toml: fall back to the default, loudly in logs
+        except Exception:  # no or malformed secrets.toml: the default database serves
             secret_url = None
         if secret_url:
             return configured_url({"DATABASE_URL": str(secret_url)})
@@ -82,7 +111,7 @@ def data() -> SessionData:
 
 
 def start() -> SessionData:
-    """Run at the top of every rerun: resume from the link, keep the link in the URL."""
+    """Run at the top of every rerun: resume from a link, keep the link in the URL."""
     try:
         content()
     except ContentError as exc:
@@ -90,38 +119,101 @@ def start() -> SessionData:
         st.error(f"Spark Check can't start because a content file is invalid — {exc}")
         st.stop()
     state = data()
+    device = st.query_params.get(DEVICE_PARAM)
     token = st.query_params.get(RESUME_PARAM)
-    if token and token != state.token:
-        _resume(state, token)
-    if state.token and st.query_params.get(RESUME_PARAM) != state.token:
-        # Query parameters are cleared on page changes; put the link back.
-        st.query_params[RESUME_PARAM] = state.token
+    if device and device != state.device_token:
+        _resume_device(state, device)
+    elif token and not device and token != state.token:
+        _resume_person(state, token)
+    state = data()  # a resume starts a fresh session state
+    _keep_link_in_url(state)
     return state
 
 
-def _resume(state: SessionData, token: str) -> None:
+def _keep_link_in_url(state: SessionData) -> None:
+    # Query parameters are cleared on page changes; put the link back.
+    link = state.link()
+    if link is None:
+        return
+    name, value = link
+    if st.query_params.get(name) != value:
+        st.query_params[name] = value
+    other = RESUME_PARAM if name == DEVICE_PARAM else DEVICE_PARAM
+    if other in st.query_params:
+        del st.query_params[other]
+
+
+def _unknown_link(param: str) -> None:
+    if param in st.query_params:
+        del st.query_params[param]
+    data().notices.append(
+        (
+            "warning",
+            "That resume link doesn't match any saved answers. They may have been deleted. You can start afresh below.",
+        )
+    )
+
+
+def _reset_widgets() -> None:
+    """Forget every widget value: nothing of one person stays for the next."""
+    for key in list(st.session_state.keys()):
+        if key != STATE_KEY:
+            del st.session_state[key]
+
+
+def _load_person(state: SessionData, person_id: str) -> None:
+    state.person_id = person_id
+    state.answers = store().answers_for(person_id)
+    state.unsaved.clear()
+
+
+def _resume_person(state: SessionData, token: str) -> None:
     try:
         record = store().person_by_token(token)
-        answers = store().answers_for(record.id) if record else {}
+        if record is None:
+            _unknown_link(RESUME_PARAM)
+            return
+        couple = store().couple(record.couple_id) if record.couple_id else None
+        if couple is not None and couple.mode == "one_device":
+            _unknown_link(RESUME_PARAM)  # partners on one device resume through the device link only
+            return
+        _reset_widgets()
+        fresh = SessionData(token=token, progress=record.progress, resume_page=record.progress.get("page"))
+        if couple is not None:
+            fresh.role, fresh.couple_id, fresh.mode, fresh.slot = "couple", couple.id, "two_devices", record.slot
+        _load_person(fresh, record.id)
     except StorageError:
         state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
         return
-    if record is None:
-        del st.query_params[RESUME_PARAM]
-        state.notices.append(
-            (
-                "warning",
-                "That resume link doesn't match any saved answers. They may have been deleted. "
-                "You can start afresh below.",
-            )
-        )
+    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
+    st.session_state[STATE_KEY] = fresh
+
+
+def _resume_device(state: SessionData, device_token: str) -> None:
+    try:
+        couple = store().couple_by_device_token(device_token)
+        if couple is None:
+            _unknown_link(DEVICE_PARAM)
+            return
+        _reset_widgets()
+        fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=device_token)
+        _enter_slot(fresh, couple, couple.active_slot)
+    except StorageError:
+        state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
         return
-    state.person_id, state.token = record.id, token
-    state.answers = answers
-    state.progress = record.progress
-    state.resume_page = record.progress.get("page")
-    state.unsaved.clear()
-    state.notices.append(("success", "Welcome back. Your answers are restored."))
+    fresh.resume_page = fresh.progress.get("page") or "couple_home"
+    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
+    st.session_state[STATE_KEY] = fresh
+
+
+def _enter_slot(state: SessionData, couple: CoupleRecord, slot: int) -> None:
+    partner = couple.partner(slot)
+    if partner is None:
+        raise StorageError("missing partner")
+    record = store().person(partner.person_id)
+    state.slot = slot
+    state.progress = record.progress if record else {}
+    _load_person(state, partner.person_id)
 
 
 def order_seed(state: SessionData) -> str:
@@ -146,10 +238,11 @@ def ensure_person(state: SessionData) -> str:
 def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> bool:
     """Write one answer now; mirror it in the session only once it is saved."""
     key = f"{questionnaire_id}.{item_id}"
-    questionnaire = content().questionnaire(questionnaire_id)
+    base_id = questionnaire_id.split(".", 1)[0]  # predictions share their questionnaire's version
+    version = content().questionnaire(base_id).version
     try:
         person_id = ensure_person(state)
-        store().save_answer(person_id, questionnaire_id, questionnaire.version, item_id, value)
+        store().save_answer(person_id, questionnaire_id, version, item_id, value)
     except StorageError:
         state.unsaved.add(key)
         return False
@@ -177,19 +270,82 @@ def replace_answers(state: SessionData, answers: dict[str, dict[str, Any]]) -> N
 
 
 def delete_everything(state: SessionData) -> None:
-    """Delete the person and every answer for good, then forget the session."""
-    if state.person_id is not None:
+    """Delete the person (or, on one device, the whole couple) for good; forget the session."""
+    if state.mode == "one_device" and state.couple_id:
+        store().delete_couple(state.couple_id)
+    elif state.person_id is not None:
         store().delete_person(state.person_id)
-    fresh = SessionData(notices=[("success", "Your answers have been deleted for good.")])
-    st.session_state[STATE_KEY] = fresh
-    for key in list(st.session_state.keys()):
-        if key != STATE_KEY:
-            del st.session_state[key]
-    if RESUME_PARAM in st.query_params:
-        del st.query_params[RESUME_PARAM]
+    _reset_widgets()
+    st.session_state[STATE_KEY] = SessionData(notices=[("success", "Your answers have been deleted for good.")])
+    for param in (RESUME_PARAM, DEVICE_PARAM):
+        if param in st.query_params:
+            del st.query_params[param]
 
 
 def show_notices(state: SessionData) -> None:
     for kind, message in state.notices:
         getattr(st, kind)(message)
     state.notices.clear()
+
+
+# Couples ------------------------------------------------------------------
+
+
+def start_one_device() -> SessionData:
+    """Two partners, one device: partner 1 starts; the device link resumes the couple."""
+    couple_id, device_token, _people = store().create_couple_one_device()
+    couple = store().couple(couple_id)
+    assert couple is not None
+    _reset_widgets()
+    fresh = SessionData(role="couple", couple_id=couple_id, mode="one_device", device_token=device_token)
+    _enter_slot(fresh, couple, 1)
+    st.session_state[STATE_KEY] = fresh
+    _keep_link_in_url(fresh)
+    return fresh
+
+
+def start_two_devices(state: SessionData) -> str:
+    """Create a couple space with this person as partner 1; returns the join code."""
+    couple_id, person_id, token, code = store().create_couple_two_devices(state.person_id)
+    state.role, state.couple_id, state.mode, state.slot = "couple", couple_id, "two_devices", 1
+    state.person_id = person_id
+    if token is not None:
+        state.token = token
+    _keep_link_in_url(state)
+    return code
+
+
+def join(state: SessionData, code: str) -> JoinOutcome:
+    """Join a partner's couple space with a code, bringing any answers already given."""
+    if state.join_failures >= MAX_JOIN_TRIES_PER_SESSION:
+        return JoinOutcome.LOCKED
+    solo_id = state.person_id if state.couple_id is None else None
+    result = store().join_couple(code, person_id=solo_id)
+    if result.outcome is not JoinOutcome.JOINED:
+        state.join_failures += 1
+        return result.outcome
+    state.role, state.couple_id, state.mode, state.slot = "couple", result.couple_id, "two_devices", 2
+    state.person_id = result.person_id
+    if result.token is not None:
+        state.token = result.token
+    if JOIN_PARAM in st.query_params:
+        del st.query_params[JOIN_PARAM]
+    _keep_link_in_url(state)
+    return result.outcome
+
+
+def couple(state: SessionData) -> CoupleRecord | None:
+    return store().couple(state.couple_id) if state.couple_id else None
+
+
+def hand_over(state: SessionData) -> None:
+    """One device: partner 2's turn. Partner 1's answers leave the session for good."""
+    record = couple(state)
+    if record is None or state.mode != "one_device":
+        return
+    store().set_active_slot(record.id, 2)
+    device_token, couple_id = state.device_token, state.couple_id
+    _reset_widgets()
+    fresh = SessionData(role="couple", couple_id=couple_id, mode="one_device", device_token=device_token)
+    _enter_slot(fresh, record, 2)
+    st.session_state[STATE_KEY] = fresh

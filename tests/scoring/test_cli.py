@@ -253,7 +253,9 @@ def test_unknown_item_column_in_a_csv_names_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("cell", ["abc", "2.5", "1;x"])
 def test_non_integer_csv_cell_names_line_and_column(tmp_path: Path, cell: str) -> None:
     path = tmp_path / "cells.csv"
-    path.write_text(f"questionnaire,comm_heard,pressures\nintimacy,3,\nintimacy,4,\nintimacy,2,{cell}\n", encoding="utf-8")
+    path.write_text(
+        f"questionnaire,comm_heard,pressures\nintimacy,3,\nintimacy,4,\nintimacy,2,{cell}\n", encoding="utf-8"
+    )
     assert_one_error_line(*run("score", str(path)), f"{path} line 4", "column pressures", repr(cell))
 
 

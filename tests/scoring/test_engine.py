@@ -51,7 +51,16 @@ def _all_scales_top(intimacy: Questionnaire) -> Answers:
 
 @pytest.mark.parametrize(
     ("answered", "total", "expected"),
-    [(0, 4, False), (2, 4, False), (3, 4, True), (4, 4, True), (3, 6, False), (4, 6, True), (2, 3, True), (0, 0, False)],
+    [
+        (0, 4, False),
+        (2, 4, False),
+        (3, 4, True),
+        (4, 4, True),
+        (3, 6, False),
+        (4, 6, True),
+        (2, 3, True),
+        (0, 0, False),
+    ],
 )
 def test_enough_answered_is_the_two_thirds_rule(answered: int, total: int, expected: bool) -> None:
     assert enough_answered(answered, total) is expected
@@ -80,7 +89,9 @@ def test_importance_answer_does_not_count_towards_the_two_thirds(intimacy: Quest
 def test_a_scale_score_is_the_mean_of_mirrored_points(intimacy: Questionnaire) -> None:
     # comm_logistics is reverse-keyed: 1 ("not at all true") is its best answer.
     answers: Answers = {"comm_heard": 5, "comm_honest": 3, "comm_logistics": 1, "comm_listen": 1}
-    assert score_questionnaire(intimacy, answers).scale("communication").score == pytest.approx((100 + 50 + 100 + 0) / 4)
+    assert score_questionnaire(intimacy, answers).scale("communication").score == pytest.approx(
+        (100 + 50 + 100 + 0) / 4
+    )
 
 
 def test_worth_it_scale_and_verdict_need_four_of_six(worth_it: Questionnaire) -> None:
@@ -106,8 +117,14 @@ def test_reverse_item_at_max_scores_like_positive_item_at_min(intimacy: Question
         rset = intimacy.response_set_of(reverse)
         for positive in positive_items:
             assert intimacy.response_set_of(positive) == rset
-            assert item_points(intimacy, reverse, rset.max_value) == item_points(intimacy, positive, rset.min_value) == 0.0
-            assert item_points(intimacy, reverse, rset.min_value) == item_points(intimacy, positive, rset.max_value) == 100.0
+            assert (
+                item_points(intimacy, reverse, rset.max_value) == item_points(intimacy, positive, rset.min_value) == 0.0
+            )
+            assert (
+                item_points(intimacy, reverse, rset.min_value)
+                == item_points(intimacy, positive, rset.max_value)
+                == 100.0
+            )
 
 
 def test_reverse_keying_equals_mirroring_the_answer(intimacy: Questionnaire) -> None:
@@ -300,9 +317,19 @@ def test_a_single_scored_scale_still_gets_two_steps(content: Content, intimacy: 
     assert 2 <= len(profile.next_steps) <= 3
 
 
-def _suggestion(suggestion_id: str, effort: str, scales: tuple[str, ...] = ("intimacy.communication",), **extra: object) -> Suggestion:
+def _suggestion(
+    suggestion_id: str, effort: str, scales: tuple[str, ...] = ("intimacy.communication",), **extra: object
+) -> Suggestion:
     return Suggestion.model_validate(
-        {"id": suggestion_id, "title": suggestion_id, "text": "Try it.", "scales": scales, "effort": effort, "sources": [SEED], **extra}
+        {
+            "id": suggestion_id,
+            "title": suggestion_id,
+            "text": "Try it.",
+            "scales": scales,
+            "effort": effort,
+            "sources": [SEED],
+            **extra,
+        }
     )
 
 
@@ -383,7 +410,12 @@ def test_worth_it_is_never_a_strength(content: Content) -> None:
 
 @pytest.mark.parametrize(
     ("signs", "flag"),
-    [((), False), (("sign_silence",), False), (("sign_silence", "sign_leaving"), True), (("sign_same_arguments", "sign_unheard", "sign_resentment"), True)],
+    [
+        ((), False),
+        (("sign_silence",), False),
+        (("sign_silence", "sign_leaving"), True),
+        (("sign_same_arguments", "sign_unheard", "sign_resentment"), True),
+    ],
 )
 def test_support_flag_needs_two_signs(content: Content, signs: tuple[str, ...], flag: bool) -> None:
     intimacy = content.questionnaire("intimacy")
@@ -489,7 +521,9 @@ def test_valid_answers_come_back_in_canonical_form(intimacy: Questionnaire) -> N
         ("intimacy", "pressures", [[1]]),
     ],
 )
-def test_bad_values_are_rejected_naming_the_item(content: Content, questionnaire_id: str, item_id: str, value: object) -> None:
+def test_bad_values_are_rejected_naming_the_item(
+    content: Content, questionnaire_id: str, item_id: str, value: object
+) -> None:
     with pytest.raises(AnswerError) as caught:
         validate_answers(content.questionnaire(questionnaire_id), {item_id: value})
     assert str(caught.value).startswith(f"answers.{item_id}: ")

@@ -269,11 +269,7 @@ def test_stages_appear_only_when_their_conditions_hold(answers: Answers) -> None
     scores = {s.scale_id: s.score for s in result.scales}
     shown = {stage.stage_id for stage in result.stages}
     for stage in INTIMACY.stages:
-        held = sum(
-            1
-            for c in stage.conditions
-            if (score := scores[c.scale]) is not None and score < c.below
-        )
+        held = sum(1 for c in stage.conditions if (score := scores[c.scale]) is not None and score < c.below)
         assert (stage.id in shown) is (held >= (stage.min_matches or len(stage.conditions)))
     for reading in result.stages:
         assert reading.sources

@@ -1,0 +1,94 @@
+"""The couple's downloads: the comparison as JSON and as a printable HTML report.
+
+Both are built from a :class:`CoupleComparison`, which already holds only what
+each partner chose to share and never a safety answer; nothing else is read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from questions.loader import Content
+from reporting.charts import (
+    comparison_alt_text,
+    comparison_rows,
+    divergence_chart,
+    paired_chart,
+)
+from reporting.html_report import _environment, figure_div, plotly_js
+from scoring.compare import CATEGORY_TITLES, CoupleComparison, prediction_reading
+from scoring.results import to_jsonable
+
+FORMAT = "spark-check-comparison"
+SCHEMA_VERSION = 1
+
+
+def comparison_json(comparison: CoupleComparison, names: Mapping[int, str], now: datetime | None = None) -> str:
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "exported_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "partners": {str(slot): name for slot, name in names.items()},
+        "comparison": to_jsonable(comparison),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> list[dict[str, object]]:
+    """How each partner read the other: a guess beside the other's own score."""
+    rows: list[dict[str, object]] = []
+    for scale in comparison.scales:
+        for guesser, other in ((1, 2), (2, 1)):
+            guess, actual = scale.predictions.get(guesser), scale.scores.get(other)
+            reading = prediction_reading(guess, actual)
+            if reading is None:
+                continue
+            rows.append(
+                {
+                    "Topic": scale.title,
+                    "Who guessed": names[guesser],
+                    "Their guess": round(guess) if guess is not None else None,
+                    f"{names[other]}'s own score": round(actual) if actual is not None else None,
+                    "Reading": reading,
+                }
+            )
+    return rows
+
+
+def couple_report(
+    content: Content,
+    comparison: CoupleComparison,
+    names: Mapping[int, str],
+    viewer_safety_concern: bool = False,
+    now: datetime | None = None,
+) -> str:
+    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    paired = figure_div(paired_chart(scored, names), "paired-chart") if scored else None
+    apart = [s for s in scored if s.gap is not None]
+    divergence = figure_div(divergence_chart(apart, names), "divergence-chart") if apart else None
+    groups = {
+        key: [s.title for s in comparison.scales if s.category == key]
+        for key in ("shared_strength", "seen_differently", "shared_growth", "in_between")
+    }
+    return (
+        _environment()
+        .get_template("couple_report.html.j2")
+        .render(
+            generated=(now or datetime.now(UTC)).strftime("%d %B %Y"),
+            names=names,
+            comparison=comparison,
+            guidance=content.guidance,
+            plotly_js=plotly_js() if paired is not None else None,
+            paired=paired,
+            paired_alt=comparison_alt_text(scored, names),
+            divergence=divergence,
+            rows=comparison_rows(comparison.scales, names),
+            groups=groups,
+            category_titles=CATEGORY_TITLES,
+            predictions=prediction_rows(comparison, names),
+            safety=viewer_safety_concern,
+        )
+    )

@@ -1,0 +1,166 @@
+"""Couple mode on one device, through AppTest: turns, hand-over, privacy, comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from questions import default_content
+from scoring.compare import predictions_id
+from storage import Store
+from ui import session
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "couple.sqlite3"
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield path
+
+
+def state_of(app: AppTest) -> session.SessionData:
+    return app.session_state[session.STATE_KEY]
+
+
+def page_text(app: AppTest) -> str:
+    kinds = ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success", "code")
+    parts = [str(e.value) for kind in kinds for e in getattr(app, kind)]
+    for frame in app.dataframe:
+        parts.append(frame.value.to_csv())
+    return "\n".join(parts)
+
+
+def answer_questionnaire(app: AppTest, questionnaire_id: str, value_for: dict[str, int]) -> AppTest:
+    """Walk every section, answering with ``value_for[item]`` or the top value (bottom if reverse)."""
+    questionnaire = default_content().questionnaire(questionnaire_id)
+    slot = state_of(app).widget_slot
+    for index, _section in enumerate(questionnaire.sections):
+        for radio in app.radio:
+            _, qid, item_id, _ = radio.key.split(":")
+            if qid != questionnaire_id:
+                continue
+            item = questionnaire.item(item_id)
+            rset = questionnaire.response_set_of(item)
+            default = rset.min_value if item.reverse or item.kind == "checklist" else rset.max_value
+            radio.set_value(value_for.get(item_id, default))
+        app.run()
+        assert not app.exception
+        if index < len(questionnaire.sections) - 1:
+            app.button(key=f"next:{questionnaire_id}:{slot}").click().run()
+    return app
+
+
+def take_turn(app: AppTest, worth_it: dict[str, int], intimacy: dict[str, int], share: str) -> AppTest:
+    slot = state_of(app).widget_slot
+    if any(button.key == "home:worth_it" for button in app.button):
+        app.button(key="home:worth_it").click().run()
+    answer_questionnaire(app, "worth_it", worth_it)
+    app.button(key=f"finish:worth_it:{slot}").click().run()
+    answer_questionnaire(app, "intimacy", intimacy)
+    app.button(key=f"finish:intimacy:{slot}").click().run()
+    assert [t.value for t in app.title] == ["How I see my partner"]
+    for radio in app.radio:
+        radio.set_value(3)
+    app.run()
+    app.button(key="predictions:next").click().run()
+    assert [t.value for t in app.title] == ["Finish & share"]
+    choice = app.radio(key=f"share:choice:{slot}")
+    if share in choice.options or len(choice.options) > 1:
+        choice.set_value(share)
+    app.run()
+    app.button(key="share:done").click().run()
+    assert not app.exception
+    return app
+
+
+def start_together() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    app.button(key="couple:one_device").click().run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Our check-up"]
+    return app
+
+
+def test_one_device_turns_hide_partner_one_and_unlock_the_comparison(db_path: Path) -> None:
+    app = start_together()
+    state = state_of(app)
+    assert state.mode == "one_device" and state.slot == 1
+    assert app.query_params[session.DEVICE_PARAM]
+    marker = {"comm_heard": 1, "comm_honest": 1}  # partner 1's low answers, to look for later
+    app = take_turn(app, {}, marker, share="items")
+    assert [t.value for t in app.title] == ["Our check-up"]
+    assert "hand the device to your partner" in page_text(app)
+
+    app.button(key="home:handover").click().run()
+    state = state_of(app)
+    assert state.slot == 2
+    # Nothing of partner 1 is left in the session: no answers, no widget values.
+    assert state.answers == {}
+    for questionnaire in default_content().questionnaires.values():
+        for item in questionnaire.items:
+            assert f"answer:{questionnaire.id}:{item.id}:p1" not in app.session_state
+    app.button(key="home:worth_it").click().run()
+    assert all(radio.value is None for radio in app.radio)
+    assert all(radio.key.endswith(":p2") for radio in app.radio)
+
+    app = take_turn(app, {}, {}, share="items")
+    assert [t.value for t in app.title] == ["Our comparison"]
+    text = page_text(app)
+    assert "Topic by topic" in text
+    assert "Shared strength" in text or "Seen differently" in text
+    assert len(app.get("plotly_chart")) == 2
+    assert "Partner 1" in text and "Partner 2" in text
+    # Partner 1 answered "Not at all true" where partner 2 said "Very true": a difference to talk about.
+    assert "Where your answers differed most" in text
+
+
+def test_one_device_unsafe_partner_is_kept_private_and_partner_sees_neutral_message(db_path: Path) -> None:
+    app = start_together()
+    app = take_turn(app, {"safe": 0}, {}, share="nothing")
+    app.button(key="home:handover").click().run()
+    app = take_turn(app, {}, {}, share="scores")
+    text = page_text(app)
+    assert "Partner 1 chose not to share results this time" in text
+    content = default_content()
+    assert content.questionnaire("worth_it").item("safe").text not in text
+    assert content.guidance.safety_title not in text
+    store = Store.from_url(f"sqlite:///{db_path}")
+    record = store.couple(state_of(app).couple_id or "")
+    assert record is not None and record.partner(1) is not None
+    assert record.partner(1).share_level == "nothing"  # type: ignore[union-attr]
+
+
+def test_unsafe_partner_on_one_device_cannot_share_and_sees_resources(db_path: Path) -> None:
+    app = start_together()
+    slot = state_of(app).widget_slot
+    app.button(key="home:worth_it").click().run()
+    answer_questionnaire(app, "worth_it", {"safe": 0})
+    app.switch_page("ui/pages/share.py").run()
+    choice = app.radio(key=f"share:choice:{slot}")
+    assert list(choice.options) == ["Don't share my results this time"]
+    assert default_content().guidance.safety_title in page_text(app)
+
+
+def test_device_link_resumes_the_active_partner_only(db_path: Path) -> None:
+    app = start_together()
+    app = take_turn(app, {}, {"comm_heard": 1}, share="scores")
+    app.button(key="home:handover").click().run()
+    app.button(key="home:worth_it").click().run()
+    app.radio[0].set_value(2).run()
+    device = state_of(app).device_token
+    assert device is not None
+
+    resumed = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    resumed.query_params[session.DEVICE_PARAM] = device
+    resumed.run()
+    state = state_of(resumed)
+    assert state.slot == 2
+    assert set(state.answers) == {"worth_it"} and len(state.answers["worth_it"]) == 1
+    assert predictions_id("intimacy") not in state.answers

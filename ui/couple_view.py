@@ -1,0 +1,401 @@
+"""Couple mode: the couple's home, predictions, finishing and sharing, and the comparison."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from reporting.charts import comparison_alt_text, comparison_rows, divergence_chart, paired_chart
+from reporting.couple_report import comparison_json, couple_report, prediction_rows
+from scoring.compare import CATEGORY_TITLES, CoupleComparison, PartnerData, compare, predictions_id
+from scoring.engine import build_profile
+from storage import StorageError
+from storage.repository import CoupleRecord, format_join_code
+from ui import session
+from ui.pages_registry import switch_to
+from ui.results_view import render_safety
+
+INTIMACY = "intimacy"
+SHARE_LABELS = {
+    "scores": "Share my topic scores",
+    "items": "Share my scores and my individual answers",
+    "nothing": "Don't share my results this time",
+}
+NOT_SHARED = (
+    "{name} chose not to share results this time. That's always all right, and it says nothing about you. "
+    "What was shared is below."
+)
+WAIT_SECONDS = 3
+
+
+def names_for(state: session.SessionData) -> dict[int, str]:
+    if state.mode == "one_device" or state.slot is None:
+        return {1: "Partner 1", 2: "Partner 2"}
+    other = 2 if state.slot == 1 else 1
+    return {state.slot: "You", other: "Your partner"}
+
+
+def has_safety_concern(state: session.SessionData) -> bool:
+    return build_profile(session.content(), state.answers).safety_concern
+
+
+def _step_status(state: session.SessionData) -> list[tuple[str, str, str]]:
+    content = session.content()
+    worth_it = content.questionnaire("worth_it")
+    intimacy = content.questionnaire(INTIMACY)
+    given = state.answers
+    return [
+        ("worth_it", worth_it.title, f"{len(given.get('worth_it', {}))} of {len(worth_it.items)} answered"),
+        (INTIMACY, intimacy.title, f"{len(given.get(INTIMACY, {}))} of {len(intimacy.items)} answered"),
+        (
+            "predictions",
+            "How I see my partner",
+            f"{len(given.get(predictions_id(INTIMACY), {}))} of {len(intimacy.scales)} answered",
+        ),
+        ("share", "Finish & choose what to share", ""),
+    ]
+
+
+def render_home() -> None:
+    state = session.data()
+    record = session.couple(state)
+    if record is None:
+        st.error("This couple space no longer exists. It may have been deleted.")
+        return
+    st.title("Our check-up")
+    me = record.partner(state.slot or 0)
+    if state.mode == "one_device":
+        _one_device_home(state, record, me is not None and me.finished)
+    else:
+        _two_device_home(state, record)
+    if me is not None and me.finished:
+        return
+    st.subheader(f"{names_for(state)[state.slot or 1]}: your steps" if state.mode == "one_device" else "Your steps")
+    for number, (page, title, status) in enumerate(_step_status(state), start=1):
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(f"**{number}. {title}**" + (f"  \n{status}" if status else ""))
+        if right.button("Open", key=f"home:{page}"):
+            switch_to(page)
+
+
+def _one_device_home(state: session.SessionData, record: CoupleRecord, finished: bool) -> None:
+    if record.both_finished:
+        st.success("You've both finished. Your comparison is ready.")
+        if st.button("See our comparison →", type="primary", key="home:comparison"):
+            switch_to("comparison")
+        return
+    if finished and state.slot == 1:
+        st.info(
+            "Thank you, Partner 1 — your answers are saved and now hidden. "
+            "Please hand the device to your partner. Nothing of your answers can be seen from here on."
+        )
+        if st.button("I'm Partner 2 — start my turn", type="primary", key="home:handover"):
+            try:
+                session.hand_over(state)
+            except StorageError:
+                st.error("The hand-over couldn't be saved just now. Please try again.")
+            else:
+                st.rerun()
+        return
+    st.markdown(
+        f"You're answering in turn on this device. **It's Partner {state.slot}'s turn.** "
+        "The other partner's answers stay hidden until you've both finished and chosen what to share."
+    )
+    st.caption(
+        "Keep this page's address to come back later: it resumes where you left off. "
+        "Each of you answers alone, so please give each other a little privacy."
+    )
+
+
+def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
+    partner = record.partner(2 if state.slot == 1 else 1)
+    if partner is None:
+        st.markdown("Invite your partner to join this couple space from their own phone or computer.")
+        code = st.session_state.get("join_code")
+        if code:
+            base = st.context.url.split("?", 1)[0].rstrip("/") if st.context.url else ""
+            root = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
+            st.markdown("**Join code** (read it aloud or send it):")
+            st.code(format_join_code(code), language=None)
+            st.markdown("**Or send this join link:**")
+            st.code(f"{root}/?{session.JOIN_PARAM}={format_join_code(code)}", language=None)
+            st.caption("The code works once and expires in 24 hours. It locks after a few wrong tries.")
+        else:
+            st.caption("For your privacy, a join code is shown only once. Make a new one whenever you need it.")
+        if st.button("Make a new join code", key="home:new_code"):
+            try:
+                st.session_state["join_code"] = session.store().new_join_code(record.id)
+            except StorageError:
+                st.error("A new code couldn't be made just now. Please try again.")
+            st.rerun()
+    elif record.both_finished:
+        st.success("You've both finished. Your comparison is ready.")
+        if st.button("See our comparison →", type="primary", key="home:comparison"):
+            switch_to("comparison")
+    elif partner.finished:
+        st.info("Your partner has finished. The comparison opens as soon as you finish too.")
+    else:
+        st.info("Your partner has joined. Each of you answers on your own device.")
+    st.caption("Your own resume link is in the address bar and on *My data & downloads*. Keep it private.")
+
+
+def _on_prediction(scale_id: str, key: str) -> None:
+    value = st.session_state.get(key)
+    if value is not None:
+        session.save_answer(session.data(), predictions_id(INTIMACY), scale_id, value)
+
+
+def render_predictions() -> None:
+    state = session.data()
+    questionnaire = session.content().questionnaire(INTIMACY)
+    rset_id = questionnaire.prediction_response_set
+    st.title("How I see my partner")
+    st.markdown(
+        "Couples often stop really *seeing* each other. For each topic, guess how your partner "
+        "would rate it. Your comparison will show how closely you read each other — as a prompt to talk, not a test."
+    )
+    st.caption("Source: 002_a6bdd72907629e70.txt")
+    if rset_id is None:
+        st.info("This questionnaire has no predictions.")
+        return
+    rset = questionnaire.response_sets[rset_id]
+    labels = {o.value: o.label for o in rset.options}
+    saved = state.answers.get(predictions_id(INTIMACY), {})
+    for scale in questionnaire.scales:
+        key = f"predict:{INTIMACY}:{scale.id}:{state.widget_slot}"
+        if key not in st.session_state and scale.id in saved:
+            st.session_state[key] = saved[scale.id]
+        st.radio(
+            scale.prediction_prompt or scale.title,
+            options=list(labels),
+            index=None,
+            horizontal=True,
+            format_func=lambda v: labels[v],
+            key=key,
+            on_change=_on_prediction,
+            args=(scale.id, key),
+        )
+        if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
+            st.error("This answer was **not saved**. Please choose it again in a moment.")
+    if st.button("On to finish & share →", type="primary", key="predictions:next"):
+        session.set_progress(state, page="share")
+        switch_to("share")
+
+
+def render_share() -> None:
+    state = session.data()
+    record = session.couple(state)
+    st.title("Finish & share")
+    if record is None or state.person_id is None:
+        st.info("Answer a few questions first.")
+        return
+    me = record.partner(state.slot or 0)
+    if me is not None and me.finished:
+        st.success(f"You've finished. You chose: {SHARE_LABELS.get(me.share_level or 'nothing')}.")
+        if st.button("Our comparison →", type="primary", key="share:to_comparison"):
+            switch_to("comparison")
+        return
+    for _page, title, status in _step_status(state)[:3]:
+        st.markdown(f"- **{title}**: {status}")
+    unsafe = has_safety_concern(state)
+    options = ["scores", "items", "nothing"]
+    default = "scores"
+    if unsafe:
+        # Private to this person: never stored as shared, never shown to the partner.
+        render_safety(session.content().guidance)
+        default = "nothing"
+        if state.mode == "one_device":
+            options = ["nothing"]
+            st.markdown(
+                "Because you're sharing this screen, your results will stay private this time. "
+                "Your partner will see only that you chose not to share — nothing about why."
+            )
+        else:
+            st.markdown(
+                "You can choose not to share your results. Your partner will then see only that you chose not to "
+                "share — exactly what anyone sees when results aren't shared — and nothing about why."
+            )
+    st.subheader("What may your partner see?")
+    st.caption("Your answer to the safety question is never shown to your partner, whatever you choose.")
+    choice = st.radio(
+        "Choose what to share",
+        options=options,
+        index=options.index(default),
+        format_func=lambda v: SHARE_LABELS[v],
+        key=f"share:choice:{state.widget_slot}",
+    )
+    if st.button("I'm done", type="primary", key="share:done"):
+        try:
+            session.store().finish(state.person_id, choice)
+        except StorageError:
+            st.error("Your choice couldn't be saved just now, so nothing changed. Please try again.")
+            return
+        session.set_progress(state, page="comparison")
+        if state.mode == "one_device" and state.slot == 1:
+            switch_to("couple_home")
+        switch_to("comparison")
+
+
+def _partner_data(record: CoupleRecord) -> list[PartnerData]:
+    partners = []
+    for partner in record.partners:
+        answers = session.store().answers_for(partner.person_id)
+        partners.append(PartnerData(partner.slot, answers, partner.share_level))  # type: ignore[arg-type]
+    return partners
+
+
+def render_comparison() -> None:
+    state = session.data()
+    record = session.couple(state)
+    st.title("Our comparison")
+    if record is None:
+        st.info("There's no couple space here yet.")
+        return
+    if not record.both_finished:
+        if state.mode == "one_device":
+            st.info(f"The comparison opens when you've both finished. It's Partner {state.slot}'s turn now.")
+        else:
+            _waiting(state)
+        return
+    first, second = _partner_data(record)
+    comparison = compare(session.content(), first, second)
+    unsafe = state.mode == "two_devices" and has_safety_concern(state)
+    _render_comparison(comparison, names_for(state), unsafe)
+    _downloads(comparison, names_for(state), unsafe)
+
+
+@st.fragment(run_every=WAIT_SECONDS)
+def _waiting(state: session.SessionData) -> None:
+    record = session.couple(state)
+    if record is not None and record.both_finished:
+        st.rerun()  # the whole page: the comparison is ready
+    st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
+    me = record.partner(state.slot or 0) if record else None
+    if me is None or not me.finished:
+        st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
+
+
+def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsafe: bool) -> None:
+    guidance = session.content().guidance
+    if unsafe:
+        render_safety(guidance)
+    for slot, level in comparison.shared.items():
+        if level == "nothing":
+            st.info(NOT_SHARED.format(name=names[slot]))
+    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    if scored:
+        st.subheader("Topic by topic")
+        st.plotly_chart(
+            paired_chart(scored, names),
+            config={"displayModeBar": False},
+            key="chart:couple:paired",
+            alt=comparison_alt_text(scored, names),
+        )
+        apart = [s for s in scored if s.gap is not None]
+        if apart:
+            st.plotly_chart(
+                divergence_chart(apart, names),
+                config={"displayModeBar": False},
+                key="chart:couple:divergence",
+                alt="How far apart the two scores are for each topic.",
+            )
+        with st.expander("The same as a table"):
+            st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, names)), hide_index=True)
+        for key in ("shared_strength", "seen_differently", "shared_growth", "in_between"):
+            titles = [s.title for s in comparison.scales if s.category == key]
+            if titles:
+                st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+        st.caption(
+            "Seen differently: 25 or more points apart. Shared strength: both 70 or more. "
+            "Shared growth area: both under 50."
+        )
+    rows = prediction_rows(comparison, names)
+    if rows:
+        st.subheader("How well you read each other")
+        st.caption("A gentle prompt to talk: “What did I miss?” (Source: 002_a6bdd72907629e70.txt)")
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    _worth_it(comparison, names)
+    if comparison.starters or comparison.differences:
+        st.subheader("Things to talk about")
+        st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
+        st.caption(f"Source: {', '.join(guidance.weekly_checkin.sources)}")
+        for starter in comparison.starters:
+            with st.container(border=True):
+                st.markdown(f"**{starter.scale_title}** — {starter.because}")
+                st.markdown(f"“{starter.text}”")
+                st.caption(f"Source: {', '.join(starter.sources)}")
+        if comparison.differences:
+            st.markdown("**Where your answers differed most**")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"Statement": d.text, names[1]: d.labels[1], names[2]: d.labels[2]}
+                        for d in comparison.differences
+                    ]
+                ),
+                hide_index=True,
+            )
+        st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
+    if unsafe:
+        pass  # the safety resources above replace every exercise
+    elif comparison.leaning_apart:
+        st.subheader(guidance.partner_not_on_board.title)
+        st.markdown(guidance.partner_not_on_board.text)
+        st.caption(f"Source: {', '.join(guidance.partner_not_on_board.sources)}")
+    elif comparison.plan:
+        st.subheader("Our shared plan — start small")
+        for number, step in enumerate(comparison.plan, start=1):
+            with st.container(border=True):
+                st.markdown(f"**{number}. {step.title}**")
+                st.markdown(step.text)
+                minutes = f", about {step.minutes} min" if step.minutes else ""
+                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+    if comparison.professional_help and not unsafe:
+        st.subheader(guidance.professional_help.title)
+        st.markdown(guidance.professional_help.text)
+        for kind in guidance.help_kinds:
+            st.markdown(f"- **{kind.title}** — {kind.text}")
+    st.caption(guidance.not_therapy)
+
+
+def _worth_it(comparison: CoupleComparison, names: dict[int, str]) -> None:
+    if not comparison.worth_it:
+        return
+    st.subheader("Is it worth it? — side by side")
+    for slot, side in sorted(comparison.worth_it.items()):
+        st.markdown(f"- **{names[slot]}:** {side.verdict_title or 'not enough answers yet'}")
+    sides = comparison.worth_it
+    if len(sides) == 2 and all(side.answers for side in sides.values()):
+        rows: list[dict[str, Any]] = [
+            {
+                "Question": text,
+                names[1]: sides[1].answers.get(item_id, "—"),
+                names[2]: sides[2].answers.get(item_id, "—"),
+            }
+            for item_id, text in comparison.worth_it_questions.items()
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _downloads(comparison: CoupleComparison, names: dict[int, str], unsafe: bool) -> None:
+    content = session.content()
+    st.divider()
+    left, right = st.columns(2)
+    left.download_button(
+        "Couple report (printable HTML)",
+        data=lambda: couple_report(content, comparison, names, viewer_safety_concern=unsafe),
+        file_name="spark-check-couple-report.html",
+        mime="text/html",
+        on_click="ignore",
+        key="download:couple_report",
+    )
+    right.download_button(
+        "Comparison (JSON)",
+        data=lambda: comparison_json(comparison, names),
+        file_name="spark-check-comparison.json",
+        mime="application/json",
+        on_click="ignore",
+        key="download:comparison_json",
+    )

@@ -1,0 +1,5 @@
+"""Finishing, and choosing what the partner may see."""
+
+from ui import couple_view
+
+couple_view.render_share()
