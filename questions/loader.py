@@ -43,6 +43,8 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ContentError(f"{path.name}: cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"{path.name}: not UTF-8 text (byte {exc.start})") from exc
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

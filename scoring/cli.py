@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from questions.loader import Content, ContentError, default_content
 from questions.schema import Questionnaire
-from scoring.engine import AnswerError, score_questionnaire, validate_answers
+from scoring.engine import AnswerError, clip, score_questionnaire, validate_answers
 from scoring.results import to_jsonable
 
 EXIT_BAD_INPUT = 2
@@ -94,6 +94,10 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
     for row in reader:
         line = reader.line_num
         qid = (row.get("questionnaire") or "").strip()
+        questionnaire = content.questionnaires.get(qid)
+        multi_items = (
+            {i.id for i in questionnaire.items if questionnaire.response_set_of(i).multi} if questionnaire else set()
+        )
         answers: dict[str, Any] = {}
         for column, cell in row.items():
             if column in ("questionnaire", "id") or column is None or cell is None:
@@ -103,8 +107,12 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
             try:
                 value = _csv_cell(cell)
             except ValueError:
-                raise InputProblem(f"{where} line {line}, column {column}: {cell!r} is not a whole number") from None
+                raise InputProblem(
+                    f"{where} line {line}, column {clip(column)}: '{clip(cell)}' is not a whole number"
+                ) from None
             if value is not None:
+                if isinstance(value, int) and column in multi_items:
+                    value = [value]  # one choice of a multi-choice item
                 answers[column] = value
         response: dict[str, Any] = {"questionnaire": qid, "answers": answers, "_line": line}
         if row.get("id"):
@@ -116,7 +124,11 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
 def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> list[dict[str, Any]]:
     where = "stdin" if path == "-" else path
     try:
-        text = (stdin or sys.stdin).read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = (
+            (stdin or sys.stdin).read().removeprefix("\ufeff")
+            if path == "-"
+            else Path(path).read_text(encoding="utf-8-sig")
+        )
     except OSError as exc:
         raise InputProblem(f"{where}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
@@ -139,7 +151,7 @@ def score_responses(responses: Sequence[Any], content: Content, where: str) -> l
         qid = response.get("questionnaire")
         if not isinstance(qid, str) or qid not in content.questionnaires:
             known = ", ".join(sorted(content.questionnaires))
-            raise InputProblem(f"{at}: questionnaire: {str(qid)[:40]!r} is not one of {known}")
+            raise InputProblem(f"{at}: questionnaire: '{clip(qid)}' is not one of {known}")
         answers = response.get("answers")
         if not isinstance(answers, dict):
             raise InputProblem(f"{at}: answers: expected an object of item ids to values")

@@ -175,9 +175,12 @@ def _worth_it_side(content: Content, partner: PartnerData) -> WorthItSide | None
         return None
     questionnaire = content.questionnaire(WORTH_IT)
     given = partner.answers.get(WORTH_IT, {})
-    if not given:
+    # The verdict the partner sees leaves the safety question out entirely.
+    safety_ids = {item.id for item in questionnaire.items if item.safety}
+    without_safety = {item_id: value for item_id, value in given.items() if item_id not in safety_ids}
+    if not without_safety:
         return None
-    verdict = score_questionnaire(questionnaire, given).verdict
+    verdict = score_questionnaire(questionnaire, without_safety).verdict
     answers: dict[str, str] = {}
     if _level(partner) == "items":
         for item in questionnaire.items:

@@ -61,9 +61,15 @@ def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, object]
     for item_id, value in answers.items():
         item = items.get(item_id)
         if item is None:
-            raise AnswerError(f"answers.{item_id}: no such question in {questionnaire.id!r}")
+            raise AnswerError(f"answers.{clip(item_id)}: no such question in {questionnaire.id!r}")
         clean[item_id] = check_value(questionnaire, item, value)
     return clean
+
+
+def clip(text: object, limit: int = 40) -> str:
+    """Outside text made safe for a one-line message: printable, short."""
+    shown = repr(str(text))[1:-1]
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def check_value(questionnaire: Questionnaire, item: Item, value: object) -> AnswerValue:
@@ -154,7 +160,8 @@ def has_safety_concern(questionnaire: Questionnaire, answers: Mapping[str, Answe
 
 def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> Verdict | None:
     rule = questionnaire.verdict
-    if rule is None:
+    if rule is None or has_safety_concern(questionnaire, answers):
+        # Safety first: no reading of "worth it" is given beside an unsafe answer.
         return None
     items = [i for i in questionnaire.items if i.kind == "verdict"]
     given = [answers[i.id] for i in items if i.id in answers]
@@ -219,25 +226,28 @@ def choose_next_steps(
     wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
     chosen: list[NextStep] = []
     used: set[str] = set()
-    for scale in ranked:
-        if len(chosen) >= wanted:
-            break
-        candidates = [s for s in pool if scale.ref in s.scales and s.id not in used]
-        if not candidates:
-            continue
-        best = min(candidates, key=lambda s: EFFORT_ORDER[s.effort])
-        used.add(best.id)
-        chosen.append(
-            NextStep(
-                suggestion_id=best.id,
-                title=best.title,
-                text=best.text,
-                effort=best.effort,
-                minutes=best.minutes,
-                sources=best.sources,
-                because_of=scale.ref,
+    # One step per area first; with fewer areas than steps wanted, a second
+    # pass takes another step for the areas of highest need.
+    for _pass in range(wanted):
+        for scale in ranked:
+            if len(chosen) >= wanted:
+                return tuple(chosen)
+            candidates = [s for s in pool if scale.ref in s.scales and s.id not in used]
+            if not candidates:
+                continue
+            best = min(candidates, key=lambda s: EFFORT_ORDER[s.effort])
+            used.add(best.id)
+            chosen.append(
+                NextStep(
+                    suggestion_id=best.id,
+                    title=best.title,
+                    text=best.text,
+                    effort=best.effort,
+                    minutes=best.minutes,
+                    sources=best.sources,
+                    because_of=scale.ref,
+                )
             )
-        )
     return tuple(chosen)
 
 

@@ -74,10 +74,10 @@ def render_home() -> None:
         return
     st.subheader(f"{names_for(state)[state.slot or 1]}: your steps" if state.mode == "one_device" else "Your steps")
     for number, (page, title, status) in enumerate(_step_status(state), start=1):
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        left.markdown(f"**{number}. {title}**" + (f"  \n{status}" if status else ""))
-        if right.button("Open", key=f"home:{page}"):
+        if st.button(f"{number}. {title}", key=f"home:{page}", width="stretch"):
             switch_to(page)
+        if status:
+            st.caption(status)
 
 
 def _one_device_home(state: session.SessionData, record: CoupleRecord, finished: bool) -> None:

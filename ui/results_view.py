@@ -39,7 +39,7 @@ def render_profile(profile: Profile, guidance: Guidance) -> None:
             st.markdown(f"- **{scale.title}** — {scale.score:.0f} of 100")
 
     worth_it = profile.results.get("worth_it")
-    if worth_it is not None and worth_it.answered:
+    if worth_it is not None and worth_it.answered and not profile.safety_concern:
         st.subheader("Is it worth it?")
         if worth_it.verdict is None:
             st.info("Not enough answers yet for a reading: answer at least four of the six questions.")

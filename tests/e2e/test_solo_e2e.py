@@ -12,46 +12,13 @@ import pytest
 
 from questions import default_content
 from storage import Store
+from tests.e2e.flows import answer_visible_section, choose, click, radio_for
 from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
-
-
-def radio_for(page: Page, question: str) -> Locator:
-    return page.get_by_role("radiogroup", name=question, exact=True)
-
-
-def choose(page: Page, question: str, option: str) -> None:
-    from playwright.sync_api import expect
-
-    group = radio_for(page, question)
-    group.locator('label[data-testid="stRadioOption"]').filter(has_text=re.compile(rf"^{re.escape(option)}$")).click()
-    wait_for_app_idle(page)
-    expect(group.get_by_role("radio", name=option, exact=True)).to_be_checked()
-
-
-def click(page: Page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    wait_for_app_idle(page)
-
-
-def answer_visible_section(page: Page, questionnaire_id: str) -> dict[str, int]:
-    """Answer every question on the page with its middle option; return what was chosen."""
-    questionnaire = default_content().questionnaire(questionnaire_id)
-    chosen: dict[str, int] = {}
-    for item in questionnaire.items:
-        rset = questionnaire.response_set_of(item)
-        if rset.multi or radio_for(page, item.text).count() == 0:
-            continue
-        option = rset.options[len(rset.options) // 2]
-        if item.safety:
-            option = next(o for o in rset.options if o.value not in item.unsafe_values)
-        choose(page, item.text, option.label)
-        chosen[item.id] = option.value
-    return chosen
 
 
 def test_solo_flow_survives_reload_and_server_kill(

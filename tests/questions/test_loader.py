@@ -13,7 +13,6 @@ import yaml
 from questions.loader import (
     DATA_DIR,
     GUIDANCE_FILE,
-    QUESTIONNAIRE_FILES,
     SUGGESTIONS_FILE,
     Content,
     ContentError,
@@ -98,11 +97,6 @@ def test_the_shipped_content_loads_and_has_both_questionnaires(content: Content)
     assert content.suggestions
     assert content.guidance.safety_resources
     assert default_content() == content
-
-
-def test_the_loader_reads_exactly_the_files_in_the_data_directory() -> None:
-    on_disk = {path.name for path in DATA_DIR.iterdir() if path.is_file()}
-    assert on_disk == {*QUESTIONNAIRE_FILES, SUGGESTIONS_FILE, GUIDANCE_FILE}
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in DATA_DIR.iterdir() if path.is_file()))
@@ -343,11 +337,6 @@ def test_two_questionnaires_with_the_same_id_are_refused(data_copy: Path) -> Non
     assert message.startswith("intimacy.yaml: id: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: questions/loader.py:_read_yaml catches only OSError, so a content file that is not UTF-8 "
-    "escapes as a raw UnicodeDecodeError instead of a ContentError naming the file",
-)
 def test_a_file_that_is_not_utf8_names_the_file(data_copy: Path) -> None:
     path = data_copy / "worth_it.yaml"
     path.write_bytes(path.read_bytes().replace(b'"Yes"', b'"S\xed"'))  # "Sí" in Latin-1

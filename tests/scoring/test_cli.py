@@ -324,11 +324,6 @@ def test_good_csv_via_python_dash_m(tmp_path: Path, content: Content) -> None:
 # --------------------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/cli.py:_csv_cell turns a single choice '3' into the int 3, so a multi-choice column "
-    "with one choice (the commonest case) is refused with 'expected a list of choices'",
-)
 def test_a_single_choice_in_a_multi_choice_csv_column(tmp_path: Path, content: Content) -> None:
     path = tmp_path / "single.csv"
     path.write_text("questionnaire,pressures\nintimacy,3\n", encoding="utf-8")
@@ -337,22 +332,12 @@ def test_a_single_choice_in_a_multi_choice_csv_column(tmp_path: Path, content: C
     assert json.loads(out) == [expected(content, "intimacy", {"pressures": [3]})]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/engine.py:validate_answers puts the raw item id in its message (answers.{item_id}) and "
-    "scoring/cli.py prints it as is, so an id with a line break gives more than one line on stderr",
-)
 def test_an_item_id_with_a_line_break_still_gives_one_error_line(tmp_path: Path) -> None:
     path = tmp_path / "newline.json"
     path.write_text(json.dumps({"questionnaire": "worth_it", "answers": {"res\npect": 2}}), encoding="utf-8")
     assert_one_error_line(*run("score", str(path)), str(path))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/cli.py:read_responses reads with encoding='utf-8', not 'utf-8-sig', so a CSV saved by "
-    "Excel as 'CSV UTF-8' (which starts with a byte-order mark) is refused for lacking a questionnaire column",
-)
 def test_a_csv_with_a_byte_order_mark(tmp_path: Path, content: Content) -> None:
     path = tmp_path / "excel.csv"
     path.write_bytes("questionnaire,respect\r\nworth_it,2\r\n".encode("utf-8-sig"))

@@ -33,9 +33,9 @@ from scoring.compare import (
     prediction_reading,
     predictions_id,
 )
-from scoring.engine import MAX_NEXT_STEPS, MIN_NEXT_STEPS, item_points
+from scoring.engine import MAX_NEXT_STEPS, MIN_NEXT_STEPS, item_points, validate_answers
 from scoring.results import AnswerValue, to_jsonable
-from tests.scoring.strategies import Answers, answers_strategy, bottom_answers, top_answers
+from tests.scoring.strategies import Answers, bottom_answers, top_answers
 
 CONTENT = default_content()
 INTIMACY_Q = CONTENT.questionnaire(INTIMACY)
@@ -143,23 +143,42 @@ def scale_of(comparison: CoupleComparison, scale_id: str) -> Any:
 # --------------------------------------------------------------------------- strategies
 
 
-def prediction_strategy() -> st.SearchStrategy[dict[str, int]]:
-    return st.dictionaries(st.sampled_from(SCALE_IDS), st.integers(min_value=1, max_value=5))
+def answers_of(questionnaire_id: str) -> st.SearchStrategy[Answers]:
+    """Every item unanswered or one allowed value (a set of them for a multi-choice item).
+
+    One integer draw per single-choice item (0 = unanswered) keeps generation fast;
+    the strategies are built once, at import.
+    """
+    questionnaire = CONTENT.questionnaire(questionnaire_id)
+    ids = [item.id for item in questionnaire.items]
+    parts: list[st.SearchStrategy[AnswerValue | None]] = []
+    for item in questionnaire.items:
+        rset = questionnaire.response_set_of(item)
+        if rset.multi:
+            parts.append(st.one_of(st.none(), st.lists(st.sampled_from(rset.values), unique=True).map(sorted)))
+        else:
+            options: tuple[int | None, ...] = (None, *rset.values)
+            parts.append(st.integers(0, len(options) - 1).map(options.__getitem__))
+    return st.tuples(*parts).map(
+        lambda values: {item_id: value for item_id, value in zip(ids, values, strict=True) if value is not None}
+    )
 
 
-@st.composite
-def partner_answers(draw: st.DrawFn) -> AnswersByQuestionnaire:
-    """One partner's answers from the real content: any item unanswered or one allowed value."""
-    return {
-        INTIMACY: draw(answers_strategy(INTIMACY_Q)),
-        WORTH_IT: draw(answers_strategy(WORTH_IT_Q)),
-        PREDICTIONS: draw(prediction_strategy()),
-    }
+PREDICTION_ANSWERS: st.SearchStrategy[dict[str, int]] = st.dictionaries(
+    st.sampled_from(SCALE_IDS), st.integers(min_value=1, max_value=5)
+)
+PARTNER_ANSWERS: st.SearchStrategy[AnswersByQuestionnaire] = st.fixed_dictionaries(
+    {INTIMACY: answers_of(INTIMACY), WORTH_IT: answers_of(WORTH_IT), PREDICTIONS: PREDICTION_ANSWERS}
+)  # type: ignore[arg-type]
 
 
-@st.composite
-def partner_data(draw: st.DrawFn, slot: int, shares: tuple[ShareLevel | None, ...] = SHARE_CHOICES) -> PartnerData:
-    return PartnerData(slot=slot, answers=draw(partner_answers()), share_level=draw(st.sampled_from(shares)))
+def partner_answers() -> st.SearchStrategy[AnswersByQuestionnaire]:
+    """One partner's answers from the real content, predictions of the other included."""
+    return PARTNER_ANSWERS
+
+
+def partner_data(slot: int, shares: tuple[ShareLevel | None, ...] = SHARE_CHOICES) -> st.SearchStrategy[PartnerData]:
+    return st.builds(PartnerData, slot=st.just(slot), answers=PARTNER_ANSWERS, share_level=st.sampled_from(shares))
 
 
 def couple(
@@ -167,6 +186,17 @@ def couple(
     shares_b: tuple[ShareLevel | None, ...] = SHARE_CHOICES,
 ) -> st.SearchStrategy[tuple[PartnerData, PartnerData]]:
     return st.tuples(partner_data(1, shares_a), partner_data(2, shares_b))
+
+
+def test_generated_answers_are_valid_answers() -> None:
+    @settings(max_examples=50, deadline=None)
+    @given(answers=PARTNER_ANSWERS)
+    def check(answers: AnswersByQuestionnaire) -> None:
+        for questionnaire_id in (INTIMACY, WORTH_IT):
+            questionnaire = CONTENT.questionnaire(questionnaire_id)
+            assert validate_answers(questionnaire, answers[questionnaire_id]) == answers[questionnaire_id]
+
+    check()
 
 
 # --------------------------------------------------------------------------- categorise
@@ -428,12 +458,6 @@ def test_an_abuse_answer_has_no_observable_effect(
     assert as_json(before) == as_json(after)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/compare.py:180 computes the worth-it verdict shown to the partner with the "
-    "safety item 'safe' counted in, so a partner's safety answer changes verdict_kind/title, "
-    "leaning_apart and professional_help",
-)
 @PROPERTY
 @given(pair=couple(), who=st.sampled_from([1, 2]), data=st.data())
 def test_a_safe_answer_has_no_observable_effect(
@@ -449,11 +473,6 @@ def test_a_safe_answer_has_no_observable_effect(
     assert as_json(before) == as_json(after)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/compare.py:180 counts the safety item 'safe' in the verdict the partner "
-    "sees: answering 'No' (unsafe) there turns 'worth fighting for' into 'mixed'",
-)
 @pytest.mark.parametrize("share", ["scores", "items"])
 def test_the_verdict_a_partner_sees_does_not_depend_on_the_safe_answer(share: ShareLevel) -> None:
     base = {"respect": YES, "both_willing": YES, "love_foundation": YES, "same_future": NO, "happy_again": NO}
@@ -696,7 +715,7 @@ def test_starters_come_from_the_scales_to_talk_about(pair: tuple[PartnerData, Pa
 
 def test_starters_put_the_widest_gap_first() -> None:
     a = intimacy_at({"communication": 100, "appreciation": 100, "affection": 0, "acceptance": 25})
-    b = intimacy_at({"communication": 50, "appreciation": 0, "affection": 0, "acceptance": 0})
+    b = intimacy_at({"communication": 50, "appreciation": 0, "affection": 0, "acceptance": 25})
     result = compare(CONTENT, partner(1, "scores", intimacy=a), partner(2, "scores", intimacy=b))
     assert [s.scale_id for s in result.starters] == ["appreciation", "communication", "affection"]
     assert [s.because for s in result.starters][:2] == ["you see this differently"] * 2

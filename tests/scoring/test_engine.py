@@ -231,12 +231,6 @@ def test_safe_answers_raise_no_concern(content: Content, intimacy: Questionnaire
     assert profile.individual_support is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/engine.py:_verdict ignores the safety item, so someone who answers that they do not "
-    "feel safe but yes to the other five still reads 'Likely worth fighting for' (the safety override is "
-    "meant to win over every other result, PRODUCT.md 'Safety first')",
-)
 def test_an_unsafe_answer_never_reads_worth_fighting_for(content: Content) -> None:
     answers: Answers = {**dict.fromkeys(VERDICT_ITEMS, YES), "safe": NO}
     profile = build_profile(content, {"worth_it": answers})
@@ -306,11 +300,6 @@ def test_no_steps_without_any_intimacy_score(content: Content) -> None:
     assert profile.strengths == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: scoring/engine.py:choose_next_steps takes one suggestion per scored scale, so with a single "
-    "scored intimacy scale it returns 1 step instead of the promised 2-3",
-)
 def test_a_single_scored_scale_still_gets_two_steps(content: Content, intimacy: Questionnaire) -> None:
     profile = build_profile(content, {"intimacy": bottom_answers(intimacy, "communication")})
     assert [s.ref for s in profile.growth_areas] == ["intimacy.communication"]

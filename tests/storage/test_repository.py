@@ -5,48 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.schema import CreateSchema, DropSchema
 
-from storage.database import make_engine
-from storage.models import Answer, Base, Person
+from storage.models import Answer, Person
 from storage.repository import StorageError, Store, hash_token
 
 PEOPLE = Person.__table__
 ANSWERS = Answer.__table__
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        sqlite_store = Store.from_url(f"sqlite:///{tmp_path / 'spark_check.sqlite3'}")
-        try:
-            yield sqlite_store
-        finally:
-            sqlite_store.engine.dispose()
-        return
-    url: str = request.getfixturevalue("postgres_url")
-    # A schema of its own per test: isolated from other tests, even when they run in parallel.
-    schema = f"test_{uuid.uuid4().hex}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    scoped = engine.execution_options(schema_translate_map={None: schema})
-    postgres_store = Store(scoped)
-    try:
-        postgres_store.create_schema()
-        yield postgres_store
-    finally:
-        Base.metadata.drop_all(scoped)
-        with engine.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        engine.dispose()
 
 
 def _count(engine: Engine, table: Any, **where: Any) -> int:
@@ -308,11 +277,6 @@ def test_a_read_only_database_refuses_writes_and_keeps_its_data(
     writable.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: storage/database.py:make_engine does Path(parsed.database).parent.mkdir() on a SQLite URI "
-    "database ('file:/abs/path?mode=ro&uri=true'), creating a stray 'file:' folder tree in the working directory",
-)
 def test_a_sqlite_uri_creates_no_stray_folder(
     sqlite_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,51 @@
+"""Steps shared by the browser tests: choosing answers, clicking, walking sections."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from questions import default_content
+from tests.e2e.helpers import wait_for_app_idle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+
+def radio_for(page: Page, question: str) -> Locator:
+    return page.get_by_role("radiogroup", name=question, exact=True)
+
+
+def choose(page: Page, question: str, option: str) -> None:
+    from playwright.sync_api import expect
+
+    group = radio_for(page, question)
+    group.locator('label[data-testid="stRadioOption"]').filter(has_text=re.compile(rf"^{re.escape(option)}$")).click()
+    wait_for_app_idle(page)
+    expect(group.get_by_role("radio", name=option, exact=True)).to_be_checked()
+
+
+def click(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    wait_for_app_idle(page)
+
+
+def answer_visible_section(
+    page: Page, questionnaire_id: str, overrides: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Answer every question on the page (middle option unless overridden); return what was chosen."""
+    questionnaire = default_content().questionnaire(questionnaire_id)
+    chosen: dict[str, int] = {}
+    for item in questionnaire.items:
+        rset = questionnaire.response_set_of(item)
+        if rset.multi or radio_for(page, item.text).count() == 0:
+            continue
+        if overrides and item.id in overrides:
+            option = next(o for o in rset.options if o.value == overrides[item.id])
+        elif item.safety:
+            option = next(o for o in rset.options if o.value not in item.unsafe_values)
+        else:
+            option = rset.options[len(rset.options) // 2]
+        choose(page, item.text, option.label)
+        chosen[item.id] = option.value
+    return chosen

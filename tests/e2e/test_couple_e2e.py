@@ -1,0 +1,146 @@
+"""Two partners on two devices in real Chromium: create a space, join with the
+code (after a wrong and an expired one), both finish, both see the comparison;
+partner 2's page, report and export hold neither partner 1's safety answer nor
+partner 1's unshared item answers."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import update
+
+from questions import default_content
+from storage import Store
+from storage.models import Couple, utcnow
+from tests.e2e.flows import answer_visible_section, choose, click
+from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.e2e
+
+INTIMACY_SECTIONS_TO_ANSWER = 3
+
+
+def join_code_on(page: Page) -> str:
+    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
+    code = next(text.strip() for text in codes if re.fullmatch(r"\s*[A-Z0-9]{4}-[A-Z0-9]{6}\s*", text))
+    return code
+
+
+def take_part(page: Page, overrides: dict[str, int], share_label: str) -> None:
+    """Answer worth-it, a few intimacy sections and the predictions, then finish."""
+    from playwright.sync_api import expect
+
+    click(page, "1. Is it worth it?")
+    expect(page.get_by_role("heading", name="Is it worth it?", level=1)).to_be_visible()
+    expect(
+        page.get_by_role("radiogroup", name=default_content().questionnaire("worth_it").items[-1].text)
+    ).to_be_visible()
+    answer_visible_section(page, "worth_it", overrides)
+    click(page, "On to “Is our intimacy fading?” →")
+    for section in default_content().questionnaire("intimacy").sections[:INTIMACY_SECTIONS_TO_ANSWER]:
+        expect(page.get_by_role("heading", name=section.title)).to_be_visible()
+        expect(page.get_by_role("radiogroup", name=section.items[-1].text, exact=True)).to_be_visible()
+        answer_visible_section(page, "intimacy", overrides)
+        click(page, "Next →")
+    page.goto(re.sub(r"/intimacy", "/predictions", page.url), wait_until="domcontentloaded")
+    wait_for_app_idle(page)
+    expect(page.get_by_role("heading", name="How I see my partner", level=1)).to_be_visible()
+    for scale in default_content().questionnaire("intimacy").scales:
+        choose(page, scale.prediction_prompt or scale.title, "In the middle")
+    click(page, "On to finish & share →")
+    expect(page.get_by_role("heading", name="Finish & share", level=1)).to_be_visible()
+    page.locator('label[data-testid="stRadioOption"]').filter(has_text=share_label).click()
+    wait_for_app_idle(page)
+    click(page, "I'm done")
+
+
+def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
+    browser: Browser, streamlit_server: StreamlitServerFactory, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    content = default_content()
+    safe_question = content.questionnaire("worth_it").item("safe").text
+    server = streamlit_server()
+    store = Store.from_url(f"sqlite:///{server.db_path}")
+    first_context, second_context = browser.new_context(), browser.new_context(accept_downloads=True)
+    first, second = first_context.new_page(), second_context.new_page()
+    try:
+        # Partner 1 makes a couple space and gets a code.
+        open_app(first, server.url)
+        first.get_by_role("tab", name="On two devices").click()
+        click(first, "Make a couple space")
+        expect(first.get_by_role("heading", name="Our check-up", level=1)).to_be_visible()
+        code = join_code_on(first)
+
+        # Partner 2: a wrong code, then an expired one, each with a clear message.
+        open_app(second, f"{server.url}/?join=ABCD-EFG234")
+        click(second, "Join my partner")
+        expect(second.get_by_text("That code doesn't match a couple space")).to_be_visible()
+        with store.engine.begin() as connection:
+            connection.execute(update(Couple).values(join_expires_at=utcnow() - timedelta(minutes=1)))
+        open_app(second, f"{server.url}/?join={code}")
+        click(second, "Join my partner")
+        expect(second.get_by_text("That code has expired")).to_be_visible()
+
+        # Partner 1 makes a new code; partner 2 joins with the link.
+        click(first, "Make a new join code")
+        expect(first.locator('[data-testid="stCode"]').first).not_to_have_text(code)
+        new_code = join_code_on(first)
+        assert new_code != code
+        open_app(second, f"{server.url}/?join={new_code}")
+        click(second, "Join my partner")
+        expect(second.get_by_role("heading", name="Our check-up", level=1)).to_be_visible()
+        expect(second.get_by_text("You've joined your partner's couple space.")).to_be_visible()
+        first.reload()
+        wait_for_app_idle(first)
+        expect(first.get_by_text("Your partner has joined.")).to_be_visible()
+
+        # Partner 1 says the relationship is not safe and shares scores only.
+        take_part(first, {"safe": 0}, "Share my topic scores")
+        expect(first.get_by_role("heading", name="Our comparison", level=1)).to_be_visible()
+        expect(first.get_by_text("Waiting for your partner to finish")).to_be_visible()
+
+        # Partner 2 answers and shares everything.
+        take_part(second, {}, "Share my scores and my individual answers")
+        expect(second.get_by_role("heading", name="Topic by topic")).to_be_visible()
+
+        # Partner 1's waiting view updates by itself; the safety resources stay private to them.
+        expect(first.get_by_role("heading", name="Topic by topic")).to_be_visible(timeout=20_000)
+        expect(first.get_by_text(content.guidance.safety_title)).to_be_visible(timeout=20_000)
+        expect(first.get_by_role("heading", name="Our shared plan — start small")).to_have_count(0)
+
+        # Partner 2's page: no safety answer, no safety resources, no item answers of partner 1.
+        page_text = second.locator('[data-testid="stMain"]').inner_text()
+        assert safe_question not in page_text
+        assert content.guidance.safety_title not in page_text
+        assert "Where your answers differed most" not in page_text
+        expect(second.get_by_role("heading", name="Our shared plan — start small")).to_be_visible()
+
+        with second.expect_download() as report_download:
+            second.get_by_role("button", name="Couple report (printable HTML)").click()
+        report = Path(report_download.value.path()).read_text(encoding="utf-8")
+        with second.expect_download() as json_download:
+            second.get_by_role("button", name="Comparison (JSON)").click()
+        exported = Path(json_download.value.path()).read_text(encoding="utf-8")
+        document = json.loads(exported)
+        for text in (report, exported):
+            assert safe_question not in text
+            assert '"safe"' not in text
+            assert content.guidance.safety_title not in text
+        comparison = document["comparison"]
+        assert comparison["shared"] == {"1": "scores", "2": "items"}
+        assert comparison["worth_it"]["1"]["answers"] == {}
+        assert comparison["differences"] == []
+        assert all(s["scores"]["1"] is not None for s in comparison["scales"][:INTIMACY_SECTIONS_TO_ANSWER])
+    finally:
+        first_context.close()
+        second_context.close()
