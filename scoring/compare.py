@@ -108,6 +108,8 @@ class ItemDifference:
     scale_title: str
     labels: dict[int, str]
     gap: float
+    #: An "I"-statement opener for talking about it (the scale's starter).
+    starter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ def _differences(questionnaire: Questionnaire, a: PartnerData, b: PartnerData) -
                     scale_title=questionnaire.scale(item.scale).title,
                     labels={a.slot: rset.label_for(value_a), b.slot: rset.label_for(value_b)},
                     gap=round(gap, 1),
+                    starter=questionnaire.scale(item.scale).conversation_starter,
                 ),
             )
         )

@@ -328,18 +328,15 @@ def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsa
                 st.caption(f"Source: {', '.join(starter.sources)}")
         if comparison.differences:
             st.markdown("**Where your answers differed most**")
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {"Statement": d.text, names[1]: d.labels[1], names[2]: d.labels[2]}
-                        for d in comparison.differences
-                    ]
-                ),
-                hide_index=True,
-            )
+            for difference in comparison.differences:
+                with st.container(border=True):
+                    st.markdown(f"“{difference.text}” — *{difference.scale_title}*")
+                    st.markdown(f"{names[1]}: **{difference.labels[1]}** · {names[2]}: **{difference.labels[2]}**")
+                    if difference.starter:
+                        st.markdown(f"Try saying: “{difference.starter}”")
         st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
     if unsafe:
-        pass  # the safety resources above replace every exercise
+        st.caption("No exercises are suggested to you this time: your safety comes first.")
     elif comparison.leaning_apart:
         st.subheader(guidance.partner_not_on_board.title)
         st.markdown(guidance.partner_not_on_board.text)
