@@ -34,6 +34,8 @@ class Couple(Base):
     join_secret_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     join_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     join_failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set when a counselor runs this assessment for a couple on their roster.
+    client_id: Mapped[str | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), default=None)
 
     partners: Mapped[list[Person]] = relationship(back_populates="couple")
 
@@ -56,6 +58,8 @@ class Person(Base):
     #: What the partner sees: "nothing", "scores" or "items"; None until chosen.
     share_level: Mapped[str | None] = mapped_column(String(8), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: When this partner agreed that the couple's counselor may see their results.
+    counselor_consent_at: Mapped[datetime | None] = mapped_column(default=None)
 
     couple: Mapped[Couple | None] = relationship(back_populates="partners")
 
@@ -81,5 +85,61 @@ class Answer(Base):
     person: Mapped[Person] = relationship(back_populates="answers")
 
 
+class Counselor(Base):
+    """A counselor's account: Argon2id password hash, or an OpenID Connect identity."""
+
+    __tablename__ = "counselors"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Client(Base):
+    """A couple on a counselor's roster, under a label the counselor chooses."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    counselor_id: Mapped[str] = mapped_column(ForeignKey("counselors.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(120))
+    #: Lower-cased label, for search.
+    label_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SessionNote(Base):
+    """A counselor's private note about a session with a couple."""
+
+    __tablename__ = "session_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The note text (sealed when encryption at rest is configured).
+    body: Mapped[str] = mapped_column(Text)
+
+
+class HomeworkStep(Base):
+    """A next step the couple chose as homework, checked off at a later session."""
+
+    __tablename__ = "homework"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 Index("ix_people_updated_at", Person.updated_at)
+Index("ix_clients_counselor_label", Client.counselor_id, Client.label_key)
+Index("ix_clients_counselor_updated", Client.counselor_id, Client.updated_at)
+Index("ix_couples_client_created", Couple.client_id, Couple.created_at)
 Index("ix_people_couple_slot", Person.couple_id, Person.slot, unique=True)

@@ -63,6 +63,7 @@ class PartnerRecord:
     slot: int
     share_level: str | None
     finished: bool
+    counselor_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class CoupleRecord:
     partners: tuple[PartnerRecord, ...]
     join_expires_at: datetime | None = None
     join_open: bool = False
+    #: Set when a counselor runs this assessment.
+    client_id: str | None = None
 
     def partner(self, slot: int) -> PartnerRecord | None:
         return next((p for p in self.partners if p.slot == slot), None)
@@ -316,6 +319,14 @@ class Store:
             person.share_level = share_level
             person.finished_at = utcnow()
 
+    def give_counselor_consent(self, person_id: str) -> None:
+        """This partner agrees that the couple's counselor may see their results."""
+        with self._transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.couple_id is None:
+                raise StorageError("unknown partner")
+            person.counselor_consent_at = utcnow()
+
     def delete_couple(self, couple_id: str) -> None:
         """Remove a couple, both partners and every answer, for good."""
         with self._transaction() as session:
@@ -396,7 +407,11 @@ def _couple_record(couple: Couple) -> CoupleRecord:
         sorted(
             (
                 PartnerRecord(
-                    person_id=p.id, slot=p.slot or 0, share_level=p.share_level, finished=p.finished_at is not None
+                    person_id=p.id,
+                    slot=p.slot or 0,
+                    share_level=p.share_level,
+                    finished=p.finished_at is not None,
+                    counselor_consent=p.counselor_consent_at is not None,
                 )
                 for p in couple.partners
             ),
@@ -410,6 +425,7 @@ def _couple_record(couple: Couple) -> CoupleRecord:
         partners=partners,
         join_expires_at=couple.join_expires_at,
         join_open=couple.join_secret_hash is not None and couple.join_failed_attempts < JOIN_MAX_FAILURES,
+        client_id=couple.client_id,
     )
 
 

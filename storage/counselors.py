@@ -1,0 +1,396 @@
+"""Counselor accounts, rosters, assessments, notes and homework.
+
+Every read and write takes the counselor's id and checks ownership in the query
+itself: one counselor can never reach another's couples, by any id.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+
+from storage.crypto import PLAIN, Sealer
+from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
+from storage.repository import (
+    CoupleRecord,
+    StorageError,
+    Store,
+    _couple_record,
+    hash_token,
+    new_token,
+)
+
+#: Wrong passwords before an account locks for LOCK_TIME.
+MAX_FAILED_LOGINS = 5
+LOCK_TIME = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,119}$")
+MAX_LABEL_LENGTH = 80
+MAX_NOTE_LENGTH = 20_000
+PAGE_SIZE = 25
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+#: Verified against when the username is unknown, so timing doesn't reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+
+class AccountError(ValueError):
+    """A username, password, label or note that can't be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class CounselorRecord:
+    id: str
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    counselor: CounselorRecord | None
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    id: str
+    label: str
+    created_at: datetime
+    updated_at: datetime
+    assessments: int = 0
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    couple: CoupleRecord
+    created_at: datetime
+    #: Slots of the partners who agreed that the counselor sees their results.
+    consented: frozenset[int]
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    id: int
+    created_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class HomeworkRecord:
+    id: int
+    suggestion_id: str
+    assigned_at: datetime
+    done_at: datetime | None
+
+
+def clean_label(label: str) -> str:
+    text = " ".join(label.split())
+    if not text:
+        raise AccountError("Please give the couple a label (a pseudonym is fine).")
+    if len(text) > MAX_LABEL_LENGTH:
+        raise AccountError(f"Please keep the label under {MAX_LABEL_LENGTH} characters.")
+    return text
+
+
+class CounselorDesk:
+    """The counselor side of storage, over the same engine as :class:`Store`."""
+
+    def __init__(self, store: Store, sealer: Sealer = PLAIN) -> None:
+        self.store = store
+        self.sealer = sealer
+
+    def _transaction(self) -> Any:
+        return self.store._transaction()
+
+    # Accounts -------------------------------------------------------------
+
+    def add_counselor(self, username: str, password: str, display_name: str | None = None) -> str:
+        name = username.strip().lower()
+        if not USERNAME_PATTERN.match(name):
+            raise AccountError("A username is 3-120 characters: letters, digits, and . _ @ -")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        counselor_id = uuid.uuid4().hex
+        with self._transaction() as session:
+            if session.scalar(select(Counselor.id).where(Counselor.username == name)) is not None:
+                raise AccountError(f"There is already a counselor called {name!r}.")
+            session.add(
+                Counselor(
+                    id=counselor_id,
+                    username=name,
+                    display_name=(display_name or name).strip()[:120],
+                    password_hash=_hasher.hash(password),
+                )
+            )
+        return counselor_id
+
+    def authenticate(self, username: str, password: str, now: datetime | None = None) -> LoginResult:
+        """Check a password; lock the account for a while after repeated failures."""
+        moment = now or utcnow()
+        name = username.strip().lower()[:120]
+        with self._transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == name))
+            if counselor is None or counselor.password_hash is None:
+                _verify(_DUMMY_HASH, password)  # same work as a real check
+                return LoginResult(None)
+            if counselor.locked_until is not None and counselor.locked_until > moment:
+                return LoginResult(None, locked_until=counselor.locked_until)
+            if not _verify(counselor.password_hash, password):
+                counselor.failed_logins += 1
+                if counselor.failed_logins >= MAX_FAILED_LOGINS:
+                    counselor.locked_until = moment + LOCK_TIME
+                    counselor.failed_logins = 0
+                    return LoginResult(None, locked_until=counselor.locked_until)
+                return LoginResult(None)
+            counselor.failed_logins = 0
+            counselor.locked_until = None
+            counselor.last_login_at = moment
+            if _hasher.check_needs_rehash(counselor.password_hash):
+                counselor.password_hash = _hasher.hash(password)
+            return LoginResult(CounselorRecord(counselor.id, counselor.username, counselor.display_name))
+
+    def counselor_by_username(self, username: str) -> CounselorRecord | None:
+        with self._transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == username.strip().lower()))
+            if counselor is None:
+                return None
+            return CounselorRecord(counselor.id, counselor.username, counselor.display_name)
+
+    # Roster ---------------------------------------------------------------
+
+    def add_client(self, counselor_id: str, label: str) -> str:
+        text = clean_label(label)
+        client_id = uuid.uuid4().hex
+        with self._transaction() as session:
+            if session.get(Counselor, counselor_id) is None:
+                raise StorageError("unknown counselor")
+            session.add(Client(id=client_id, counselor_id=counselor_id, label=text, label_key=text.lower()))
+        return client_id
+
+    def clients(
+        self, counselor_id: str, search: str = "", page: int = 0, page_size: int = PAGE_SIZE
+    ) -> tuple[list[ClientRecord], int]:
+        """One page of the roster, most recently active first, and the total count."""
+        condition = Client.counselor_id == counselor_id
+        term = " ".join(search.split()).lower()[:MAX_LABEL_LENGTH]
+        if term:
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            condition = condition & Client.label_key.like(f"%{escaped}%", escape="\\")
+        with self._transaction() as session:
+            total = session.scalar(select(func.count()).select_from(Client).where(condition)) or 0
+            rows = session.execute(
+                select(Client)
+                .where(condition)
+                .order_by(Client.updated_at.desc(), Client.id)
+                .limit(page_size)
+                .offset(max(page, 0) * page_size)
+            ).scalars()
+            clients = list(rows)
+            counts = dict(
+                session.execute(
+                    select(Couple.client_id, func.count())
+                    .where(Couple.client_id.in_([c.id for c in clients]))
+                    .group_by(Couple.client_id)
+                ).all()
+            )
+            records = [ClientRecord(c.id, c.label, c.created_at, c.updated_at, counts.get(c.id, 0)) for c in clients]
+        return records, total
+
+    def client(self, counselor_id: str, client_id: str) -> ClientRecord | None:
+        with self._transaction() as session:
+            client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))
+            if client is None:
+                return None
+            count = session.scalar(select(func.count()).select_from(Couple).where(Couple.client_id == client.id))
+            return ClientRecord(client.id, client.label, client.created_at, client.updated_at, count or 0)
+
+    def delete_client(self, counselor_id: str, client_id: str) -> None:
+        """Remove a couple from the roster with every assessment, answer, note and step."""
+        with self._transaction() as session:
+            client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))
+            if client is None:
+                raise StorageError("unknown couple")
+            couples = select(Couple.id).where(Couple.client_id == client_id)
+            people = select(Person.id).where(Person.couple_id.in_(couples))
+            session.execute(delete(Answer).where(Answer.person_id.in_(people)))
+            session.execute(delete(Person).where(Person.couple_id.in_(couples)))
+            session.execute(delete(Couple).where(Couple.client_id == client_id))
+            session.execute(delete(SessionNote).where(SessionNote.client_id == client_id))
+            session.execute(delete(HomeworkStep).where(HomeworkStep.client_id == client_id))
+            session.delete(client)
+
+    def _owned_client(self, session: Any, counselor_id: str, client_id: str) -> Client:
+        client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))
+        if client is None:
+            raise StorageError("unknown couple")
+        return client
+
+    # Assessments ----------------------------------------------------------
+
+    def start_in_office(self, counselor_id: str, client_id: str) -> tuple[str, str]:
+        """An assessment on this device, in turn; returns (couple id, device token)."""
+        device_token = new_token()
+        couple_id = uuid.uuid4().hex
+        with self._transaction() as session:
+            client = self._owned_client(session, counselor_id, client_id)
+            session.add(
+                Couple(id=couple_id, mode="one_device", device_token_hash=hash_token(device_token), client_id=client.id)
+            )
+            session.flush()
+            for slot in (1, 2):
+                session.add(
+                    Person(id=uuid.uuid4().hex, token_hash=hash_token(new_token()), couple_id=couple_id, slot=slot)
+                )
+            client.updated_at = utcnow()
+        return couple_id, device_token
+
+    def start_homework(self, counselor_id: str, client_id: str) -> tuple[str, str, str]:
+        """An assessment each partner takes at home; returns (couple id, partner 1 link token, join code)."""
+        with self._transaction() as session:
+            client = self._owned_client(session, counselor_id, client_id)
+            client.updated_at = utcnow()
+        couple_id, _person_id, token, code = self.store.create_couple_two_devices(None)
+        with self._transaction() as session:
+            couple = session.get(Couple, couple_id)
+            assert couple is not None
+            couple.client_id = client_id
+        assert token is not None
+        return couple_id, token, code
+
+    def assessments(self, counselor_id: str, client_id: str) -> list[AssessmentRecord]:
+        """A couple's assessments, oldest first."""
+        with self._transaction() as session:
+            self._owned_client(session, counselor_id, client_id)
+            couples = session.scalars(
+                select(Couple).where(Couple.client_id == client_id).order_by(Couple.created_at, Couple.id)
+            ).all()
+            return [
+                AssessmentRecord(
+                    couple=_couple_record(c),
+                    created_at=c.created_at,
+                    consented=frozenset(p.slot or 0 for p in c.partners if p.counselor_consent_at is not None),
+                )
+                for c in couples
+            ]
+
+    def assessment(self, counselor_id: str, couple_id: str) -> AssessmentRecord | None:
+        with self._transaction() as session:
+            couple = session.scalar(
+                select(Couple)
+                .join(Client, Couple.client_id == Client.id)
+                .where(Couple.id == couple_id, Client.counselor_id == counselor_id)
+            )
+            if couple is None:
+                return None
+            return AssessmentRecord(
+                couple=_couple_record(couple),
+                created_at=couple.created_at,
+                consented=frozenset(p.slot or 0 for p in couple.partners if p.counselor_consent_at is not None),
+            )
+
+    def consented_answers(self, counselor_id: str, couple_id: str) -> dict[int, dict[str, dict[str, Any]]]:
+        """Answers of the partners who consented, by slot; nothing for anyone else."""
+        record = self.assessment(counselor_id, couple_id)
+        if record is None:
+            raise StorageError("unknown assessment")
+        return {
+            partner.slot: self.store.answers_for(partner.person_id)
+            for partner in record.couple.partners
+            if partner.slot in record.consented
+        }
+
+    # Notes and homework ---------------------------------------------------
+
+    def add_note(self, counselor_id: str, client_id: str, body: str) -> None:
+        text = body.strip()
+        if not text:
+            raise AccountError("The note is empty.")
+        if len(text) > MAX_NOTE_LENGTH:
+            raise AccountError(f"Please keep a note under {MAX_NOTE_LENGTH:,} characters.")
+        with self._transaction() as session:
+            client = self._owned_client(session, counselor_id, client_id)
+            session.add(SessionNote(client_id=client.id, body=self.sealer.seal(text)))
+            client.updated_at = utcnow()
+
+    def notes(self, counselor_id: str, client_id: str) -> list[NoteRecord]:
+        with self._transaction() as session:
+            self._owned_client(session, counselor_id, client_id)
+            rows = session.scalars(
+                select(SessionNote)
+                .where(SessionNote.client_id == client_id)
+                .order_by(SessionNote.created_at.desc(), SessionNote.id.desc())
+            ).all()
+            return [NoteRecord(n.id, n.created_at, self.sealer.open(n.body)) for n in rows]
+
+    def assign_homework(self, counselor_id: str, client_id: str, suggestion_ids: list[str]) -> None:
+        with self._transaction() as session:
+            client = self._owned_client(session, counselor_id, client_id)
+            open_ids = set(
+                session.scalars(
+                    select(HomeworkStep.suggestion_id).where(
+                        HomeworkStep.client_id == client_id, HomeworkStep.done_at.is_(None)
+                    )
+                )
+            )
+            for suggestion_id in suggestion_ids:
+                if suggestion_id not in open_ids:
+                    session.add(HomeworkStep(client_id=client.id, suggestion_id=suggestion_id[:64]))
+            client.updated_at = utcnow()
+
+    def homework(self, counselor_id: str, client_id: str) -> list[HomeworkRecord]:
+        with self._transaction() as session:
+            self._owned_client(session, counselor_id, client_id)
+            rows = session.scalars(
+                select(HomeworkStep)
+                .where(HomeworkStep.client_id == client_id)
+                .order_by(HomeworkStep.assigned_at, HomeworkStep.id)
+            ).all()
+            return [HomeworkRecord(h.id, h.suggestion_id, h.assigned_at, h.done_at) for h in rows]
+
+    def set_homework_done(self, counselor_id: str, homework_id: int, done: bool) -> None:
+        with self._transaction() as session:
+            step = session.scalar(
+                select(HomeworkStep)
+                .join(Client, HomeworkStep.client_id == Client.id)
+                .where(HomeworkStep.id == homework_id, Client.counselor_id == counselor_id)
+            )
+            if step is None:
+                raise StorageError("unknown step")
+            step.done_at = utcnow() if done else None
+
+    # Export ---------------------------------------------------------------
+
+    def roster_assessments(self, counselor_id: str) -> list[tuple[ClientRecord, AssessmentRecord]]:
+        """Every assessment of every couple of this counselor, for the CSV export."""
+        with self._transaction() as session:
+            rows = session.execute(
+                select(Client, Couple)
+                .join(Couple, Couple.client_id == Client.id)
+                .where(Client.counselor_id == counselor_id)
+                .order_by(Client.label_key, Couple.created_at)
+            ).all()
+            return [
+                (
+                    ClientRecord(client.id, client.label, client.created_at, client.updated_at),
+                    AssessmentRecord(
+                        couple=_couple_record(couple),
+                        created_at=couple.created_at,
+                        consented=frozenset(p.slot or 0 for p in couple.partners if p.counselor_consent_at is not None),
+                    ),
+                )
+                for client, couple in rows
+            ]
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
