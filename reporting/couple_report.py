@@ -64,7 +64,9 @@ def couple_report(
     names: Mapping[int, str],
     viewer_safety_concern: bool = False,
     now: datetime | None = None,
+    prepared_for: str | None = None,
 ) -> str:
+    """``prepared_for``: a counselor's label for the couple, printed (escaped) in the header."""
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     paired = figure_div(paired_chart(scored, names), "paired-chart") if scored else None
     apart = [s for s in scored if s.gap is not None]
@@ -90,5 +92,6 @@ def couple_report(
             category_titles=CATEGORY_TITLES,
             predictions=prediction_rows(comparison, names),
             safety=viewer_safety_concern,
+            prepared_for=prepared_for,
         )
     )

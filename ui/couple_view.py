@@ -66,6 +66,9 @@ def render_home() -> None:
         return
     st.title("Our check-up")
     me = record.partner(state.slot or 0)
+    if record.client_id is not None and me is not None and not me.counselor_consent:
+        _consent(state, me.person_id)
+        return
     if state.mode == "one_device":
         _one_device_home(state, record, me is not None and me.finished)
     else:
@@ -78,6 +81,24 @@ def render_home() -> None:
             switch_to(page)
         if status:
             st.caption(status)
+
+
+def _consent(state: session.SessionData, person_id: str) -> None:
+    who = f"Partner {state.slot}" if state.mode == "one_device" else "You"
+    st.markdown(
+        f"**{who}:** your counselor set up this check-up. With your agreement, your counselor will see the "
+        "results you choose to share with your partner, and also your answers to the safety and support "
+        "questions — so they can look after you. Your partner never sees those."
+    )
+    agreed = st.checkbox("I agree to share my results with our counselor", key=f"consent:{state.widget_slot}")
+    if st.button("Continue", type="primary", disabled=not agreed, key="consent:go"):
+        try:
+            session.store().give_counselor_consent(person_id)
+        except StorageError:
+            st.error("Your agreement couldn't be saved just now. Please try again.")
+        else:
+            st.rerun()
+    st.caption("If you'd rather not, you can still use Spark Check privately: open it without this link.")
 
 
 def _one_device_home(state: session.SessionData, record: CoupleRecord, finished: bool) -> None:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from questions import Content, ContentError, default_content
 from storage import StorageError, Store, configured_url
+from storage.counselors import CounselorDesk
 from storage.repository import CoupleRecord, JoinOutcome
 
 Role = Literal["person", "couple", "counselor"]
@@ -56,6 +57,14 @@ class SessionData:
     #: One device: the couple's device link token.
     device_token: str | None = None
     join_failures: int = 0
+    #: A logged-in counselor (role "counselor").
+    counselor_id: str | None = None
+    counselor_name: str | None = None
+    #: The roster entry and assessment the counselor is looking at.
+    client_id: str | None = None
+    assessment_id: str | None = None
+    #: Links shown once after starting an assessment (tokens are never stored).
+    fresh_links: dict[str, str] = field(default_factory=dict)
 
     def link(self) -> tuple[str, str] | None:
         """The query parameter that brings this session back."""
@@ -332,6 +341,25 @@ def join(state: SessionData, code: str) -> JoinOutcome:
         del st.query_params[JOIN_PARAM]
     _keep_link_in_url(state)
     return result.outcome
+
+
+def desk() -> CounselorDesk:
+    return CounselorDesk(store())
+
+
+def log_in_counselor(counselor_id: str, name: str) -> None:
+    """A counselor's session starts clean: nothing of anyone else's stays in it."""
+    _reset_widgets()
+    st.session_state[STATE_KEY] = SessionData(role="counselor", counselor_id=counselor_id, counselor_name=name)
+    for param in (RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM):
+        if param in st.query_params:
+            del st.query_params[param]
+
+
+def log_out() -> None:
+    _reset_widgets()
+    st.session_state[STATE_KEY] = SessionData(notices=[("success", "You're logged out.")])
+    st.query_params.clear()
 
 
 def couple(state: SessionData) -> CoupleRecord | None:

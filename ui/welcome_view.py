@@ -41,6 +41,9 @@ def render() -> None:
         _start_buttons(state)
         _couple_options(state)
     _about(content.guidance.not_therapy)
+    st.divider()
+    if st.button("I'm a counselor — log in", type="tertiary", key="welcome:counselor"):
+        switch_to("counselor_login")
 
 
 def _start_buttons(state: session.SessionData) -> None:

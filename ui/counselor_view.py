@@ -1,0 +1,481 @@
+"""The counselor workspace: login, roster, a couple's page, presentation view, export.
+
+Every lookup goes through :class:`storage.counselors.CounselorDesk` with the
+logged-in counselor's id, so another counselor's couples are simply not found.
+Labels and notes are the counselor's own words: they are shown as plain text.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from reporting.charts import FONT, PARTNER_COLOURS, comparison_alt_text, comparison_rows, paired_chart
+from reporting.couple_report import couple_report
+from reporting.csv_export import to_csv
+from scoring.compare import CATEGORY_TITLES, CoupleComparison, PartnerData, ShareLevel, compare
+from scoring.engine import build_profile
+from scoring.trends import CHANGE_THRESHOLD, trends
+from storage import StorageError
+from storage.counselors import AccountError, AssessmentRecord, ClientRecord
+from storage.repository import format_join_code
+from ui import session
+from ui.pages_registry import switch_to
+from ui.text import plain
+
+PAGE_SIZE = 25
+#: A failed login waits this long before answering: slows guessing further.
+FAILED_LOGIN_DELAY_S = 1.0
+NAMES = {1: "Partner 1", 2: "Partner 2"}
+
+
+def _state() -> session.SessionData:
+    state = session.data()
+    if state.role != "counselor" or state.counselor_id is None:
+        st.error("Please log in as a counselor.")
+        st.stop()
+    return state
+
+
+# Login --------------------------------------------------------------------
+
+
+def render_login() -> None:
+    st.title("Counselor login")
+    st.markdown(
+        "For counselors who use Spark Check in sessions. Couples and individuals don't need an account. "
+        "A counselor account is made by whoever runs this server: `python -m storage add-counselor NAME`."
+    )
+    if _oidc_configured():
+        st.button("Sign in with your organisation's account", on_click=st.login, key="login:oidc")
+        st.caption("Or use a Spark Check password:")
+    with st.form("login"):
+        username = st.text_input("Username", max_chars=120, autocomplete="username", key="login:username")
+        password = st.text_input(
+            "Password", type="password", max_chars=256, autocomplete="current-password", key="login:password"
+        )
+        submitted = st.form_submit_button("Log in", type="primary")
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        _oidc_login()
+    if not submitted:
+        return
+    try:
+        result = session.desk().authenticate(username, password)
+    except StorageError:
+        st.error("Logging in isn't possible just now. Please try again in a moment.")
+        return
+    if result.counselor is None:
+        time.sleep(FAILED_LOGIN_DELAY_S)
+        if result.locked_until is not None:
+            st.error("Too many wrong passwords: this account is locked for 15 minutes.")
+        else:
+            st.error("That username and password don't match an account.")
+        return
+    session.log_in_counselor(result.counselor.id, result.counselor.display_name)
+    st.rerun()
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def _oidc_login() -> None:
+    """Map an OpenID Connect identity to a counselor account of the same e-mail address."""
+    email = str(getattr(st.user, "email", "") or "")
+    counselor = session.desk().counselor_by_username(email) if email else None
+    if counselor is None:
+        st.error("Your sign-in worked, but no Spark Check counselor account matches your e-mail address.")
+        return
+    session.log_in_counselor(counselor.id, counselor.display_name)
+    st.rerun()
+
+
+# Roster -------------------------------------------------------------------
+
+
+def render_roster() -> None:
+    state = _state()
+    st.title("My couples")
+    st.caption(f"Logged in as {plain(state.counselor_name or '')}. Only you can see this roster.")
+    with st.form("add_client", clear_on_submit=True):
+        label = st.text_input("Add a couple (a label or pseudonym — no real names needed)", max_chars=80)
+        if st.form_submit_button("Add couple"):
+            try:
+                state.client_id = session.desk().add_client(state.counselor_id or "", label)
+            except AccountError as problem:
+                st.error(str(problem))
+            except StorageError:
+                st.error("The couple couldn't be added just now. Please try again.")
+            else:
+                switch_to("client")
+    search = st.text_input("Search by label", max_chars=80, key="roster:search")
+    page_key = "roster:page"
+    page = int(st.session_state.get(page_key, 1))
+    clients, total = session.desk().clients(state.counselor_id or "", search, page - 1, PAGE_SIZE)
+    if total == 0:
+        st.info("No couples yet." if not search else "No couple matches that search.")
+        return
+    pages = max(1, -(-total // PAGE_SIZE))
+    st.caption(f"{total} couple{'s' if total != 1 else ''}")
+    for client in clients:
+        _roster_row(state, client)
+    if pages > 1:
+        st.pagination(pages, default=min(page, pages), key=page_key)
+
+
+def _roster_row(state: session.SessionData, client: ClientRecord) -> None:
+    left, middle, right = st.columns([3, 2, 1], vertical_alignment="center")
+    left.text(client.label)
+    middle.caption(f"{client.assessments} assessment(s) · active {client.updated_at:%d %b %Y}")
+    if right.button("Open", key=f"roster:open:{client.id}", help=f"Open {client.label}"):
+        state.client_id = client.id
+        switch_to("client")
+
+
+# One couple ---------------------------------------------------------------
+
+
+def _client(state: session.SessionData) -> ClientRecord | None:
+    requested = st.query_params.get("client")
+    if requested:
+        state.client_id = requested
+    if not state.client_id:
+        return None
+    return session.desk().client(state.counselor_id or "", state.client_id)
+
+
+def render_client() -> None:
+    state = _state()
+    client = _client(state)
+    if client is None:
+        st.title("Couple")
+        st.info("No couple found. Choose one from **My couples**.")
+        return
+    st.query_params["client"] = client.id
+    st.title("Couple")
+    st.text(client.label)
+    desk = session.desk()
+    assessments = desk.assessments(state.counselor_id or "", client.id)
+    tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(["Assessments", "Trend", "Notes & homework", "Manage"])
+    with tab_sessions:
+        _assessments_tab(state, client, assessments)
+    with tab_trend:
+        _trend_tab(assessments, state)
+    with tab_notes:
+        _notes_tab(state, client, assessments)
+    with tab_manage:
+        _manage_tab(state, client)
+
+
+def _assessments_tab(state: session.SessionData, client: ClientRecord, assessments: list[AssessmentRecord]) -> None:
+    left, right = st.columns(2)
+    if left.button("Start in the office (one device)", key="client:in_office"):
+        couple_id, token = session.desk().start_in_office(state.counselor_id or "", client.id)
+        state.fresh_links = {"in_office": _app_link(f"{session.DEVICE_PARAM}={token}"), "couple": couple_id}
+    if right.button("Send as homework (two devices)", key="client:homework"):
+        couple_id, token, code = session.desk().start_homework(state.counselor_id or "", client.id)
+        state.fresh_links = {
+            "partner_1": _app_link(f"{session.RESUME_PARAM}={token}"),
+            "partner_2": _app_link(f"{session.JOIN_PARAM}={format_join_code(code)}"),
+            "couple": couple_id,
+        }
+        assessments = session.desk().assessments(state.counselor_id or "", client.id)
+    if "in_office" in state.fresh_links:
+        st.success("Hand the device to the couple: open the questionnaire in a new tab. Each partner answers in turn.")
+        st.link_button("Open the questionnaire for the couple", state.fresh_links["in_office"], type="primary")
+        st.caption("This link resumes the assessment on this device. It is shown only now.")
+    elif "partner_1" in state.fresh_links:
+        st.success("Send each partner their own link. They'll be asked to agree to share with you.")
+        st.markdown("**Partner 1's link**")
+        st.code(state.fresh_links["partner_1"], language=None)
+        st.markdown("**Partner 2's join link** (works once, for 24 hours)")
+        st.code(state.fresh_links["partner_2"], language=None)
+        st.caption("These links are shown only now.")
+    if not assessments:
+        st.info("No assessments yet.")
+        return
+    for number, record in reversed(list(enumerate(assessments, start=1))):
+        _assessment_card(state, number, record)
+
+
+def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord) -> None:
+    couple = record.couple
+    done = sum(1 for p in couple.partners if p.finished)
+    mode = "in the office" if couple.mode == "one_device" else "as homework"
+    with st.container(border=True):
+        st.markdown(f"**Assessment {number}** · {record.created_at:%d %b %Y} · {mode}")
+        st.caption(f"{done} of 2 partners finished · {len(record.consented)} of 2 agreed to share with you")
+        if couple.both_finished:
+            if st.button("Presentation view", key=f"client:present:{couple.id}", type="primary"):
+                state.assessment_id = couple.id
+                switch_to("presentation")
+            _private_panel(state, couple.id)
+
+
+def _private_panel(state: session.SessionData, couple_id: str) -> None:
+    """Safety flags and the support checklist: for the counselor only, never on the shared view."""
+    answers = session.desk().consented_answers(state.counselor_id or "", couple_id)
+    content = session.content()
+    checklist = [i for i in content.questionnaire("intimacy").items if i.kind == "checklist"]
+    with st.expander("Private to you: safety and support answers"):
+        if not answers:
+            st.caption("Neither partner has agreed to share with you.")
+        for slot, given in sorted(answers.items()):
+            profile = build_profile(content, given)
+            signs = [i.text for i in checklist if given.get("intimacy", {}).get(i.id) == 1 and not i.safety]
+            if profile.safety_concern:
+                st.error(f"{NAMES[slot]}: an answer says the relationship may not be safe.")
+            else:
+                st.markdown(f"{NAMES[slot]}: no safety concern in the answers.")
+            st.caption(f"Signs it may be time for support ({len(signs)}): " + ("; ".join(signs) or "none"))
+
+
+def comparison_for_counselor(state: session.SessionData, couple_id: str) -> CoupleComparison | None:
+    """The couple's comparison as the counselor may show it: consented partners only,
+    never more than scores (no item answers on a shared screen)."""
+    record = session.desk().assessment(state.counselor_id or "", couple_id)
+    if record is None or not record.couple.both_finished:
+        return None
+    answers = session.desk().consented_answers(state.counselor_id or "", couple_id)
+    partners = []
+    for partner in record.couple.partners:
+        level: ShareLevel = "nothing"
+        if partner.slot in answers and partner.share_level in ("scores", "items"):
+            level = "scores"
+        partners.append(PartnerData(partner.slot, answers.get(partner.slot, {}), level))
+    first, second = partners
+    return compare(session.content(), first, second)
+
+
+def _scores_by_assessment(
+    state: session.SessionData, assessments: list[AssessmentRecord]
+) -> list[tuple[datetime, dict[int, dict[str, float | None]]]]:
+    points = []
+    for record in assessments:
+        if not record.couple.both_finished:
+            continue
+        comparison = comparison_for_counselor(state, record.couple.id)
+        if comparison is None:
+            continue
+        by_slot = {slot: {s.scale_id: s.scores.get(slot) for s in comparison.scales} for slot in (1, 2)}
+        points.append((record.created_at, by_slot))
+    return points
+
+
+def _trend_tab(assessments: list[AssessmentRecord], state: session.SessionData) -> None:
+    points = _scores_by_assessment(state, assessments)
+    if len(points) < 2:
+        st.info("The trend appears after two finished assessments. Re-assess every few weeks.")
+        st.caption("“See where you are in a few months.” (Source: 001_c9d6df4d0b5d511b.txt)")
+        return
+    questionnaire = session.content().questionnaire("intimacy")
+    series = trends(points, [s.id for s in questionnaire.scales])
+    st.caption(f"A change is marked ● only when it is {CHANGE_THRESHOLD:.0f} points or more since the last assessment.")
+    rows: list[dict[str, Any]] = []
+    for scale in questionnaire.scales:
+        figure = go.Figure()
+        for slot, line in series[scale.id].items():
+            figure.add_trace(
+                go.Scatter(
+                    x=[p.when for p in line],
+                    y=[p.score for p in line],
+                    mode="lines+markers",
+                    name=NAMES[slot],
+                    line={"color": PARTNER_COLOURS[slot], "dash": "solid" if slot == 1 else "dash"},
+                    marker={"size": [14 if p.marked else 7 for p in line], "symbol": "circle"},
+                    connectgaps=True,
+                )
+            )
+            for point in line:
+                rows.append(
+                    {
+                        "Topic": scale.title,
+                        "Partner": NAMES[slot],
+                        "Date": f"{point.when:%d %b %Y}",
+                        "Score": round(point.score) if point.score is not None else None,
+                        "Change": f"{point.change:+.0f}{' ●' if point.marked else ''}"
+                        if point.change is not None
+                        else "",
+                    }
+                )
+        figure.update_layout(
+            title={"text": scale.title},
+            yaxis={"range": [0, 100], "fixedrange": True},
+            height=260,
+            margin={"l": 10, "r": 10, "t": 40, "b": 30},
+            font={"family": FONT},
+            legend={"orientation": "h"},
+        )
+        st.plotly_chart(
+            figure, key=f"trend:{scale.id}", config={"displayModeBar": False}, alt=f"Trend of {scale.title}"
+        )
+    with st.expander("The trend as a table"):
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _notes_tab(state: session.SessionData, client: ClientRecord, assessments: list[AssessmentRecord]) -> None:
+    desk = session.desk()
+    counselor_id = state.counselor_id or ""
+    with st.form("note", clear_on_submit=True):
+        body = st.text_area("A private note about this session", max_chars=20_000, key="note:body")
+        if st.form_submit_button("Save note"):
+            try:
+                desk.add_note(counselor_id, client.id, body)
+            except AccountError as problem:
+                st.error(str(problem))
+            except StorageError:
+                st.error("The note wasn't saved. Please try again.")
+            else:
+                st.success("Note saved.")
+    for note in desk.notes(counselor_id, client.id):
+        with st.container(border=True):
+            st.caption(f"{note.created_at:%d %b %Y, %H:%M}")
+            st.text(note.body)  # the counselor's own words, never interpreted as Markdown or HTML
+
+    st.subheader("Homework")
+    suggestions = {s.id: s for s in session.content().suggestions}
+    homework = desk.homework(counselor_id, client.id)
+    for step in homework:
+        title = suggestions[step.suggestion_id].title if step.suggestion_id in suggestions else step.suggestion_id
+        done = st.checkbox(title, value=step.done_at is not None, key=f"homework:{step.id}")
+        if done != (step.done_at is not None):
+            desk.set_homework_done(counselor_id, step.id, done)
+    latest = next((a for a in reversed(assessments) if a.couple.both_finished), None)
+    comparison = comparison_for_counselor(state, latest.couple.id) if latest else None
+    plan = comparison.plan if comparison else ()
+    if plan:
+        chosen = st.multiselect(
+            "Next steps the couple chose from their latest plan",
+            options=[step.suggestion_id for step in plan],
+            format_func=lambda sid: suggestions[sid].title if sid in suggestions else sid,
+            key="homework:choose",
+        )
+        if st.button("Set as homework", key="homework:assign", disabled=not chosen):
+            desk.assign_homework(counselor_id, client.id, list(chosen))
+            st.rerun()
+    elif not homework:
+        st.caption("Homework can be set once an assessment is finished and has a shared plan.")
+
+
+def _manage_tab(state: session.SessionData, client: ClientRecord) -> None:
+    latest = next(
+        (
+            a
+            for a in reversed(session.desk().assessments(state.counselor_id or "", client.id))
+            if a.couple.both_finished
+        ),
+        None,
+    )
+    comparison = comparison_for_counselor(state, latest.couple.id) if latest else None
+    if comparison is not None:
+        content = session.content()
+        label = client.label
+        st.download_button(
+            "Couple report (printable HTML)",
+            data=lambda: couple_report(content, comparison, NAMES, prepared_for=label),
+            file_name="spark-check-couple-report.html",
+            mime="text/html",
+            on_click="ignore",
+            key="client:report",
+        )
+    st.markdown("**Remove this couple**: deletes every assessment, answer, note and homework step for good.")
+    confirm = st.checkbox("Yes, remove this couple and all their data", key="client:delete_confirm")
+    if st.button("Remove couple", disabled=not confirm, key="client:delete"):
+        session.desk().delete_client(state.counselor_id or "", client.id)
+        state.client_id = None
+        switch_to("roster")
+
+
+# Presentation view ----------------------------------------------------------
+
+
+def render_presentation() -> None:
+    state = _state()
+    comparison = comparison_for_counselor(state, state.assessment_id) if state.assessment_id else None
+    if comparison is None:
+        st.title("Presentation view")
+        st.info("Open a finished assessment from a couple's page first.")
+        return
+    st.title("Where you stand, together")
+    for slot, level in comparison.shared.items():
+        if level == "nothing":
+            st.info(f"{NAMES[slot]}'s results are not shown here.")
+    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    if scored:
+        figure = paired_chart(scored, NAMES)
+        figure.update_layout(font={"size": 20}, height=max(480, 80 * len(scored) + 140))
+        st.plotly_chart(
+            figure, key="present:paired", config={"displayModeBar": False}, alt=comparison_alt_text(scored, NAMES)
+        )
+        with st.expander("The same as a table"):
+            st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, NAMES)), hide_index=True)
+        columns = st.columns(2)
+        for index, key in enumerate(("shared_strength", "seen_differently", "shared_growth", "in_between")):
+            titles = [s.title for s in comparison.scales if s.category == key]
+            if titles:
+                with columns[index % 2], st.container(border=True):
+                    st.subheader(CATEGORY_TITLES[key])
+                    st.markdown("\n".join(f"- {t}" for t in titles))
+    if comparison.starters:
+        st.subheader("Things to talk about")
+        for starter in comparison.starters:
+            st.markdown(f"### “{starter.text}”")
+            st.caption(f"{starter.scale_title} — {starter.because} · Source: {', '.join(starter.sources)}")
+
+
+# Export -------------------------------------------------------------------
+
+
+def render_export() -> None:
+    state = _state()
+    st.title("Export")
+    st.markdown(
+        "A CSV of every score of your couples — only partners who agreed to share with you, and only what they "
+        "chose to share. Cells that could run as spreadsheet formulas are neutralised."
+    )
+    counselor_id = state.counselor_id or ""
+    st.download_button(
+        "All scores (CSV)",
+        data=lambda: scores_csv(state, counselor_id),
+        file_name="spark-check-scores.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="export:csv",
+    )
+
+
+def scores_csv(state: session.SessionData, counselor_id: str) -> str:
+    rows: list[list[object]] = []
+    for client, assessment in session.desk().roster_assessments(counselor_id):
+        comparison = comparison_for_counselor(state, assessment.couple.id)
+        if comparison is None:
+            continue
+        for scale in comparison.scales:
+            for slot in (1, 2):
+                score = scale.scores.get(slot)
+                if score is not None:
+                    rows.append([client.label, f"{assessment.created_at:%Y-%m-%d}", NAMES[slot], scale.title, score])
+    return to_csv(["Couple", "Assessment date", "Partner", "Topic", "Score (0-100)"], rows)
+
+
+def _app_link(query: str) -> str:
+    base = st.context.url.split("?", 1)[0] if st.context.url else ""
+    root = base.split("/", 3)
+    return f"{'/'.join(root[:3])}/?{query}" if len(root) >= 3 else f"/?{query}"
+
+
+def render_logout_button() -> None:
+    state = session.data()
+    with st.sidebar:
+        st.caption(f"Counselor: {plain(state.counselor_name or '')}")
+        if st.button("Log out", key="counselor:logout"):
+            session.log_out()
+            st.rerun()

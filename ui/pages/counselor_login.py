@@ -1,0 +1,5 @@
+"""Counselor login."""
+
+from ui import counselor_view
+
+counselor_view.render_login()
