@@ -9,12 +9,13 @@ from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
 from scoring.engine import build_profile
 from scoring.results import Profile
-from ui import session
+from ui import quick_exit, session
 from ui.pages_registry import switch_to
 
 
 def render_safety(guidance: Guidance) -> None:
     """Support resources; shown instead of every exercise when safety is in doubt."""
+    quick_exit.render()
     with st.container(border=True):
         st.subheader(guidance.safety_title)
         st.markdown(guidance.safety_text)
@@ -27,6 +28,10 @@ def render_safety(guidance: Guidance) -> None:
                 st.link_button(f"Open {resource.title}", resource.url)
         st.markdown(f"**{guidance.individual_support.title}** — {guidance.individual_support.text}")
         st.caption(f"Source: {', '.join(guidance.individual_support.sources)}")
+        st.caption(
+            "If someone else uses this device, you may also want to clear your browser history: "
+            "Spark Check can't remove earlier pages from it."
+        )
 
 
 def render_profile(profile: Profile, guidance: Guidance) -> None:

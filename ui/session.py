@@ -127,6 +127,15 @@ def start() -> SessionData:
         # One clear line naming the file and field, not a traceback in the page.
         st.error(f"Spark Check can't start because a content file is invalid — {exc}")
         st.stop()
+    try:
+        store()
+    except StorageError:
+        # e.g. a read-only disk or an unreachable database server: say so, plainly.
+        st.error(
+            "Spark Check can't reach its database just now, so nothing can be saved. "
+            "Please try again in a little while."
+        )
+        st.stop()
     state = data()
     device = st.query_params.get(DEVICE_PARAM)
     token = st.query_params.get(RESUME_PARAM)
