@@ -22,7 +22,9 @@ def safe_cell(value: object) -> object:
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # The default "\r\n" terminator makes the writer quote any cell holding a CR
+    # or LF, so a line break inside a cell can't start a new (unescaped) row.
+    writer = csv.writer(buffer)
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])

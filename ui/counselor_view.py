@@ -116,14 +116,20 @@ def render_roster() -> None:
                 st.error("The couple couldn't be added just now. Please try again.")
             else:
                 switch_to("client")
-    search = st.text_input("Search by label", max_chars=80, key="roster:search")
     page_key = "roster:page"
+    search = st.text_input("Search by label", max_chars=80, key="roster:search", on_change=_first_page)
     page = int(st.session_state.get(page_key, 1))
-    clients, total = session.desk().clients(state.counselor_id or "", search, page - 1, PAGE_SIZE)
+    desk = session.desk()
+    clients, total = desk.clients(state.counselor_id or "", search, page - 1, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if total and page > pages:
+        # The roster shrank (a search, a removal): show its last page instead of an empty one.
+        page = pages
+        st.session_state[page_key] = page
+        clients, total = desk.clients(state.counselor_id or "", search, page - 1, PAGE_SIZE)
     if total == 0:
         st.info("No couples yet." if not search else "No couple matches that search.")
         return
-    pages = max(1, -(-total // PAGE_SIZE))
     st.caption(f"{total} couple{'s' if total != 1 else ''}")
     for client in clients:
         _roster_row(state, client)
@@ -131,11 +137,15 @@ def render_roster() -> None:
         st.pagination(pages, default=min(page, pages), key=page_key)
 
 
+def _first_page() -> None:
+    st.session_state["roster:page"] = 1
+
+
 def _roster_row(state: session.SessionData, client: ClientRecord) -> None:
     left, middle, right = st.columns([3, 2, 1], vertical_alignment="center")
     left.text(client.label)
     middle.caption(f"{client.assessments} assessment(s) · active {client.updated_at:%d %b %Y}")
-    if right.button("Open", key=f"roster:open:{client.id}", help=f"Open {client.label}"):
+    if right.button("Open", key=f"roster:open:{client.id}", help=f"Open {plain(client.label)}"):
         state.client_id = client.id
         switch_to("client")
 
@@ -180,6 +190,7 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, assessmen
     if left.button("Start in the office (one device)", key="client:in_office"):
         couple_id, token = session.desk().start_in_office(state.counselor_id or "", client.id)
         state.fresh_links = {"in_office": _app_link(f"{session.DEVICE_PARAM}={token}"), "couple": couple_id}
+        assessments = session.desk().assessments(state.counselor_id or "", client.id)
     if right.button("Send as homework (two devices)", key="client:homework"):
         couple_id, token, code = session.desk().start_homework(state.counselor_id or "", client.id)
         state.fresh_links = {
@@ -399,6 +410,9 @@ def _manage_tab(state: session.SessionData, client: ClientRecord) -> None:
 
 def render_presentation() -> None:
     state = _state()
+    record = session.desk().assessment(state.counselor_id or "", state.assessment_id) if state.assessment_id else None
+    if record is None or record.couple.client_id != state.client_id:
+        state.assessment_id = None  # only ever the open couple's assessment on the shared screen
     comparison = comparison_for_counselor(state, state.assessment_id) if state.assessment_id else None
     if comparison is None:
         st.title("Presentation view")
