@@ -41,6 +41,8 @@ MAX_STRENGTHS = 3
 MAX_NEXT_STEPS = 3
 MIN_NEXT_STEPS = 2
 EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
+#: Where general steps come from when the answered areas offer too few.
+FOUNDATION = "intimacy.communication"
 
 Audience = Literal["solo", "couple"]
 
@@ -246,6 +248,25 @@ def choose_next_steps(
                     minutes=best.minutes,
                     sources=best.sources,
                     because_of=scale.ref,
+                )
+            )
+    if ranked and len(chosen) < wanted:
+        # Too few steps for the areas answered: add general ones, least effort
+        # first, from the foundation the seeds all start with (communication).
+        general = sorted(
+            (s for s in pool if s.id not in used),
+            key=lambda s: (FOUNDATION not in s.scales, EFFORT_ORDER[s.effort]),
+        )
+        for suggestion in general[: wanted - len(chosen)]:
+            chosen.append(
+                NextStep(
+                    suggestion_id=suggestion.id,
+                    title=suggestion.title,
+                    text=suggestion.text,
+                    effort=suggestion.effort,
+                    minutes=suggestion.minutes,
+                    sources=suggestion.sources,
+                    because_of=suggestion.scales[0],
                 )
             )
     return tuple(chosen)

@@ -118,7 +118,8 @@ def test_verdict_follows_the_yes_no_counts(answers: Answers) -> None:
     given_answers = [v for k, v in answers.items() if WORTH_IT.item(k).kind == "verdict"]
     yes = given_answers.count(2)
     no = given_answers.count(0)
-    if len(given_answers) < 4:
+    if len(given_answers) < 4 or answers.get("safe") in WORTH_IT.item("safe").unsafe_values:
+        # Too few answers, or safety first: no "worth it" reading beside an unsafe answer.
         assert verdict is None
         return
     assert verdict is not None
@@ -181,15 +182,18 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
     if not scored:
         assert steps == ()
         return
-    if len(scored) >= 2:
-        assert 2 <= len(steps) <= 3
-        growth = [s for s in scored.values() if s.score is not None and s.score < GROWTH_THRESHOLD]
-        assert len(steps) == min(3, max(2, len(growth)))
+    growth = [s for s in scored.values() if s.score is not None and s.score < GROWTH_THRESHOLD]
+    wanted = min(3, max(2, len(growth)))
+    assert len(steps) == wanted
     assert len({step.suggestion_id for step in steps}) == len(steps)
-    assert len({step.because_of for step in steps}) == len(steps)
+    specific = [step for step in steps if step.because_of in scored]
+    general = steps[len(specific) :]
+    # Steps for the answered areas come first; general ones only fill up.
+    assert list(steps[: len(specific)]) == specific
+    assert all(step.because_of not in scored for step in general)
     suggestions = {s.id: s for s in CONTENT.suggestions}
     used: set[str] = set()
-    for step in steps:
+    for step in specific:
         assert step.sources
         assert step.because_of in scored
         suggestion = suggestions[step.suggestion_id]
@@ -206,7 +210,7 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
         used.add(step.suggestion_id)
     highest = max(need(s) for s in scored.values())
     assert need(scored[steps[0].because_of]) == highest
-    needs = [need(scored[step.because_of]) for step in steps]
+    needs = [need(scored[step.because_of]) for step in specific]
     assert needs == sorted(needs, reverse=True)
 
 
