@@ -10,6 +10,7 @@ from reporting.charts import chart_alt_text, scale_chart, scale_rows
 from scoring.engine import build_profile
 from scoring.results import Profile
 from ui import quick_exit, session
+from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
 
 
@@ -34,7 +35,7 @@ def render_safety(guidance: Guidance) -> None:
         )
 
 
-def render_profile(profile: Profile, guidance: Guidance) -> None:
+def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None = None) -> None:
     if profile.safety_concern:
         render_safety(guidance)
 
@@ -63,8 +64,9 @@ def render_profile(profile: Profile, guidance: Guidance) -> None:
         st.subheader("Is our intimacy fading? — topic by topic")
         scales = intimacy.scales
         if any(s.score is not None for s in scales):
+            figure = memo("scale_chart", figure_key, lambda: scale_chart(scales)) if figure_key else scale_chart(scales)
             st.plotly_chart(
-                scale_chart(scales),
+                figure,
                 config={"displayModeBar": False},
                 key="chart:solo:scales",
                 alt=chart_alt_text(scales),
@@ -110,8 +112,9 @@ def render() -> None:
         if st.button("Start with “Is it worth it?”", type="primary"):
             switch_to("worth_it")
         return
-    profile = build_profile(content, state.answers)
-    render_profile(profile, content.guidance)
+    key = answers_key(state.answers)
+    profile = memo("profile", key, lambda: build_profile(content, state.answers))
+    render_profile(profile, content.guidance, figure_key=key)
     st.divider()
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")
     if st.button("Downloads and my data →", key="results:to_data"):
