@@ -357,7 +357,7 @@ def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsa
                         st.markdown(f"Try saying: “{difference.starter}”")
         st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
     if unsafe:
-        st.caption("No exercises are suggested to you this time: your safety comes first.")
+        st.caption("No exercises are suggested to you this time: safety first.")
     elif comparison.leaning_apart:
         st.subheader(guidance.partner_not_on_board.title)
         st.markdown(guidance.partner_not_on_board.text)
