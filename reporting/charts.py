@@ -41,19 +41,19 @@ def scale_chart(scales: Sequence[ScaleScore], title: str = "Where things stand (
     scores = [s.score if s.score is not None else 0 for s in ordered]
     texts = [f"{s.score:.0f}" if s.score is not None else "not enough answers" for s in ordered]
     colours = [BAND_COLOURS[band_of(s.score)] for s in ordered]
-    figure = go.Figure(
-        go.Bar(
-            x=scores,
-            y=[s.title for s in ordered],
-            orientation="h",
-            marker={"color": colours},
-            text=texts,
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-    )
-    figure.update_layout(
+    return _figure(
+        [
+            go.Bar(
+                x=scores,
+                y=[s.title for s in ordered],
+                orientation="h",
+                marker={"color": colours},
+                text=texts,
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            )
+        ],
         title={"text": title},
         xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "title": None, "fixedrange": True},
         yaxis={"automargin": True, "fixedrange": True},
@@ -63,7 +63,13 @@ def scale_chart(scales: Sequence[ScaleScore], title: str = "Where things stand (
         showlegend=False,
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return figure
+
+
+def _figure(data: list[go.Bar], **layout: object) -> go.Figure:
+    """A figure with its layout given up front: the same figure as ``update_layout``
+    after the fact, for a quarter of the time (update_layout walks every property
+    path again; it was most of a rerun of the results page, docs/PERFORMANCE.md)."""
+    return go.Figure(data=data, layout=layout)
 
 
 def scale_rows(scales: Sequence[ScaleScore]) -> list[dict[str, object]]:
@@ -93,10 +99,10 @@ PARTNER_COLOURS = {1: BLUE, 2: ORANGE}
 def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
     """Both partners on every scale, side by side; a missing side is simply absent."""
     ordered = list(reversed(scales))
-    figure = go.Figure()
+    traces = []
     for slot in (1, 2):
         values = [s.scores.get(slot) for s in ordered]
-        figure.add_trace(
+        traces.append(
             go.Bar(
                 name=names[slot],
                 x=[v if v is not None else 0 for v in values],
@@ -109,7 +115,8 @@ def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) ->
                 hovertemplate=f"{names[slot]} · %{{y}}: %{{text}}<extra></extra>",
             )
         )
-    figure.update_layout(
+    return _figure(
+        traces,
         title={"text": "Each of us, topic by topic (0–100)"},
         barmode="group",
         xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
@@ -120,7 +127,6 @@ def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) ->
         font={"family": FONT, "size": 14},
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return figure
 
 
 def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
@@ -128,19 +134,19 @@ def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]
     ordered = [s for s in reversed(scales) if s.gap is not None]
     differences = [(s.scores[2] or 0.0) - (s.scores[1] or 0.0) for s in ordered]
     colours = [PARTNER_COLOURS[2] if d > 0 else PARTNER_COLOURS[1] for d in differences]
-    figure = go.Figure(
-        go.Bar(
-            x=differences,
-            y=[s.title for s in ordered],
-            orientation="h",
-            marker={"color": colours},
-            text=[f"{abs(d):.0f}" for d in differences],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{text} points apart<extra></extra>",
-        )
-    )
-    figure.update_layout(
+    return _figure(
+        [
+            go.Bar(
+                x=differences,
+                y=[s.title for s in ordered],
+                orientation="h",
+                marker={"color": colours},
+                text=[f"{abs(d):.0f}" for d in differences],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{y}: %{text} points apart<extra></extra>",
+            )
+        ],
         title={"text": f"Where we differ: ← {names[1]} higher · {names[2]} higher →"},
         xaxis={"range": [-110, 110], "zeroline": True, "zerolinewidth": 2, "fixedrange": True},
         yaxis={"automargin": True, "fixedrange": True},
@@ -150,7 +156,6 @@ def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]
         showlegend=False,
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return figure
 
 
 def comparison_rows(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> list[dict[str, object]]:

@@ -12,11 +12,12 @@ with status 2 and one line saying what is wrong and where.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -121,10 +122,10 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
     return responses
 
 
-def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> list[dict[str, Any]]:
+def _read_text(path: str, stdin: TextIO | None = None) -> str:
     where = "stdin" if path == "-" else path
     try:
-        text = (
+        return (
             (stdin or sys.stdin).read().removeprefix("\ufeff")
             if path == "-"
             else Path(path).read_text(encoding="utf-8-sig")
@@ -133,7 +134,16 @@ def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> 
         raise InputProblem(f"{where}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise InputProblem(f"{where}: not UTF-8 text") from None
-    if path.lower().endswith(".csv") or (path == "-" and not text.lstrip().startswith(("{", "["))):
+
+
+def _is_csv(path: str, text: str) -> bool:
+    return path.lower().endswith(".csv") or (path == "-" and not text.lstrip().startswith(("{", "[")))
+
+
+def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> list[dict[str, Any]]:
+    where = "stdin" if path == "-" else path
+    text = _read_text(path, stdin)
+    if _is_csv(path, text):
         return _parse_csv(text, where, content)
     return _parse_json(text, where)
 
@@ -180,9 +190,21 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.command == "questionnaires":
             document: Any = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
         else:
-            responses = read_responses(args.file, content)
-            results = score_responses(responses, content, "stdin" if args.file == "-" else args.file)
-            single = not args.file.lower().endswith(".csv") and len(results) == 1 and _is_single_object(args.file)
+            path = args.file
+            where = "stdin" if path == "-" else path
+            text = _read_text(path)
+            if _is_csv(path, text):
+                output = _score_csv_at_once(text, content)
+                responses = _parse_csv(text, where, content) if output is None else []
+            else:
+                responses = _parse_json(text, where)
+                output = _score_json_at_once(responses, content)
+            if output is not None:
+                _write_utf8(out, output)
+                out.write("\n")
+                return 0
+            results = score_responses(responses, content, where)
+            single = not path.lower().endswith(".csv") and len(results) == 1 and _is_single_object(path)
             document = results[0] if single else results
     except (InputProblem, ContentError) as problem:
         print(f"error: {problem}", file=err)
@@ -190,6 +212,48 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
     return 0
+
+
+#: From this many responses on, ``score`` scores them all at once (scoring.batch, NumPy).
+BATCH_MIN_RESPONSES = 200
+
+# Many responses are scored at once by scoring.batch, which prints exactly what
+# the per-response road prints. It returns None for anything it won't vouch for
+# (see scoring.batch): the per-response road then prints the same results, or
+# the same one-line error, as it always has.
+
+
+def _score_csv_at_once(text: str, content: Content) -> Iterator[bytes] | None:
+    if text.count("\n") < BATCH_MIN_RESPONSES:
+        return None  # too few lines for BATCH_MIN_RESPONSES rows: no need to look closer
+    from scoring import batch  # NumPy is imported only for many responses
+
+    parsed = batch.parse_csv(text, content)
+    if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
+        return None
+    return batch.iter_document(*parsed)
+
+
+def _score_json_at_once(responses: list[Any], content: Content) -> Iterator[bytes] | None:
+    if len(responses) < BATCH_MIN_RESPONSES:
+        return None
+    from scoring import batch
+
+    groups = batch.split_json_responses(responses, content)
+    return None if groups is None else batch.iter_document(groups, len(responses))
+
+
+def _write_utf8(out: TextIO, chunks: Iterable[bytes]) -> None:
+    """UTF-8 pieces to a text stream: straight to its byte buffer when it has a UTF-8 one."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8":
+        out.flush()
+        for chunk in chunks:
+            buffer.write(chunk)
+        buffer.flush()
+    else:
+        for chunk in chunks:
+            out.write(chunk.decode("utf-8"))
 
 
 def _is_single_object(path: str) -> bool:

@@ -6,6 +6,7 @@ itself: one counselor can never reach another's couples, by any id.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,13 +17,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 
-from storage.crypto import PLAIN, Sealer
+from storage.crypto import Sealer
 from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
 from storage.repository import (
     CoupleRecord,
     StorageError,
     Store,
     _couple_record,
+    _issue_join_code,
     hash_token,
     new_token,
 )
@@ -37,8 +39,13 @@ MAX_NOTE_LENGTH = 20_000
 PAGE_SIZE = 25
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-#: Verified against when the username is unknown, so timing doesn't reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so timing doesn't reveal which usernames
+    exist. Made on first use, not at import: an Argon2 hash costs every app start ~0.1 s."""
+    return _hasher.hash("not-a-real-password-0000")
 
 
 class AccountError(ValueError):
@@ -90,6 +97,14 @@ class HomeworkRecord:
     done_at: datetime | None
 
 
+def check_username(username: str) -> str:
+    """The username as stored (trimmed, lower-case), or AccountError saying what's wrong."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError("A username is 3-120 characters: letters, digits, and . _ @ -")
+    return name
+
+
 def clean_label(label: str) -> str:
     text = " ".join(label.split())
     if not text:
@@ -102,9 +117,10 @@ def clean_label(label: str) -> str:
 class CounselorDesk:
     """The counselor side of storage, over the same engine as :class:`Store`."""
 
-    def __init__(self, store: Store, sealer: Sealer = PLAIN) -> None:
+    def __init__(self, store: Store, sealer: Sealer | None = None) -> None:
         self.store = store
-        self.sealer = sealer
+        #: Seals notes at rest; the store's sealer unless another is given.
+        self.sealer = sealer if sealer is not None else store.sealer
 
     def _transaction(self) -> Any:
         return self.store._transaction()
@@ -112,9 +128,7 @@ class CounselorDesk:
     # Accounts -------------------------------------------------------------
 
     def add_counselor(self, username: str, password: str, display_name: str | None = None) -> str:
-        name = username.strip().lower()
-        if not USERNAME_PATTERN.match(name):
-            raise AccountError("A username is 3-120 characters: letters, digits, and . _ @ -")
+        name = check_username(username)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
         counselor_id = uuid.uuid4().hex
@@ -138,7 +152,7 @@ class CounselorDesk:
         with self._transaction() as session:
             counselor = session.scalar(select(Counselor).where(Counselor.username == name))
             if counselor is None or counselor.password_hash is None:
-                _verify(_DUMMY_HASH, password)  # same work as a real check
+                _verify(_dummy_hash(), password)  # same work as a real check
                 return LoginResult(None)
             if counselor.locked_until is not None and counselor.locked_until > moment:
                 return LoginResult(None, locked_until=counselor.locked_until)
@@ -253,15 +267,17 @@ class CounselorDesk:
 
     def start_homework(self, counselor_id: str, client_id: str) -> tuple[str, str, str]:
         """An assessment each partner takes at home; returns (couple id, partner 1 link token, join code)."""
+        couple_id, token = uuid.uuid4().hex, new_token()
+        # One transaction: no couple space without its client or its code.
         with self._transaction() as session:
             client = self._owned_client(session, counselor_id, client_id)
+            couple = Couple(id=couple_id, mode="two_devices", client_id=client.id)
+            session.add(couple)
+            session.flush()
+            session.add(Person(id=uuid.uuid4().hex, token_hash=hash_token(token), couple_id=couple_id, slot=1))
+            session.flush()
+            code = _issue_join_code(session, couple)
             client.updated_at = utcnow()
-        couple_id, _person_id, token, code = self.store.create_couple_two_devices(None)
-        with self._transaction() as session:
-            couple = session.get(Couple, couple_id)
-            assert couple is not None
-            couple.client_id = client_id
-        assert token is not None
         return couple_id, token, code
 
     def assessments(self, counselor_id: str, client_id: str) -> list[AssessmentRecord]:
@@ -339,9 +355,10 @@ class CounselorDesk:
                     )
                 )
             )
-            for suggestion_id in suggestion_ids:
+            for suggestion_id in (s[:64] for s in suggestion_ids):
                 if suggestion_id not in open_ids:
-                    session.add(HomeworkStep(client_id=client.id, suggestion_id=suggestion_id[:64]))
+                    open_ids.add(suggestion_id)
+                    session.add(HomeworkStep(client_id=client.id, suggestion_id=suggestion_id))
             client.updated_at = utcnow()
 
     def homework(self, counselor_id: str, client_id: str) -> list[HomeworkRecord]:

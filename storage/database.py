@@ -1,23 +1,44 @@
-"""Engine set-up: SQLite by default (zero setup), PostgreSQL when configured."""
+"""Engine set-up and schema migrations.
+
+SQLite is the zero-setup default (WAL, a busy timeout, every transaction a
+``BEGIN IMMEDIATE``); PostgreSQL is used when ``DATABASE_URL`` names one. The schema
+is managed by Alembic (``storage/migrations``): :func:`upgrade_schema` brings any
+database to the newest revision at start, including databases made before
+migrations existed, and lets only one process migrate at a time.
+"""
 
 from __future__ import annotations
 
+import io
 import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from storage.errors import StorageError
 from storage.models import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "spark_check.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: Milliseconds SQLite waits for a lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Tables of the app (alembic_version aside); a database with none of them is empty.
+APP_TABLES = frozenset({"people", "answers", "couples", "counselors", "clients", "session_notes", "homework"})
+#: Key of the PostgreSQL advisory lock held while migrating (per schema, see below).
+MIGRATION_LOCK_NAME = "spark_check.migrate"
 
 
-def configured_url(environ: dict[str, str] | None = None) -> str:
+def configured_url(environ: Mapping[str, str] | None = None) -> str:
     """The database URL: ``DATABASE_URL``, else the SQLite file of ``SPARK_CHECK_SQLITE_PATH``."""
     env = os.environ if environ is None else environ
     url = env.get("DATABASE_URL", "").strip()
@@ -43,12 +64,36 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, not left in the file's free space.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: no deadlock-prone lock upgrades later.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: One lock per SQLite database (file) in this process; see :func:`sqlite_process_lock`.
+_SQLITE_LOCKS: dict[str, threading.RLock] = {}
+_SQLITE_LOCKS_GUARD = threading.Lock()
+
+
+def sqlite_process_lock(engine: Engine) -> threading.RLock | None:
+    """The lock that queues this process's transactions on a SQLite database, or None.
+
+    SQLite lets one writer in at a time, and every Store transaction takes the write
+    lock (BEGIN IMMEDIATE). Left to SQLite, waiting threads poll with sleeps and the
+    unlucky can starve past the busy timeout under load ("database is locked"). Queued
+    on one Python lock per database file, the threads of a process wait their turn
+    instead; the busy timeout then only has to cover other processes.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database or ""
+    key = database if database and database != ":memory:" else f"memory:{id(engine)}"
+    with _SQLITE_LOCKS_GUARD:
+        return _SQLITE_LOCKS.setdefault(key, threading.RLock())
 
 
 def make_engine(url: str) -> Engine:
@@ -63,5 +108,143 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+# Migrations -----------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration built in code (no alembic.ini needed at run time)."""
+    from alembic.config import Config
+
+    # An explicit stream: Config's default is the sys.stdout of when alembic was imported.
+    config = Config(stdout=io.StringIO())
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside one transaction that only one process at a time can hold.
+
+    PostgreSQL: a transaction-scoped advisory lock (per schema), released at commit;
+    DDL is transactional, so a failed upgrade leaves nothing half-done.
+    SQLite: ``BEGIN IMMEDIATE`` (the engine's "begin" hook) takes the write lock;
+    other processes wait for it (busy timeout). Foreign keys are switched off for the
+    duration, as SQLite requires for rebuilding a table that others refer to (a
+    DROP TABLE would otherwise cascade into the answers), and checked before commit.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # Must happen outside a transaction: inside one the pragma is a no-op.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtext(:name || '.' || current_schema()))"),
+                        {"name": MIGRATION_LOCK_NAME},
+                    )
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise StorageError(f"the schema upgrade would break {len(broken)} foreign key(s); rolled back")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _table_columns(connection: Connection) -> dict[str, frozenset[str]]:
+    inspector = inspect(connection)
+    return {
+        table: frozenset(column["name"] for column in inspector.get_columns(table))
+        for table in inspector.get_table_names()
+        if table in APP_TABLES
+    }
+
+
+def _revision_shapes() -> list[tuple[str, dict[str, frozenset[str]]]]:
+    """Each revision's tables and columns, newest first, read off a scratch in-memory database."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    newest_first = [script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+    shapes: list[tuple[str, dict[str, frozenset[str]]]] = []
+    scratch = make_engine("sqlite://")
+    try:
+        with migration_connection(scratch) as connection:
+            for revision in reversed(newest_first):
+                command.upgrade(alembic_config(connection), revision)
+                shapes.append((revision, _table_columns(connection)))
+    finally:
+        scratch.dispose()
+    return shapes[::-1]
+
+
+def _prepare(connection: Connection) -> None:
+    """Before ``upgrade head``: build an empty database, or stamp one made before migrations.
+
+    An empty database gets the newest schema at once and is stamped with the head
+    revision (Alembic's recipe for a database built from scratch); the tests prove
+    that this and running every revision in turn give the same schema.
+    A database made by ``create_all`` before migrations existed is stamped with the
+    revision whose tables and columns it has, so the upgrade continues from there.
+    """
+    from alembic import command
+
+    tables = set(inspect(connection).get_table_names())
+    if not tables & APP_TABLES:
+        Base.metadata.create_all(connection)
+        command.stamp(alembic_config(connection), "head")
+        return
+    if "alembic_version" in tables and current_revision(connection) is not None:
+        return
+    present = _table_columns(connection)
+    for revision, shape in _revision_shapes():
+        if shape == present:
+            command.stamp(alembic_config(connection), revision)
+            return
+    described = "; ".join(f"{table}({', '.join(sorted(columns))})" for table, columns in sorted(present.items()))
+    raise StorageError(
+        "the database was made by a version of Spark Check whose schema no migration knows, "
+        f"so it is left untouched: {described}"
+    )
+
+
+def upgrade_schema(engine: Engine) -> str:
+    """Bring the database to the newest schema (``alembic upgrade head``); return that revision.
+
+    Handles an empty database (built at once, see :func:`_prepare`), one made by
+    ``Base.metadata.create_all`` before migrations existed (stamped with the matching
+    revision first), and several app processes starting at once (one migrates, the
+    others wait and find it done).
+    """
+    from alembic import command
+
+    try:
+        with migration_connection(engine) as connection:
+            _prepare(connection)
+            command.upgrade(alembic_config(connection), "head")
+            revision = current_revision(connection)
+    except SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        detail = (str(cause).strip().splitlines() or [""])[0]
+        raise StorageError(f"the database could not be prepared: {exc.__class__.__name__}: {detail}") from exc
+    assert revision is not None
+    return revision

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from storage.database import create_schema, make_engine
+from storage.crypto import PLAIN, Sealer
+from storage.database import make_engine, sqlite_process_lock, upgrade_schema
+from storage.errors import StorageError
 from storage.models import Answer, Couple, Person, utcnow
 
 #: 32 random bytes: 256 bits, well above the 128 the resume link needs.
@@ -32,13 +35,15 @@ JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
 SHARE_LEVELS = ("nothing", "scores", "items")
+#: Unfinished responses untouched for this long are purged (``python -m storage purge``).
+RETENTION_DAYS = 90
+#: People deleted per transaction by a purge.
+PURGE_BATCH = 500
+#: SQLite: how long a thread waits for its turn behind the others of its process.
+QUEUE_TIMEOUT_S = 60.0
 
 AnswerValue = int | list[int]
 AnswersByQuestionnaire = dict[str, dict[str, AnswerValue]]
-
-
-class StorageError(Exception):
-    """The database could not do what was asked; nothing was half-written."""
 
 
 def hash_token(token: str) -> str:
@@ -102,6 +107,16 @@ class JoinResult:
     token: str | None = None
 
 
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a purge removed."""
+
+    people: int = 0
+    answers: int = 0
+    couples: int = 0
+    join_codes: int = 0
+
+
 def normalise_join_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())[:64]
 
@@ -117,31 +132,41 @@ def _random_code(length: int) -> str:
 class Store:
     """All database access for the app, behind plain methods."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer = PLAIN) -> None:
         self.engine = engine
+        #: Seals answer values (and, in CounselorDesk, notes) at rest; PLAIN keeps them in clear.
+        self.sealer = sealer
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._queue = sqlite_process_lock(engine)
 
     @classmethod
-    def from_url(cls, url: str, create: bool = True) -> Store:
-        store = cls(make_engine(url))
+    def from_url(cls, url: str, create: bool = True, sealer: Sealer = PLAIN) -> Store:
+        """A store on ``url``; ``create`` brings the schema up to date first (migrations)."""
+        store = cls(make_engine(url), sealer=sealer)
         if create:
             store.create_schema()
         return store
 
-    def create_schema(self) -> None:
-        try:
-            create_schema(self.engine)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"the database could not be prepared: {exc.__class__.__name__}") from exc
+    def create_schema(self) -> str:
+        """Create or upgrade the schema to the newest migration; returns the revision."""
+        return upgrade_schema(self.engine)
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
-        """One transaction: committed whole, or rolled back and reported."""
+        """One transaction: committed whole, or rolled back and reported.
+
+        On SQLite, the threads of this process take turns (see ``sqlite_process_lock``).
+        """
+        if self._queue is not None and not self._queue.acquire(timeout=QUEUE_TIMEOUT_S):
+            raise StorageError("the database is busy")
         try:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as exc:
             raise StorageError(str(exc.__class__.__name__)) from exc
+        finally:
+            if self._queue is not None:
+                self._queue.release()
 
     # People ---------------------------------------------------------------
 
@@ -185,10 +210,30 @@ class Store:
             person.progress = json.dumps(dict(progress), sort_keys=True)
 
     def delete_person(self, person_id: str) -> None:
-        """Remove a person and every answer of theirs, for good."""
+        """Remove a person and every answer of theirs, for good.
+
+        A couple space left with nobody in it (its join code included) goes too.
+        """
         with self._transaction() as session:
+            couple_id = session.scalar(select(Person.couple_id).where(Person.id == person_id))
             session.execute(delete(Answer).where(Answer.person_id == person_id))
             session.execute(delete(Person).where(Person.id == person_id))
+            if couple_id is not None:
+                session.execute(
+                    delete(Couple).where(Couple.id == couple_id, ~exists().where(Person.couple_id == Couple.id))
+                )
+
+    def mark_finished(self, person_id: str) -> None:
+        """Record that a person (alone or in a couple) reached their results; kept from the purge.
+
+        The first time counts; later calls change nothing.
+        """
+        with self._transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None:
+                raise StorageError("unknown person")
+            if person.finished_at is None:
+                person.finished_at = utcnow()
 
     # Couples --------------------------------------------------------------
 
@@ -214,8 +259,11 @@ class Store:
         """
         couple_id = uuid.uuid4().hex
         token: str | None = None
+        # One transaction: a couple space is never left without its code, nor a solo
+        # person moved into a space that failed to open.
         with self._transaction() as session:
-            session.add(Couple(id=couple_id, mode="two_devices"))
+            couple = Couple(id=couple_id, mode="two_devices")
+            session.add(couple)
             session.flush()
             if person_id is None:
                 token = new_token()
@@ -226,29 +274,19 @@ class Store:
                 if person is None or person.couple_id is not None:
                     raise StorageError("this person can't start a couple space")
                 person.couple_id, person.slot = couple_id, 1
-        code = self.new_join_code(couple_id)
+            session.flush()
+            code = _issue_join_code(session, couple)
         return couple_id, person_id, token, code
 
     def new_join_code(self, couple_id: str) -> str:
         """A fresh join code (the old one stops working); only its secret's hash is kept."""
-        secret = _random_code(JOIN_SECRET_LENGTH)
         with self._transaction() as session:
             couple = session.get(Couple, couple_id)
             if couple is None or couple.mode != "two_devices":
                 raise StorageError("unknown couple space")
             if len(couple.partners) >= 2:
                 raise StorageError("both partners have joined already")
-            for _attempt in range(20):
-                prefix = _random_code(JOIN_PREFIX_LENGTH)
-                if session.scalar(select(Couple.id).where(Couple.join_prefix == prefix)) is None:
-                    break
-            else:  # pragma: no cover - 31**4 prefixes make this vanishingly rare
-                raise StorageError("no free join code")
-            couple.join_prefix = prefix
-            couple.join_secret_hash = hash_token(secret)
-            couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
-            couple.join_failed_attempts = 0
-        return prefix + secret
+            return _issue_join_code(session, couple)
 
     def join_couple(self, code: str, now: datetime | None = None, person_id: str | None = None) -> JoinResult:
         """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries.
@@ -358,7 +396,7 @@ class Store:
                 "questionnaire_id": qid,
                 "questionnaire_version": versions[qid],
                 "item_id": item_id,
-                "value": json.dumps(value),
+                "value": self.sealer.seal(json.dumps(value)),
                 "answered_at": now,
                 "updated_at": now,
             }
@@ -395,11 +433,106 @@ class Store:
             ).all()
         result: AnswersByQuestionnaire = {}
         for questionnaire_id, item_id, value in rows:
-            result.setdefault(questionnaire_id, {})[item_id] = json.loads(value)
+            result.setdefault(questionnaire_id, {})[item_id] = json.loads(self.sealer.open(value))
         return result
 
     def count_answers(self, person_id: str) -> int:
-        return sum(len(items) for items in self.answers_for(person_id).values())
+        with self._transaction() as session:
+            return int(
+                session.scalar(select(func.count()).select_from(Answer).where(Answer.person_id == person_id)) or 0
+            )
+
+    # Retention ------------------------------------------------------------
+
+    def compact(self) -> bool:
+        """SQLite: copy the write-ahead log into the database file and empty it, so that old
+        page images of deleted rows are gone from the log too (rows themselves are zeroed
+        when deleted: ``secure_delete``). Returns False if other connections were using the
+        log so it could not be emptied now (SQLite reuses it, overwriting as it goes).
+        PostgreSQL: nothing to do here (autovacuum reclaims deleted rows); returns True."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        try:
+            with self.engine.connect() as connection:
+                raw = connection.connection.driver_connection
+                busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise StorageError(f"the database could not be compacted: {exc.__class__.__name__}") from exc
+        return not busy
+
+    def purge_unfinished(self, older_than: timedelta | None = None, now: datetime | None = None) -> PurgeReport:
+        """Delete what was never finished and has lain untouched for ``older_than`` (default 90 days).
+
+        - A person is purged with every answer when they never finished
+          (no ``finished_at``), neither they nor any answer of theirs changed since
+          the cut-off, and nobody else in their couple was active since either.
+          Assessments a counselor runs are kept: the counselor deletes those.
+        - A couple space left with nobody in it goes too.
+        - Expired join codes are cleared.
+        Each batch of people is its own transaction; running it twice is harmless.
+        """
+        moment = now or utcnow()
+        cutoff = moment - (older_than if older_than is not None else timedelta(days=RETENTION_DAYS))
+        partner = aliased(Person)
+        stale = (
+            select(Person.id)
+            .outerjoin(Couple, Person.couple_id == Couple.id)
+            .where(
+                Person.finished_at.is_(None),
+                Person.updated_at < cutoff,
+                ~exists().where(Answer.person_id == Person.id, Answer.updated_at >= cutoff),
+                Couple.client_id.is_(None),
+                (Couple.id.is_(None)) | (Couple.updated_at < cutoff),
+                ~exists().where(
+                    partner.couple_id == Person.couple_id, partner.id != Person.id, partner.updated_at >= cutoff
+                ),
+            )
+            .order_by(Person.id)
+            .limit(PURGE_BATCH)
+        )
+        people = answers = 0
+        while True:
+            with self._transaction() as session:
+                ids = list(session.scalars(stale))
+                if not ids:
+                    break
+                answers += _rowcount(session.execute(delete(Answer).where(Answer.person_id.in_(ids))))
+                people += _rowcount(session.execute(delete(Person).where(Person.id.in_(ids))))
+        with self._transaction() as session:
+            couples = _rowcount(
+                session.execute(
+                    delete(Couple).where(
+                        Couple.updated_at < cutoff,
+                        Couple.client_id.is_(None),
+                        ~exists().where(Person.couple_id == Couple.id),
+                    )
+                )
+            )
+            codes = _rowcount(
+                session.execute(
+                    update(Couple)
+                    .where(Couple.join_expires_at < moment)
+                    # Keep updated_at as it was: clearing a code is not activity.
+                    .values(join_prefix=None, join_secret_hash=None, join_expires_at=None, updated_at=Couple.updated_at)
+                )
+            )
+        return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
+
+
+def _issue_join_code(session: Session, couple: Couple) -> str:
+    """Give ``couple`` a fresh code (prefix in clear, secret hashed); returns the code."""
+    secret = _random_code(JOIN_SECRET_LENGTH)
+    for _attempt in range(20):
+        prefix = _random_code(JOIN_PREFIX_LENGTH)
+        if session.scalar(select(Couple.id).where(Couple.join_prefix == prefix)) is None:
+            break
+    else:  # 31**4 prefixes make this vanishingly rare
+        raise StorageError("no free join code")
+    couple.join_prefix = prefix
+    couple.join_secret_hash = hash_token(secret)
+    couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
+    couple.join_failed_attempts = 0
+    return prefix + secret
 
 
 def _couple_record(couple: Couple) -> CoupleRecord:
@@ -427,6 +560,11 @@ def _couple_record(couple: Couple) -> CoupleRecord:
         join_open=couple.join_secret_hash is not None and couple.join_failed_attempts < JOIN_MAX_FAILURES,
         client_id=couple.client_id,
     )
+
+
+def _rowcount(result: Any) -> int:
+    """Rows a DELETE or UPDATE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _load_json(text: str | None, default: Any) -> Any:

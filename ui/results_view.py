@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +11,7 @@ from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
 from scoring.engine import build_profile
 from scoring.results import Profile
+from storage import StorageError
 from ui import quick_exit, session
 from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
@@ -112,6 +115,11 @@ def render() -> None:
         if st.button("Start with “Is it worth it?”", type="primary"):
             switch_to("worth_it")
         return
+    if state.person_id and state.role == "person" and not state.progress.get("finished"):
+        # Reaching results counts as finishing: finished answers are never purged as abandoned.
+        with contextlib.suppress(StorageError):
+            session.store().mark_finished(state.person_id)
+            state.progress["finished"] = True
     key = answers_key(state.answers)
     profile = memo("profile", key, lambda: build_profile(content, state.answers))
     render_profile(profile, content.guidance, figure_key=key)

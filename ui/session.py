@@ -20,6 +20,7 @@ import streamlit as st
 from questions import Content, ContentError, default_content
 from storage import StorageError, Store, configured_url
 from storage.counselors import CounselorDesk
+from storage.crypto import KEYS_SETTING, KeyConfigError, sealer_from_settings
 from storage.repository import CoupleRecord, JoinOutcome
 
 Role = Literal["person", "couple", "counselor"]
@@ -81,13 +82,28 @@ class SessionData:
 
 
 @functools.cache
-def _store_for(url: str) -> Store:
+def _store_for(url: str, keys: str) -> Store:
     # One engine per process and URL: a connection pool, not anyone's data.
-    return Store.from_url(url)
+    store = Store.from_url(url, sealer=sealer_from_settings({KEYS_SETTING: keys}))
+    # Expired, never-finished responses go after the documented period (docs/SECURITY.md).
+    with contextlib.suppress(StorageError):
+        store.purge_unfinished()
+    return store
+
+
+def _encryption_keys() -> str:
+    """``SPARK_CHECK_ENCRYPTION_KEYS`` from the environment, else from Streamlit secrets."""
+    keys = os.environ.get(KEYS_SETTING, "")
+    if not keys:
+        try:
+            keys = str(st.secrets.get(KEYS_SETTING, "") or st.secrets.get("encryption_keys", "") or "")
+        except Exception:  # no secrets.toml
+            keys = ""
+    return keys
 
 
 def store() -> Store:
-    return _store_for(database_url())
+    return _store_for(database_url(), _encryption_keys())
 
 
 def database_url() -> str:
@@ -129,6 +145,9 @@ def start() -> SessionData:
         st.stop()
     try:
         store()
+    except KeyConfigError as exc:
+        st.error(f"Spark Check can't start: the encryption key setting is wrong — {exc}")
+        st.stop()
     except StorageError:
         # e.g. a read-only disk or an unreachable database server: say so, plainly.
         st.error(

@@ -75,7 +75,7 @@ def test_solo_flow_survives_reload_and_server_kill(
             click(other, "Next →")
     click(other, "See my results →")
     expect(other.get_by_role("heading", name="Next steps — start small")).to_be_visible()
-    expect(other.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)
+    expect(other.locator('[data-testid="stPlotlyChart"]')).to_have_count(1, timeout=20_000)
     expect(other.get_by_text(re.compile(r"Source: \d{3}_[0-9a-f]{16}\.txt")).first).to_be_visible()
 
     # Every answer is in the database exactly as given.

@@ -1,47 +1,40 @@
 """Storage fixtures.
 
 store (function, parametrized)
-    A fresh :class:`storage.repository.Store`: ``sqlite`` on a file under ``tmp_path``,
-    and ``postgres`` (marked ``postgres``) in a schema of its own inside the database of
-    the ``postgres_url`` fixture, dropped again afterwards.
+    A fresh :class:`storage.repository.Store` with its schema made by the migrations:
+    ``sqlite`` on a file under ``tmp_path``, and ``postgres`` (marked ``postgres``) in
+    a schema of its own inside the database of the ``postgres_url`` fixture
+    (``tests.db.postgres_schema``), dropped again afterwards.
+db_url (function, parametrized)
+    The same two databases as URLs, with no schema made yet.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.schema import CreateSchema, DropSchema
 
-from storage.database import make_engine
-from storage.models import Base
 from storage.repository import Store
+from tests.db import postgres_schema
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        sqlite_store = Store.from_url(f"sqlite:///{tmp_path / 'spark_check.sqlite3'}")
-        try:
-            yield sqlite_store
-        finally:
-            sqlite_store.engine.dispose()
+        yield f"sqlite:///{tmp_path / 'spark_check.sqlite3'}"
         return
-    url: str = request.getfixturevalue("postgres_url")
-    # A schema of its own per test: isolated from other tests, even when they run in parallel.
-    schema = f"test_{uuid.uuid4().hex}"
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(CreateSchema(schema))
-    scoped = engine.execution_options(schema_translate_map={None: schema})
-    postgres_store = Store(scoped)
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    fresh = Store.from_url(db_url)
     try:
-        postgres_store.create_schema()
-        yield postgres_store
+        yield fresh
     finally:
-        Base.metadata.drop_all(scoped)
-        with engine.begin() as connection:
-            connection.execute(DropSchema(schema, cascade=True))
-        engine.dispose()
+        fresh.engine.dispose()

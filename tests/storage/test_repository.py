@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import threading
@@ -32,6 +33,7 @@ def _count(engine: Engine, table: Any, **where: Any) -> int:
 def test_create_person_gives_a_long_url_safe_token(store: Store) -> None:
     person_id, token = store.create_person()
     assert len(token) >= 22  # >= 128 bits in base64url
+    assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 128
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert len(person_id) == 32
     other_id, other_token = store.create_person()
@@ -289,8 +291,7 @@ def test_a_sqlite_uri_creates_no_stray_folder(
     assert os.listdir(workdir) == []
 
 
-def test_concurrent_writers_lose_nothing(sqlite_path: Path) -> None:
-    store = Store.from_url(f"sqlite:///{sqlite_path}")
+def test_concurrent_writers_lose_nothing(store: Store) -> None:
     people = [store.create_person()[0] for _ in range(8)]
     errors: list[BaseException] = []
     start = threading.Barrier(len(people))
@@ -316,4 +317,5 @@ def test_concurrent_writers_lose_nothing(sqlite_path: Path) -> None:
             answers = store.answers_for(person_id)["intimacy"]
             assert answers == {f"item_{n}": n % 5 + 1 for n in range(50)}
     finally:
-        store.engine.dispose()
+        for thread in threads:
+            thread.join(timeout=1)

@@ -1,0 +1,192 @@
+"""``python -m storage``: operator commands for the database.
+
+    python -m storage upgrade                     # run the schema migrations
+    python -m storage add-counselor USERNAME [--display-name NAME] [--password-stdin]
+    python -m storage generate-key                # a new encryption key
+    python -m storage rotate-key                  # re-seal answers and notes with the first key
+    python -m storage purge [--days 90]           # delete unfinished responses untouched for N days,
+                                                  # then empty SQLite's write-ahead log (see Store.compact)
+
+The database is the app's: ``DATABASE_URL``, else the SQLite file of
+``SPARK_CHECK_SQLITE_PATH`` (default ``data/spark_check.sqlite3``), or ``--database-url``.
+Encryption keys come from ``SPARK_CHECK_ENCRYPTION_KEYS`` (comma-separated, newest
+first), or from that top-level key in the TOML file given with ``--secrets``
+(e.g. ``.streamlit/secrets.toml``; the environment wins).
+
+Exit status: 0 done; 2 bad input (one line on stderr says what); 1 the database
+could not do it (one line too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy.engine import make_url
+
+from storage.crypto import KEYS_SETTING, KeyConfigError, Sealer, generate_key, sealer_from_settings
+from storage.database import configured_url
+from storage.errors import StorageError
+from storage.repository import RETENTION_DAYS, Store
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `python -m storage --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m storage", description="Spark Check database commands.")
+    parser.add_argument("--database-url", help="database URL (default: DATABASE_URL or SPARK_CHECK_SQLITE_PATH)")
+    parser.add_argument("--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    commands.add_parser("upgrade", help="bring the schema up to date (Alembic migrations)")
+
+    add = commands.add_parser("add-counselor", help="create a counselor account")
+    add.add_argument("username")
+    add.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin (no prompt)"
+    )
+
+    commands.add_parser("generate-key", help=f"print a new Fernet key for {KEYS_SETTING}")
+    commands.add_parser("rotate-key", help="seal every answer and note with the first key (idempotent)")
+
+    purge = commands.add_parser("purge", help="delete unfinished responses nobody touched for N days")
+    purge.add_argument("--days", type=_positive_int, default=RETENTION_DAYS, help=f"default {RETENTION_DAYS}")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _settings(secrets: Path | None) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    if secrets is not None:
+        try:
+            settings.update(tomllib.loads(secrets.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise UsageError(f"can't read {secrets}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{secrets} is not valid TOML: {exc}") from None
+    settings.update(os.environ)
+    return settings
+
+
+def _sealer(settings: Mapping[str, Any]) -> Sealer:
+    try:
+        return sealer_from_settings(settings)
+    except KeyConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise UsageError("no password on stdin")
+        return password
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password again: ")
+    if first != second:
+        raise UsageError("the two passwords don't match")
+    return first
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _run(args: argparse.Namespace) -> str:
+    if args.command == "generate-key":
+        return generate_key()
+    settings = _settings(args.secrets)
+    url = args.database_url or configured_url()
+    if args.command == "upgrade":
+        store = Store.from_url(url, create=False)
+        try:
+            revision = store.create_schema()
+        finally:
+            store.engine.dispose()
+        return f"{_shown(url)}: the schema is at revision {revision} (the newest)."
+    if args.command == "add-counselor":
+        # Checked before the password prompt, so nobody types a password for nothing.
+        from storage.counselors import AccountError, CounselorDesk, check_username
+
+        try:
+            username = check_username(args.username)
+            password = _read_password(args.password_stdin)
+            store = Store.from_url(url, sealer=_sealer(settings))
+            try:
+                CounselorDesk(store).add_counselor(username, password, args.display_name)
+            finally:
+                store.engine.dispose()
+        except AccountError as exc:
+            raise UsageError(str(exc)) from None
+        return f"Added counselor {username!r} to {_shown(url)}."
+    if args.command == "rotate-key":
+        from storage.maintenance import reseal_all
+
+        sealer = _sealer(settings)
+        if not sealer.encrypts:
+            raise UsageError(f"no encryption key is configured: set {KEYS_SETTING} (see docs/SECURITY.md)")
+        store = Store.from_url(url, sealer=sealer)
+        try:
+            report = reseal_all(store)
+        finally:
+            store.engine.dispose()
+        return f"{_shown(url)}: sealed {report.answers} answer(s) and {report.notes} note(s) with the first key."
+    if args.command == "purge":
+        store = Store.from_url(url)
+        try:
+            report = store.purge_unfinished(older_than=timedelta(days=args.days))
+            compacted = store.compact()
+        finally:
+            store.engine.dispose()
+        return (
+            f"{_shown(url)}: deleted {report.people} unfinished response(s) untouched for {args.days} day(s) "
+            f"with {report.answers} answer(s), {report.couples} empty couple space(s); "
+            f"cleared {report.join_codes} expired join code(s)."
+            + ("" if compacted else " The write-ahead log is in use by the app; it will be overwritten as it is reused.")
+        )
+    raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        print(_run(args))
+    except UsageError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except (StorageError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0

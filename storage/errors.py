@@ -1,0 +1,7 @@
+"""The one exception storage raises (re-exported by ``storage.repository`` and ``storage``)."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """The database could not do what was asked; nothing was half-written."""

@@ -1,0 +1,107 @@
+"""Every benchmark still runs, at its tiny size, and reports what it should.
+
+These are not timed tests: nothing here asserts a speed. ``python -m
+benchmarks --quick`` runs each benchmark at a size that only shows it works
+(load: two sessions, no pacing), into a report in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import apptest_flows
+from benchmarks.__main__ import main
+from benchmarks.browser import CHROMIUM
+from benchmarks.common import Goal, Section
+from benchmarks.report import write
+
+
+def run_quick(name: str, tmp_path: Path) -> str:
+    report = tmp_path / "PERFORMANCE.md"
+    status = main([name, "--quick", "--quiet", "--output", str(report), "--workdir", str(tmp_path)])
+    assert status == 0
+    text = report.read_text(encoding="utf-8")
+    assert f"<!-- BEGIN benchmark:{name} -->" in text
+    assert f"<!-- END benchmark:{name} -->" in text
+    assert "<!-- BEGIN benchmark:machine -->" in text
+    assert re.search(r"\| cores \| \d+ \|", text)
+    return text
+
+
+def goal_row(text: str, name: str) -> str:
+    match = re.search(rf"^\| {re.escape(name)} \| [^\n]*\| (met|\*\*missed\*\*) \|$", text, re.MULTILINE)
+    assert match, f"no goal row for {name!r}"
+    return match.group(0)
+
+
+def needs_chromium() -> None:
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)", pytrace=False)
+        pytest.skip(reason)
+
+
+def test_rerun_benchmark_reports_every_page(tmp_path: Path) -> None:
+    text = run_quick("rerun", tmp_path)
+    for label in apptest_flows.PAGES:
+        goal_row(text, f"rerun: {label}")
+        assert re.search(rf"^\| {re.escape(label)} \| \d+ \| [\d.]+ ms", text, re.MULTILINE), label
+
+
+def test_batch_benchmark_reports_both_inputs_and_same_output(tmp_path: Path) -> None:
+    text = run_quick("batch", tmp_path)
+    for label in ("JSON", "CSV"):
+        goal_row(text, f"{label}: end to end, 1,000 responses")
+        goal_row(text, f"{label}: the vectorised scoring stage")
+        assert "identical" in goal_row(text, f"{label}: same output as the per-response loop")
+        for stage in ("read", "score", "output (render + write)", "validate + score", "output (json.dump)"):
+            assert re.search(rf"^\| {label} \| [^|]+ \| {re.escape(stage)} \| [\d.]+ \|", text, re.MULTILINE), stage
+
+
+@pytest.mark.e2e
+def test_browser_benchmark_reports_first_render_and_clicks(tmp_path: Path) -> None:
+    needs_chromium()
+    text = run_quick("browser", tmp_path)
+    goal_row(text, "click to rendered on a questionnaire page")
+    for row in ("first render (the app's root)", "click to rendered (worth-it radio / the button)"):
+        assert re.search(rf"^\| {re.escape(row)} \| [\d.]+ ms", text, re.MULTILINE), row
+
+
+@pytest.mark.e2e
+def test_load_benchmark_reports_latency_errors_and_memory(tmp_path: Path) -> None:
+    text = run_quick("load", tmp_path)
+    for name in (
+        "p95 round trip",
+        "p95 vs the bare app",
+        "server memory per session (RSS)",
+        "Python heap after the sessions close",
+    ):
+        goal_row(text, f"N = 2: {name}")
+    assert "met" in goal_row(text, "N = 2: errors")  # both couples got through the whole flow
+    assert re.search(r"^\| 2 \| [\d.]+ ms / [\d.]+ ms / [\d.]+ ms \| [\d.]+ ms", text, re.MULTILINE)
+    for server in ("app", "bare"):
+        assert re.search(rf"^\| 2 \| {server} \| [\d.]+ MiB / [\d.]+ MiB / [\d.]+ MiB \|", text, re.MULTILINE), server
+
+
+def test_a_second_run_keeps_the_other_sections_and_the_hand_written_text(tmp_path: Path) -> None:
+    report = tmp_path / "PERFORMANCE.md"
+    report.write_text(
+        "# Performance\n\nWritten by hand.\n\n<!-- BEGIN benchmark:load -->\nold load figures\n<!-- END benchmark:load -->\n"
+        "\n<!-- BEGIN benchmark:batch -->\nold batch figures\n<!-- END benchmark:batch -->\n"
+        "\n## Findings\n\nAlso by hand.\n\n<!-- END benchmarks -->\n",
+        encoding="utf-8",
+    )
+    fresh = Section(key="batch", title="4. Batch", method="How.", goals=[Goal("g", "≥ 1", "2", True)])
+    added = Section(key="rerun", title="1. Rerun", method="How.")
+    write(report, [fresh, added], {"cores": "2"}, "python -m benchmarks batch rerun")
+    text = report.read_text(encoding="utf-8")
+    assert "Written by hand." in text and "Also by hand." in text
+    assert "old load figures" in text
+    assert "old batch figures" not in text and "| g | ≥ 1 | 2 | met |" in text
+    assert text.index("<!-- BEGIN benchmark:rerun -->") < text.index("<!-- END benchmarks -->")
+    assert text.count("<!-- BEGIN benchmark:batch -->") == 1

@@ -1,0 +1,1 @@
+"""Fault tests: crashes, concurrency, unwritable storage."""

@@ -1,0 +1,1 @@
+"""Storage models as they were at earlier commits, to make databases the way old versions did."""

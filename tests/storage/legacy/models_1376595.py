@@ -1,0 +1,86 @@
+"""storage/models.py as it was at commit 1376595, verbatim but for this line: a database
+made by this version of the app (``Base.metadata.create_all``), before migrations existed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Couple(Base):
+    """Two partners comparing results, on one device or two."""
+
+    __tablename__ = "couples"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: "one_device" (answer in turn) or "two_devices" (join code).
+    mode: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: One device: SHA-256 of the device's resume token; its turn (1 or 2).
+    device_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    active_slot: Mapped[int] = mapped_column(Integer, default=1)
+    #: Two devices: the join code's public part, and the hash of its secret part.
+    join_prefix: Mapped[str | None] = mapped_column(String(8), unique=True, default=None)
+    join_secret_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    join_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    join_failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    partners: Mapped[list[Person]] = relationship(back_populates="couple")
+
+
+class Person(Base):
+    """Someone taking the questionnaires; no account, reached by a resume token."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: SHA-256 of the resume token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Where the person was (page and section), as JSON, so a resume lands there.
+    progress: Mapped[str] = mapped_column(Text, default="{}")
+    couple_id: Mapped[str | None] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), default=None)
+    #: 1 or 2 within the couple.
+    slot: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: What the partner sees: "nothing", "scores" or "items"; None until chosen.
+    share_level: Mapped[str | None] = mapped_column(String(8), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    couple: Mapped[Couple | None] = relationship(back_populates="partners")
+
+    answers: Mapped[list[Answer]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+
+class Answer(Base):
+    """One answer, written the moment it is given."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("person_id", "questionnaire_id", "item_id", name="uq_answer_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64))
+    #: The value as JSON text (an option value or a list of them).
+    value: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="answers")
+
+
+Index("ix_people_updated_at", Person.updated_at)
+Index("ix_people_couple_slot", Person.couple_id, Person.slot, unique=True)
