@@ -53,6 +53,8 @@ def parse(argv: Sequence[str] | None) -> tuple[list[str], Options, Path]:
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     low, high = (float(x) for x in args.pace.split(","))
     server_args: list[str] = []
     for option in args.server_arg:

@@ -161,7 +161,6 @@ def _click(page: Any, selector: str, artifacts: Path | None = None) -> tuple[flo
                 break
             if result >= 0:
                 return float(result) / 1000, ignored
-        ignored += 1  # noqa: SIM113 - counts only the skipped samples
     states = page.evaluate("window.__bench.states.slice(-6)")
     if artifacts is not None:
         artifacts.mkdir(parents=True, exist_ok=True)
