@@ -61,21 +61,14 @@ def sqlite_database(directory: Path) -> Iterator[Path]:
 
 def navigation(app: AppTest, page_name: str) -> list[tuple[str, str, str, bool]]:
     """The app's sidebar for the session in ``app``: (title, icon, url path, is this page)."""
-    from unittest import mock
-
     from ui import pages_registry
 
-    def record(path: str, *, title: str, icon: str, url_path: str = "", default: bool = False) -> dict[str, str]:
-        return {"title": title, "icon": icon, "url_path": "" if default else url_path}
-
     state = app.session_state["spark_check"]
-    entries = []
-    # st.Page needs a running script; only its arguments are wanted here.
-    with mock.patch.object(pages_registry.st, "Page", record):
-        for name in pages_registry.page_names(state):
-            page = pages_registry.PAGES[name]()
-            entries.append((page["title"], page["icon"], page["url_path"], name == page_name))
-    return entries
+    return [
+        (spec.title, spec.icon, spec.url_path, name == page_name)
+        for name in pages_registry.page_names(state)
+        for spec in (pages_registry.SPECS[name],)
+    ]
 
 
 def signature(app: AppTest) -> list[str]:

@@ -69,6 +69,8 @@ class PartnerRecord:
     share_level: str | None
     finished: bool
     counselor_consent: bool = False
+    #: When this partner last changed anything (answers included): a cheap stamp for memos.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -545,6 +547,7 @@ def _couple_record(couple: Couple) -> CoupleRecord:
                     share_level=p.share_level,
                     finished=p.finished_at is not None,
                     counselor_consent=p.counselor_consent_at is not None,
+                    updated_at=p.updated_at,
                 )
                 for p in couple.partners
             ),

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from reporting.charts import comparison_alt_text, comparison_rows, divergence_chart, paired_chart
 from reporting.couple_report import comparison_json, couple_report, prediction_rows
-from scoring.compare import CATEGORY_TITLES, CoupleComparison, PartnerData, compare, predictions_id
+from scoring.compare import (
+    CATEGORY_TITLES,
+    CoupleComparison,
+    PartnerData,
+    ScaleComparison,
+    compare,
+    predictions_id,
+)
 from scoring.engine import build_profile
 from storage import StorageError
 from storage.repository import CoupleRecord, format_join_code
 from ui import session
+from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
 from ui.results_view import render_safety
 
@@ -38,7 +48,9 @@ def names_for(state: session.SessionData) -> dict[int, str]:
 
 
 def has_safety_concern(state: session.SessionData) -> bool:
-    return build_profile(session.content(), state.answers).safety_concern
+    # The same memo entry as the results page: the profile of the answers in this session.
+    key = answers_key(state.answers)
+    return memo("profile", key, lambda: build_profile(session.content(), state.answers)).safety_concern
 
 
 def _step_status(state: session.SessionData) -> list[tuple[str, str, str]]:
@@ -267,6 +279,43 @@ def _partner_data(record: CoupleRecord) -> list[PartnerData]:
     return partners
 
 
+@dataclass(frozen=True)
+class ComparisonView:
+    """What the comparison page draws, worked out once per change of either partner."""
+
+    comparison: CoupleComparison
+    scored: list[ScaleComparison]
+    paired: go.Figure | None
+    divergence: go.Figure | None
+    table: pd.DataFrame
+    predictions: pd.DataFrame | None
+    worth_it: pd.DataFrame | None
+
+
+def _comparison_view(record: CoupleRecord, names: dict[int, str]) -> ComparisonView:
+    first, second = _partner_data(record)
+    comparison = compare(session.content(), first, second)
+    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    apart = [s for s in scored if s.gap is not None]
+    predictions = prediction_rows(comparison, names)
+    return ComparisonView(
+        comparison=comparison,
+        scored=scored,
+        paired=paired_chart(scored, names) if scored else None,
+        divergence=divergence_chart(apart, names) if apart else None,
+        table=pd.DataFrame(comparison_rows(comparison.scales, names)),
+        predictions=pd.DataFrame(predictions) if predictions else None,
+        worth_it=_worth_it_table(comparison, names),
+    )
+
+
+def _comparison_key(record: CoupleRecord, names: dict[int, str]) -> tuple[Any, ...]:
+    # Any change by either partner (an answer, the share level, finishing) moves
+    # their updated_at, so the partners' stamps say when to work it out again.
+    partners = tuple((p.slot, p.person_id, p.share_level, p.finished, p.updated_at) for p in record.partners)
+    return (record.id, partners, tuple(sorted(names.items())))
+
+
 def render_comparison() -> None:
     state = session.data()
     record = session.couple(state)
@@ -280,11 +329,12 @@ def render_comparison() -> None:
         else:
             _waiting(state)
         return
-    first, second = _partner_data(record)
-    comparison = compare(session.content(), first, second)
+    names = names_for(state)
+    # Per session (st.session_state), never shared: see ui/memo.py.
+    view = memo("comparison", _comparison_key(record, names), lambda: _comparison_view(record, names))
     unsafe = state.mode == "two_devices" and has_safety_concern(state)
-    _render_comparison(comparison, names_for(state), unsafe)
-    _downloads(comparison, names_for(state), unsafe)
+    _render_comparison(view, names, unsafe)
+    _downloads(view.comparison, names, unsafe)
 
 
 @st.fragment(run_every=WAIT_SECONDS)
@@ -298,32 +348,31 @@ def _waiting(state: session.SessionData) -> None:
         st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
 
 
-def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsafe: bool) -> None:
+def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool) -> None:
+    comparison = view.comparison
     guidance = session.content().guidance
     if unsafe:
         render_safety(guidance)
     for slot, level in comparison.shared.items():
         if level == "nothing":
             st.info(NOT_SHARED.format(name=names[slot]))
-    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
-    if scored:
+    if view.paired is not None:
         st.subheader("Topic by topic")
         st.plotly_chart(
-            paired_chart(scored, names),
+            view.paired,
             config={"displayModeBar": False},
             key="chart:couple:paired",
-            alt=comparison_alt_text(scored, names),
+            alt=comparison_alt_text(view.scored, names),
         )
-        apart = [s for s in scored if s.gap is not None]
-        if apart:
+        if view.divergence is not None:
             st.plotly_chart(
-                divergence_chart(apart, names),
+                view.divergence,
                 config={"displayModeBar": False},
                 key="chart:couple:divergence",
                 alt="How far apart the two scores are for each topic.",
             )
         with st.expander("The same as a table"):
-            st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, names)), hide_index=True)
+            st.dataframe(view.table, hide_index=True)
         for key in ("shared_strength", "seen_differently", "shared_growth", "in_between"):
             titles = [s.title for s in comparison.scales if s.category == key]
             if titles:
@@ -332,12 +381,11 @@ def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsa
             "Seen differently: 25 or more points apart. Shared strength: both 70 or more. "
             "Shared growth area: both under 50."
         )
-    rows = prediction_rows(comparison, names)
-    if rows:
+    if view.predictions is not None:
         st.subheader("How well you read each other")
         st.caption("A gentle prompt to talk: “What did I miss?” (Source: 002_a6bdd72907629e70.txt)")
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-    _worth_it(comparison, names)
+        st.dataframe(view.predictions, hide_index=True)
+    _worth_it(comparison, names, view.worth_it)
     if comparison.starters or comparison.differences:
         st.subheader("Things to talk about")
         st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
@@ -378,23 +426,29 @@ def _render_comparison(comparison: CoupleComparison, names: dict[int, str], unsa
     st.caption(guidance.not_therapy)
 
 
-def _worth_it(comparison: CoupleComparison, names: dict[int, str]) -> None:
+def _worth_it_table(comparison: CoupleComparison, names: dict[int, str]) -> pd.DataFrame | None:
+    sides = comparison.worth_it
+    if len(sides) != 2 or not all(side.answers for side in sides.values()):
+        return None
+    rows: list[dict[str, Any]] = [
+        {
+            "Question": text,
+            names[1]: sides[1].answers.get(item_id, "—"),
+            names[2]: sides[2].answers.get(item_id, "—"),
+        }
+        for item_id, text in comparison.worth_it_questions.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _worth_it(comparison: CoupleComparison, names: dict[int, str], table: pd.DataFrame | None) -> None:
     if not comparison.worth_it:
         return
     st.subheader("Is it worth it? — side by side")
     for slot, side in sorted(comparison.worth_it.items()):
         st.markdown(f"- **{names[slot]}:** {side.verdict_title or 'not enough answers yet'}")
-    sides = comparison.worth_it
-    if len(sides) == 2 and all(side.answers for side in sides.values()):
-        rows: list[dict[str, Any]] = [
-            {
-                "Question": text,
-                names[1]: sides[1].answers.get(item_id, "—"),
-                names[2]: sides[2].answers.get(item_id, "—"),
-            }
-            for item_id, text in comparison.worth_it_questions.items()
-        ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    if table is not None:
+        st.dataframe(table, hide_index=True)
 
 
 def _downloads(comparison: CoupleComparison, names: dict[int, str], unsafe: bool) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from dataclasses import dataclass
 from typing import NoReturn
 
 import streamlit as st
@@ -12,29 +13,67 @@ from ui import session
 PAGES_DIR = "ui/pages"
 
 
-def _page(name: str, title: str, icon: str, url_path: str | None = None, default: bool = False) -> st.Page:
-    if default:
-        return st.Page(f"{PAGES_DIR}/{name}.py", title=title, icon=icon, default=True)
-    return st.Page(f"{PAGES_DIR}/{name}.py", title=title, icon=icon, url_path=url_path or name.replace("_", "-"))
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the app: its script in ui/pages and how the navigation shows it."""
+
+    name: str
+    title: str
+    icon: str
+    default: bool = False
+
+    @property
+    def script(self) -> str:
+        return f"{PAGES_DIR}/{self.name}.py"
+
+    @property
+    def url_path(self) -> str:
+        """The page's URL path; the default page lives at the app's root."""
+        return "" if self.default else self.name.replace("_", "-")
 
 
-#: Page factories by name; st.Page objects are cheap and made per run.
-PAGES: dict[str, Callable[[], st.Page]] = {
-    "welcome": lambda: _page("welcome", "Welcome", ":material/favorite:", default=True),
-    "couple_home": lambda: _page("couple_home", "Our check-up", ":material/favorite:", default=True),
-    "worth_it": lambda: _page("worth_it", "Is it worth it?", ":material/balance:"),
-    "intimacy": lambda: _page("intimacy", "Is our intimacy fading?", ":material/local_fire_department:"),
-    "predictions": lambda: _page("predictions", "How I see my partner", ":material/visibility:"),
-    "share": lambda: _page("share", "Finish & share", ":material/how_to_reg:"),
-    "results": lambda: _page("results", "My results", ":material/insights:"),
-    "comparison": lambda: _page("comparison", "Our comparison", ":material/compare_arrows:"),
-    "my_data": lambda: _page("my_data", "My data & downloads", ":material/lock:"),
-    "counselor_login": lambda: _page("counselor_login", "Counselor login", ":material/badge:"),
-    "roster": lambda: _page("roster", "My couples", ":material/groups:", default=True),
-    "client": lambda: _page("client", "Couple", ":material/diversity_1:"),
-    "presentation": lambda: _page("presentation", "Presentation view", ":material/co_present:"),
-    "export": lambda: _page("export", "Export", ":material/download:"),
+SPECS: dict[str, PageSpec] = {
+    spec.name: spec
+    for spec in (
+        PageSpec("welcome", "Welcome", ":material/favorite:", default=True),
+        PageSpec("couple_home", "Our check-up", ":material/favorite:", default=True),
+        PageSpec("worth_it", "Is it worth it?", ":material/balance:"),
+        PageSpec("intimacy", "Is our intimacy fading?", ":material/local_fire_department:"),
+        PageSpec("predictions", "How I see my partner", ":material/visibility:"),
+        PageSpec("share", "Finish & share", ":material/how_to_reg:"),
+        PageSpec("results", "My results", ":material/insights:"),
+        PageSpec("comparison", "Our comparison", ":material/compare_arrows:"),
+        PageSpec("my_data", "My data & downloads", ":material/lock:"),
+        PageSpec("counselor_login", "Counselor login", ":material/badge:"),
+        PageSpec("roster", "My couples", ":material/groups:", default=True),
+        PageSpec("client", "Couple", ":material/diversity_1:"),
+        PageSpec("presentation", "Presentation view", ":material/co_present:"),
+        PageSpec("export", "Export", ":material/download:"),
+    )
 }
+
+# st.Page resolves its script on disk (realpath, stat) each time it is made,
+# which was a third of the app's own cost of a rerun. The page objects hold no
+# one's data (a script path, a title, an icon), so each is made once per
+# process and every run gets its own shallow copy: st.navigation marks the
+# copy it picks, never the shared template.
+_TEMPLATES: dict[str, st.Page] = {}
+
+
+def new_page(name: str) -> st.Page:
+    """A fresh st.Page for the page called ``name`` (see SPECS)."""
+    template = _TEMPLATES.get(name)
+    if template is None:
+        spec = SPECS[name]
+        if spec.default:
+            template = st.Page(spec.script, title=spec.title, icon=spec.icon, default=True)
+        else:
+            template = st.Page(spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+        if not hasattr(template, "_url_path"):
+            return template  # made outside a script run (bare Python): nothing to keep
+        _TEMPLATES[name] = template
+    return copy.copy(template)
+
 
 SOLO_PAGES = ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")
 #: Counselor pages exist in the navigation only after login.
@@ -53,13 +92,13 @@ def page_names(state: session.SessionData) -> tuple[str, ...]:
 
 
 def for_role(state: session.SessionData) -> list[st.Page]:
-    return [PAGES[name]() for name in page_names(state)]
+    return [new_page(name) for name in page_names(state)]
 
 
 def switch_to(name: str) -> NoReturn:
     state = session.data()
     link = state.link()
-    st.switch_page(PAGES[name](), query_params=dict([link]) if link else None)
+    st.switch_page(new_page(name), query_params=dict([link]) if link else None)
 
 
 def before_page(state: session.SessionData, page: st.Page) -> None:

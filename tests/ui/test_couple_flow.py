@@ -12,6 +12,7 @@ from questions import default_content
 from scoring.compare import predictions_id
 from storage import Store
 from ui import session
+from ui.couple_view import NOT_SHARED
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -164,3 +165,29 @@ def test_device_link_resumes_the_active_partner_only(db_path: Path) -> None:
     assert state.slot == 2
     assert set(state.answers) == {"worth_it"} and len(state.answers["worth_it"]) == 1
     assert predictions_id("intimacy") not in state.answers
+
+
+def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_path: Path) -> None:
+    # The comparison page keeps its figures in a per-session memo; a later change by
+    # either partner (here: sharing nothing after all) must show on the next rerun.
+    app = start_together()
+    app = take_turn(app, {}, {"comm_heard": 1}, share="items")
+    app.button(key="home:handover").click().run()
+    app = take_turn(app, {}, {}, share="items")
+    assert [t.value for t in app.title] == ["Our comparison"]
+    assert len(app.get("plotly_chart")) == 2
+    before = page_text(app)
+    assert "Where your answers differed most" in before
+
+    store = session.store()  # the app's own store for this database
+    record = store.couple(state_of(app).couple_id or "")
+    assert record is not None
+    partner_one = record.partner(1)
+    assert partner_one is not None
+    store.finish(partner_one.person_id, "nothing")
+
+    app.run()
+    assert not app.exception
+    after = page_text(app)
+    assert "Where your answers differed most" not in after
+    assert NOT_SHARED.format(name="Partner 1") in after
