@@ -1,23 +1,26 @@
 """The benchmarks, by name, in the order they run and appear in the report.
 
-A benchmark is a module with ``KEY``, ``TITLE`` and ``run(options) -> Section``.
-To add one (the counselor dashboard at scale, part 5 of the performance issue,
-once the dashboard exists): write ``benchmarks/dashboard.py`` with those three
-names and list it here. ``rerun.py`` already has what it needs: AppTest
-drivers that reach a page and time its reruns against a baseline script drawn
-from the page itself, and ``workload.py``-style seeding is the place for 2,000
-couples x 12 assessments on SQLite and on PostgreSQL.
+A benchmark is a module with ``KEY``, ``TITLE`` and ``run(options) -> Section``;
+to add one, write such a module and list it here.
+
+- ``rerun``: part 1, one rerun in process (AppTest), page by page, against a baseline;
+- ``browser``: part 2, first render and click to rendered in headless Chromium;
+- ``load``: part 3, concurrent sessions over the websocket protocol;
+- ``batch``: part 4, ``python -m scoring score`` on many responses;
+- ``dashboard``: part 5, the counselor dashboard at scale (2,000 couples x 12
+  assessments) on SQLite and PostgreSQL: the roster and a couple's trend page.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from benchmarks import batch_scoring, browser, load, rerun
+from benchmarks import batch_scoring, browser, dashboard, load, rerun
 
 BENCHMARKS: dict[str, ModuleType] = {
     rerun.KEY: rerun,
     browser.KEY: browser,
     load.KEY: load,
     batch_scoring.KEY: batch_scoring,
+    dashboard.KEY: dashboard,
 }
