@@ -20,6 +20,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 QUESTIONNAIRE_FILES = ("worth_it.yaml", "intimacy.yaml")
 SUGGESTIONS_FILE = "suggestions.yaml"
 GUIDANCE_FILE = "guidance.yaml"
+#: libyaml's safe loader when PyYAML was built with it (it is in the PyPI wheels): the same
+#: data as yaml.SafeLoader, about ten times faster, which is most of ``python -m scoring``'s start-up.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -46,7 +49,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ContentError(f"{path.name}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
