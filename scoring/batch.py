@@ -39,7 +39,8 @@ import itertools
 import json
 import math
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
@@ -115,11 +116,12 @@ class QuestionnairePlan:
         self.csv_code_of: tuple[dict[str, int], ...] = tuple(
             {"": UNANSWERED, **{str(value): k + 1 for k, value in enumerate(values)}} for values in self.options
         )
-        #: Per column: code of each byte that alone is a canonical CSV cell (e.g. b"3"), -1 for others.
-        self.csv_byte_lut: tuple[npt.NDArray[np.int16], ...] = tuple(
-            np.array([table.get(chr(b), _BAD) if b < 128 else _BAD for b in range(256)], dtype=np.int16)
-            for table in self.csv_code_of
-        )
+        #: [column, byte]: the code of a one-byte canonical CSV cell (e.g. b"3"), -1 for other bytes.
+        self.csv_byte_table: npt.NDArray[np.int16] = np.array(
+            [[table.get(chr(b), _BAD) if b < 128 else _BAD for b in range(256)] for table in self.csv_code_of],
+            dtype=np.int16,
+        ).reshape(len(self.items), 256)
+        self.csv_byte_table[:, [ord(","), ord("\n")]] = UNANSWERED  # what an empty cell starts with
         width = max(len(values) for values in self.options) + 1
         #: value_table[column, code] is the option value (0 where unused).
         self.value_table: IntArray = np.zeros((len(self.items), width), dtype=np.int64)
@@ -541,22 +543,30 @@ class _CsvCells:
         columns = dict(zip(header, zip(*rows, strict=True), strict=True)) if rows else {}
         return cls(header, columns, len(rows))
 
-    def select(self, positions: Sequence[int]) -> _CsvCells:
+    def select(self, positions: IntArray) -> _CsvCells:
         if len(positions) == self.count:
             return self
-        return _CsvCells(self.header, {k: _gather(v, positions) for k, v in self._columns.items()}, len(positions))
+        chosen = positions.tolist()
+        return _CsvCells(self.header, {k: _gather(v, chosen) for k, v in self._columns.items()}, len(chosen))
 
     def strings(self, name: str) -> Sequence[str]:
         return self._columns[name]
 
-    def empty(self, name: str) -> bool:
-        return not any(self._columns[name])
+    def empty(self, names: Sequence[str]) -> bool:
+        return not any(any(self._columns[name]) for name in names)
 
-    def codes(self, plan: QuestionnairePlan, j: int, name: str) -> Codes | None:
-        mapped = np.fromiter(
-            map(plan.csv_code_of[j].get, self._columns[name], itertools.repeat(_BAD)), dtype=np.int16, count=self.count
-        )
-        return None if (mapped == _BAD).any() else mapped
+    def answered(self, name: str) -> Codes:
+        return np.fromiter(map(bool, self._columns[name]), dtype=np.bool_, count=self.count).astype(np.int16)
+
+    def codes(self, plan: QuestionnairePlan, columns: Sequence[tuple[int, str]]) -> Codes | None:
+        """The codes of some one-choice items (plan column, CSV column name)."""
+        codes = np.zeros((self.count, len(columns)), dtype=np.int16)
+        for t, (j, name) in enumerate(columns):
+            table = plan.csv_code_of[j]
+            codes[:, t] = np.fromiter(
+                map(table.get, self._columns[name], itertools.repeat(_BAD)), dtype=np.int16, count=self.count
+            )
+        return None if (codes == _BAD).any() else codes
 
 
 class _CsvBytes:
@@ -568,14 +578,23 @@ class _CsvBytes:
     """
 
     def __init__(
-        self, header: list[str], body: bytes, data: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray
+        self,
+        header: list[str],
+        body: bytes,
+        data: npt.NDArray[np.uint8],
+        starts: IntArray,
+        lengths: npt.NDArray[np.int32],
+        first: npt.NDArray[np.uint8],
     ) -> None:
         self.header = header
-        self.count = int(starts.shape[1])
+        self.count = int(starts.shape[0])
         self._body = body
         self._data = data
+        #: (rows, columns): where each cell starts in the body, its length in bytes, and its first
+        #: byte (the comma or line break after it for an empty cell).
         self._starts = starts
         self._lengths = lengths
+        self._first = first
         self._index = {name: c for c, name in enumerate(header)}
 
     @classmethod
@@ -593,32 +612,38 @@ class _CsvBytes:
         body = text[first + 1 :].encode("utf-8")
         if body.startswith(b"\n") or b"\n\n" in body:
             return None  # a blank row: the csv module skips it
+        width = len(header)
         data = np.frombuffer(body, dtype=np.uint8)
         newline = data == ord("\n")
         ends = np.flatnonzero(newline | (data == ord(",")))
-        width = len(header)
         if ends.size % width:
             return None
         ends = ends.reshape(-1, width)
-        if not newline[ends[:, -1]].all() or newline[ends[:, :-1]].any():
-            return None  # a row with more or fewer cells than the header
+        # As many line breaks as rows, each row's last cell ending at one: no row is wider or narrower.
+        if body.count(b"\n") != ends.shape[0] or not newline[ends[:, -1]].all():
+            return None
         starts = np.empty_like(ends)
         if ends.size:
             starts[0, 0] = 0
             starts[1:, 0] = ends[:-1, -1] + 1
             starts[:, 1:] = ends[:, :-1] + 1
-        # Column by column (one row of these per column): what each column's reading touches is together.
-        return cls(header, body, data, np.ascontiguousarray(starts.T), np.ascontiguousarray((ends - starts).T))
+        return cls(header, body, data, starts, (ends - starts).astype(np.int32), data[starts])
 
-    def select(self, positions: Sequence[int]) -> _CsvBytes:
+    def select(self, positions: IntArray) -> _CsvBytes:
         if len(positions) == self.count:
             return self
-        rows = np.asarray(positions, dtype=np.int64)
-        return _CsvBytes(self.header, self._body, self._data, self._starts[:, rows], self._lengths[:, rows])
+        return _CsvBytes(
+            self.header,
+            self._body,
+            self._data,
+            self._starts[positions],
+            self._lengths[positions],
+            self._first[positions],
+        )
 
     def strings(self, name: str) -> Sequence[str]:
         c = self._index[name]
-        starts, lengths = self._starts[c], self._lengths[c]
+        starts, lengths = self._starts[:, c], self._lengths[:, c].astype(np.int64)
         # Every cell with the comma or line break after it, the latter made a
         # line break, decoded at once and split again.
         spans = lengths + 1
@@ -628,21 +653,28 @@ class _CsvBytes:
         data[offsets + lengths] = ord("\n")
         return data.tobytes().decode("utf-8").split("\n")[:-1]
 
-    def empty(self, name: str) -> bool:
-        return not self._lengths[self._index[name]].any()
+    def empty(self, names: Sequence[str]) -> bool:
+        if not names:
+            return True
+        filled = self._lengths.any(axis=0)
+        return not any(filled[self._index[name]] for name in names)
 
-    def codes(self, plan: QuestionnairePlan, j: int, name: str) -> Codes | None:
-        c = self._index[name]
-        starts, lengths = self._starts[c], self._lengths[c]
-        out = np.zeros(self.count, dtype=np.int16)
-        one = lengths == 1
-        out[one] = plan.csv_byte_lut[j][self._data[starts[one]]]
-        longer = np.flatnonzero(lengths > 1)
-        if len(longer):  # e.g. "10": rare, one by one
-            table = plan.csv_code_of[j]
-            for r, a, n in zip(longer.tolist(), starts[longer].tolist(), lengths[longer].tolist(), strict=True):
-                out[r] = table.get(self._body[a : a + n].decode("utf-8"), _BAD)
-        return None if (out[lengths > 0] <= UNANSWERED).any() else out
+    def answered(self, name: str) -> Codes:
+        return (self._lengths[:, self._index[name]] > 0).astype(np.int16)
+
+    def codes(self, plan: QuestionnairePlan, columns: Sequence[tuple[int, str]]) -> Codes | None:
+        """The codes of some one-choice items (plan column, CSV column name), all at once."""
+        js = np.array([j for j, _ in columns], dtype=np.int64)
+        cs = [self._index[name] for _, name in columns]
+        # A one-byte cell's code is its byte's in the item's table, where an
+        # empty cell's first byte (a comma or line break) is "not answered".
+        codes = plan.csv_byte_table[js[None, :], self._first[:, cs]]
+        lengths = self._lengths[:, cs]
+        longer = np.argwhere(lengths > 1) if lengths.max(initial=0) > 1 else ()
+        for r, t in longer:  # e.g. "10": rare, one by one
+            a, n = int(self._starts[r, cs[t]]), int(lengths[r, t])
+            codes[r, t] = plan.csv_code_of[int(js[t])].get(self._body[a : a + n].decode("utf-8"), _BAD)
+        return None if (codes == _BAD).any() else codes
 
 
 def parse_csv(text: str, content: Content) -> tuple[list[Group], int] | None:
@@ -662,34 +694,39 @@ def parse_csv(text: str, content: Content) -> tuple[list[Group], int] | None:
         return None
     if not table.count:
         return [], 0
-    qids = [cell.strip() for cell in table.strings("questionnaire")]
-    by_questionnaire = _positions_by_key(qids)
-    if not set(by_questionnaire) <= set(content.questionnaires):
-        return None
+    known = list(content.questionnaires)
+    number_of = {qid: g for g, qid in enumerate(known)}
+    cells = table.strings("questionnaire")
+    which = np.fromiter(map(number_of.get, cells, itertools.repeat(-1)), dtype=np.int64, count=table.count)
+    if (which < 0).any():  # not written exactly as an id: as the per-response reader reads it
+        which = np.fromiter((number_of.get(cell.strip(), -1) for cell in cells), dtype=np.int64, count=table.count)
+        if (which < 0).any():
+            return None
     groups: list[Group] = []
-    for qid, positions in by_questionnaire.items():
-        plan = plan_for(content.questionnaire(qid))
+    for g in sorted(set(np.unique(which).tolist()), key=lambda g: int(np.argmax(which == g))):
+        plan = plan_for(content.questionnaire(known[g]))
+        positions = np.flatnonzero(which == g)
         rows = table.select(positions)
         codes = np.zeros((len(positions), plan.width), dtype=np.int16)
-        for name in header:
-            if name in ("questionnaire", "id"):
-                continue
-            j = plan.column.get(name)
-            if j is None:
-                if not rows.empty(name):
-                    return None  # an answer to a question this questionnaire doesn't have
-                continue
-            flags = (
-                _csv_multi_codes(rows.strings(name), plan.allowed[j]) if plan.multi[j] else rows.codes(plan, j, name)
-            )
-            if flags is None:
+        answers = [(plan.column.get(name), name) for name in header if name not in ("questionnaire", "id")]
+        if not rows.empty([name for j, name in answers if j is None]):
+            return None  # an answer to a question this questionnaire doesn't have
+        singles = [(j, name) for j, name in answers if j is not None and not plan.multi[j]]
+        if singles:
+            found = rows.codes(plan, singles)
+            if found is None:
                 return None
-            codes[:, j] = flags
+            codes[:, [j for j, _ in singles]] = found
+        for j, name in answers:
+            if j is not None and plan.multi[j]:
+                if not all(_csv_multi_ok(cell, plan.allowed[j]) for cell in set(rows.strings(name))):
+                    return None
+                codes[:, j] = rows.answered(name)
         if "id" in header:
             ids: list[Any] = [cell or _NO_ID for cell in rows.strings("id")]
         else:
             ids = [_NO_ID] * len(positions)
-        groups.append(Group(plan, np.asarray(positions, dtype=np.int64), codes, ids))
+        groups.append(Group(plan, positions, codes, ids))
     return groups, table.count
 
 
@@ -700,20 +737,14 @@ def _gather(column: Sequence[Any], positions: Sequence[int]) -> Sequence[Any]:
     return operator.itemgetter(*positions)(column)  # type: ignore[no-any-return]
 
 
-def _csv_multi_codes(cells: Sequence[str], allowed: frozenset[int]) -> Codes | None:
-    seen: dict[str, int] = {"": 0}
-    out = np.zeros(len(cells), dtype=np.int16)
-    for r, cell in enumerate(cells):
-        flag = seen.get(cell)
-        if flag is None:
-            parts = cell.split(";")
-            if not all(part and part == part.strip() and part.isdigit() and str(int(part)) == part for part in parts):
-                return None
-            if not {int(part) for part in parts} <= allowed:
-                return None
-            flag = seen[cell] = 1
-        out[r] = flag
-    return out
+def _csv_multi_ok(cell: str, allowed: frozenset[int]) -> bool:
+    """Whether a multi-choice cell is empty or option values written exactly, joined by ``;``."""
+    if not cell:
+        return True
+    parts = cell.split(";")
+    if not all(part and part == part.strip() and part.isdigit() and str(int(part)) == part for part in parts):
+        return False
+    return {int(part) for part in parts} <= allowed
 
 
 # --------------------------------------------------------------------------- JSON output
@@ -793,69 +824,106 @@ def _scalar(value: float | int | None) -> str:
     return int.__repr__(value)
 
 
-def _lookup(table: Sequence[str], index: IntArray) -> list[str]:
-    return np.asarray(table, dtype=object)[index].tolist() if len(index) else []  # type: ignore[no-any-return]
+ObjectArray = npt.NDArray[np.object_]
 
 
-def _distinct(*columns: IntArray) -> tuple[IntArray, IntArray]:
-    """(first index, inverse) of the distinct rows of some non-negative integer columns."""
-    n = len(columns[0])
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    key = np.zeros(n, dtype=np.int64)
-    for column in columns:
-        column = column.astype(np.int64)
-        key = key * (int(column.max()) + 1) + column
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+def _objects(values: Sequence[Any] | Any, count: int) -> ObjectArray:
+    """An object array of ``count`` values (one value repeated when it is not a list)."""
+    if isinstance(values, list):
+        column = np.empty(count, dtype=object)
+        column[:] = values
+        return column
+    return np.full(count, values, dtype=object)
 
 
-def _scale_texts(scores: BatchScores, depth: int) -> list[list[str]]:
-    """The ``"scales"`` list at ``depth``, as one column of texts per scale."""
+def _rendered(keys: IntArray, render: Callable[[int], str], before: str) -> ObjectArray:
+    """Per response, ``before`` and the text of its key, in UTF-8: rendered once per distinct key."""
+    if not len(keys):
+        return np.empty(0, dtype=object)
+    present = np.flatnonzero(np.bincount(keys))
+    table = np.empty(int(present[-1]) + 1, dtype=object)
+    for key in present.tolist():
+        table[key] = (before + render(key)).encode()
+    return table[keys]  # type: ignore[no-any-return]
+
+
+def _mask_keys(mask: BoolArray) -> IntArray:
+    """Each row of a boolean matrix as a number, column t being bit t."""
+    key = np.zeros(mask.shape[0], dtype=np.int64)
+    for t in range(mask.shape[1]):
+        key |= mask[:, t].astype(np.int64) << t
+    return key
+
+
+def _bits(key: int, width: int) -> tuple[bool, ...]:
+    return tuple(bool(key >> t & 1) for t in range(width))
+
+
+def _scale_columns(scores: BatchScores, depth: int, before: str) -> list[ObjectArray]:
+    """The ``"scales"`` list at ``depth``, as one column per scale; ``before`` goes in front of the first."""
     plan = scores.plan
     count = len(plan.scales)
-    columns: list[list[str]] = []
+    if count == 0:
+        return [_objects((before + "[]").encode(), len(scores))]
+    columns: list[ObjectArray] = []
     for k in range(count):
-        head = "[\n" + INDENT * (depth + 1) if k == 0 else INDENT * (depth + 1)
+        head = before + "[\n" + INDENT * (depth + 1) if k == 0 else INDENT * (depth + 1)
         tail = ",\n" if k < count - 1 else "\n" + INDENT * depth + "]"
         frame = _scale_frame(plan, k, depth + 1)
         has = scores.has_importance[:, k]
         low = int(scores.importance[has, k].min()) if has.any() else 0
-        imp_code = np.where(has, scores.importance[:, k] - low + 1, 0)
-        first, inverse = _distinct(scores.scale_key[:, k], imp_code)
-        table: list[str] = []
-        for i in first.tolist():
-            scale = scores.scale_score_of(i, k)
-            values = {"score": scale.score, "answered": scale.answered, "importance": scale.importance}
-            parts = [head]
+        width = int(scores.importance[has, k].max()) - low + 2 if has.any() else 1
+        keys = scores.scale_key[:, k] * width + np.where(has, scores.importance[:, k] - low + 1, 0)
+
+        def render(
+            key: int, k: int = k, frame: _Frame = frame, width: int = width, low: int = low, tail: str = tail
+        ) -> str:
+            score, answered = scores.scale_table[k][key // width]
+            values = {
+                "score": score,
+                "answered": answered,
+                "importance": key % width - 1 + low if key % width else None,
+            }
+            parts = []
             for piece, (name, _depth) in zip(frame.pieces, frame.slots, strict=False):
                 parts += (piece, _scalar(values[name]))
-            parts += (frame.pieces[-1], tail)
-            table.append("".join(parts))
-        columns.append(_lookup(table, inverse))
+            parts.append(frame.pieces[-1])
+            return "".join(parts) + tail
+
+        columns.append(_rendered(keys, render, head))
     return columns
 
 
-def _field_texts(scores: BatchScores, name: str, depth: int) -> list[str]:
-    """The text of one variable field of the result, for every response."""
-    n = len(scores)
+def _field_column(scores: BatchScores, name: str, depth: int, before: str) -> ObjectArray:
+    """One variable field of the result for every response, with ``before`` in front."""
+    plan = scores.plan
     if name == "answered":
-        return list(map(int.__repr__, scores.answered.tolist()))
+        return _rendered(scores.answered, int.__repr__, before)
     if name in ("safety_concern", "support_flag"):
         flags = scores.safety_concern if name == "safety_concern" else scores.support_flag
-        return _lookup(("false", "true"), flags.astype(np.int64))
+        return _rendered(flags.astype(np.int64), lambda key: ("false", "true")[key], before)
     if name == "verdict":
-        first, inverse = _distinct(scores.verdict_kind + 1, scores.yes, scores.no, scores.unsure)
-        table = [_indented(_dumps(to_jsonable(scores.verdict_of(i))), depth) for i in first.tolist()]
-        return _lookup(table, inverse)
+        radix = len(plan.verdict_items) + 1
+        keys = ((scores.verdict_kind + 1) * radix + scores.yes) * radix + scores.no
+        keys = keys * radix + scores.unsure
+
+        def render_verdict(key: int) -> str:
+            key, unsure = divmod(key, radix)
+            key, no = divmod(key, radix)
+            kind, yes = divmod(key, radix)
+            verdict = None if kind == 0 else _verdict(plan, kind - 1, yes, no, unsure)
+            return _indented(_dumps(to_jsonable(verdict)), depth)
+
+        return _rendered(keys, render_verdict, before)
     if name in ("support_signs", "stages"):
         mask = scores.signs if name == "support_signs" else scores.stages
-        if mask.shape[1] == 0:
-            return ["[]"] * n
-        first, inverse = _distinct(*(mask[:, t] for t in range(mask.shape[1])))
-        getter = scores.signs_of if name == "support_signs" else scores.stages_of
-        table = [_indented(_dumps(to_jsonable(getter(i))), depth) for i in first.tolist()]
-        return _lookup(table, inverse)
+        width = mask.shape[1]
+        describe = _signs if name == "support_signs" else _stages
+        return _rendered(
+            _mask_keys(mask),
+            lambda key: _indented(_dumps(to_jsonable(describe(plan, _bits(key, width)))), depth),  # type: ignore[operator]
+            before,
+        )
     raise AssertionError(f"unknown field {name}")
 
 
@@ -865,34 +933,42 @@ def _id_text(value: Any, depth: int) -> str:
     return _indented(_dumps(value), depth)
 
 
-def _entries(scores: BatchScores, ids: Sequence[Any], depth: int) -> list[str]:
-    """Each response's ``{"id"?, "questionnaire", "result"}`` entry, as it reads ``depth`` levels down."""
+#: A character that no plain id holds: an id with it (or any other character
+#: JSON escapes) takes the slow road in :func:`_id_texts`.
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
+
+
+def _id_texts(ids: Sequence[Any], depth: int, before: str) -> list[bytes]:
+    """``before`` and each id as JSON, in UTF-8; plain string ids all at once."""
+    if ids and all(type(value) is str for value in ids):
+        joined = "\x00".join(ids)
+        if not _NEEDS_ESCAPE.search(joined):
+            glue = '"\x00' + before + '"'
+            return (before + '"' + joined.replace("\x00", glue) + '"').encode().split(b"\x00")
+    return [(before + _id_text(value, depth)).encode() for value in ids]
+
+
+#: What goes before every entry but the first, and before the first.
+_SEPARATOR = ",\n" + INDENT
+_OPENING = "[\n" + INDENT
+
+
+def _entry_columns(scores: BatchScores, ids: Sequence[Any], with_id: bool, depth: int) -> list[ObjectArray]:
+    """Entries ``{"id"?, "questionnaire", "result"}`` at ``depth``, as columns of UTF-8 pieces, each entry
+    led by :data:`_SEPARATOR`."""
     n = len(scores)
-    with_id = np.fromiter((value is not _NO_ID for value in ids), dtype=np.bool_, count=n)
-    entries: list[str] = [""] * n
-    for has_id in (False, True):
-        chosen = np.flatnonzero(with_id == has_id)
-        if not len(chosen):
-            continue
-        frame = _entry_frame(scores.plan, has_id, depth)
-        part = scores if len(chosen) == n else _take(scores, chosen)
-        columns: list[Any] = []
-        for piece, (name, field_depth) in zip(frame.pieces, frame.slots, strict=False):
-            columns.append(itertools.repeat(piece))
-            if name == "id":
-                columns.append([_id_text(ids[i], field_depth) for i in chosen.tolist()])
-            elif name == "scales":
-                columns.extend(_scale_texts(part, field_depth))
-            else:
-                columns.append(_field_texts(part, name, field_depth))
-        columns.append(itertools.repeat(frame.pieces[-1]))
-        texts = list(map("".join, zip(*columns, strict=False)))
-        if len(chosen) == n:
-            entries = texts
+    frame = _entry_frame(scores.plan, with_id, depth)
+    columns: list[ObjectArray] = []
+    for index, (piece, (name, field_depth)) in enumerate(zip(frame.pieces, frame.slots, strict=False)):
+        before = _SEPARATOR + piece if index == 0 else piece
+        if name == "id":
+            columns.append(_objects(_id_texts(ids, field_depth, before), n))
+        elif name == "scales":
+            columns.extend(_scale_columns(scores, field_depth, before))
         else:
-            for position, text in zip(chosen.tolist(), texts, strict=True):
-                entries[position] = text
-    return entries
+            columns.append(_field_column(scores, name, field_depth, before))
+    columns.append(_objects(frame.pieces[-1].encode(), n))
+    return columns
 
 
 def _take(scores: BatchScores, rows: IntArray) -> BatchScores:
@@ -903,33 +979,46 @@ def _take(scores: BatchScores, rows: IntArray) -> BatchScores:
     return BatchScores(**values)
 
 
-def iter_document(groups: Sequence[Group], count: int, chunk: int = 2048) -> Iterator[bytes]:
+def iter_document(groups: Sequence[Group], count: int, chunk: int = 4096) -> Iterator[bytes]:
     """The JSON list of ``count`` entries, in UTF-8 pieces, exactly as
     ``json.dump(results, indent=2, ensure_ascii=False)`` writes it."""
     return iter_rendered(groups, [score_codes(group.plan, group.codes) for group in groups], count, chunk)
 
 
 def iter_rendered(
-    groups: Sequence[Group], scores: Sequence[BatchScores], count: int, chunk: int = 2048
+    groups: Sequence[Group], scores: Sequence[BatchScores], count: int, chunk: int = 4096
 ) -> Iterator[bytes]:
-    """:func:`iter_document` for groups already scored (``scores[g]`` for ``groups[g]``)."""
+    """:func:`iter_document` for groups already scored (``scores[g]`` for ``groups[g]``).
+
+    Every entry is a row of UTF-8 pieces (rendered once per distinct value and
+    shared), the rows sit in input order in one object matrix, and each chunk
+    of rows is joined at once.
+    """
     if count == 0:
         yield b"[]"
         return
-    entries: list[str] = [""] * count
+    parts: list[tuple[IntArray, list[ObjectArray]]] = []
     for group, scored in zip(groups, scores, strict=True):
-        texts = _entries(scored, group.ids, 1)
-        if len(groups) == 1 and len(texts) == count:
-            entries = texts  # one questionnaire: already in input order
-        else:
-            for position, text in zip(group.positions.tolist(), texts, strict=True):
-                entries[position] = text
-    separator = ",\n" + INDENT
-    yield b"[\n" + INDENT.encode()
+        with_id = np.fromiter((value is not _NO_ID for value in group.ids), dtype=np.bool_, count=len(group.ids))
+        for has_id in (False, True):
+            chosen = np.flatnonzero(with_id == has_id)
+            if not len(chosen):
+                continue
+            whole = len(chosen) == len(group.ids)
+            part = scored if whole else _take(scored, chosen)
+            ids = group.ids if whole else _gather(group.ids, chosen.tolist())
+            parts.append((group.positions[chosen], _entry_columns(part, ids, has_id, 1)))
+    rows = np.full((count, max(len(columns) for _, columns in parts)), b"", dtype=object)
+    for positions, columns in parts:
+        whole = len(positions) == count
+        for c, column in enumerate(columns):
+            if whole:
+                rows[:, c] = column
+            else:
+                rows[positions, c] = column
+    rows[0, 0] = _OPENING.encode() + rows[0, 0][len(_SEPARATOR.encode()) :]
     for start in range(0, count, chunk):
-        if start:
-            yield separator.encode()
-        yield separator.join(entries[start : start + chunk]).encode()
+        yield b"".join(rows[start : start + chunk].ravel().tolist())
     yield b"\n]"
 
 
