@@ -933,16 +933,15 @@ def _id_text(value: Any, depth: int) -> str:
     return _indented(_dumps(value), depth)
 
 
-#: A character that no plain id holds: an id with it (or any other character
-#: JSON escapes) takes the slow road in :func:`_id_texts`.
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\\"]')
+#: What JSON escapes in a string (besides the NUL that :func:`_id_texts` joins ids with).
+_NEEDS_ESCAPE = re.compile(r'[\x01-\x1f\\"]')
 
 
 def _id_texts(ids: Sequence[Any], depth: int, before: str) -> list[bytes]:
-    """``before`` and each id as JSON, in UTF-8; plain string ids all at once."""
-    if ids and all(type(value) is str for value in ids):
+    """``before`` and each id as JSON, in UTF-8; string ids that need no escape all at once."""
+    if ids and set(map(type, ids)) == {str}:
         joined = "\x00".join(ids)
-        if not _NEEDS_ESCAPE.search(joined):
+        if joined.count("\x00") == len(ids) - 1 and not _NEEDS_ESCAPE.search(joined):
             glue = '"\x00' + before + '"'
             return (before + '"' + joined.replace("\x00", glue) + '"').encode().split(b"\x00")
     return [(before + _id_text(value, depth)).encode() for value in ids]
