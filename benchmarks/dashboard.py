@@ -169,9 +169,10 @@ def _token_hash(rng: random.Random) -> str:
 
 
 def plan_client(
-    content: Content, seed: int, counselor_id: str, index: int, assessments: int, now: datetime
+    content: Content, seed: int, counselor_id: str, username: str, index: int, assessments: int, now: datetime
 ) -> ClientPlan:
-    key = f"{seed}:{counselor_id}:{index}"
+    # Keyed by what is the same on every database (not the counselor's random id).
+    key = f"{seed}:{username}:{index}"
     rng = random.Random(key)
     last = now - timedelta(days=rng.uniform(0.5, 60))
     starts = [last]
@@ -426,14 +427,21 @@ def homework_row(spec: AssessmentSpec, done: bool) -> dict[str, Any]:
 
 
 def write_bulk(
-    store: Store, content: Content, plans: list[ClientPlan], sessions: bool = True, chunk: int = CHUNK
+    store: Store,
+    content: Content,
+    plans: list[ClientPlan],
+    used_prefixes: set[str],
+    sessions: bool = True,
+    chunk: int = CHUNK,
 ) -> dict[str, int]:
-    """Every plan's client and assessments, in the order they happened; returns rows written per table."""
+    """Every plan's client and assessments, in the order they happened; returns rows written per table.
+
+    ``used_prefixes``: the join codes' prefixes already in the database (they are unique).
+    """
     counts = {"clients": 0, "couples": 0, "people": 0, "answers": 0, "session_notes": 0, "homework": 0}
     events = sorted(
         (start, index, number) for index, plan in enumerate(plans) for number, start in enumerate(plan.starts)
     )
-    used: set[str] = set()
     with store.engine.begin() as connection:
         if store.engine.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MiB, for this connection only
@@ -442,7 +450,7 @@ def write_bulk(
         counts["clients"] += len(rows)
     for begin in range(0, len(events), chunk):
         batch = [(plans[index], number) for _start, index, number in events[begin : begin + chunk]]
-        specs = [(plan, number, assessment_spec(content, plan, number, used)) for plan, number in batch]
+        specs = [(plan, number, assessment_spec(content, plan, number, used_prefixes)) for plan, number in batch]
         tables: dict[str, list[dict[str, Any]]] = {"couples": [], "people": [], "answers": [], "notes": [], "hw": []}
         for plan, number, spec in specs:
             tables["couples"].append(couple_row(spec))
@@ -686,21 +694,23 @@ def seed(database: Database, options: Options, size: Size) -> tuple[str, ClientP
         other_id = desk.add_counselor(OTHER, PASSWORD, "Eli (benchmark)")
         now = utcnow()
         plans = [
-            plan_client(content, options.seed, main_id, index, size.assessments, now) for index in range(size.couples)
+            plan_client(content, options.seed, main_id, MAIN, index, size.assessments, now)
+            for index in range(size.couples)
         ]
         others = [
-            plan_client(content, options.seed, other_id, index, size.other_assessments, now)
+            plan_client(content, options.seed, other_id, OTHER, index, size.other_assessments, now)
             for index in range(size.other_couples)
         ]
         options.log(f"dashboard: {database.name}: writing {size.couples} couples x {size.assessments} assessments")
-        counts = write_bulk(store, content, plans)
-        for table, rows in write_bulk(store, content, others).items():
+        used: set[str] = set()
+        counts = write_bulk(store, content, plans, used)
+        for table, rows in write_bulk(store, content, others, used).items():
             counts[table] += rows
         # The write path check: the same assessment through CounselorDesk/Store and in bulk.
-        reference = _in_office(plan_client(content, options.seed + 1, other_id, 0, 1, now))
+        reference = _in_office(plan_client(content, options.seed + 1, other_id, OTHER, 0, 1, now))
         through_app = desk.add_client(other_id, reference.label)
         write_through_app(desk, content, other_id, assessment_spec(content, _with_id(reference, through_app), 0))
-        write_bulk(store, content, [reference], sessions=False)
+        write_bulk(store, content, [reference], used, sessions=False)
         problems = compare_with_write_path(store.engine, through_app, reference.id)
         problems += verify(desk, content, main_id, other_id, plans + others, size)
         if problems:

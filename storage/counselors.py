@@ -7,6 +7,7 @@ itself: one counselor can never reach another's couples, by any id.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from storage.crypto import Sealer
 from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
 from storage.repository import (
+    AnswersByQuestionnaire,
     CoupleRecord,
     StorageError,
     Store,
@@ -281,11 +284,14 @@ class CounselorDesk:
         return couple_id, token, code
 
     def assessments(self, counselor_id: str, client_id: str) -> list[AssessmentRecord]:
-        """A couple's assessments, oldest first."""
+        """A couple's assessments, oldest first (their partners in one more query, not one each)."""
         with self._transaction() as session:
             self._owned_client(session, counselor_id, client_id)
             couples = session.scalars(
-                select(Couple).where(Couple.client_id == client_id).order_by(Couple.created_at, Couple.id)
+                select(Couple)
+                .where(Couple.client_id == client_id)
+                .order_by(Couple.created_at, Couple.id)
+                .options(selectinload(Couple.partners))
             ).all()
             return [
                 AssessmentRecord(
@@ -321,6 +327,38 @@ class CounselorDesk:
             for partner in record.couple.partners
             if partner.slot in record.consented
         }
+
+    def consented_answers_by_assessment(
+        self, counselor_id: str, client_id: str
+    ) -> dict[str, dict[int, AnswersByQuestionnaire]]:
+        """:meth:`consented_answers` for every assessment of a couple at once: by assessment
+        (couple id), then slot; two queries in one transaction, however many assessments.
+        Assessments where nobody consented are left out."""
+        consented = (
+            select(Person.id, Person.couple_id, Person.slot)
+            .join(Couple, Person.couple_id == Couple.id)
+            .join(Client, Couple.client_id == Client.id)
+            .where(
+                Couple.client_id == client_id,
+                Client.counselor_id == counselor_id,
+                Person.counselor_consent_at.is_not(None),
+            )
+        )
+        with self._transaction() as session:
+            people = {person_id: (couple_id, slot or 0) for person_id, couple_id, slot in session.execute(consented)}
+            rows = session.execute(
+                select(Answer.person_id, Answer.questionnaire_id, Answer.item_id, Answer.value).where(
+                    Answer.person_id.in_(consented.with_only_columns(Person.id).scalar_subquery())
+                )
+            ).all()
+        result: dict[str, dict[int, AnswersByQuestionnaire]] = {}
+        for couple_id, slot in people.values():
+            result.setdefault(couple_id, {})[slot] = {}
+        for person_id, questionnaire_id, item_id, value in rows:
+            couple_id, slot = people[person_id]
+            given = result[couple_id][slot].setdefault(questionnaire_id, {})
+            given[item_id] = json.loads(self.store.sealer.open(value))
+        return result
 
     # Notes and homework ---------------------------------------------------
 
@@ -392,6 +430,7 @@ class CounselorDesk:
                 .join(Couple, Couple.client_id == Client.id)
                 .where(Client.counselor_id == counselor_id)
                 .order_by(Client.label_key, Couple.created_at)
+                .options(selectinload(Couple.partners))
             ).all()
             return [
                 (

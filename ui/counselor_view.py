@@ -172,25 +172,65 @@ def render_client() -> None:
     st.query_params["client"] = client.id
     st.title("Couple")
     st.text(client.label)
-    desk = session.desk()
-    assessments = desk.assessments(state.counselor_id or "", client.id)
+    page = CouplePage(state, client.id)
     tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(["Assessments", "Trend", "Notes & homework", "Manage"])
     with tab_sessions:
-        _assessments_tab(state, client, assessments)
+        _assessments_tab(state, client, page)
     with tab_trend:
-        _trend_tab(assessments, state)
+        _trend_tab(page)
     with tab_notes:
-        _notes_tab(state, client, assessments)
+        _notes_tab(state, client, page)
     with tab_manage:
-        _manage_tab(state, client)
+        _manage_tab(state, client, page)
 
 
-def _assessments_tab(state: session.SessionData, client: ClientRecord, assessments: list[AssessmentRecord]) -> None:
+class CouplePage:
+    """What one run of a couple's page reads, read once and shared by its tabs: the
+    assessments (one query for their partners), the consented answers of all of them
+    (one query), and each assessment's comparison, computed once.
+
+    It lives for one run of the page only, in a local variable: it is one counselor's
+    data, so it is never put in ``st.cache_*``, which every session shares.
+    """
+
+    def __init__(self, state: session.SessionData, client_id: str) -> None:
+        self.counselor_id = state.counselor_id or ""
+        self.client_id = client_id
+        self.desk = session.desk()
+        self.assessments = self.desk.assessments(self.counselor_id, client_id)
+        self._answers: dict[str, dict[int, dict[str, dict[str, Any]]]] | None = None
+        self._comparisons: dict[str, CoupleComparison | None] = {}
+
+    def reload(self) -> None:
+        """After starting an assessment: read the list again."""
+        self.assessments = self.desk.assessments(self.counselor_id, self.client_id)
+        self._answers = None
+        self._comparisons.clear()
+
+    def answers(self, couple_id: str) -> dict[int, dict[str, dict[str, Any]]]:
+        """The consented partners' answers to one assessment, by slot (as ``consented_answers``)."""
+        if self._answers is None:
+            self._answers = self.desk.consented_answers_by_assessment(self.counselor_id, self.client_id)
+        return self._answers.get(couple_id, {})
+
+    def comparison(self, record: AssessmentRecord) -> CoupleComparison | None:
+        """As :func:`comparison_for_counselor`, for an assessment of this couple."""
+        couple_id = record.couple.id
+        if couple_id not in self._comparisons:
+            finished = record.couple.both_finished
+            self._comparisons[couple_id] = _comparison(record, self.answers(couple_id)) if finished else None
+        return self._comparisons[couple_id]
+
+    def latest_finished(self) -> AssessmentRecord | None:
+        return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)
+
+
+def _assessments_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
     left, right = st.columns(2)
     if left.button("Start in the office (one device)", key="client:in_office"):
         couple_id, token = session.desk().start_in_office(state.counselor_id or "", client.id)
         state.fresh_links = {"in_office": _app_link(f"{session.DEVICE_PARAM}={token}"), "couple": couple_id}
-        assessments = session.desk().assessments(state.counselor_id or "", client.id)
+        page.reload()
     if right.button("Send as homework (two devices)", key="client:homework"):
         couple_id, token, code = session.desk().start_homework(state.counselor_id or "", client.id)
         state.fresh_links = {
@@ -198,7 +238,8 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, assessmen
             "partner_2": _app_link(f"{session.JOIN_PARAM}={format_join_code(code)}"),
             "couple": couple_id,
         }
-        assessments = session.desk().assessments(state.counselor_id or "", client.id)
+        page.reload()
+    assessments = page.assessments
     if "in_office" in state.fresh_links:
         st.success("Hand the device to the couple: open the questionnaire in a new tab. Each partner answers in turn.")
         st.link_button("Open the questionnaire for the couple", state.fresh_links["in_office"], type="primary")
@@ -214,10 +255,10 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, assessmen
         st.info("No assessments yet.")
         return
     for number, record in reversed(list(enumerate(assessments, start=1))):
-        _assessment_card(state, number, record)
+        _assessment_card(state, number, record, page)
 
 
-def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord) -> None:
+def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord, page: CouplePage) -> None:
     couple = record.couple
     done = sum(1 for p in couple.partners if p.finished)
     mode = "in the office" if couple.mode == "one_device" else "as homework"
@@ -228,12 +269,12 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
             if st.button("Presentation view", key=f"client:present:{couple.id}", type="primary"):
                 state.assessment_id = couple.id
                 switch_to("presentation")
-            _private_panel(state, couple.id)
+            _private_panel(page.answers(couple.id))
 
 
-def _private_panel(state: session.SessionData, couple_id: str) -> None:
-    """Safety flags and the support checklist: for the counselor only, never on the shared view."""
-    answers = session.desk().consented_answers(state.counselor_id or "", couple_id)
+def _private_panel(answers: dict[int, dict[str, dict[str, Any]]]) -> None:
+    """Safety flags and the support checklist: for the counselor only, never on the shared view.
+    ``answers``: the consented partners' answers, by slot."""
     content = session.content()
     checklist = [i for i in content.questionnaire("intimacy").items if i.kind == "checklist"]
     with st.expander("Private to you: safety and support answers"):
@@ -255,7 +296,11 @@ def comparison_for_counselor(state: session.SessionData, couple_id: str) -> Coup
     record = session.desk().assessment(state.counselor_id or "", couple_id)
     if record is None or not record.couple.both_finished:
         return None
-    answers = session.desk().consented_answers(state.counselor_id or "", couple_id)
+    return _comparison(record, session.desk().consented_answers(state.counselor_id or "", couple_id))
+
+
+def _comparison(record: AssessmentRecord, answers: dict[int, dict[str, dict[str, Any]]]) -> CoupleComparison:
+    """A finished assessment's comparison from its consented partners' answers (by slot)."""
     partners = []
     for partner in record.couple.partners:
         level: ShareLevel = "nothing"
@@ -266,14 +311,12 @@ def comparison_for_counselor(state: session.SessionData, couple_id: str) -> Coup
     return compare(session.content(), first, second)
 
 
-def _scores_by_assessment(
-    state: session.SessionData, assessments: list[AssessmentRecord]
-) -> list[tuple[datetime, dict[int, dict[str, float | None]]]]:
+def _scores_by_assessment(page: CouplePage) -> list[tuple[datetime, dict[int, dict[str, float | None]]]]:
     points = []
-    for record in assessments:
+    for record in page.assessments:
         if not record.couple.both_finished:
             continue
-        comparison = comparison_for_counselor(state, record.couple.id)
+        comparison = page.comparison(record)
         if comparison is None:
             continue
         by_slot = {slot: {s.scale_id: s.scores.get(slot) for s in comparison.scales} for slot in (1, 2)}
@@ -281,8 +324,8 @@ def _scores_by_assessment(
     return points
 
 
-def _trend_tab(assessments: list[AssessmentRecord], state: session.SessionData) -> None:
-    points = _scores_by_assessment(state, assessments)
+def _trend_tab(page: CouplePage) -> None:
+    points = _scores_by_assessment(page)
     if len(points) < 2:
         st.info("The trend appears after two finished assessments. Re-assess every few weeks.")
         st.caption("“See where you are in a few months.” (Source: 001_c9d6df4d0b5d511b.txt)")
@@ -292,18 +335,19 @@ def _trend_tab(assessments: list[AssessmentRecord], state: session.SessionData) 
     st.caption(f"A change is marked ● only when it is {CHANGE_THRESHOLD:.0f} points or more since the last assessment.")
     rows: list[dict[str, Any]] = []
     for scale in questionnaire.scales:
-        figure = go.Figure()
+        traces = []
         for slot, line in series[scale.id].items():
-            figure.add_trace(
-                go.Scatter(
-                    x=[p.when for p in line],
-                    y=[p.score for p in line],
-                    mode="lines+markers",
-                    name=NAMES[slot],
-                    line={"color": PARTNER_COLOURS[slot], "dash": "solid" if slot == 1 else "dash"},
-                    marker={"size": [14 if p.marked else 7 for p in line], "symbol": "circle"},
-                    connectgaps=True,
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [p.when for p in line],
+                    "y": [p.score for p in line],
+                    "mode": "lines+markers",
+                    "name": NAMES[slot],
+                    "line": {"color": PARTNER_COLOURS[slot], "dash": "solid" if slot == 1 else "dash"},
+                    "marker": {"size": [14 if p.marked else 7 for p in line], "symbol": "circle"},
+                    "connectgaps": True,
+                }
             )
             for point in line:
                 rows.append(
@@ -317,13 +361,18 @@ def _trend_tab(assessments: list[AssessmentRecord], state: session.SessionData) 
                         else "",
                     }
                 )
-        figure.update_layout(
-            title={"text": scale.title},
-            yaxis={"range": [0, 100], "fixedrange": True},
-            height=260,
-            margin={"l": 10, "r": 10, "t": 40, "b": 30},
-            font={"family": FONT},
-            legend={"orientation": "h"},
+        # Built in one go: Figure.add_trace and update_layout validate every property
+        # again on each call, and cost several times as much for eleven charts.
+        figure = go.Figure(
+            data=traces,
+            layout={
+                "title": {"text": scale.title},
+                "yaxis": {"range": [0, 100], "fixedrange": True},
+                "height": 260,
+                "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
+                "font": {"family": FONT},
+                "legend": {"orientation": "h"},
+            },
         )
         st.plotly_chart(
             figure, key=f"trend:{scale.id}", config={"displayModeBar": False}, alt=f"Trend of {scale.title}"
@@ -332,7 +381,7 @@ def _trend_tab(assessments: list[AssessmentRecord], state: session.SessionData) 
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def _notes_tab(state: session.SessionData, client: ClientRecord, assessments: list[AssessmentRecord]) -> None:
+def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
     desk = session.desk()
     counselor_id = state.counselor_id or ""
     with st.form("note", clear_on_submit=True):
@@ -359,8 +408,8 @@ def _notes_tab(state: session.SessionData, client: ClientRecord, assessments: li
         done = st.checkbox(title, value=step.done_at is not None, key=f"homework:{step.id}")
         if done != (step.done_at is not None):
             desk.set_homework_done(counselor_id, step.id, done)
-    latest = next((a for a in reversed(assessments) if a.couple.both_finished), None)
-    comparison = comparison_for_counselor(state, latest.couple.id) if latest else None
+    latest = page.latest_finished()
+    comparison = page.comparison(latest) if latest else None
     plan = comparison.plan if comparison else ()
     if plan:
         chosen = st.multiselect(
@@ -376,16 +425,9 @@ def _notes_tab(state: session.SessionData, client: ClientRecord, assessments: li
         st.caption("Homework can be set once an assessment is finished and has a shared plan.")
 
 
-def _manage_tab(state: session.SessionData, client: ClientRecord) -> None:
-    latest = next(
-        (
-            a
-            for a in reversed(session.desk().assessments(state.counselor_id or "", client.id))
-            if a.couple.both_finished
-        ),
-        None,
-    )
-    comparison = comparison_for_counselor(state, latest.couple.id) if latest else None
+def _manage_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
+    latest = page.latest_finished()
+    comparison = page.comparison(latest) if latest else None
     if comparison is not None:
         content = session.content()
         label = client.label

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import apptest_flows
+from benchmarks import apptest_flows, dashboard
 from benchmarks.__main__ import main
 from benchmarks.browser import CHROMIUM
 from benchmarks.common import Goal, Section
@@ -105,3 +105,32 @@ def test_a_second_run_keeps_the_other_sections_and_the_hand_written_text(tmp_pat
     assert "old batch figures" not in text and "| g | ≥ 1 | 2 | met |" in text
     assert text.index("<!-- BEGIN benchmark:rerun -->") < text.index("<!-- END benchmarks -->")
     assert text.count("<!-- BEGIN benchmark:batch -->") == 1
+
+
+@pytest.mark.parametrize("database", ["SQLite", pytest.param("PostgreSQL", marks=pytest.mark.postgres)])
+def test_dashboard_benchmark_reports_the_roster_and_the_trend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, database: str
+) -> None:
+    """Tiny size (20 couples x 3 assessments); PostgreSQL only when the test server is set
+    (a database of its own is created on it, and dropped)."""
+    if database == "PostgreSQL":
+        monkeypatch.setenv("SPARK_CHECK_BENCH_POSTGRES_URL", request.getfixturevalue("postgres_url"))
+    else:
+        for name in dashboard.POSTGRES_URL_ENVS:
+            monkeypatch.delenv(name, raising=False)
+    text = run_quick("dashboard", tmp_path)
+    pages = (
+        "roster: first page",
+        f"roster: search {dashboard.SEARCH!r}",
+        "a couple's page with its trend (3 assessments)",
+    )
+    for page in pages:
+        goal_row(text, f"{page} ({database})")
+        assert re.search(
+            rf"^\| {database} \| {re.escape(page)} \| \d+ \| [\d.]+ ms \([\d.]+ ms\) \|", text, re.MULTILINE
+        )
+    assert re.search(rf"^\| {database} \| clients: 2\d, couples: \d+, people: \d+, answers: [\d,]+", text, re.MULTILINE)
+    if database == "SQLite":
+        for page in pages:  # no server named: PostgreSQL is said to be unmeasured, never faked
+            assert f"| {page} (PostgreSQL) | ≤ 150 ms | – | not measured |" in text
+        assert "PostgreSQL was not measured" in text

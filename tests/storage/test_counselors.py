@@ -298,6 +298,7 @@ INTRUSIONS: dict[str, Any] = {
     "assessments": lambda d, me, a: d.assessments(me, a["client"]),
     "assessment": lambda d, me, a: [d.assessment(me, c) for c in a["couples"]],
     "consented_answers": lambda d, me, a: [d.consented_answers(me, c) for c in a["couples"]],
+    "consented_answers_by_assessment": lambda d, me, a: d.consented_answers_by_assessment(me, a["client"]),
     "add_note": lambda d, me, a: d.add_note(me, a["client"], "sneaky"),
     "notes": lambda d, me, a: d.notes(me, a["client"]),
     "assign_homework": lambda d, me, a: d.assign_homework(me, a["client"], ["sneaky"]),
@@ -359,6 +360,40 @@ def test_a_counselor_sees_only_the_answers_of_partners_who_consented(desk: Couns
     assert desk.consented_answers(counselor, couple_id) == {2: {"worth_it": {"respect": 0}}}
     (assessment,) = desk.assessments(counselor, client)
     assert assessment.consented == frozenset({2})
+
+
+def test_the_answers_of_every_assessment_at_once_are_those_of_each_assessment(desk: CounselorDesk) -> None:
+    """``consented_answers_by_assessment`` (the couple's page, in two queries) gives what
+    ``consented_answers`` gives assessment by assessment: consented partners only, a
+    consented partner with no answers yet as empty, nobody's assessment left out."""
+    store = desk.store
+    counselor = desk.add_counselor("rivera", PASSWORD)
+    client = desk.add_client(counselor, "Sam & Alex")
+    other = desk.add_client(counselor, "Another couple")
+    both, _ = desk.start_in_office(counselor, client)
+    one_only, _ = desk.start_in_office(counselor, client)
+    nobody, _ = desk.start_in_office(counselor, client)
+    no_answers, _ = desk.start_in_office(counselor, client)
+    elsewhere, _ = desk.start_in_office(counselor, other)
+    for couple_id, consenting in ((both, {1, 2}), (one_only, {1}), (nobody, set()), (no_answers, {2})):
+        for partner in store.couple(couple_id).partners:  # type: ignore[union-attr]
+            if couple_id != no_answers:
+                store.save_answers(partner.person_id, {"worth_it": {"respect": partner.slot}}, {"worth_it": 1})
+            if partner.slot in consenting:
+                store.give_counselor_consent(partner.person_id)
+    for partner in store.couple(elsewhere).partners:  # type: ignore[union-attr]
+        store.save_answers(partner.person_id, ANSWERS, VERSIONS)
+        store.give_counselor_consent(partner.person_id)
+
+    everything = desk.consented_answers_by_assessment(counselor, client)
+    assert everything == {
+        both: {1: {"worth_it": {"respect": 1}}, 2: {"worth_it": {"respect": 2}}},
+        one_only: {1: {"worth_it": {"respect": 1}}},
+        no_answers: {2: {}},
+    }
+    for couple_id in (both, one_only, nobody, no_answers):
+        assert everything.get(couple_id, {}) == desk.consented_answers(counselor, couple_id)
+    assert set(desk.consented_answers_by_assessment(counselor, other)) == {elsewhere}
 
 
 # --------------------------------------------------------------------------- deleting a client
