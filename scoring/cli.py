@@ -197,8 +197,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
                 output = _score_csv_at_once(text, content)
                 responses = _parse_csv(text, where, content) if output is None else []
             else:
-                responses = _parse_json(text, where)
-                output = _score_json_at_once(responses, content)
+                output = _score_json_text_at_once(text, content)
+                responses = []
+                if output is None:
+                    responses = _parse_json(text, where)
+                    output = _score_json_at_once(responses, content)
             if output is not None:
                 _write_utf8(out, output)
                 out.write("\n")
@@ -229,6 +232,18 @@ def _score_csv_at_once(text: str, content: Content) -> Iterator[bytes] | None:
     from scoring import batch  # NumPy is imported only for many responses
 
     parsed = batch.parse_csv(text, content)
+    if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
+        return None
+    return batch.iter_document(*parsed)
+
+
+def _score_json_text_at_once(text: str, content: Content) -> Iterator[bytes] | None:
+    """A big JSON list read from its bytes (scoring.batch_json), without json.loads, when it is plain."""
+    if len(text) < 30 * BATCH_MIN_RESPONSES:
+        return None  # too short for BATCH_MIN_RESPONSES responses
+    from scoring import batch, batch_json
+
+    parsed = batch_json.parse_json(text.encode("utf-8"), content)
     if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
         return None
     return batch.iter_document(*parsed)
