@@ -19,7 +19,7 @@ from reporting.charts import FONT, PARTNER_COLOURS, comparison_alt_text, compari
 from reporting.couple_report import couple_report
 from reporting.csv_export import to_csv
 from scoring.compare import CATEGORY_TITLES, CoupleComparison, PartnerData, ShareLevel, compare
-from scoring.engine import build_profile
+from scoring.engine import has_safety_concern
 from scoring.trends import CHANGE_THRESHOLD, trends
 from storage import StorageError
 from storage.counselors import AccountError, AssessmentRecord, ClientRecord
@@ -32,6 +32,9 @@ PAGE_SIZE = 25
 #: A failed login waits this long before answering: slows guessing further.
 FAILED_LOGIN_DELAY_S = 1.0
 NAMES = {1: "Partner 1", 2: "Partner 2"}
+#: The tabs of a couple's page, and the widget key that holds the open one.
+TABS = ("Assessments", "Trend", "Notes & homework", "Manage")
+TAB_KEY = "client:tab"
 
 
 def _state() -> session.SessionData:
@@ -173,15 +176,21 @@ def render_client() -> None:
     st.title("Couple")
     st.text(client.label)
     page = CouplePage(state, client.id)
-    tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(["Assessments", "Trend", "Notes & homework", "Manage"])
-    with tab_sessions:
-        _assessments_tab(state, client, page)
-    with tab_trend:
-        _trend_tab(page)
-    with tab_notes:
-        _notes_tab(state, client, page)
-    with tab_manage:
-        _manage_tab(state, client, page)
+    # Only the open tab runs (switching tabs reruns the page): a rerun of the trend
+    # doesn't also draw every assessment card, note and step, and the other way round.
+    tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(list(TABS), on_change="rerun", key=TAB_KEY)
+    if tab_sessions.open:
+        with tab_sessions:
+            _assessments_tab(state, client, page)
+    if tab_trend.open:
+        with tab_trend:
+            _trend_tab(page)
+    if tab_notes.open:
+        with tab_notes:
+            _notes_tab(state, client, page)
+    if tab_manage.open:
+        with tab_manage:
+            _manage_tab(state, client, page)
 
 
 class CouplePage:
@@ -281,9 +290,10 @@ def _private_panel(answers: dict[int, dict[str, dict[str, Any]]]) -> None:
         if not answers:
             st.caption("Neither partner has agreed to share with you.")
         for slot, given in sorted(answers.items()):
-            profile = build_profile(content, given)
+            # The safety rule of build_profile, without scoring everything else twelve times over.
+            unsafe = any(has_safety_concern(q, given.get(q.id, {})) for q in content.questionnaires.values())
             signs = [i.text for i in checklist if given.get("intimacy", {}).get(i.id) == 1 and not i.safety]
-            if profile.safety_concern:
+            if unsafe:
                 st.error(f"{NAMES[slot]}: an answer says the relationship may not be safe.")
             else:
                 st.markdown(f"{NAMES[slot]}: no safety concern in the answers.")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from storage import Store
 from storage.counselors import CounselorDesk
-from ui import session
+from ui import counselor_view, session
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -75,6 +75,8 @@ def test_roster_add_couple_and_note_then_isolation_and_logout(desk: CounselorDes
     client_id = state_of(app).client_id
     assert client_id is not None
 
+    app.session_state[counselor_view.TAB_KEY] = "Notes & homework"  # only the open tab runs
+    app.run()
     app.text_area(key="note:body").input("Talked about **chores**; <script>alert(1)</script>")
     next(b for b in app.button if b.label == "Save note").click().run()
     assert "Note saved." in page_text(app)

@@ -71,6 +71,7 @@ def add_couple(app: AppTest, label: str) -> str:
 def run_in_office(app: AppTest, first: dict[str, int], second: dict[str, int]) -> None:
     """Start an in-office assessment from the couple's page and let both partners finish it
     (each consents; partner 1 shares scores, partner 2 shares items)."""
+    tab(app, "Assessments")
     app.button(key="client:in_office").click().run()
     link = state_of(app).fresh_links["in_office"]
     token = link.split(f"{session.DEVICE_PARAM}=", 1)[1]
@@ -91,6 +92,10 @@ def run_in_office(app: AppTest, first: dict[str, int], second: dict[str, int]) -
 
 
 def tab(app: AppTest, label: str) -> Any:
+    """Open a tab of the couple's page (only the open tab's content runs) and return it."""
+    app.session_state[counselor_view.TAB_KEY] = label
+    app.run()
+    assert not app.exception
     return next(t for t in app.tabs if t.label == label)
 
 
