@@ -138,58 +138,71 @@ def _value(tokens: Sequence[Token]) -> Any:
 
 
 class _Strings:
-    """Exact lookup of strings in the file among some known byte strings."""
+    """Exact lookup of strings in the file among some known byte strings.
+
+    A string of length ``n`` is read as ``words`` 8-byte windows, the ``k``-th
+    at offset ``min(8k, n - 8)``: all inside the string, together covering it.
+    (A string shorter than 8 bytes is one window with the bytes past its end
+    cleared.) Windows and length pick a candidate name through a hash table;
+    the string is that name only if every window and the length are equal.
+    """
 
     def __init__(self, names: Sequence[bytes]) -> None:
-        self.names = list(names)
         longest = max((len(name) for name in names), default=1)
         self.words = max(1, -(-longest // 8))
-        self.table_words = np.zeros((len(names) + 1, self.words), dtype=np.uint64)
-        self.table_lengths = np.full(len(names) + 1, -1, dtype=np.int64)  # the last row: no name
-        for k, name in enumerate(names):
-            padded = name.ljust(8 * self.words, b"\0")
-            self.table_words[k] = np.frombuffer(padded, dtype="<u8")
-            self.table_lengths[k] = len(name)
+        self.lengths = np.array([len(name) for name in names] + [-1], dtype=np.int64)  # the last: no name
+        table = np.zeros((len(names) + 1, self.words), dtype=np.uint64)
+        for i, name in enumerate(names):
+            for k in range(self.words):
+                at = min(8 * k, max(len(name) - 8, 0))
+                table[i, k] = int.from_bytes(name[at : at + 8].ljust(8, b"\0"), "little")
+        self.table = [np.ascontiguousarray(column) for column in table.T]
         for seed in range(1, 64):
             self.multipliers = np.array(
-                [(0x9E3779B97F4A7C15 * (seed + 2 * w + 1)) & (2**64 - 1) | 1 for w in range(self.words + 1)],
+                [(0x9E3779B97F4A7C15 * (seed + 2 * k + 1)) & (2**64 - 1) | 1 for k in range(self.words + 1)],
                 dtype=np.uint64,
             )
-            buckets = self._bucket(list(self.table_words[:-1].T), self.table_lengths[:-1])
+            buckets = self._bucket([column[:-1] for column in self.table], self.lengths[:-1])
             if len(set(buckets.tolist())) == len(names):
                 break
         else:  # pragma: no cover - 63 seeds without a perfect hash of a few dozen names
             raise AssertionError("no hash for these names")
-        self.table_columns = [np.ascontiguousarray(column) for column in self.table_words.T]
         self.slot = np.full(1 << _HASH_BITS, len(names), dtype=np.int64)
         self.slot[buckets] = np.arange(len(names))
-        self.index = {name: k for k, name in enumerate(names)}
+        self.index = {name: i for i, name in enumerate(names)}
 
     def _bucket(self, words: Sequence[U64], lengths: IntArray) -> IntArray:
-        h = lengths.astype(np.uint64) * self.multipliers[-1]
-        for w, word in enumerate(words):
-            h += word * self.multipliers[w]
-        return (h >> np.uint64(64 - _HASH_BITS)).astype(np.int64)
+        h = lengths.astype(np.uint64)
+        h *= self.multipliers[-1]
+        for k, word in enumerate(words):
+            h += word * self.multipliers[k]
+        h >>= np.uint64(64 - _HASH_BITS)
+        return h.astype(np.int64)
 
     def find(self, raw: bytes, view: U64, starts: IntArray, lengths: IntArray) -> IntArray:
         """The index of each string (``raw[start:start + length]``) among the names, -1 for none."""
         found = np.full(len(starts), -1, dtype=np.int64)
-        fits = lengths <= 8 * self.words
-        near_end = fits & (starts + 8 * self.words > len(view))
-        usable = np.flatnonzero(fits & ~near_end)
-        s, n = starts[usable], lengths[usable]
-        words: list[U64] = []
-        for w in range(self.words):
-            word = view[s + 8 * w]
-            word &= _MASKS[np.clip(n - 8 * w, 0, 8)]
-            words.append(word)
-        candidate = self.slot[self._bucket(words, n)]
-        same = self.table_lengths[candidate] == n
-        for w, word in enumerate(words):
-            same &= self.table_columns[w][candidate] == word
-        found[usable] = np.where(same, candidate, -1)
-        for i in np.flatnonzero(near_end).tolist():
-            found[i] = self.index.get(raw[starts[i] : starts[i] + lengths[i]], -1)
+        near_end = np.flatnonzero(starts + 8 * self.words > len(view))
+        if len(near_end):  # a few strings at the very end, one by one
+            for i in near_end.tolist():
+                found[i] = self.index.get(raw[starts[i] : starts[i] + lengths[i]], -1)
+            rest = np.flatnonzero(starts + 8 * self.words <= len(view))
+            found[rest] = self.find(raw, view, starts[rest], lengths[rest])
+            return found
+        last = np.maximum(lengths - 8, 0)
+        words = [view[starts]]
+        for k in range(1, self.words):
+            words.append(view[starts + np.minimum(8 * k, last)])
+        short = np.flatnonzero(lengths < 8)
+        if len(short):
+            cleared = words[0][short] & _MASKS[lengths[short]]
+            for word in words:
+                word[short] = cleared
+        candidate = self.slot[self._bucket(words, lengths)]
+        same = self.lengths[candidate] == lengths
+        for k, word in enumerate(words):
+            same &= self.table[k][candidate] == word
+        np.copyto(found, candidate, where=same)
         return found
 
 
