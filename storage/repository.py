@@ -140,6 +140,7 @@ class Store:
         self.sealer = sealer
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._queue = sqlite_process_lock(engine)
+        self._upsert: Any = None
 
     @classmethod
     def from_url(cls, url: str, create: bool = True, sealer: Sealer = PLAIN) -> Store:
@@ -406,27 +407,33 @@ class Store:
             for item_id, value in items.items()
         ]
         with self._transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None:
+            # Core statements, not the ORM's unit of work: saving an answer is the
+            # commonest write of all (one per click), so it is kept to two statements.
+            connection = session.connection()
+            touched = connection.execute(
+                update(Person.__table__).where(Person.__table__.c.id == person_id).values(updated_at=now)
+            )
+            if touched.rowcount != 1:
                 raise StorageError("unknown person")
             if replace:
-                session.execute(delete(Answer).where(Answer.person_id == person_id))
+                connection.execute(delete(Answer.__table__).where(Answer.__table__.c.person_id == person_id))
             if rows:
-                session.execute(self._upsert(rows))
-            person.updated_at = now
+                connection.execute(self._upsert_statement(), rows)
 
-    def _upsert(self, rows: list[dict[str, Any]]) -> Any:
-        dialect = self.engine.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(Answer).values(rows)
-        return statement.on_conflict_do_update(
-            index_elements=["person_id", "questionnaire_id", "item_id"],
-            set_={
-                "value": statement.excluded.value,
-                "questionnaire_version": statement.excluded.questionnaire_version,
-                "updated_at": statement.excluded.updated_at,
-            },
-        )
+    def _upsert_statement(self) -> Any:
+        """Insert or replace an answer; one statement for many rows (executemany), built once."""
+        if self._upsert is None:
+            insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+            statement = insert(Answer.__table__)
+            self._upsert = statement.on_conflict_do_update(
+                index_elements=["person_id", "questionnaire_id", "item_id"],
+                set_={
+                    "value": statement.excluded.value,
+                    "questionnaire_version": statement.excluded.questionnaire_version,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        return self._upsert
 
     def answers_for(self, person_id: str) -> AnswersByQuestionnaire:
         with self._transaction() as session:
