@@ -279,19 +279,27 @@ def _stages(plan: QuestionnairePlan, mask: tuple[bool, ...]) -> tuple[StageReadi
     return tuple(StageReading(s.id, s.title, s.text, s.sources) for s, on in zip(stages, mask, strict=True) if on)
 
 
-def _distinct_rows(matrix: Codes, radix: int) -> tuple[IntArray, IntArray]:
-    """(first row index of each distinct row, inverse) of a small-integer matrix."""
+#: Up to this many possible rows, distinct rows are counted in a table instead of sorted.
+_DENSE_PATTERNS = 1 << 20
+
+
+def _distinct_rows(matrix: Codes, radix: int) -> tuple[list[list[int]], IntArray]:
+    """(each distinct row, as a list, and the distinct row of every row) of a small-integer matrix."""
     n, m = matrix.shape
     if m == 0:
-        return np.zeros(1 if n else 0, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    if m * math.log2(radix) < 62:
-        key = np.zeros(n, dtype=np.int64)
-        for t in range(m):
-            key = key * radix + matrix[:, t]
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inverse.reshape(n).astype(np.int64)
+        return ([[]] if n else []), np.zeros(n, dtype=np.int64)
+    if radix**m <= _DENSE_PATTERNS:
+        key = matrix[:, 0].astype(np.int64)
+        for t in range(1, m):
+            key *= radix
+            key += matrix[:, t]
+        present = np.flatnonzero(np.bincount(key, minlength=radix**m))
+        number = np.zeros(radix**m, dtype=np.int64)
+        number[present] = np.arange(len(present))
+        rows = [[(int(k) // radix ** (m - 1 - t)) % radix for t in range(m)] for k in present.tolist()]
+        return rows, number[key]
+    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    return matrix[first].tolist(), inverse.reshape(n).astype(np.int64)
 
 
 def _scale_from_points(points: Sequence[float], total: int) -> tuple[float | None, int]:
@@ -320,11 +328,10 @@ def score_codes(plan: QuestionnairePlan, codes: Codes) -> BatchScores:
             [0.0] + [item_points(questionnaire, plan.items[j], value) for value in plan.options[j]] for j in columns
         ]
         radix = max((len(plan.options[j]) for j in columns), default=1) + 1
-        sub = codes[:, columns]
-        first, inverse = _distinct_rows(sub, radix)
+        patterns, inverse = _distinct_rows(codes[:, columns], radix)
         pairs: dict[tuple[float | None, int], int] = {}
-        key_of_pattern = np.zeros(len(first), dtype=np.int64)
-        for p, row in enumerate(sub[first].tolist()):
+        key_of_pattern = np.zeros(len(patterns), dtype=np.int64)
+        for p, row in enumerate(patterns):
             pair = _scale_from_points([points[t][c] for t, c in enumerate(row) if c], len(columns))
             key_of_pattern[p] = pairs.setdefault(pair, len(pairs))
         table = tuple(pairs)

@@ -192,12 +192,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         else:
             path = args.file
             where = "stdin" if path == "-" else path
+            output = _score_json_file_at_once(path, content)
+            if output is not None:
+                _write_utf8(out, output)
+                out.write("\n")
+                return 0
             text = _read_text(path)
             if _is_csv(path, text):
                 output = _score_csv_at_once(text, content)
                 responses = _parse_csv(text, where, content) if output is None else []
             else:
-                output = _score_json_text_at_once(text, content)
+                output = None if path != "-" else _score_json_bytes_at_once(text.encode("utf-8"), content)
                 responses = []
                 if output is None:
                     responses = _parse_json(text, where)
@@ -237,13 +242,32 @@ def _score_csv_at_once(text: str, content: Content) -> Iterator[bytes] | None:
     return batch.iter_document(*parsed)
 
 
-def _score_json_text_at_once(text: str, content: Content) -> Iterator[bytes] | None:
-    """A big JSON list read from its bytes (scoring.batch_json), without json.loads, when it is plain."""
-    if len(text) < 30 * BATCH_MIN_RESPONSES:
+def _score_json_file_at_once(path: str, content: Content) -> Iterator[bytes] | None:
+    """A big JSON file read from its bytes (scoring.batch_json), without json.loads, when it is a plain list.
+
+    None for anything else, including a file that cannot be read or is not
+    UTF-8: the road below reads it again and says what is wrong.
+    """
+    if path == "-" or _is_csv(path, ""):
+        return None
+    try:
+        raw = Path(path).read_bytes().removeprefix(codecs.BOM_UTF8)
+    except OSError:
+        return None
+    return _score_json_bytes_at_once(raw, content)
+
+
+def _score_json_bytes_at_once(raw: bytes, content: Content) -> Iterator[bytes] | None:
+    if len(raw) < 30 * BATCH_MIN_RESPONSES:
         return None  # too short for BATCH_MIN_RESPONSES responses
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     from scoring import batch, batch_json
 
-    parsed = batch_json.parse_json(text.encode("utf-8"), content)
+    parsed = batch_json.parse_json(raw, content)
     if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
         return None
     return batch.iter_document(*parsed)
