@@ -2,12 +2,14 @@
 
 The input is seeded random responses (half to each questionnaire, each item
 answered with probability 0.9, an ``id`` each), written once as a JSON list
-and once as a CSV. For each format the vectorised road (scoring.batch, what
-``score`` now takes for 200 responses or more) and the plain loop (validate,
-score and ``json.dump`` response by response: what ``score`` did before) are
-timed stage by stage in this process, and ``python -m scoring score FILE >
-OUT`` is timed end to end as a subprocess (interpreter start-up, imports and
-content loading included). Both roads' outputs are compared byte for byte.
+and once as a CSV. For each format the vectorised road (what ``score`` takes
+for 200 responses or more: a JSON file read from its bytes by
+scoring.batch_json, a CSV by scoring.batch.parse_csv, both scored and
+rendered by scoring.batch) and the plain loop (validate, score and
+``json.dump`` response by response: what ``score`` did before) are timed
+stage by stage in this process, and ``python -m scoring score FILE > OUT`` is
+timed end to end as a subprocess (interpreter start-up, imports and content
+loading included). Both roads' outputs are compared byte for byte.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from benchmarks.common import REPO_ROOT, Goal, Options, Section, Table, stamp, times
 from questions.loader import Content, default_content
-from scoring import batch, cli
+from scoring import batch, batch_json, cli
 
 KEY = "batch"
 TITLE = "4. Batch scoring: `python -m scoring score`"
@@ -100,16 +102,14 @@ def _digest(path: Path) -> tuple[str, int]:
 
 def vectorised(path: Path, content: Content, out_path: Path) -> Road:
     road = Road()
-    text = _timed(road, "read", lambda: cli._read_text(str(path)))
     if path.suffix == ".csv":
+        text = _timed(road, "read", lambda: cli._read_text(str(path)))
         parsed = _timed(road, "parse + encode", lambda: batch.parse_csv(text, content))
-        assert parsed is not None, "the benchmark's CSV must take the fast road"
-        groups, count = parsed
     else:
-        document = _timed(road, "parse", lambda: json.loads(text))
-        groups = _timed(road, "encode", lambda: batch.split_json_responses(document, content))
-        assert groups is not None, "the benchmark's JSON must take the fast road"
-        count = len(document)
+        raw = _timed(road, "read", lambda: path.read_bytes())
+        parsed = _timed(road, "parse + encode", lambda: batch_json.parse_json(raw, content))
+    assert parsed is not None, f"the benchmark's {path.suffix} file must take the fast road"
+    groups, count = parsed
     scores = _timed(road, "score", lambda: [batch.score_codes(g.plan, g.codes) for g in groups])
 
     def output() -> None:

@@ -50,7 +50,7 @@ def response_lists(draw: st.DrawFn) -> list[dict[str, Any]]:
         qid = draw(st.sampled_from(QIDS))
         response: dict[str, Any] = {"questionnaire": qid, "answers": draw(questionnaire_answers(qid))}
         if draw(st.booleans()):
-            response["id"] = draw(st.sampled_from([f"p{index}", "é “quoted” id", "", "a\"b", "tab\there", index]))
+            response["id"] = draw(st.sampled_from([f"p{index}", "é “quoted” id", "", 'a"b', "tab\there", index]))
         if draw(st.integers(0, 9)) == 0:  # now and then something odd
             odd = draw(st.sampled_from(["value", "key", "extra", "twice", "questionnaire"]))
             answers = response["answers"]
