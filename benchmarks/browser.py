@@ -12,7 +12,14 @@ downloaded browser) measures them alternately:
   button), a real mouse click on a radio option (the first question's
   options in turn, so every click changes and saves an answer) until the
   script state is ``notRunning`` again after the run the click caused. Each
-  app has its own browser for this, and the two are clicked in turn.
+  app has its own browser for this, and they are clicked in turn.
+
+A third server runs the same page without the app (``replay``, as part 1
+makes it: the page's own title, progress, radios with the same labels,
+options and keys, buttons and sidebar navigation, and no app code, no
+database), and is clicked in the same turns. The goal is against the bare
+app; the same-page figure says how much of the rest is the app's own doing
+and how much is the browser drawing what the page shows.
 
 Times are taken inside the page (``performance.now()``; a MutationObserver
 notes each state change as it happens), so Playwright's own round trips are
@@ -182,7 +189,9 @@ APP_RADIO = '[data-testid="stRadio"] label[data-testid="stRadioOption"]'
 BARE_BUTTON = '[data-testid="stButton"] button'
 
 
-def measure(options: Options, app_url: str, bare_url: str, artifacts: Path | None = None) -> dict[str, list[float]]:
+def measure(
+    options: Options, app_url: str, bare_url: str, artifacts: Path | None = None, same_url: str | None = None
+) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
     loads = QUICK_LOADS if options.quick else LOADS
@@ -194,6 +203,8 @@ def measure(options: Options, app_url: str, bare_url: str, artifacts: Path | Non
         "bare click": [],
         "app ignored": [],
         "bare ignored": [],
+        "same click": [],
+        "same ignored": [],
     }
     with sync_playwright() as playwright:
 
@@ -205,6 +216,7 @@ def measure(options: Options, app_url: str, bare_url: str, artifacts: Path | Non
         # frontend re-checks its connection), and with two pages in one browser
         # only one can be in front.
         browser, app_browser, bare_browser = launch(), launch(), launch()
+        same_browser = launch() if same_url else None
         try:
             for _ in range(loads):
                 found["app load"].append(_first_render(browser, app_url + "/"))
@@ -213,19 +225,40 @@ def measure(options: Options, app_url: str, bare_url: str, artifacts: Path | Non
             _bare_context, bare_page = _open(bare_browser, bare_url + "/")
             if app_page.locator(APP_RADIO).count() < 3:
                 raise RuntimeError("the worth-it page shows no radio options")
+            turns = [("app", app_page, APP_RADIO), ("bare", bare_page, BARE_BUTTON)]
+            if same_browser is not None and same_url:
+                _same_context, same_page = _open(same_browser, same_url + "/")
+                turns.append(("same", same_page, APP_RADIO))
             # Warm-up: one click each (the first answer also creates the person's record).
-            _click(app_page, APP_RADIO, artifacts)
-            _click(bare_page, BARE_BUTTON, artifacts)
+            for _target, page, selector in turns:
+                _click(page, selector, artifacts)
             for _ in range(clicks):
                 # The first question's options in turn: every click changes and saves the answer.
-                for target, page, selector in (("app", app_page, APP_RADIO), ("bare", bare_page, BARE_BUTTON)):
+                for target, page, selector in turns:
                     seconds, ignored = _click(page, selector, artifacts)
                     found[f"{target} click"].append(seconds)
                     found[f"{target} ignored"].append(float(ignored))
         finally:
-            for each in (browser, app_browser, bare_browser):
-                each.close()
+            for each in (browser, app_browser, bare_browser, same_browser):
+                if each is not None:
+                    each.close()
     return found
+
+
+def same_page_script(directory: Path, options: Options) -> Path:
+    """The worth-it page as a plain script (part 1's replay): what it draws, none of the app."""
+    import random
+
+    from benchmarks import apptest_flows, replay
+    from benchmarks.rerun import navigation, sqlite_database
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with sqlite_database(directory):
+        app = apptest_flows.reach_worth_it(random.Random(options.seed))
+        text = replay.baseline_script(app.main, "worth_it", navigation(app, "worth_it"))
+    script = directory / "same_page.py"
+    script.write_text(text, encoding="utf-8")
+    return script
 
 
 def run(options: Options) -> Section:
@@ -237,16 +270,24 @@ def run(options: Options) -> Section:
         directory = Path(tmp)
         app = Server(APP, directory / "app", extra_args=options.server_args)
         bare = Server(BARE, directory / "bare", extra_args=options.server_args)
+        same = Server(same_page_script(directory / "same", options), directory / "same", extra_args=options.server_args)
+        servers = (app, bare, same)
         try:
-            app.launch()
-            bare.launch()
-            app.wait_until_healthy()
-            bare.wait_until_healthy()
-            options.log(f"browser: app on {app.url}, bare app on {bare.url}")
-            found = measure(options, app.url, bare.url, artifacts=(options.workdir or directory) / "browser-artifacts")
+            for server in servers:
+                server.launch()
+            for server in servers:
+                server.wait_until_healthy()
+            options.log(f"browser: app on {app.url}, bare app on {bare.url}, same page on {same.url}")
+            found = measure(
+                options,
+                app.url,
+                bare.url,
+                artifacts=(options.workdir or directory) / "browser-artifacts",
+                same_url=same.url,
+            )
         finally:
-            app.stop()
-            bare.stop()
+            for server in servers:
+                server.stop()
     table = Table(
         ["measure", "Spark Check: median (p90)", "bare app: median (p90)", "ratio (medians)", "samples"],
         caption="Times inside the page (performance.now()):",
@@ -265,10 +306,24 @@ def run(options: Options) -> Section:
             times(ratios[what]),
             len(app_times),
         )
-    ignored = {target: int(sum(found[f"{target} ignored"])) for target in ("app", "bare")}
+    same_table = Table(
+        ["measure", "Spark Check: median (p90)", "the same page, no app: median (p90)", "ratio (medians)", "samples"],
+        caption="The same clicks against the worth-it page drawn without the app (part 1's replay):",
+    )
+    app_clicks, same_clicks = found["app click"], found["same click"]
+    same_ratio = median(app_clicks) / median(same_clicks)
+    same_table.add(
+        "click to rendered (worth-it radio)",
+        f"{ms(median(app_clicks))} ({ms(percentile(app_clicks, 90))})",
+        f"{ms(median(same_clicks))} ({ms(percentile(same_clicks, 90))})",
+        times(same_ratio),
+        len(same_clicks),
+    )
+    ignored = {target: int(sum(found[f"{target} ignored"])) for target in ("app", "bare", "same")}
     notes = [
         f"Clicks the frontend let pass without a rerun (not timed, clicked again): "
-        f"Spark Check {ignored['app']}, bare app {ignored['bare']}, of {len(found['app click'])} each."
+        f"Spark Check {ignored['app']}, bare app {ignored['bare']}, same page {ignored['same']}, "
+        f"of {len(found['app click'])} each."
     ]
     goals = [
         Goal(
@@ -282,7 +337,7 @@ def run(options: Options) -> Section:
         key=KEY,
         title=TITLE,
         method=__doc__ or "",
-        tables=[table],
+        tables=[table, same_table],
         goals=goals,
         notes=notes,
         machine={**started, "load average after": stamp()["load average before"]},

@@ -18,7 +18,12 @@ What the frontend (Streamlit 1.67's ``index.*.js``) does, and this client does t
   for a rerun (``st.rerun``, ``st.switch_page``) finishes early and another
   one follows, so an interaction is over at the first run that finishes
   successfully;
-* after a run, widgets that were not drawn are forgotten.
+* after a run, widgets that were not drawn are forgotten;
+* a widget drawn inside an ``st.fragment`` carries the fragment's id on its
+  ``delta``; changing it sends that ``fragment_id`` in the ``ClientState``, the
+  server reruns the fragment alone (no ``new_session``) and finishes with
+  ``FINISHED_FRAGMENT_RUN_SUCCESSFULLY``; only that fragment's widgets are
+  replaced, and the rest of the page stays as it was.
 
 One difference, stated: the browser tells the server which big messages it
 has cached (``cached_message_hashes``) so the server may send a reference
@@ -63,6 +68,8 @@ class Widget:
     id: str
     label: str
     options: list[str]
+    #: The st.fragment it was drawn in ("" for the page itself).
+    fragment_id: str = ""
 
     @property
     def key(self) -> str | None:
@@ -143,16 +150,16 @@ class Session:
 
     async def click(self, key: str) -> float:
         widget = self.page.widget(key)
-        return await self._rerun([WidgetState(id=widget.id, trigger_value=True)])
+        return await self._rerun([WidgetState(id=widget.id, trigger_value=True)], widget.fragment_id)
 
     async def choose(self, key: str, option: str) -> float:
         widget = self.page.widget(key)
         if option not in widget.options:
             raise ProtocolError(f"{key!r} has no option {option!r}")
         self._states[widget.id] = WidgetState(id=widget.id, string_value=option)
-        return await self._rerun([])
+        return await self._rerun([], widget.fragment_id)
 
-    async def _rerun(self, triggers: list[WidgetState]) -> float:
+    async def _rerun(self, triggers: list[WidgetState], fragment_id: str = "") -> float:
         if self._socket is None:
             raise ProtocolError("not connected")
         message = BackMsg()
@@ -162,16 +169,20 @@ class Session:
         state.context_info.timezone = "UTC"
         state.context_info.locale = "en-US"
         state.context_info.url = f"{self.base_url}/"
+        if fragment_id:
+            state.fragment_id = fragment_id
         for widget_state in [*self._states.values(), *triggers]:
             state.widget_states.widgets.add().CopyFrom(widget_state)
         start = time.perf_counter()
         await self._socket.send(message.SerializeToString())
-        await asyncio.wait_for(self._until_finished(), self.timeout)
+        await asyncio.wait_for(self._until_finished(fragment_id), self.timeout)
         return time.perf_counter() - start
 
-    async def _until_finished(self) -> None:
+    async def _until_finished(self, fragment_id: str = "") -> None:
         assert self._socket is not None
-        page = Page()
+        # A fragment run redraws its own widgets only: the rest of the page stays.
+        kept = [w for w in self.page.widgets if fragment_id and w.fragment_id != fragment_id]
+        page = Page(title=self.page.title, widgets=kept) if fragment_id else Page()
         while True:
             data = await self._socket.recv()
             if isinstance(data, str):
@@ -181,7 +192,8 @@ class Session:
             message.ParseFromString(data)
             kind = message.WhichOneof("type")
             if kind == "new_session":
-                page = Page()
+                if not fragment_id:  # a fragment run starts with new_session too, and keeps the page
+                    page = Page()
                 self.page_script_hash = message.new_session.page_script_hash
             elif kind == "page_info_changed":
                 self.query_string = message.page_info_changed.query_string
@@ -196,7 +208,8 @@ class Session:
                     return
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise ProtocolError("the script did not compile")
-                # FINISHED_EARLY_FOR_RERUN: the next run follows.
+                # FINISHED_EARLY_FOR_RERUN: the next run follows, and it is the whole page's.
+                fragment_id = ""
 
     @staticmethod
     def _read_delta(message: ForwardMsg, page: Page) -> None:
@@ -217,4 +230,6 @@ class Session:
         if element_id and kind in ("radio", "button", "button_group", "download_button", "selectbox", "checkbox"):
             options = list(getattr(proto, "options", []))
             labels = [o.content if hasattr(o, "content") else str(o) for o in options]
-            page.widgets.append(Widget(kind, element_id, getattr(proto, "label", ""), labels))
+            page.widgets.append(
+                Widget(kind, element_id, getattr(proto, "label", ""), labels, fragment_id=delta.fragment_id)
+            )

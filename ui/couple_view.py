@@ -180,19 +180,11 @@ def _on_prediction(scale_id: str, key: str) -> None:
         session.save_answer(session.data(), predictions_id(INTIMACY), scale_id, value)
 
 
-def render_predictions() -> None:
+@st.fragment
+def _prediction_items(rset_id: str) -> None:
+    """The guesses, one per topic; a fragment, so a guess reruns only this part of the page."""
     state = session.data()
     questionnaire = session.content().questionnaire(INTIMACY)
-    rset_id = questionnaire.prediction_response_set
-    st.title("How I see my partner")
-    st.markdown(
-        "Couples often stop really *seeing* each other. For each topic, guess how your partner "
-        "would rate it. Your comparison will show how closely you read each other — as a prompt to talk, not a test."
-    )
-    st.caption("Source: 002_a6bdd72907629e70.txt")
-    if rset_id is None:
-        st.info("This questionnaire has no predictions.")
-        return
     rset = questionnaire.response_sets[rset_id]
     labels = {o.value: o.label for o in rset.options}
     saved = state.answers.get(predictions_id(INTIMACY), {})
@@ -212,6 +204,22 @@ def render_predictions() -> None:
         )
         if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
             st.error("This answer was **not saved**. Please choose it again in a moment.")
+
+
+def render_predictions() -> None:
+    state = session.data()
+    questionnaire = session.content().questionnaire(INTIMACY)
+    rset_id = questionnaire.prediction_response_set
+    st.title("How I see my partner")
+    st.markdown(
+        "Couples often stop really *seeing* each other. For each topic, guess how your partner "
+        "would rate it. Your comparison will show how closely you read each other — as a prompt to talk, not a test."
+    )
+    st.caption("Source: 002_a6bdd72907629e70.txt")
+    if rset_id is None:
+        st.info("This questionnaire has no predictions.")
+        return
+    _prediction_items(rset_id)
     if st.button("On to finish & share →", type="primary", key="predictions:next"):
         session.set_progress(state, page="share")
         switch_to("share")

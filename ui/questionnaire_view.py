@@ -74,21 +74,19 @@ COUPLE_NEXT = {
 }
 
 
-def render(questionnaire_id: str) -> None:
+@st.fragment
+def _section(questionnaire_id: str, index: int) -> None:
+    """The progress and the questions of one section.
+
+    A fragment, so that choosing an answer reruns this part of the page only,
+    not the navigation and the rest (see docs/PERFORMANCE.md). Moving to
+    another section is a button outside it, which reruns the whole page.
+    """
     state = session.data()
-    slot = state.widget_slot
     questionnaire = session.content().questionnaire(questionnaire_id)
     sections = questionnaire.sections
-    skey = section_key(questionnaire_id, slot)
-    if skey not in st.session_state:
-        st.session_state[skey] = int(state.progress.get("sections", {}).get(questionnaire_id, 0))
-    index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
     section = sections[index]
     saved = state.answers.get(questionnaire_id, {})
-
-    st.title(questionnaire.title)
-    if index == 0:
-        st.caption(questionnaire.intro)
     answered = sum(1 for i in questionnaire.items if i.id in saved)
     st.progress(
         (index + 1) / len(sections),
@@ -99,7 +97,23 @@ def render(questionnaire_id: str) -> None:
     if section.intro:
         st.caption(section.intro)
     for item in ordered_items(section, session.order_seed(state)):
-        _render_item(questionnaire, item, saved, slot)
+        _render_item(questionnaire, item, saved, state.widget_slot)
+
+
+def render(questionnaire_id: str) -> None:
+    state = session.data()
+    slot = state.widget_slot
+    questionnaire = session.content().questionnaire(questionnaire_id)
+    sections = questionnaire.sections
+    skey = section_key(questionnaire_id, slot)
+    if skey not in st.session_state:
+        st.session_state[skey] = int(state.progress.get("sections", {}).get(questionnaire_id, 0))
+    index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
+
+    st.title(questionnaire.title)
+    if index == 0:
+        st.caption(questionnaire.intro)
+    _section(questionnaire_id, index)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta
