@@ -4,7 +4,7 @@ The input is seeded random responses (half to each questionnaire, each item
 answered with probability 0.9, an ``id`` each), written once as a JSON list
 and once as a CSV. For each format the vectorised road (what ``score`` takes
 for 200 responses or more: a JSON file read from its bytes by
-scoring.batch_json, a CSV by scoring.batch.parse_csv, both scored and
+scoring.batch_read, a CSV by scoring.batch.parse_csv, both scored and
 rendered by scoring.batch) and the plain loop (validate, score and
 ``json.dump`` response by response: what ``score`` did before) are timed
 stage by stage in this process, and ``python -m scoring score FILE > OUT`` is
@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.common import REPO_ROOT, Goal, Options, Section, Table, stamp, times
 from questions.loader import Content, default_content
-from scoring import batch, batch_json, cli
+from scoring import batch, batch_read, cli
 
 KEY = "batch"
 TITLE = "4. Batch scoring: `python -m scoring score`"
@@ -107,7 +107,7 @@ def vectorised(path: Path, content: Content, out_path: Path) -> Road:
         parsed = _timed(road, "parse + encode", lambda: batch.parse_csv(text, content))
     else:
         raw = _timed(road, "read", lambda: path.read_bytes())
-        parsed = _timed(road, "parse + encode", lambda: batch_json.parse_json(raw, content))
+        parsed = _timed(road, "parse + encode", lambda: batch_read.parse_json(raw, content))
     assert parsed is not None, f"the benchmark's {path.suffix} file must take the fast road"
     groups, count = parsed
     scores = _timed(road, "score", lambda: [batch.score_codes(g.plan, g.codes) for g in groups])

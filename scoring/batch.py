@@ -50,6 +50,7 @@ import numpy.typing as npt
 
 from questions.loader import Content
 from questions.schema import Item, Questionnaire
+from scoring.batch_read import _BAD, UNANSWERED, BoolArray, Codes, CsvBytes, FloatArray, IntArray
 from scoring.engine import enough_answered, item_points, score_questionnaire
 from scoring.results import QuestionnaireResult, ScaleScore, StageReading, Verdict, to_jsonable
 
@@ -68,15 +69,6 @@ __all__ = [
     "split_json_responses",
 ]
 
-Codes = npt.NDArray[np.int16]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-
-#: The code of an unanswered item; an option's code is its position in the response set + 1.
-UNANSWERED = 0
-#: A value that is not one of the item's options (never stored in a code matrix).
-_BAD = -1
 #: Python types a single-choice JSON answer may have on the fast road (``True`` is an int too: excluded).
 _NUMBER_TYPES = frozenset({int, float})
 INDENT = "  "
@@ -576,115 +568,7 @@ class _CsvCells:
         return None if (codes == _BAD).any() else codes
 
 
-class _CsvBytes:
-    """The cells of some rows of a CSV without quotes, found with NumPy in its UTF-8 bytes.
-
-    Only for text the csv module would split at every comma and line break: no
-    quote, no lone carriage return, no blank line, every row as wide as the
-    header. :meth:`read` returns None otherwise.
-    """
-
-    def __init__(
-        self,
-        header: list[str],
-        body: bytes,
-        data: npt.NDArray[np.uint8],
-        starts: IntArray,
-        lengths: npt.NDArray[np.int32],
-        first: npt.NDArray[np.uint8],
-    ) -> None:
-        self.header = header
-        self.count = int(starts.shape[0])
-        self._body = body
-        self._data = data
-        #: (rows, columns): where each cell starts in the body, its length in bytes, and its first
-        #: byte (the comma or line break after it for an empty cell).
-        self._starts = starts
-        self._lengths = lengths
-        self._first = first
-        self._index = {name: c for c, name in enumerate(header)}
-
-    @classmethod
-    def read(cls, text: str) -> _CsvBytes | None:
-        if '"' in text:
-            return None
-        if "\r" in text:
-            if text.count("\r") != text.count("\r\n"):
-                return None
-            text = text.replace("\r\n", "\n")
-        if not text.endswith("\n"):
-            text += "\n"
-        first = text.index("\n")
-        header = text[:first].split(",")
-        body = text[first + 1 :].encode("utf-8")
-        if body.startswith(b"\n") or b"\n\n" in body:
-            return None  # a blank row: the csv module skips it
-        width = len(header)
-        data = np.frombuffer(body, dtype=np.uint8)
-        newline = data == ord("\n")
-        ends = np.flatnonzero(newline | (data == ord(",")))
-        if ends.size % width:
-            return None
-        ends = ends.reshape(-1, width)
-        # As many line breaks as rows, each row's last cell ending at one: no row is wider or narrower.
-        if body.count(b"\n") != ends.shape[0] or not newline[ends[:, -1]].all():
-            return None
-        starts = np.empty_like(ends)
-        if ends.size:
-            starts[0, 0] = 0
-            starts[1:, 0] = ends[:-1, -1] + 1
-            starts[:, 1:] = ends[:, :-1] + 1
-        return cls(header, body, data, starts, (ends - starts).astype(np.int32), data[starts])
-
-    def select(self, positions: IntArray) -> _CsvBytes:
-        if len(positions) == self.count:
-            return self
-        return _CsvBytes(
-            self.header,
-            self._body,
-            self._data,
-            self._starts[positions],
-            self._lengths[positions],
-            self._first[positions],
-        )
-
-    def strings(self, name: str) -> Sequence[str]:
-        c = self._index[name]
-        starts, lengths = self._starts[:, c], self._lengths[:, c].astype(np.int64)
-        # Every cell with the comma or line break after it, the latter made a
-        # line break, decoded at once and split again.
-        spans = lengths + 1
-        offsets = np.cumsum(spans) - spans
-        index = np.arange(int(spans.sum()), dtype=np.int64) + np.repeat(starts - offsets, spans)
-        data = self._data[index]
-        data[offsets + lengths] = ord("\n")
-        return data.tobytes().decode("utf-8").split("\n")[:-1]
-
-    def empty(self, names: Sequence[str]) -> bool:
-        if not names:
-            return True
-        filled = self._lengths.any(axis=0)
-        return not any(filled[self._index[name]] for name in names)
-
-    def answered(self, name: str) -> Codes:
-        return (self._lengths[:, self._index[name]] > 0).astype(np.int16)
-
-    def codes(self, plan: QuestionnairePlan, columns: Sequence[tuple[int, str]]) -> Codes | None:
-        """The codes of some one-choice items (plan column, CSV column name), all at once."""
-        js = np.array([j for j, _ in columns], dtype=np.int64)
-        cs = [self._index[name] for _, name in columns]
-        # A one-byte cell's code is its byte's in the item's table, where an
-        # empty cell's first byte (a comma or line break) is "not answered".
-        codes = plan.csv_byte_table[js[None, :], self._first[:, cs]]
-        lengths = self._lengths[:, cs]
-        longer = np.argwhere(lengths > 1) if lengths.max(initial=0) > 1 else ()
-        for r, t in longer:  # e.g. "10": rare, one by one
-            a, n = int(self._starts[r, cs[t]]), int(lengths[r, t])
-            codes[r, t] = plan.csv_code_of[int(js[t])].get(self._body[a : a + n].decode("utf-8"), _BAD)
-        return None if (codes == _BAD).any() else codes
-
-
-def parse_csv(text: str, content: Content) -> tuple[list[Group], int] | None:
+def parse_csv(text: str, content: Content, table: CsvBytes | None = None) -> tuple[list[Group], int] | None:
     """A CSV of responses grouped and encoded, with the number of responses; or None.
 
     None whenever the per-response reader might see it differently: a missing
@@ -693,7 +577,7 @@ def parse_csv(text: str, content: Content) -> tuple[list[Group], int] | None:
     value (or as values joined by ``;`` for a multi-choice item), an answer in
     a column its row's questionnaire doesn't have.
     """
-    table: _CsvBytes | _CsvCells | None = _CsvBytes.read(text) or _CsvCells.read(text)
+    table = table or CsvBytes.read(text) or _CsvCells.read(text)
     if table is None:
         return None
     header = table.header

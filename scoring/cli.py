@@ -17,14 +17,20 @@ import csv
 import io
 import json
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from questions.loader import Content, ContentError, default_content
-from questions.schema import Questionnaire
-from scoring.engine import AnswerError, clip, score_questionnaire, validate_answers
 from scoring.results import to_jsonable
+
+if TYPE_CHECKING:
+    from questions.loader import Content
+    from questions.schema import Questionnaire
+
+# The content (pydantic, YAML) and scoring.engine are imported where they are
+# used: ``score`` reads a big file in a thread while the main thread imports
+# and validates the content (see _Prescan).
 
 EXIT_BAD_INPUT = 2
 
@@ -88,6 +94,8 @@ def _csv_cell(value: str) -> int | list[int] | None:
 
 
 def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
+    from scoring.engine import clip
+
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None or "questionnaire" not in reader.fieldnames:
         raise InputProblem(f"{where} line 1: a CSV needs a 'questionnaire' column")
@@ -149,6 +157,8 @@ def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> 
 
 
 def score_responses(responses: Sequence[Any], content: Content, where: str) -> list[dict[str, Any]]:
+    from scoring.engine import AnswerError, clip, score_questionnaire, validate_answers
+
     results: list[dict[str, Any]] = []
     for index, response in enumerate(responses):
         at = (
@@ -185,6 +195,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     score = commands.add_parser("score", help="score responses from a JSON or CSV file (- for stdin)")
     score.add_argument("file")
     args = parser.parse_args(argv)
+    prescan = _Prescan.start_for(args.file) if args.command == "score" else None
+    from questions.loader import ContentError, default_content
+
     try:
         content = default_content()
         if args.command == "questionnaires":
@@ -192,7 +205,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         else:
             path = args.file
             where = "stdin" if path == "-" else path
-            output = _score_json_file_at_once(path, content)
+            output = prescan.finish(content) if prescan is not None else None
             if output is not None:
                 _write_utf8(out, output)
                 out.write("\n")
@@ -242,19 +255,63 @@ def _score_csv_at_once(text: str, content: Content) -> Iterator[bytes] | None:
     return batch.iter_document(*parsed)
 
 
-def _score_json_file_at_once(path: str, content: Content) -> Iterator[bytes] | None:
-    """A big JSON file read from its bytes (scoring.batch_json), without json.loads, when it is a plain list.
+class _Prescan(threading.Thread):
+    """Reading a big file, in a thread, as far as it goes without the content.
 
-    None for anything else, including a file that cannot be read or is not
-    UTF-8: the road below reads it again and says what is wrong.
+    While the main thread imports and validates the content, this one reads
+    the file, imports NumPy and finds the cells of a CSV or the layout of a
+    JSON list (scoring.batch_read needs no content). :meth:`finish` then
+    encodes, scores and renders. Anything unusual (a small file, one that
+    cannot be read, is not UTF-8 or not plain) leaves ``found`` None, and
+    ``score`` reads the file the ordinary way, which says what is wrong.
     """
-    if path == "-" or _is_csv(path, ""):
-        return None
-    try:
-        raw = Path(path).read_bytes().removeprefix(codecs.BOM_UTF8)
-    except OSError:
-        return None
-    return _score_json_bytes_at_once(raw, content)
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="scoring-prescan", daemon=True)
+        self.path = path
+        self.found: tuple[str, Any, Any] | None = None
+
+    @classmethod
+    def start_for(cls, path: str) -> _Prescan | None:
+        if path == "-":
+            return None
+        prescan = cls(path)
+        prescan.start()
+        return prescan
+
+    def run(self) -> None:
+        try:
+            self.found = self._scan()
+        except Exception:  # the ordinary road reads the file again and reports it
+            self.found = None
+
+    def _scan(self) -> tuple[str, Any, Any] | None:
+        raw = Path(self.path).read_bytes().removeprefix(codecs.BOM_UTF8)
+        if len(raw) < 30 * BATCH_MIN_RESPONSES:
+            return None  # too short for BATCH_MIN_RESPONSES responses
+        from scoring import batch_read  # NumPy only
+
+        if _is_csv(self.path, ""):
+            text = raw.decode("utf-8")
+            if text.count("\n") < BATCH_MIN_RESPONSES:
+                return None
+            return "csv", text, batch_read.CsvBytes.read(text)
+        if not raw.isascii():
+            raw.decode("utf-8")  # not UTF-8: the ordinary road says so
+        layout = batch_read.scan_json(raw)
+        return None if layout is None else ("json", raw, layout)
+
+    def finish(self, content: Content) -> Iterator[bytes] | None:
+        self.join()
+        if self.found is None:
+            return None
+        from scoring import batch, batch_read
+
+        kind, text, found = self.found
+        parsed = batch.parse_csv(text, content, found) if kind == "csv" else batch_read.responses(found, content)
+        if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
+            return None
+        return batch.iter_document(*parsed)
 
 
 def _score_json_bytes_at_once(raw: bytes, content: Content) -> Iterator[bytes] | None:
@@ -265,9 +322,9 @@ def _score_json_bytes_at_once(raw: bytes, content: Content) -> Iterator[bytes] |
             raw.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    from scoring import batch, batch_json
+    from scoring import batch, batch_read
 
-    parsed = batch_json.parse_json(raw, content)
+    parsed = batch_read.parse_json(raw, content)
     if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
         return None
     return batch.iter_document(*parsed)

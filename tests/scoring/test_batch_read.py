@@ -1,4 +1,4 @@
-"""scoring.batch_json: reading a JSON list from its bytes gives what json.loads and scoring.batch give, or None."""
+"""scoring.batch_read: reading a JSON list from its bytes gives what json.loads and scoring.batch give, or None."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from questions.loader import default_content
 from scoring import batch
-from scoring.batch_json import parse_json
+from scoring.batch_read import parse_json
 from tests.scoring.strategies import questionnaire_answers
 
 CONTENT = default_content()

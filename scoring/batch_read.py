@@ -1,4 +1,9 @@
-"""A big JSON list of responses read straight from its bytes with NumPy, for :mod:`scoring.batch`.
+"""Many responses read straight from their bytes with NumPy, for :mod:`scoring.batch`.
+
+This module imports NumPy only (no content, no pydantic), so ``python -m
+scoring score`` can read a big file in one thread while it loads the content
+in another. :class:`CsvBytes` finds the cells of a plain CSV; the rest of this
+docstring is about JSON.
 
 ``json.loads`` makes millions of small Python objects out of 100,000
 responses, and walking them costs as much again. This reader finds every
@@ -19,24 +24,35 @@ control character in a string, a key other than ``id``, ``questionnaire`` and
 ``answers``, a key twice, an ``id`` that is not a string, a number that is not
 a plain whole number, an unknown item, a value that is not an option... The
 caller then reads the file with ``json.loads`` as before, which gives the same
-results or the same one-line error. ``tests/scoring/test_batch_json.py``
+results or the same one-line error. ``tests/scoring/test_batch_read.py``
 checks that both readers agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from questions.loader import Content
-from scoring.batch import _BAD, _NO_ID, UNANSWERED, Codes, Group, IntArray, QuestionnairePlan, plan_for
+if TYPE_CHECKING:
+    from questions.loader import Content
+    from scoring.batch import Group, QuestionnairePlan
 
-__all__ = ["parse_json"]
+__all__ = ["UNANSWERED", "CsvBytes", "JsonLayout", "parse_json", "scan_json"]
 
+Codes = npt.NDArray[np.int16]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 U64 = npt.NDArray[np.uint64]
+
+#: The code of an unanswered item; an option's code is its position in the response set + 1.
+UNANSWERED = 0
+#: A value that is not one of the item's options (never stored in a code matrix).
+_BAD = -1
 
 # States of the machine: what may come next.
 _KEY_OR_CLOSE, _KEY, _COLON, _VALUE, _AFTER, _ELEMENT_OR_CLOSE, _ELEMENT = range(7)
@@ -218,8 +234,34 @@ def _texts(data: npt.NDArray[np.uint8], starts: IntArray, lengths: IntArray) -> 
     return picked.tobytes().decode("utf-8").split("\n")[:-1]
 
 
+@dataclass(frozen=True)
+class JsonLayout:
+    """Where every string of a JSON response list is, and its place: what :func:`scan_json` finds."""
+
+    raw: bytes
+    data: npt.NDArray[np.uint8]
+    view: U64
+    starts: IntArray
+    lengths: IntArray
+    #: Per string: the depth it sits at (2: a response, 3: its answers), and whether it is a key or a value.
+    depth: IntArray
+    role: IntArray
+    #: Per string: the response it is in.
+    response: IntArray
+    #: Per key: what follows it (an index into ``values``).
+    value: IntArray
+    values: dict[Any, int]
+    total: int
+
+
 def parse_json(raw: bytes, content: Content) -> tuple[list[Group], int] | None:
     """The responses of a JSON list (UTF-8, no byte order mark) grouped and encoded, with their number; or None."""
+    layout = scan_json(raw)
+    return None if layout is None else responses(layout, content)
+
+
+def scan_json(raw: bytes) -> JsonLayout | None:
+    """The shape of a JSON response list, checked and laid out (no content needed); or None."""
     if b"\\" in raw or len(raw) < 16:
         return None
     data = np.frombuffer(raw, dtype=np.uint8)
@@ -319,26 +361,22 @@ def parse_json(raw: bytes, content: Content) -> tuple[list[Group], int] | None:
     value[:-1] = value_of[situation]
     if role[-1] == _ROLE_KEY:
         value[-1] = values.setdefault(_value(tail), len(values))
-    return _responses(
-        raw, data, view, content, opens + 1, closes - opens - 1, depth, role, response, value, values, total
-    )
+    return JsonLayout(raw, data, view, opens + 1, closes - opens - 1, depth, role, response, value, values, total)
 
 
-def _responses(
-    raw: bytes,
-    data: npt.NDArray[np.uint8],
-    view: U64,
-    content: Content,
-    starts: IntArray,
-    lengths: IntArray,
-    depth: IntArray,
-    role: IntArray,
-    response: IntArray,
-    value: IntArray,
-    values: dict[Any, int],
-    total: int,
-) -> tuple[list[Group], int] | None:
+def responses(layout: JsonLayout, content: Content) -> tuple[list[Group], int] | None:
     """The groups, from every string's place: its depth, role, response and (for a key) the value after it."""
+    from scoring.batch import _NO_ID, Group, plan_for
+
+    raw, data, view, starts, lengths = layout.raw, layout.data, layout.view, layout.starts, layout.lengths
+    depth, role, response, value, values, total = (
+        layout.depth,
+        layout.role,
+        layout.response,
+        layout.value,
+        layout.values,
+        layout.total,
+    )
     keys = np.flatnonzero((role == _ROLE_KEY) & (depth == 2))
     which_key = _Strings([b"id", b"questionnaire", b"answers"]).find(raw, view, starts[keys], lengths[keys])
     if (which_key < 0).any():
@@ -412,3 +450,111 @@ def _code_table(plan: QuestionnairePlan, values: dict[int, Any], count: int) -> 
             elif isinstance(value, int) and value in plan.allowed[j]:
                 table[j, k] = options.index(value) + 1
     return table
+
+
+class CsvBytes:
+    """The cells of some rows of a CSV without quotes, found with NumPy in its UTF-8 bytes.
+
+    Only for text the csv module would split at every comma and line break: no
+    quote, no lone carriage return, no blank line, every row as wide as the
+    header. :meth:`read` returns None otherwise.
+    """
+
+    def __init__(
+        self,
+        header: list[str],
+        body: bytes,
+        data: npt.NDArray[np.uint8],
+        starts: IntArray,
+        lengths: npt.NDArray[np.int32],
+        first: npt.NDArray[np.uint8],
+    ) -> None:
+        self.header = header
+        self.count = int(starts.shape[0])
+        self._body = body
+        self._data = data
+        #: (rows, columns): where each cell starts in the body, its length in bytes, and its first
+        #: byte (the comma or line break after it for an empty cell).
+        self._starts = starts
+        self._lengths = lengths
+        self._first = first
+        self._index = {name: c for c, name in enumerate(header)}
+
+    @classmethod
+    def read(cls, text: str) -> CsvBytes | None:
+        if '"' in text:
+            return None
+        if "\r" in text:
+            if text.count("\r") != text.count("\r\n"):
+                return None
+            text = text.replace("\r\n", "\n")
+        if not text.endswith("\n"):
+            text += "\n"
+        first = text.index("\n")
+        header = text[:first].split(",")
+        body = text[first + 1 :].encode("utf-8")
+        if body.startswith(b"\n") or b"\n\n" in body:
+            return None  # a blank row: the csv module skips it
+        width = len(header)
+        data = np.frombuffer(body, dtype=np.uint8)
+        newline = data == ord("\n")
+        ends = np.flatnonzero(newline | (data == ord(",")))
+        if ends.size % width:
+            return None
+        ends = ends.reshape(-1, width)
+        # As many line breaks as rows, each row's last cell ending at one: no row is wider or narrower.
+        if body.count(b"\n") != ends.shape[0] or not newline[ends[:, -1]].all():
+            return None
+        starts = np.empty_like(ends)
+        if ends.size:
+            starts[0, 0] = 0
+            starts[1:, 0] = ends[:-1, -1] + 1
+            starts[:, 1:] = ends[:, :-1] + 1
+        return cls(header, body, data, starts, (ends - starts).astype(np.int32), data[starts])
+
+    def select(self, positions: IntArray) -> CsvBytes:
+        if len(positions) == self.count:
+            return self
+        return CsvBytes(
+            self.header,
+            self._body,
+            self._data,
+            self._starts[positions],
+            self._lengths[positions],
+            self._first[positions],
+        )
+
+    def strings(self, name: str) -> Sequence[str]:
+        c = self._index[name]
+        starts, lengths = self._starts[:, c], self._lengths[:, c].astype(np.int64)
+        # Every cell with the comma or line break after it, the latter made a
+        # line break, decoded at once and split again.
+        spans = lengths + 1
+        offsets = np.cumsum(spans) - spans
+        index = np.arange(int(spans.sum()), dtype=np.int64) + np.repeat(starts - offsets, spans)
+        data = self._data[index]
+        data[offsets + lengths] = ord("\n")
+        return data.tobytes().decode("utf-8").split("\n")[:-1]
+
+    def empty(self, names: Sequence[str]) -> bool:
+        if not names:
+            return True
+        filled = self._lengths.any(axis=0)
+        return not any(filled[self._index[name]] for name in names)
+
+    def answered(self, name: str) -> Codes:
+        return (self._lengths[:, self._index[name]] > 0).astype(np.int16)
+
+    def codes(self, plan: QuestionnairePlan, columns: Sequence[tuple[int, str]]) -> Codes | None:
+        """The codes of some one-choice items (plan column, CSV column name), all at once."""
+        js = np.array([j for j, _ in columns], dtype=np.int64)
+        cs = [self._index[name] for _, name in columns]
+        # A one-byte cell's code is its byte's in the item's table, where an
+        # empty cell's first byte (a comma or line break) is "not answered".
+        codes = plan.csv_byte_table[js[None, :], self._first[:, cs]]
+        lengths = self._lengths[:, cs]
+        longer = np.argwhere(lengths > 1) if lengths.max(initial=0) > 1 else ()
+        for r, t in longer:  # e.g. "10": rare, one by one
+            a, n = int(self._starts[r, cs[t]]), int(lengths[r, t])
+            codes[r, t] = plan.csv_code_of[int(js[t])].get(self._body[a : a + n].decode("utf-8"), _BAD)
+        return None if (codes == _BAD).any() else codes
