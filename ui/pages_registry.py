@@ -119,8 +119,13 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
 
 
 def needs_consent(state: session.SessionData) -> bool:
+    if state.consent_settled:
+        return False
     record = session.couple(state)
-    if record is None or record.client_id is None:
+    if record is None:
         return False
     me = record.partner(state.slot or 0)
-    return me is not None and not me.counselor_consent
+    if record.client_id is None or (me is not None and me.counselor_consent):
+        state.consent_settled = True
+        return False
+    return me is not None

@@ -58,6 +58,9 @@ class SessionData:
     #: One device: the couple's device link token.
     device_token: str | None = None
     join_failures: int = 0
+    #: Set once this partner needs no (more) consent for a counselor: the couple is not a
+    #: counselor's, or they gave it. Neither changes back, so it is not asked again.
+    consent_settled: bool = False
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
     counselor_name: str | None = None
