@@ -16,6 +16,7 @@ import codecs
 import csv
 import io
 import json
+import queue
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -344,12 +345,38 @@ def _write_utf8(out: TextIO, chunks: Iterable[bytes]) -> None:
     buffer = getattr(out, "buffer", None)
     if buffer is not None and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8":
         out.flush()
-        for chunk in chunks:
-            buffer.write(chunk)
+        _write_behind(buffer, chunks)
         buffer.flush()
     else:
         for chunk in chunks:
             out.write(chunk.decode("utf-8"))
+
+
+def _write_behind(buffer: Any, chunks: Iterable[bytes]) -> None:
+    """Write each chunk in a thread while the next one is put together (a write lets go of the GIL)."""
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (chunk := pending.get()) is not None:
+            if not failed:
+                try:
+                    buffer.write(chunk)
+                except BaseException as exc:  # e.g. a closed pipe: raised again below
+                    failed.append(exc)
+
+    thread = threading.Thread(target=writer, name="scoring-writer", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            pending.put(chunk)
+    finally:
+        pending.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def _is_single_object(path: str) -> bool:
