@@ -360,6 +360,28 @@ class CounselorDesk:
             given[item_id] = json.loads(self.store.sealer.open(value))
         return result
 
+    def answers_stamp(self, counselor_id: str, client_id: str) -> tuple[int, datetime | None]:
+        """How many answers the consenting partners of a couple's assessments hold, and when
+        the latest changed: one aggregate query, to tell whether anything computed from
+        :meth:`consented_answers_by_assessment` is still current."""
+        consented = (
+            select(Person.id)
+            .join(Couple, Person.couple_id == Couple.id)
+            .join(Client, Couple.client_id == Client.id)
+            .where(
+                Couple.client_id == client_id,
+                Client.counselor_id == counselor_id,
+                Person.counselor_consent_at.is_not(None),
+            )
+        )
+        with self._transaction() as session:
+            count, latest = session.execute(
+                select(func.count(), func.max(Answer.updated_at)).where(
+                    Answer.person_id.in_(consented.scalar_subquery())
+                )
+            ).one()
+        return int(count or 0), latest
+
     # Notes and homework ---------------------------------------------------
 
     def add_note(self, counselor_id: str, client_id: str, body: str) -> None:

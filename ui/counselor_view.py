@@ -35,6 +35,8 @@ NAMES = {1: "Partner 1", 2: "Partner 2"}
 #: The tabs of a couple's page, and the widget key that holds the open one.
 TABS = ("Assessments", "Trend", "Notes & homework", "Manage")
 TAB_KEY = "client:tab"
+#: Session state: the trend last computed in this session, with what it was computed from.
+TREND_MEMO_KEY = "client:trend_memo"
 
 
 def _state() -> session.SessionData:
@@ -233,6 +235,29 @@ class CouplePage:
     def latest_finished(self) -> AssessmentRecord | None:
         return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)
 
+    def trend_points(self) -> list[tuple[datetime, dict[int, dict[str, float | None]]]]:
+        """Every finished assessment's scores, for the trend.
+
+        Twelve comparisons from some 2,000 answers cost more than everything else on the
+        tab, and a rerun (a click anywhere) changes none of them. So the last result is
+        kept in this session's state (one counselor's data: never in ``st.cache_*``)
+        with what it was computed from: the assessments (partners, consent, share
+        levels, finished) and one aggregate query's count and latest change of the
+        consenting partners' answers. Any change there, and it is computed afresh.
+        """
+        basis = (
+            self.counselor_id,
+            self.client_id,
+            tuple((a.couple, a.created_at, a.consented) for a in self.assessments),
+            self.desk.answers_stamp(self.counselor_id, self.client_id),
+        )
+        kept = st.session_state.get(TREND_MEMO_KEY)
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == basis:
+            return list(kept[1])
+        points = _scores_by_assessment(self)
+        st.session_state[TREND_MEMO_KEY] = (basis, tuple(points))
+        return points
+
 
 def _assessments_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
     left, right = st.columns(2)
@@ -335,7 +360,7 @@ def _scores_by_assessment(page: CouplePage) -> list[tuple[datetime, dict[int, di
 
 
 def _trend_tab(page: CouplePage) -> None:
-    points = _scores_by_assessment(page)
+    points = page.trend_points()
     if len(points) < 2:
         st.info("The trend appears after two finished assessments. Re-assess every few weeks.")
         st.caption("“See where you are in a few months.” (Source: 001_c9d6df4d0b5d511b.txt)")

@@ -299,6 +299,7 @@ INTRUSIONS: dict[str, Any] = {
     "assessment": lambda d, me, a: [d.assessment(me, c) for c in a["couples"]],
     "consented_answers": lambda d, me, a: [d.consented_answers(me, c) for c in a["couples"]],
     "consented_answers_by_assessment": lambda d, me, a: d.consented_answers_by_assessment(me, a["client"]),
+    "answers_stamp": lambda d, me, a: d.answers_stamp(me, a["client"]),
     "add_note": lambda d, me, a: d.add_note(me, a["client"], "sneaky"),
     "notes": lambda d, me, a: d.notes(me, a["client"]),
     "assign_homework": lambda d, me, a: d.assign_homework(me, a["client"], ["sneaky"]),
@@ -394,6 +395,26 @@ def test_the_answers_of_every_assessment_at_once_are_those_of_each_assessment(de
     for couple_id in (both, one_only, nobody, no_answers):
         assert everything.get(couple_id, {}) == desk.consented_answers(counselor, couple_id)
     assert set(desk.consented_answers_by_assessment(counselor, other)) == {elsewhere}
+
+
+def test_the_answers_stamp_moves_with_every_consented_answer_and_nothing_else(desk: CounselorDesk) -> None:
+    store = desk.store
+    counselor = desk.add_counselor("rivera", PASSWORD)
+    client = desk.add_client(counselor, "Sam & Alex")
+    assert desk.answers_stamp(counselor, client) == (0, None)
+    couple_id, _ = desk.start_in_office(counselor, client)
+    one, two = store.couple(couple_id).partners  # type: ignore[union-attr]
+    store.save_answers(one.person_id, ANSWERS, VERSIONS)
+    assert desk.answers_stamp(counselor, client) == (0, None)  # nobody consented yet
+    store.give_counselor_consent(one.person_id)
+    count, first = desk.answers_stamp(counselor, client)
+    assert count == sum(len(items) for items in ANSWERS.values()) and first is not None
+    store.save_answer(two.person_id, "worth_it", 1, "respect", 0)  # not consented: no change
+    assert desk.answers_stamp(counselor, client) == (count, first)
+    store.save_answer(one.person_id, "worth_it", 1, "respect", 0)  # a changed answer
+    changed = desk.answers_stamp(counselor, client)
+    assert changed[0] == count and changed[1] is not None and changed[1] > first
+    assert desk.answers_stamp(desk.add_counselor("other.one", PASSWORD), client) == (0, None)
 
 
 # --------------------------------------------------------------------------- deleting a client

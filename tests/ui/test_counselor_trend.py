@@ -424,3 +424,30 @@ def test_the_presentation_view_never_shows_another_couples_results(desk: Counsel
     app.switch_page("ui/pages/presentation.py").run()
     assert not app.get("plotly_chart"), "the first couple's chart is on the second couple's screen"
     assert [t.value for t in app.title] == ["Presentation view"]
+
+
+def test_the_trend_follows_an_answer_changed_after_it_was_drawn(desk: CounselorDesk) -> None:
+    """The trend's scores are kept between reruns (``counselor_view.CouplePage.trend_points``);
+    an answer changed since, by a partner who consented, is shown at the next rerun."""
+    ana = counselor_id(desk, "ana")
+    client = add_clients(desk, "ana", ["Couple K"])["Couple K"]
+    finished_assessment(desk, ana, client, {1: "scores", 2: "scores"}, {1, 2})
+    second = finished_assessment(desk, ana, client, {1: "scores", 2: "scores"}, {1, 2})
+    app = log_in("ana")
+    app.query_params["client"] = client
+    app.switch_page("ui/pages/client.py").run()
+    communication = SCALE_TITLES["communication"]
+
+    def partner_one_scores() -> list[float]:
+        (frame,) = tab(app, "Trend").dataframe
+        rows = frame.value
+        return list(rows[(rows["Topic"] == communication) & (rows["Partner"] == "Partner 1")]["Score"])
+
+    assert partner_one_scores() == [100, 100]
+    app.run()  # a rerun with nothing changed keeps the same figures
+    assert partner_one_scores() == [100, 100]
+    record = desk.store.couple(second)
+    assert record is not None
+    for item in ("comm_heard", "comm_honest"):
+        desk.store.save_answer(record.partners[0].person_id, "intimacy", INTIMACY.version, item, 1)
+    assert partner_one_scores() == [100, 50]
