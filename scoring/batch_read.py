@@ -281,7 +281,7 @@ def scan_json(raw: bytes) -> JsonLayout | None:
     lengths = opens[1:] - starts
     view = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
     short = np.flatnonzero((lengths <= _SHORT_GAP) & (starts + _SHORT_GAP <= len(view)))
-    s, n = starts[short], lengths[short]
+    s, n = (starts, lengths) if len(short) == len(starts) else (starts[short], lengths[short])
     w0 = view[s] & _MASKS[np.minimum(n, 8)]
     w1 = view[s + 8] & _MASKS[np.clip(n - 8, 0, 8)]
     h = w0 * np.uint64(0x9E3779B97F4A7C15) + w1 * np.uint64(0xC2B2AE3D27D4EB4F) + n.astype(np.uint64)
