@@ -27,8 +27,9 @@ Then the real app runs in AppTest with a logged-in counselor (the login
 form, a real password check) and these pages are rerun with nothing
 changed: the roster (its first page; then a search that matches about one
 couple in forty), and the page of the roster's first couple, opened with its
-*Open* button, whose tabs (assessments, trend, notes and homework, manage)
-all render in each run, the trend's twelve points per topic included. What
+*Open* button: its *Trend* tab (a chart of twelve points per topic, and the
+table), then its *Assessments* tab (twelve cards, each with the private
+safety panel). Only the open tab of that page runs. What
 is timed is the script run as the server's script thread runs it, as in
 part 1 (``ScriptRunner._run_script``, one ``ScriptCache`` for all runs);
 ``AppTest.run()``'s wall time is reported too. The goal is on the median;
