@@ -288,7 +288,8 @@ def _distinct_rows(matrix: Codes, radix: int) -> tuple[list[list[int]], IntArray
         present = np.flatnonzero(np.bincount(key, minlength=radix**m))
         number = np.zeros(radix**m, dtype=np.int64)
         number[present] = np.arange(len(present))
-        rows = [[(int(k) // radix ** (m - 1 - t)) % radix for t in range(m)] for k in present.tolist()]
+        places = radix ** np.arange(m - 1, -1, -1, dtype=np.int64)
+        rows: list[list[int]] = (present[:, None] // places[None, :] % radix).tolist()
         return rows, number[key]
     _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
     return matrix[first].tolist(), inverse.reshape(n).astype(np.int64)
@@ -313,6 +314,7 @@ def score_codes(plan: QuestionnairePlan, codes: Codes) -> BatchScores:
     importance = np.zeros((n, scale_count), dtype=np.int64)
     has_importance = np.zeros((n, scale_count), dtype=np.bool_)
     tables: list[tuple[tuple[float | None, int], ...]] = []
+    seen: dict[tuple[tuple[float, ...], ...], dict[tuple[int, ...], tuple[float | None, int]]] = {}
     for k, scale in enumerate(plan.scales):
         columns = list(scale.measured)
         # The engine's points of every option of every item, computed once.
@@ -323,8 +325,13 @@ def score_codes(plan: QuestionnairePlan, codes: Codes) -> BatchScores:
         patterns, inverse = _distinct_rows(codes[:, columns], radix)
         pairs: dict[tuple[float | None, int], int] = {}
         key_of_pattern = np.zeros(len(patterns), dtype=np.int64)
+        # Scales whose items give the same points share every pattern's result.
+        known = seen.setdefault(tuple(map(tuple, points)), {})
         for p, row in enumerate(patterns):
-            pair = _scale_from_points([points[t][c] for t, c in enumerate(row) if c], len(columns))
+            pattern = tuple(row)
+            pair = known.get(pattern)
+            if pair is None:
+                pair = known[pattern] = _scale_from_points([points[t][c] for t, c in enumerate(row) if c], len(columns))
             key_of_pattern[p] = pairs.setdefault(pair, len(pairs))
         table = tuple(pairs)
         tables.append(table)
