@@ -73,7 +73,8 @@ QUIET_S = 0.2
 class Wire:
     """Watches the page's Streamlit websocket, decoded with Streamlit's own protobuf classes:
     each rerun the browser asks for (BackMsg ``rerun_script``, sent when a widget changes)
-    and each script run the server completes (ForwardMsg ``script_finished``)."""
+    and each script run the server completes (ForwardMsg ``script_finished``): the whole
+    page's, or a fragment's (an answer reruns only its section, an ``st.fragment``)."""
 
     def __init__(self, page: Page) -> None:
         self.events: list[str] = []
@@ -97,7 +98,10 @@ class Wire:
         if isinstance(payload, bytes):
             message = ForwardMsg.FromString(payload)
             if message.WhichOneof("type") == "script_finished":
-                done = message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+                done = message.script_finished in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                )
                 self._note("finished" if done else "interrupted")
 
     def quiet(self) -> bool:
