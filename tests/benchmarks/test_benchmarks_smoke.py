@@ -135,3 +135,12 @@ def test_dashboard_benchmark_reports_the_roster_and_the_trend(
         for page in pages:  # no server named: PostgreSQL is said to be unmeasured, never faked
             assert f"| {page} (PostgreSQL) | ≤ 150 ms | – | not measured |" in text
         assert "PostgreSQL was not measured" in text
+
+
+def test_rerun_profiler_names_the_page_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import profile_page
+
+    assert profile_page.main(["worth_it (questionnaire)", "--runs", "3", "--top", "200"]) == 0
+    printed = capsys.readouterr().out
+    assert "function calls" in printed
+    assert "questionnaire_view.py" in printed  # the page's own code is in the profile
