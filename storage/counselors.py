@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from storage.crypto import Sealer
@@ -334,16 +334,7 @@ class CounselorDesk:
         """:meth:`consented_answers` for every assessment of a couple at once: by assessment
         (couple id), then slot; two queries in one transaction, however many assessments.
         Assessments where nobody consented are left out."""
-        consented = (
-            select(Person.id, Person.couple_id, Person.slot)
-            .join(Couple, Person.couple_id == Couple.id)
-            .join(Client, Couple.client_id == Client.id)
-            .where(
-                Couple.client_id == client_id,
-                Client.counselor_id == counselor_id,
-                Person.counselor_consent_at.is_not(None),
-            )
-        )
+        consented = _consented_partners(counselor_id, client_id)
         with self._transaction() as session:
             people = {person_id: (couple_id, slot or 0) for person_id, couple_id, slot in session.execute(consented)}
             rows = session.execute(
@@ -364,16 +355,7 @@ class CounselorDesk:
         """How many answers the consenting partners of a couple's assessments hold, and when
         the latest changed: one aggregate query, to tell whether anything computed from
         :meth:`consented_answers_by_assessment` is still current."""
-        consented = (
-            select(Person.id)
-            .join(Couple, Person.couple_id == Couple.id)
-            .join(Client, Couple.client_id == Client.id)
-            .where(
-                Couple.client_id == client_id,
-                Client.counselor_id == counselor_id,
-                Person.counselor_consent_at.is_not(None),
-            )
-        )
+        consented = _consented_partners(counselor_id, client_id).with_only_columns(Person.id)
         with self._transaction() as session:
             count, latest = session.execute(
                 select(func.count(), func.max(Answer.updated_at)).where(
@@ -465,6 +447,21 @@ class CounselorDesk:
                 )
                 for client, couple in rows
             ]
+
+
+def _consented_partners(counselor_id: str, client_id: str) -> Select[tuple[str, str | None, int | None]]:
+    """The partners in a couple's assessments who agreed to share with its counselor:
+    (person id, assessment, slot), and only if the couple is this counselor's."""
+    return (
+        select(Person.id, Person.couple_id, Person.slot)
+        .join(Couple, Person.couple_id == Couple.id)
+        .join(Client, Couple.client_id == Client.id)
+        .where(
+            Couple.client_id == client_id,
+            Client.counselor_id == counselor_id,
+            Person.counselor_consent_at.is_not(None),
+        )
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:
