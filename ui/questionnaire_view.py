@@ -74,19 +74,32 @@ COUPLE_NEXT = {
 }
 
 
-@st.fragment
-def _section(questionnaire_id: str, index: int) -> None:
-    """The progress and the questions of one section.
+def render(questionnaire_id: str) -> None:
+    st.title(session.content().questionnaire(questionnaire_id).title)
+    _body(questionnaire_id)
 
-    A fragment, so that choosing an answer reruns this part of the page only,
-    not the navigation and the rest (see docs/PERFORMANCE.md). Moving to
-    another section is a button outside it, which reruns the whole page.
+
+@st.fragment
+def _body(questionnaire_id: str) -> None:
+    """Everything below the title: one section's progress, questions and buttons.
+
+    A fragment (see docs/PERFORMANCE.md): choosing an answer, or moving to the
+    next or previous section, reruns this part of the page only, not the
+    navigation and the rest. Finishing moves to another page: a full rerun.
     """
     state = session.data()
+    slot = state.widget_slot
     questionnaire = session.content().questionnaire(questionnaire_id)
     sections = questionnaire.sections
+    skey = section_key(questionnaire_id, slot)
+    if skey not in st.session_state:
+        st.session_state[skey] = int(state.progress.get("sections", {}).get(questionnaire_id, 0))
+    index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
     section = sections[index]
     saved = state.answers.get(questionnaire_id, {})
+
+    if index == 0:
+        st.caption(questionnaire.intro)
     answered = sum(1 for i in questionnaire.items if i.id in saved)
     st.progress(
         (index + 1) / len(sections),
@@ -97,23 +110,7 @@ def _section(questionnaire_id: str, index: int) -> None:
     if section.intro:
         st.caption(section.intro)
     for item in ordered_items(section, session.order_seed(state)):
-        _render_item(questionnaire, item, saved, state.widget_slot)
-
-
-def render(questionnaire_id: str) -> None:
-    state = session.data()
-    slot = state.widget_slot
-    questionnaire = session.content().questionnaire(questionnaire_id)
-    sections = questionnaire.sections
-    skey = section_key(questionnaire_id, slot)
-    if skey not in st.session_state:
-        st.session_state[skey] = int(state.progress.get("sections", {}).get(questionnaire_id, 0))
-    index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
-
-    st.title(questionnaire.title)
-    if index == 0:
-        st.caption(questionnaire.intro)
-    _section(questionnaire_id, index)
+        _render_item(questionnaire, item, saved, slot)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta
