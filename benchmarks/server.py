@@ -30,6 +30,23 @@ BARE = REPO_ROOT / "benchmarks" / "apps" / "bare_button.py"
 STARTUP_TIMEOUT = 60.0
 
 
+def server_flags(port: int) -> list[str]:
+    """How every test and benchmark server runs: headless, on loopback, no usage stats, and
+    no file watcher (nothing edits the app while it runs; watcher threads only cost CPU)."""
+    return [
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,16 +77,7 @@ class Server:
             "benchmarks.probe",
             str(self.probe_dir),
             str(self.script),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
+            *server_flags(self.port),
             *self.extra_args,
         ]
 

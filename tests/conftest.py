@@ -37,23 +37,14 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.helpers import REPO_ROOT, StreamlitServer, StreamlitServerFactory, free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 POSTGRES_URL_ENV = "SPARK_CHECK_TEST_POSTGRES_URL"
-CHROMIUM_PATH = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM_PATH = CHROMIUM
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
 _REPORTS_KEY = pytest.StashKey[dict[str, pytest.TestReport]]()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,14 +18,20 @@ import pytest
 from benchmarks import apptest_flows, dashboard
 from benchmarks.__main__ import main
 from benchmarks.browser import CHROMIUM
-from benchmarks.common import Goal, Section
+from benchmarks.common import REPO_ROOT, Goal, Section
 from benchmarks.report import write
 
 
-def run_quick(name: str, tmp_path: Path) -> str:
+def run_quick(name: str, tmp_path: Path, *, own_process: bool = False) -> str:
     report = tmp_path / "PERFORMANCE.md"
-    status = main([name, "--quick", "--quiet", "--output", str(report), "--workdir", str(tmp_path)])
-    assert status == 0
+    args = [name, "--quick", "--quiet", "--output", str(report), "--workdir", str(tmp_path)]
+    if own_process:
+        # Playwright's sync API runs one driver per process: the e2e tests' browser may
+        # already be open in this one, so the browser benchmark gets a process of its own.
+        done = subprocess.run([sys.executable, "-m", "benchmarks", *args], cwd=REPO_ROOT, timeout=600)
+        assert done.returncode == 0
+    else:
+        assert main(args) == 0
     text = report.read_text(encoding="utf-8")
     assert f"<!-- BEGIN benchmark:{name} -->" in text
     assert f"<!-- END benchmark:{name} -->" in text
@@ -66,7 +74,7 @@ def test_batch_benchmark_reports_both_inputs_and_same_output(tmp_path: Path) -> 
 @pytest.mark.e2e
 def test_browser_benchmark_reports_first_render_and_clicks(tmp_path: Path) -> None:
     needs_chromium()
-    text = run_quick("browser", tmp_path)
+    text = run_quick("browser", tmp_path, own_process=True)
     goal_row(text, "click to rendered on a questionnaire page")
     for row in (
         "first render (the app's root)",

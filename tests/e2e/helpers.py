@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
+from benchmarks.server import server_flags
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -104,18 +106,7 @@ class StreamlitServer:
             "streamlit",
             "run",
             str(self.script),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            # No file watcher: tests never edit the app while it runs, and
-            # watchdog threads only cost CPU and inotify watches.
-            "--server.fileWatcherType",
-            "none",
+            *server_flags(self.port),
             *self.extra_args,
         ]
 
