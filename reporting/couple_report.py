@@ -32,9 +32,19 @@ def comparison_json(comparison: CoupleComparison, names: Mapping[int, str], now:
         "schema_version": SCHEMA_VERSION,
         "exported_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "partners": {str(slot): name for slot, name in names.items()},
-        "comparison": to_jsonable(comparison),
+        "comparison": _shared_only(to_jsonable(comparison)),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _shared_only(document: dict[str, Any]) -> dict[str, Any]:
+    """Importance ratings and guesses appear only for a partner who shared them (share
+    level "items"): below that the comparison holds nothing for them, and so neither does
+    the file, not even an empty entry."""
+    for scale in document["scales"]:
+        for key in ("importance", "predictions"):
+            scale[key] = {slot: value for slot, value in scale[key].items() if value is not None}
+    return document
 
 
 def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> list[dict[str, object]]:

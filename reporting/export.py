@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from questions.loader import Content
-from scoring.engine import AnswerError, build_profile, validate_answers
+from scoring.engine import AnswerError, validate_answers
 from scoring.results import AnswerValue, to_jsonable
+from scoring.visibility import profile_for_self
 
 FORMAT = "spark-check-result"
 SCHEMA_VERSION = 1
@@ -22,7 +23,7 @@ class ImportProblem(ValueError):
 
 def export_result(content: Content, answers: dict[str, dict[str, AnswerValue]], now: datetime | None = None) -> str:
     """Answers (to re-import) and the scored profile (to read), as JSON."""
-    profile = build_profile(content, answers)
+    profile = profile_for_self(content, answers)
     document: dict[str, Any] = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,

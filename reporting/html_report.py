@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from questions.loader import Content
 from reporting.charts import band_of, chart_alt_text, scale_chart, scale_rows
-from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile
+from scoring.visibility import profile_for_self
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -47,7 +47,7 @@ def figure_div(figure: object, div_id: str) -> Markup:
 
 
 def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], now: datetime | None = None) -> str:
-    profile: Profile = build_profile(content, answers)
+    profile: Profile = profile_for_self(content, answers)
     intimacy_scales = profile.results["intimacy"].scales if "intimacy" in profile.results else ()
     worth_it = profile.results.get("worth_it")
     worth_it_rows = []

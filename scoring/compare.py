@@ -141,6 +141,9 @@ class CoupleComparison:
     #: One partner leans in, the other out: the "not on board" guidance replaces the plan.
     leaning_apart: bool
     professional_help: bool
+    #: False when exercises may not be offered (scoring/visibility.py: safety first):
+    #: no plan, no starters, no check-in.
+    exercises: bool = True
 
     @property
     def both_shared(self) -> bool:

@@ -81,8 +81,11 @@ class ClientRecord:
 class AssessmentRecord:
     couple: CoupleRecord
     created_at: datetime
-    #: Slots of the partners who agreed that the counselor sees their results.
-    consented: frozenset[int]
+
+    @property
+    def consented(self) -> frozenset[int]:
+        """Slots of the partners who agreed that the counselor sees their results."""
+        return frozenset(p.slot for p in self.couple.partners if p.counselor_consent)
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,6 @@ class CounselorDesk:
                 AssessmentRecord(
                     couple=_couple_record(c),
                     created_at=c.created_at,
-                    consented=frozenset(p.slot or 0 for p in c.partners if p.counselor_consent_at is not None),
                 )
                 for c in couples
             ]
@@ -314,7 +316,6 @@ class CounselorDesk:
             return AssessmentRecord(
                 couple=_couple_record(couple),
                 created_at=couple.created_at,
-                consented=frozenset(p.slot or 0 for p in couple.partners if p.counselor_consent_at is not None),
             )
 
     def consented_answers(self, counselor_id: str, couple_id: str) -> dict[int, dict[str, dict[str, Any]]]:
@@ -442,7 +443,6 @@ class CounselorDesk:
                     AssessmentRecord(
                         couple=_couple_record(couple),
                         created_at=couple.created_at,
-                        consented=frozenset(p.slot or 0 for p in couple.partners if p.counselor_consent_at is not None),
                     ),
                 )
                 for client, couple in rows

@@ -18,8 +18,8 @@ import streamlit as st
 from reporting.charts import FONT, PARTNER_COLOURS, comparison_alt_text, comparison_rows, paired_chart
 from reporting.couple_report import couple_report
 from reporting.csv_export import to_csv
-from scoring.compare import CATEGORY_TITLES, CoupleComparison, PartnerData, ShareLevel, compare
-from scoring.engine import has_safety_concern
+from scoring import visibility
+from scoring.compare import CATEGORY_TITLES, CoupleComparison
 from scoring.trends import CHANGE_THRESHOLD, trends
 from storage import StorageError
 from storage.counselors import AccountError, AssessmentRecord, ClientRecord
@@ -210,7 +210,7 @@ class CouplePage:
         self.desk = session.desk()
         self.assessments = self.desk.assessments(self.counselor_id, client_id)
         self._answers: dict[str, dict[int, dict[str, dict[str, Any]]]] | None = None
-        self._comparisons: dict[str, CoupleComparison | None] = {}
+        self._comparisons: dict[tuple[str, visibility.Viewer], CoupleComparison | None] = {}
 
     def reload(self) -> None:
         """After starting an assessment: read the list again."""
@@ -224,13 +224,18 @@ class CouplePage:
             self._answers = self.desk.consented_answers_by_assessment(self.counselor_id, self.client_id)
         return self._answers.get(couple_id, {})
 
-    def comparison(self, record: AssessmentRecord) -> CoupleComparison | None:
-        """As :func:`comparison_for_counselor`, for an assessment of this couple."""
-        couple_id = record.couple.id
-        if couple_id not in self._comparisons:
+    def comparison(
+        self, record: AssessmentRecord, viewer: visibility.Viewer = "counselor_shared"
+    ) -> CoupleComparison | None:
+        """A finished assessment of this couple as ``viewer`` may see it: ``counselor_shared``
+        for anything the couple may see (report, homework from the plan), ``counselor_private``
+        for the counselor's own reading (the trend)."""
+        key = (record.couple.id, viewer)
+        if key not in self._comparisons:
             finished = record.couple.both_finished
-            self._comparisons[couple_id] = _comparison(record, self.answers(couple_id)) if finished else None
-        return self._comparisons[couple_id]
+            answers = self.answers(record.couple.id)
+            self._comparisons[key] = _comparison(record, answers, viewer) if finished else None
+        return self._comparisons[key]
 
     def latest_finished(self) -> AssessmentRecord | None:
         return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)
@@ -303,47 +308,61 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
             if st.button("Presentation view", key=f"client:present:{couple.id}", type="primary"):
                 state.assessment_id = couple.id
                 switch_to("presentation")
-            _private_panel(page.answers(couple.id))
+            _private_panel(record, page.answers(couple.id))
 
 
-def _private_panel(answers: dict[int, dict[str, dict[str, Any]]]) -> None:
+def _private_panel(record: AssessmentRecord, answers: dict[int, dict[str, dict[str, Any]]]) -> None:
     """Safety flags and the support checklist: for the counselor only, never on the shared view.
     ``answers``: the consented partners' answers, by slot."""
     content = session.content()
-    checklist = [i for i in content.questionnaire("intimacy").items if i.kind == "checklist"]
     with st.expander("Private to you: safety and support answers"):
-        if not answers:
+        panels = [
+            panel
+            for partner in _partners(record, answers)
+            if (panel := visibility.private_panel(content, partner)) is not None
+        ]
+        if not panels:
             st.caption("Neither partner has agreed to share with you.")
-        for slot, given in sorted(answers.items()):
-            # The safety rule of build_profile, without scoring everything else twelve times over.
-            unsafe = any(has_safety_concern(q, given.get(q.id, {})) for q in content.questionnaires.values())
-            signs = [i.text for i in checklist if given.get("intimacy", {}).get(i.id) == 1 and not i.safety]
-            if unsafe:
-                st.error(f"{NAMES[slot]}: an answer says the relationship may not be safe.")
+        for panel in panels:
+            name = NAMES[panel.slot]
+            if panel.concerns:
+                answered = "; ".join(f"“{c.question}” — {c.answer}" for c in panel.concerns)
+                st.error(f"{name}: an answer says the relationship may not be safe. {answered}")
             else:
-                st.markdown(f"{NAMES[slot]}: no safety concern in the answers.")
-            st.caption(f"Signs it may be time for support ({len(signs)}): " + ("; ".join(signs) or "none"))
+                st.markdown(f"{name}: no safety concern in the answers.")
+            signs = "; ".join(panel.support_signs) or "none"
+            st.caption(f"Signs it may be time for support ({len(panel.support_signs)}): {signs}")
 
 
 def comparison_for_counselor(state: session.SessionData, couple_id: str) -> CoupleComparison | None:
-    """The couple's comparison as the counselor may show it: consented partners only,
-    never more than scores (no item answers on a shared screen)."""
+    """The couple's comparison as the counselor may show it on a shared screen
+    (scoring/visibility.py, viewer ``counselor_shared``)."""
     record = session.desk().assessment(state.counselor_id or "", couple_id)
     if record is None or not record.couple.both_finished:
         return None
-    return _comparison(record, session.desk().consented_answers(state.counselor_id or "", couple_id))
+    answers = session.desk().consented_answers(state.counselor_id or "", couple_id)
+    return _comparison(record, answers, "counselor_shared")
 
 
-def _comparison(record: AssessmentRecord, answers: dict[int, dict[str, dict[str, Any]]]) -> CoupleComparison:
-    """A finished assessment's comparison from its consented partners' answers (by slot)."""
-    partners = []
-    for partner in record.couple.partners:
-        level: ShareLevel = "nothing"
-        if partner.slot in answers and partner.share_level in ("scores", "items"):
-            level = "scores"
-        partners.append(PartnerData(partner.slot, answers.get(partner.slot, {}), level))
-    first, second = partners
-    return compare(session.content(), first, second)
+def _partners(record: AssessmentRecord, answers: dict[int, dict[str, dict[str, Any]]]) -> list[visibility.Partner]:
+    """An assessment's partners; ``answers`` holds the consented partners' answers, by slot."""
+    return [
+        visibility.Partner(
+            slot=partner.slot,
+            answers=answers.get(partner.slot, {}),
+            share_level=partner.share_level,  # type: ignore[arg-type]
+            counselor_consent=partner.slot in record.consented,
+        )
+        for partner in record.couple.partners
+    ]
+
+
+def _comparison(
+    record: AssessmentRecord, answers: dict[int, dict[str, dict[str, Any]]], viewer: visibility.Viewer
+) -> CoupleComparison:
+    """A finished assessment's comparison as ``viewer`` may see it."""
+    first, second = _partners(record, answers)
+    return visibility.couple_comparison(session.content(), viewer, first, second)
 
 
 def _scores_by_assessment(page: CouplePage) -> list[tuple[datetime, dict[int, dict[str, float | None]]]]:
@@ -351,7 +370,8 @@ def _scores_by_assessment(page: CouplePage) -> list[tuple[datetime, dict[int, di
     for record in page.assessments:
         if not record.couple.both_finished:
             continue
-        comparison = page.comparison(record)
+        # The counselor's own reading: the scores each consenting partner shared.
+        comparison = page.comparison(record, "counselor_private")
         if comparison is None:
             continue
         by_slot = {slot: {s.scale_id: s.scores.get(slot) for s in comparison.scales} for slot in (1, 2)}
@@ -545,10 +565,12 @@ def render_export() -> None:
 
 def scores_csv(state: session.SessionData, counselor_id: str) -> str:
     rows: list[list[object]] = []
-    for client, assessment in session.desk().roster_assessments(counselor_id):
-        comparison = comparison_for_counselor(state, assessment.couple.id)
-        if comparison is None:
+    desk = session.desk()
+    for client, assessment in desk.roster_assessments(counselor_id):
+        if not assessment.couple.both_finished:
             continue
+        answers = desk.consented_answers(counselor_id, assessment.couple.id)
+        comparison = _comparison(assessment, answers, "counselor_private")
         for scale in comparison.scales:
             for slot in (1, 2):
                 score = scale.scores.get(slot)

@@ -11,19 +11,12 @@ import streamlit as st
 
 from reporting.charts import comparison_alt_text, comparison_rows, divergence_chart, paired_chart
 from reporting.couple_report import comparison_json, couple_report, prediction_rows
-from scoring.compare import (
-    CATEGORY_TITLES,
-    CoupleComparison,
-    PartnerData,
-    ScaleComparison,
-    compare,
-    predictions_id,
-)
-from scoring.engine import build_profile
+from scoring import visibility
+from scoring.compare import CATEGORY_TITLES, CoupleComparison, ScaleComparison, predictions_id
 from storage import StorageError
 from storage.repository import CoupleRecord, format_join_code
 from ui import session
-from ui.memo import answers_key, memo
+from ui.memo import memo
 from ui.pages_registry import switch_to
 from ui.results_view import render_safety
 
@@ -47,10 +40,9 @@ def names_for(state: session.SessionData) -> dict[int, str]:
     return {state.slot: "You", other: "Your partner"}
 
 
-def has_safety_concern(state: session.SessionData) -> bool:
-    # The same memo entry as the results page: the profile of the answers in this session.
-    key = answers_key(state.answers)
-    return memo("profile", key, lambda: build_profile(session.content(), state.answers)).safety_concern
+def answering_is_safe(state: session.SessionData) -> bool:
+    """Whether the partner answering in this session gave no answer of safety concern."""
+    return visibility.is_safe(session.content(), state.answers)
 
 
 def _step_status(state: session.SessionData) -> list[tuple[str, str, str]]:
@@ -240,7 +232,7 @@ def render_share() -> None:
         return
     for _page, title, status in _step_status(state)[:3]:
         st.markdown(f"- **{title}**: {status}")
-    unsafe = has_safety_concern(state)
+    unsafe = not answering_is_safe(state)
     options = ["scores", "items", "nothing"]
     default = "scores"
     if unsafe:
@@ -279,12 +271,16 @@ def render_share() -> None:
         switch_to("comparison")
 
 
-def _partner_data(record: CoupleRecord) -> list[PartnerData]:
-    partners = []
-    for partner in record.partners:
-        answers = session.store().answers_for(partner.person_id)
-        partners.append(PartnerData(partner.slot, answers, partner.share_level))  # type: ignore[arg-type]
-    return partners
+def _partners(record: CoupleRecord) -> list[visibility.Partner]:
+    return [
+        visibility.Partner(
+            slot=partner.slot,
+            answers=session.store().answers_for(partner.person_id),
+            share_level=partner.share_level,  # type: ignore[arg-type]
+            counselor_consent=partner.counselor_consent,
+        )
+        for partner in record.partners
+    ]
 
 
 @dataclass(frozen=True)
@@ -300,9 +296,11 @@ class ComparisonView:
     worth_it: pd.DataFrame | None
 
 
-def _comparison_view(record: CoupleRecord, names: dict[int, str]) -> ComparisonView:
-    first, second = _partner_data(record)
-    comparison = compare(session.content(), first, second)
+def _comparison_view(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> ComparisonView:
+    first, second = _partners(record)
+    # What a partner may see (scoring/visibility.py). On one device the screen is shared:
+    # no viewer slot, so exercises are offered only when both partners are safe.
+    comparison = visibility.couple_comparison(session.content(), "partner", first, second, viewer_slot)
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     apart = [s for s in scored if s.gap is not None]
     predictions = prediction_rows(comparison, names)
@@ -317,11 +315,13 @@ def _comparison_view(record: CoupleRecord, names: dict[int, str]) -> ComparisonV
     )
 
 
-def _comparison_key(record: CoupleRecord, names: dict[int, str]) -> tuple[Any, ...]:
+def _comparison_key(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> tuple[Any, ...]:
     # Any change by either partner (an answer, the share level, finishing) moves
     # their updated_at, so the partners' stamps say when to work it out again.
-    partners = tuple((p.slot, p.person_id, p.share_level, p.finished, p.updated_at) for p in record.partners)
-    return (record.id, partners, tuple(sorted(names.items())))
+    partners = tuple(
+        (p.slot, p.person_id, p.share_level, p.finished, p.counselor_consent, p.updated_at) for p in record.partners
+    )
+    return (record.id, partners, tuple(sorted(names.items())), viewer_slot)
 
 
 def render_comparison() -> None:
@@ -338,9 +338,15 @@ def render_comparison() -> None:
             _waiting(state)
         return
     names = names_for(state)
+    viewer_slot = state.slot if state.mode == "two_devices" else None
     # Per session (st.session_state), never shared: see ui/memo.py.
-    view = memo("comparison", _comparison_key(record, names), lambda: _comparison_view(record, names))
-    unsafe = state.mode == "two_devices" and has_safety_concern(state)
+    view = memo(
+        "comparison",
+        _comparison_key(record, names, viewer_slot),
+        lambda: _comparison_view(record, names, viewer_slot),
+    )
+    # Resources for the person on their own device only; a shared screen shows none of it.
+    unsafe = state.mode == "two_devices" and not answering_is_safe(state)
     _render_comparison(view, names, unsafe)
     _downloads(view.comparison, names, unsafe)
 
@@ -395,23 +401,26 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
         st.dataframe(view.predictions, hide_index=True)
     _worth_it(comparison, names, view.worth_it)
     if comparison.starters or comparison.differences:
-        st.subheader("Things to talk about")
-        st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
-        st.caption(f"Source: {', '.join(guidance.weekly_checkin.sources)}")
+        st.subheader("Things to talk about" if comparison.exercises else "Where your answers differed most")
+        if comparison.exercises:
+            st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
+            st.caption(f"Source: {', '.join(guidance.weekly_checkin.sources)}")
         for starter in comparison.starters:
             with st.container(border=True):
                 st.markdown(f"**{starter.scale_title}** — {starter.because}")
                 st.markdown(f"“{starter.text}”")
                 st.caption(f"Source: {', '.join(starter.sources)}")
         if comparison.differences:
-            st.markdown("**Where your answers differed most**")
+            if comparison.exercises:
+                st.markdown("**Where your answers differed most**")
             for difference in comparison.differences:
                 with st.container(border=True):
                     st.markdown(f"“{difference.text}” — *{difference.scale_title}*")
                     st.markdown(f"{names[1]}: **{difference.labels[1]}** · {names[2]}: **{difference.labels[2]}**")
                     if difference.starter:
                         st.markdown(f"Try saying: “{difference.starter}”")
-        st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
+        if comparison.exercises:
+            st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
     if unsafe:
         st.caption("No exercises are suggested to you this time: safety first.")
     elif comparison.leaning_apart:

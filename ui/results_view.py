@@ -9,8 +9,8 @@ import streamlit as st
 
 from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
-from scoring.engine import build_profile
 from scoring.results import Profile
+from scoring.visibility import profile_for_self
 from storage import StorageError
 from ui import quick_exit, session
 from ui.memo import answers_key, memo
@@ -121,7 +121,7 @@ def render() -> None:
             session.store().mark_finished(state.person_id)
             state.progress["finished"] = True
     key = answers_key(state.answers)
-    profile = memo("profile", key, lambda: build_profile(content, state.answers))
+    profile = memo("profile", key, lambda: profile_for_self(content, state.answers))
     render_profile(profile, content.guidance, figure_key=key)
     st.divider()
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")

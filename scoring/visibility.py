@@ -1,0 +1,302 @@
+"""Who may see what of a person's answers: the one place that decides.
+
+Every page, report, export and the command line asks this module; none of them
+restates a rule. Pure Python: no Streamlit, no database.
+
+The viewers:
+
+* ``self``: the person about their own answers (results page, their report and
+  JSON file, the command line).
+* ``partner``: the other partner of a couple (the comparison, the couple's
+  report and JSON file).
+* ``counselor_shared``: what a counselor puts on a shared screen or hands to
+  the couple (presentation view, couple report, homework picked from the plan).
+* ``counselor_private``: the counselor's private panel and CSV export.
+
+The rules (``visible`` below, tested as a table in tests/scoring/test_visibility.py):
+
+1. Safety first. An answer on the unsafe side of a safety question ("No" or
+   "Not sure" to feeling safe, abuse ticked) means the person sees support
+   resources and no exercise, no stage reading and no verdict. Nobody but the
+   person and, with consent, their counselor's private panel ever learns of it:
+   to the partner and on a shared screen such a person looks exactly like one
+   who shared nothing.
+2. A partner sees what the person chose to share: ``scores`` (topic scores and
+   the worth-it verdict), or ``items`` (also item answers, how much each topic
+   matters, and their guesses about the partner), or ``nothing``.
+3. A counselor sees only partners who agreed to share with them. A shared
+   screen never shows item answers. The private panel shows safety and support
+   answers, and the scores the person shared.
+4. Safety answers never leave their owner except to that private panel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from questions.loader import Content
+from scoring.compare import CoupleComparison, PartnerData, ShareLevel, compare, predictions_id
+from scoring.engine import build_profile
+from scoring.results import AnswerValue, Profile, QuestionnaireResult
+
+Viewer = Literal["self", "partner", "counselor_shared", "counselor_private"]
+VIEWERS: tuple[Viewer, ...] = ("self", "partner", "counselor_shared", "counselor_private")
+SHARE_LEVELS: tuple[ShareLevel, ...] = ("nothing", "scores", "items")
+
+Answers = Mapping[str, Mapping[str, AnswerValue]]
+
+
+@dataclass(frozen=True)
+class SafetyConcern:
+    """One answer that says the relationship may not be safe."""
+
+    questionnaire_id: str
+    item_id: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person whose answers are looked at, as far as visibility goes."""
+
+    safe: bool
+    share_level: ShareLevel | None = None
+    counselor_consent: bool = False
+
+
+@dataclass(frozen=True)
+class Visible:
+    """What one viewer may see of one subject's answers."""
+
+    scores: bool = False
+    verdict: bool = False
+    items: bool = False
+    importance: bool = False
+    predictions: bool = False
+    #: Safety and support answers, and which answer raised a concern.
+    safety: bool = False
+    #: Exercises, stage readings, conversation starters and the check-in: anything
+    #: that invites the person to work on the relationship.
+    exercises: bool = False
+    #: Support resources in place of exercises.
+    safety_resources: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return self.scores or self.items or self.safety
+
+
+NOTHING = Visible()
+
+
+def safety_concerns(content: Content, answers: Answers) -> tuple[SafetyConcern, ...]:
+    """Every answer on the unsafe side of a safety question, in questionnaire order."""
+    found: list[SafetyConcern] = []
+    for qid, questionnaire in content.questionnaires.items():
+        given = answers.get(qid, {})
+        for item in questionnaire.items:
+            value = given.get(item.id)
+            if item.safety and isinstance(value, int) and value in item.unsafe_values:
+                label = questionnaire.response_set_of(item).label_for(value)
+                found.append(SafetyConcern(qid, item.id, item.text, label))
+    return tuple(found)
+
+
+def is_safe(content: Content, answers: Answers) -> bool:
+    return not safety_concerns(content, answers)
+
+
+def visible(viewer: Viewer, subject: Subject) -> Visible:
+    """The table: what ``viewer`` may see of ``subject``."""
+    if viewer == "self":
+        return Visible(
+            scores=True,
+            verdict=subject.safe,
+            items=True,
+            importance=True,
+            predictions=True,
+            safety=True,
+            exercises=subject.safe,
+            safety_resources=not subject.safe,
+        )
+    if viewer == "counselor_private":
+        if not subject.counselor_consent:
+            return NOTHING
+        shared = (subject.share_level or "nothing") != "nothing"
+        return Visible(scores=shared, verdict=shared, safety=True)
+    # The partner and a shared screen: an unsafe person looks like one who shared nothing.
+    level = subject.share_level or "nothing"
+    if viewer == "counselor_shared":
+        if not subject.counselor_consent:
+            return NOTHING
+        level = "scores" if level == "items" else level  # never item answers on a shared screen
+    if not subject.safe or level == "nothing":
+        return NOTHING
+    items = level == "items"
+    return Visible(scores=True, verdict=True, items=items, importance=items, predictions=items, exercises=True)
+
+
+def effective_level(viewer: Viewer, subject: Subject) -> ShareLevel:
+    """The share level a viewer effectively gets."""
+    seen = visible(viewer, subject)
+    if seen.items:
+        return "items"
+    return "scores" if seen.scores else "nothing"
+
+
+# A person's own view ---------------------------------------------------------
+
+
+def own_profile(profile: Profile) -> Profile:
+    """A profile as its owner may see it (page, report, JSON, command line).
+
+    Under a safety concern: no verdict, no stage reading, no step; support
+    resources and individual support instead (``Profile.safety_concern``).
+    """
+    seen = visible("self", Subject(safe=not profile.safety_concern))
+    if seen.exercises and seen.verdict:
+        return profile
+    results = {
+        qid: dataclasses.replace(
+            result,
+            verdict=result.verdict if seen.verdict else None,
+            stages=result.stages if seen.exercises else (),
+        )
+        for qid, result in profile.results.items()
+    }
+    return dataclasses.replace(
+        profile,
+        results=results,
+        next_steps=profile.next_steps if seen.exercises else (),
+        individual_support=profile.individual_support or seen.safety_resources,
+        professional_help=profile.professional_help or seen.safety_resources,
+    )
+
+
+def profile_for_self(content: Content, answers: Answers) -> Profile:
+    """A person's profile as they may see it: what every page, report and export of
+    their own results starts from."""
+    return own_profile(build_profile(content, answers))
+
+
+def own_results(results: Mapping[str, QuestionnaireResult], safe: bool) -> dict[str, QuestionnaireResult]:
+    """Per-questionnaire results as their owner may see them, given the person's safety
+    across every questionnaire (an answer in one questionnaire counts for all)."""
+    seen = visible("self", Subject(safe=safe))
+    return {
+        qid: dataclasses.replace(
+            result,
+            verdict=result.verdict if seen.verdict else None,
+            stages=result.stages if seen.exercises else (),
+            safety_concern=not safe,
+        )
+        for qid, result in results.items()
+    }
+
+
+# A couple --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One partner as stored: answers, sharing choice and consent to a counselor."""
+
+    slot: int
+    answers: Answers
+    share_level: ShareLevel | None
+    counselor_consent: bool = False
+
+
+def subject_of(content: Content, partner: Partner) -> Subject:
+    return Subject(
+        safe=is_safe(content, partner.answers),
+        share_level=partner.share_level,
+        counselor_consent=partner.counselor_consent,
+    )
+
+
+def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> PartnerData:
+    """The part of a partner's answers that ``viewer`` may see, with the share level it
+    amounts to. Safety answers never pass; below ``items`` neither do the importance
+    ratings and the guesses about the other partner."""
+    seen = visible(viewer, subject_of(content, partner))
+    level = effective_level(viewer, subject_of(content, partner))
+    if level == "nothing":
+        return PartnerData(partner.slot, {}, "nothing")
+    kept: dict[str, dict[str, AnswerValue]] = {}
+    for qid, questionnaire in content.questionnaires.items():
+        given = partner.answers.get(qid, {})
+        kept[qid] = {
+            item.id: given[item.id]
+            for item in questionnaire.items
+            if item.id in given
+            and not item.safety
+            and item.kind != "checklist"
+            and (item.kind != "importance" or seen.importance)
+            and (item.kind != "context" or seen.items)
+        }
+        guesses = partner.answers.get(predictions_id(qid), {})
+        if seen.predictions and guesses:
+            kept[predictions_id(qid)] = dict(guesses)
+    return PartnerData(partner.slot, kept, level)
+
+
+def couple_comparison(
+    content: Content, viewer: Viewer, first: Partner, second: Partner, viewer_slot: int | None = None
+) -> CoupleComparison:
+    """The comparison a viewer may see. ``viewer_slot``: for a partner viewer on their own
+    device, their slot; their own safety decides whether exercises are offered to them.
+    On a shared screen (one device, a counselor's screen) exercises need both to be safe."""
+    comparison = compare(content, shown_partner(content, viewer, first), shown_partner(content, viewer, second))
+    partners = {first.slot: first, second.slot: second}
+    if viewer_slot is not None:
+        exercises = is_safe(content, partners[viewer_slot].answers)
+    else:
+        exercises = all(is_safe(content, p.answers) for p in partners.values())
+    if exercises:
+        return comparison
+    return without_exercises(comparison)
+
+
+def without_exercises(comparison: CoupleComparison) -> CoupleComparison:
+    """The comparison with nothing that invites work on the relationship."""
+    differences = tuple(dataclasses.replace(d, starter=None) for d in comparison.differences)
+    return dataclasses.replace(
+        comparison, plan=(), starters=(), differences=differences, leaning_apart=False, exercises=False
+    )
+
+
+def exercises_for(content: Content, answers: Answers) -> bool:
+    """Whether a person may be offered exercises at all (their own view)."""
+    return visible("self", Subject(safe=is_safe(content, answers))).exercises
+
+
+# A counselor's private panel -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrivatePanel:
+    """What the counselor alone sees of one partner: safety answers and support signs."""
+
+    slot: int
+    concerns: tuple[SafetyConcern, ...]
+    #: The support checklist's signs answered "yes" (question texts).
+    support_signs: tuple[str, ...]
+
+
+def private_panel(content: Content, partner: Partner) -> PrivatePanel | None:
+    """None unless the partner agreed to share with the counselor."""
+    if not visible("counselor_private", subject_of(content, partner)).safety:
+        return None
+    signs: list[str] = []
+    for qid, questionnaire in content.questionnaires.items():
+        given = partner.answers.get(qid, {})
+        for item in questionnaire.items:
+            yes = questionnaire.response_set_of(item).max_value
+            if item.kind == "checklist" and not item.safety and given.get(item.id) == yes:
+                signs.append(item.text)
+    return PrivatePanel(partner.slot, safety_concerns(content, partner.answers), tuple(signs))
