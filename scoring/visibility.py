@@ -248,16 +248,18 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
 def couple_comparison(
     content: Content, viewer: Viewer, first: Partner, second: Partner, viewer_slot: int | None = None
 ) -> CoupleComparison:
-    """The comparison a viewer may see. ``viewer_slot``: for a partner viewer on their own
-    device, their slot; their own safety decides whether exercises are offered to them.
-    On a shared screen (one device, a counselor's screen) exercises need both to be safe."""
+    """The comparison a viewer may see.
+
+    ``viewer_slot``: a partner on their own device; their own safety decides whether
+    exercises are offered to them. On a shared screen (one device, a counselor's screen)
+    there is no viewer slot: a partner who is not safe is already hidden there like one
+    who shared nothing, and nothing else may depend on it.
+    """
     comparison = compare(content, shown_partner(content, viewer, first), shown_partner(content, viewer, second))
-    partners = {first.slot: first, second.slot: second}
-    if viewer_slot is not None:
-        exercises = is_safe(content, partners[viewer_slot].answers)
-    else:
-        exercises = all(is_safe(content, p.answers) for p in partners.values())
-    if exercises:
+    if viewer_slot is None:
+        return comparison
+    own = first if first.slot == viewer_slot else second
+    if visible("self", subject_of(content, own)).exercises:
         return comparison
     return without_exercises(comparison)
 
