@@ -179,3 +179,67 @@ def comparison_alt_text(scales: Sequence[ScaleComparison], names: Mapping[int, s
         ]
         parts.append(f"{s.title}: {', '.join(values)}")
     return "Paired bar chart, scores from 0 to 100: " + "; ".join(parts) + "."
+
+
+# Static bars for the printable reports ----------------------------------------
+# The same data and colours as the figures above, drawn by bars.html.j2 in plain
+# HTML and CSS: a report needs no script (it was 4.8 MB with Plotly's bundle
+# inlined), fits a phone and prints as it looks.
+
+
+def score_bars(scales: Sequence[ScaleScore]) -> list[dict[str, object]]:
+    return [
+        {
+            "label": s.title,
+            "width": round(s.score, 1) if s.score is not None else 0,
+            "colour": BAND_COLOURS[band_of(s.score)],
+            "text": f"{s.score:.0f}" if s.score is not None else "—",
+        }
+        for s in scales
+    ]
+
+
+def partner_legend(names: Mapping[int, str]) -> list[dict[str, object]]:
+    return [{"name": names[slot], "colour": PARTNER_COLOURS[slot], "striped": slot == 2} for slot in (1, 2)]
+
+
+def paired_bars(scales: Sequence[ScaleComparison]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for s in scales:
+        bars = []
+        for slot in (1, 2):
+            value = s.scores.get(slot)
+            bars.append(
+                {
+                    "width": round(value, 1) if value is not None else 0,
+                    "colour": PARTNER_COLOURS[slot],
+                    "striped": slot == 2,
+                    "text": f"{value:.0f}" if value is not None else "—",
+                }
+            )
+        rows.append({"label": s.title, "bars": bars})
+    return rows
+
+
+def divergence_legend(names: Mapping[int, str]) -> list[dict[str, object]]:
+    return [{"name": f"{names[slot]} scored higher", "colour": PARTNER_COLOURS[slot]} for slot in (1, 2)]
+
+
+def divergence_bars(scales: Sequence[ScaleComparison]) -> list[dict[str, object]]:
+    """Partner 1 higher to the left of the middle line, partner 2 higher to the right."""
+    rows: list[dict[str, object]] = []
+    for s in scales:
+        if s.gap is None:
+            continue
+        difference = (s.scores[2] or 0.0) - (s.scores[1] or 0.0)
+        half = round(abs(difference) / 2, 1)  # 100 points apart fills half the track
+        rows.append(
+            {
+                "label": s.title,
+                "left": 50 if difference >= 0 else round(50 - half, 1),
+                "width": half,
+                "colour": PARTNER_COLOURS[2] if difference > 0 else PARTNER_COLOURS[1],
+                "text": f"{abs(difference):.0f}",
+            }
+        )
+    return rows

@@ -15,10 +15,12 @@ from questions.loader import Content
 from reporting.charts import (
     comparison_alt_text,
     comparison_rows,
-    divergence_chart,
-    paired_chart,
+    divergence_bars,
+    divergence_legend,
+    paired_bars,
+    partner_legend,
 )
-from reporting.html_report import _environment, figure_div, plotly_js
+from reporting.html_report import environment
 from scoring.compare import CATEGORY_TITLES, CoupleComparison, prediction_reading
 from scoring.results import to_jsonable
 
@@ -47,25 +49,28 @@ def _shared_only(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> list[dict[str, object]]:
-    """How each partner read the other: a guess beside the other's own score."""
-    rows: list[dict[str, object]] = []
+def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> list[dict[str, str]]:
+    """How each partner read the other, one row per topic: each guess beside the other's
+    own score, in words. A topic nobody guessed (or whose score wasn't shared) is left out."""
+    columns = {guesser: f"{possessive(names[guesser])} guess" for guesser in (1, 2)}
+    rows: list[dict[str, str]] = []
     for scale in comparison.scales:
+        cells = {}
         for guesser, other in ((1, 2), (2, 1)):
             guess, actual = scale.predictions.get(guesser), scale.scores.get(other)
             reading = prediction_reading(guess, actual)
-            if reading is None:
-                continue
-            rows.append(
-                {
-                    "Topic": scale.title,
-                    "Who guessed": names[guesser],
-                    "Their guess": round(guess) if guess is not None else None,
-                    f"{names[other]}'s own score": round(actual) if actual is not None else None,
-                    "Reading": reading,
-                }
-            )
+            if reading is None or guess is None or actual is None:
+                cells[columns[guesser]] = "—"
+            else:
+                cells[columns[guesser]] = f"{round(guess)} (their own score: {round(actual)}), {reading}"
+        if any(cell != "—" for cell in cells.values()):
+            rows.append({"Topic": scale.title, **cells})
     return rows
+
+
+def possessive(name: str) -> str:
+    """ "Your" for "You", else "Name's": table headers read as words, never "You's"."""
+    return "Your" if name == "You" else f"{name}'s"
 
 
 def couple_report(
@@ -78,25 +83,24 @@ def couple_report(
 ) -> str:
     """``prepared_for``: a counselor's label for the couple, printed (escaped) in the header."""
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
-    paired = figure_div(paired_chart(scored, names), "paired-chart") if scored else None
     apart = [s for s in scored if s.gap is not None]
-    divergence = figure_div(divergence_chart(apart, names), "divergence-chart") if apart else None
     groups = {
         key: [s.title for s in comparison.scales if s.category == key]
         for key in ("shared_strength", "seen_differently", "shared_growth", "in_between")
     }
     return (
-        _environment()
+        environment()
         .get_template("couple_report.html.j2")
         .render(
             generated=(now or datetime.now(UTC)).strftime("%d %B %Y"),
             names=names,
             comparison=comparison,
             guidance=content.guidance,
-            plotly_js=plotly_js() if paired is not None else None,
-            paired=paired,
+            legend=partner_legend(names),
+            paired=paired_bars(scored),
             paired_alt=comparison_alt_text(scored, names),
-            divergence=divergence,
+            divergence_legend=divergence_legend(names),
+            divergence=divergence_bars(apart),
             rows=comparison_rows(comparison.scales, names),
             groups=groups,
             category_titles=CATEGORY_TITLES,

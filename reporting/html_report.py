@@ -1,7 +1,8 @@
 """A self-contained, printable HTML report that works offline.
 
-Plotly's JavaScript is embedded once, so the charts draw with no network; every
-chart has a table beside it, which is also what a printer or screen reader
+The charts are static bars in plain HTML and CSS (templates/bars.html.j2): no
+script, no network, a few dozen kilobytes, and they fit a phone and print as
+drawn. Every chart has a table beside it, which is also what a screen reader
 gets. Jinja2 autoescaping is on: no text reaches the page unescaped.
 """
 
@@ -11,12 +12,10 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-import plotly.offline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from questions.loader import Content
-from reporting.charts import band_of, chart_alt_text, scale_chart, scale_rows
+from reporting.charts import band_of, chart_alt_text, scale_rows, score_bars
 from scoring.results import AnswerValue, Profile
 from scoring.visibility import profile_for_self
 
@@ -24,26 +23,13 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-@cache
-def plotly_js() -> Markup:
-    """Plotly's bundle, inlined so the report needs no network."""
-    return Markup(plotly.offline.get_plotlyjs())
-
-
-def figure_div(figure: object, div_id: str) -> Markup:
-    html = figure.to_html(  # type: ignore[attr-defined]
-        full_html=False, include_plotlyjs=False, div_id=div_id, config={"displayModeBar": False, "responsive": True}
-    )
-    return Markup(html)
 
 
 def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], now: datetime | None = None) -> str:
@@ -60,19 +46,14 @@ def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], no
             value = given.get(item.id)
             label = questionnaire.response_set_of(item).label_for(value) if isinstance(value, int) else "—"
             worth_it_rows.append({"question": item.text, "answer": label})
-    chart = (
-        figure_div(scale_chart(intimacy_scales), "scales-chart")
-        if any(s.score is not None for s in intimacy_scales)
-        else None
-    )
+    chart = score_bars(intimacy_scales) if any(s.score is not None for s in intimacy_scales) else None
     return (
-        _environment()
+        environment()
         .get_template("solo_report.html.j2")
         .render(
             generated=(now or datetime.now(UTC)).strftime("%d %B %Y"),
             profile=profile,
             guidance=content.guidance,
-            plotly_js=plotly_js() if chart is not None else None,
             chart=chart,
             chart_alt=chart_alt_text(intimacy_scales),
             rows=scale_rows(intimacy_scales),

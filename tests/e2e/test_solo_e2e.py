@@ -97,7 +97,7 @@ def test_solo_flow_survives_reload_and_server_kill(
     report_info.value.save_as(report_path)
     report = report_path.read_text(encoding="utf-8")
     assert report.startswith("<!doctype html>")
-    assert "Plotly" in report and not re.search(r"<script[^>]+src=", report), "the report must work offline"
+    assert "chart bars" in report and "<script" not in report, "the report draws its charts with no script"
     assert "Next steps" in report and "001_c9d6df4d0b5d511b.txt" in report
     assert worth_it.item("safe").text not in report
 
