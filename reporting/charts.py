@@ -94,13 +94,22 @@ def chart_alt_text(scales: Sequence[ScaleScore]) -> str:
 # Couples -----------------------------------------------------------------
 
 PARTNER_COLOURS = {1: BLUE, 2: ORANGE}
+#: The title in the top margin and the legend under it, both inside the margin: the
+#: legend never covers the title (it did, on every side-by-side chart), on a phone too.
+TITLE_AT_TOP: dict[str, object] = {"x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top", "yref": "container"}
+LEGEND_UNDER_TITLE: dict[str, object] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "yref": "paper"}
+MARGIN_WITH_LEGEND: dict[str, int] = {"l": 10, "r": 10, "t": 96, "b": 30}
+#: Topic names with a gap before the plot, so a value label never runs into a name.
+CATEGORY_AXIS: dict[str, object] = {"automargin": True, "fixedrange": True, "ticksuffix": "  "}
 
 
 def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
     """Both partners on every scale, side by side; a missing side is simply absent."""
     ordered = list(reversed(scales))
     traces = []
-    for slot in (1, 2):
+    # Plotly stacks a group's bars from the bottom: partner 2 first puts partner 1 on top,
+    # and the reversed legend lists partner 1 first too.
+    for slot in (2, 1):
         values = [s.scores.get(slot) for s in ordered]
         traces.append(
             go.Bar(
@@ -117,43 +126,58 @@ def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) ->
         )
     return _figure(
         traces,
-        title={"text": "Each of us, topic by topic (0–100)"},
+        title=TITLE_AT_TOP | {"text": "Each of us, topic by topic (0–100)"},
         barmode="group",
         xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
-        yaxis={"automargin": True, "fixedrange": True},
-        height=max(320, 56 * len(scales) + 110),
-        margin={"l": 10, "r": 10, "t": 50, "b": 30},
-        legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
+        yaxis=CATEGORY_AXIS,
+        height=max(340, 56 * len(scales) + 140),
+        margin=MARGIN_WITH_LEGEND,
+        legend=LEGEND_UNDER_TITLE | {"traceorder": "reversed"},
         font={"family": FONT, "size": 14},
         plot_bgcolor="rgba(0,0,0,0)",
     )
 
 
 def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) -> go.Figure:
-    """How far apart we are per topic: partner 2 minus partner 1, from 0."""
+    """How far apart we are per topic: partner 2 minus partner 1, from 0. One trace per
+    direction, so the legend says what each colour means."""
     ordered = [s for s in reversed(scales) if s.gap is not None]
-    differences = [(s.scores[2] or 0.0) - (s.scores[1] or 0.0) for s in ordered]
-    colours = [PARTNER_COLOURS[2] if d > 0 else PARTNER_COLOURS[1] for d in differences]
-    return _figure(
-        [
+    differences = {s.scale_id: (s.scores[2] or 0.0) - (s.scores[1] or 0.0) for s in ordered}
+    traces = []
+    for slot, higher in ((1, lambda d: d < 0), (2, lambda d: d > 0)):
+        shown = [s for s in ordered if higher(differences[s.scale_id])]
+        traces.append(
             go.Bar(
-                x=differences,
-                y=[s.title for s in ordered],
+                name=f"{names[slot]} scored higher",
+                x=[differences[s.scale_id] for s in shown],
+                y=[s.title for s in shown],
                 orientation="h",
-                marker={"color": colours},
-                text=[f"{abs(d):.0f}" for d in differences],
+                marker={"color": PARTNER_COLOURS[slot]},
+                text=[f"{abs(differences[s.scale_id]):.0f}" for s in shown],
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate="%{y}: %{text} points apart<extra></extra>",
+                showlegend=True,
             )
-        ],
-        title={"text": f"Where we differ: ← {names[1]} higher · {names[2]} higher →"},
-        xaxis={"range": [-110, 110], "zeroline": True, "zerolinewidth": 2, "fixedrange": True},
-        yaxis={"automargin": True, "fixedrange": True},
-        height=max(260, 40 * len(ordered) + 90),
-        margin={"l": 10, "r": 10, "t": 50, "b": 30},
+        )
+    return _figure(
+        traces,
+        title=TITLE_AT_TOP | {"text": "Where we differ (points apart)"},
+        # Room beyond ±100 for a label outside the longest bar, clear of the topic names.
+        xaxis={
+            "range": [-135, 135],
+            "tickvals": [-100, -50, 0, 50, 100],
+            "ticktext": ["100", "50", "0", "50", "100"],
+            "zeroline": True,
+            "zerolinewidth": 2,
+            "fixedrange": True,
+        },
+        yaxis=CATEGORY_AXIS | {"categoryorder": "array", "categoryarray": [s.title for s in ordered]},
+        barmode="overlay",
+        height=max(300, 40 * len(ordered) + 140),
+        margin=MARGIN_WITH_LEGEND,
+        legend=LEGEND_UNDER_TITLE,
         font={"family": FONT, "size": 14},
-        showlegend=False,
         plot_bgcolor="rgba(0,0,0,0)",
     )
 
