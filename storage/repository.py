@@ -502,6 +502,7 @@ class Store:
         - A couple space left with nobody in it goes too.
         - Expired join codes are cleared.
         Each batch of people is its own transaction; running it twice is harmless.
+        Then SQLite's write-ahead log is emptied (:meth:`compact`).
         """
         moment = now or utcnow()
         cutoff = moment - (older_than if older_than is not None else timedelta(days=RETENTION_DAYS))
@@ -548,6 +549,8 @@ class Store:
                     .values(join_prefix=None, join_secret_hash=None, join_expires_at=None, updated_at=Couple.updated_at)
                 )
             )
+        if people or couples or codes:
+            self.compact()  # nothing of it left in SQLite's log, as far as other readers allow (see compact)
         return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
 
 

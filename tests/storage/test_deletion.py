@@ -217,7 +217,9 @@ def test_expired_join_codes_are_cleared(store: Store) -> None:
     fresh_couple, _, _, fresh_code = store.create_couple_two_devices()
     now = utcnow() + timedelta(days=2)
     with store.engine.begin() as connection:
-        connection.execute(update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1)))
+        connection.execute(
+            update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1))
+        )
     report = store.purge_unfinished(now=now)
     assert (report.people, report.join_codes) == (0, 1)
     (row,) = [r for r in rows(store.engine, "couples") if r["id"] == expired_couple]
@@ -271,7 +273,8 @@ def test_compact_is_harmless_on_postgresql_and_repeatable(store: Store) -> None:
     assert store.answers_for(person_id) == ANSWERS
 
 
-def test_compact_reports_a_log_in_use_instead_of_waiting(tmp_path: Path) -> None:
+def test_compact_reports_a_log_in_use_instead_of_waiting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)  # it waits the busy timeout, then reports
     path = tmp_path / "spark_check.sqlite3"
     store = Store.from_url(f"sqlite:///{path}")
     reader = sqlite3.connect(path, isolation_level=None)
@@ -372,7 +375,17 @@ def test_a_client_a_counselor_deleted_leaves_no_byte_in_the_file_or_its_log(file
     for person_id in people:
         file_store.save_answers(person_id, GONE_VALUES, VERSIONS)
     kept = desk.add_client(counselor, "Another couple")
-    needles = [label, label.lower(), note, client, in_office, homework, *people, hash_token(device_token), hash_token(link_token)]
+    needles = [
+        label,
+        label.lower(),
+        note,
+        client,
+        in_office,
+        homework,
+        *people,
+        hash_token(device_token),
+        hash_token(link_token),
+    ]
     needles += _recognisable(GONE_VALUES)
     assert _in_files(file_store, needles) == needles
 
@@ -410,6 +423,15 @@ def test_my_data_delete_in_the_app_leaves_no_byte_in_the_file_or_its_log(
     assert "deleted for good" in " ".join(str(s.value) for s in app.success)
     data = _file_bytes(path)
     assert [n for n in needles if n.encode() in data] == []
+
+
+def test_a_purge_leaves_no_byte_in_the_file_or_its_log(file_store: Store) -> None:
+    stale, token = file_store.create_person()
+    file_store.save_answers(stale, GONE_VALUES, VERSIONS)
+    needles = [stale, hash_token(token), *_recognisable(GONE_VALUES)]
+    assert _in_files(file_store, needles) == needles
+    assert file_store.purge_unfinished(now=utcnow() + LATER).people == 1
+    assert _in_files(file_store, needles) == []
 
 
 def test_a_delete_that_cannot_empty_the_log_says_so_and_a_retry_finishes(
