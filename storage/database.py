@@ -2,10 +2,10 @@
 
 SQLite is the zero-setup default (WAL, ``synchronous=FULL``, a busy timeout, every
 transaction a ``BEGIN IMMEDIATE``, and every transaction refused once the database
-file was deleted or replaced under the running app); PostgreSQL is used when ``DATABASE_URL`` names one. The schema
-is managed by Alembic (``storage/migrations``): :func:`upgrade_schema` brings any
-database to the newest revision at start, including databases made before
-migrations existed, and lets only one process migrate at a time.
+file was deleted or replaced under the running app); PostgreSQL is used when
+``DATABASE_URL`` names one. The schema is managed by Alembic (``storage/migrations``):
+:func:`upgrade_schema` brings any database to the newest revision at start, including
+databases made before migrations existed, and lets only one process migrate at a time.
 """
 
 from __future__ import annotations
