@@ -245,6 +245,7 @@ class CounselorDesk:
             session.execute(delete(SessionNote).where(SessionNote.client_id == client_id))
             session.execute(delete(HomeworkStep).where(HomeworkStep.client_id == client_id))
             session.delete(client)
+        self.store.erase_traces()  # nothing of it left in SQLite's file or log either
 
     def _owned_client(self, session: Any, counselor_id: str, client_id: str) -> Client:
         client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))

@@ -1,15 +1,17 @@
 """Engine set-up and schema migrations.
 
-SQLite is the zero-setup default (WAL, a busy timeout, every transaction a
-``BEGIN IMMEDIATE``); PostgreSQL is used when ``DATABASE_URL`` names one. The schema
-is managed by Alembic (``storage/migrations``): :func:`upgrade_schema` brings any
-database to the newest revision at start, including databases made before
-migrations existed, and lets only one process migrate at a time.
+SQLite is the zero-setup default (WAL, ``synchronous=FULL``, a busy timeout, every
+transaction a ``BEGIN IMMEDIATE``, and every transaction refused once the database
+file was deleted or replaced under the running app); PostgreSQL is used when
+``DATABASE_URL`` names one. The schema is managed by Alembic (``storage/migrations``):
+:func:`upgrade_schema` brings any database to the newest revision at start, including
+databases made before migrations existed, and lets only one process migrate at a time.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -34,8 +36,20 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Tables of the app (alembic_version aside); a database with none of them is empty.
 APP_TABLES = frozenset({"people", "answers", "couples", "counselors", "clients", "session_notes", "homework"})
+#: SQLite's ``synchronous`` setting. FULL: a commit returns only once the write-ahead log is
+#: synced to disk, so an acknowledged answer survives a power cut too (NORMAL, under WAL,
+#: may lose the last commits then). The cost per save is in docs/PERFORMANCE.md.
+SQLITE_SYNCHRONOUS = "FULL"
+#: Said (to the user as a StorageError, to the operator in the log) once the database file
+#: is no longer the one the app opened.
+FILE_CHANGED = (
+    "the database file {path} was deleted or replaced while the app was running, so nothing more is saved "
+    "(it would go to the old file and be lost): put the right file back in place, then restart the app"
+)
 #: Key of the PostgreSQL advisory lock held while migrating (per schema, see below).
 MIGRATION_LOCK_NAME = "spark_check.migrate"
+
+log = logging.getLogger(__name__)
 
 
 def configured_url(environ: Mapping[str, str] | None = None) -> str:
@@ -53,7 +67,33 @@ def configured_url(environ: Mapping[str, str] | None = None) -> str:
     return f"sqlite:///{path}"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def file_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, or None when there is none."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _configure_sqlite(engine: Engine, path: str | None) -> None:
+    """Pragmas on every connection; BEGIN IMMEDIATE; and, for a file, the check that it is
+    still the file the engine first opened (``path``, absolute; None for in-memory)."""
+    #: The file the engine's first connection opened, and whether the operator was told.
+    opened: dict[str, Any] = {}
+
+    def _check_file(connection: Any) -> None:
+        if path is None or file_identity(path) == opened.get("identity"):
+            return
+        # The file at the path is not the one the connections write to: a save now would
+        # be acknowledged and lost at the next restart. Refuse it, and every later one.
+        connection.connection.driver_connection.execute("ROLLBACK")
+        message = FILE_CHANGED.format(path=path)
+        if not opened.get("told"):
+            opened["told"] = True
+            log.error("Spark Check: %s", message)
+        raise StorageError(message)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own
@@ -62,16 +102,23 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # Deleted rows are overwritten with zeros, not left in the file's free space.
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
+        if path is not None:
+            opened.setdefault("identity", file_identity(path))
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: no deadlock-prone lock upgrades later.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _check_file(connection)
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        _check_file(connection)  # replaced while the transaction ran: roll back, not acknowledge
 
 
 #: One lock per SQLite database (file) in this process; see :func:`sqlite_process_lock`.
@@ -100,10 +147,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        path: str | None = None
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            path = os.path.abspath(database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, path)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 

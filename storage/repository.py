@@ -155,21 +155,25 @@ class Store:
         return upgrade_schema(self.engine)
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One transaction: committed whole, or rolled back and reported.
-
-        On SQLite, the threads of this process take turns (see ``sqlite_process_lock``).
-        """
+    def _turn(self) -> Iterator[None]:
+        """On SQLite, the threads of this process take turns (see ``sqlite_process_lock``)."""
         if self._queue is not None and not self._queue.acquire(timeout=QUEUE_TIMEOUT_S):
             raise StorageError("the database is busy")
         try:
-            with self._sessions.begin() as session:
-                yield session
-        except SQLAlchemyError as exc:
-            raise StorageError(str(exc.__class__.__name__)) from exc
+            yield
         finally:
             if self._queue is not None:
                 self._queue.release()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction, in this process's turn: committed whole, or rolled back and reported."""
+        with self._turn():
+            try:
+                with self._sessions.begin() as session:
+                    yield session
+            except SQLAlchemyError as exc:
+                raise StorageError(str(exc.__class__.__name__)) from exc
 
     # People ---------------------------------------------------------------
 
@@ -213,7 +217,7 @@ class Store:
             person.progress = json.dumps(dict(progress), sort_keys=True)
 
     def delete_person(self, person_id: str) -> None:
-        """Remove a person and every answer of theirs, for good.
+        """Remove a person and every answer of theirs, for good (see :meth:`erase_traces`).
 
         A couple space left with nobody in it (its join code included) goes too.
         """
@@ -225,6 +229,7 @@ class Store:
                 session.execute(
                     delete(Couple).where(Couple.id == couple_id, ~exists().where(Person.couple_id == Couple.id))
                 )
+        self.erase_traces()
 
     def mark_finished(self, person_id: str) -> None:
         """Record that a person (alone or in a couple) reached their results; kept from the purge.
@@ -369,12 +374,13 @@ class Store:
             person.counselor_consent_at = utcnow()
 
     def delete_couple(self, couple_id: str) -> None:
-        """Remove a couple, both partners and every answer, for good."""
+        """Remove a couple, both partners and every answer, for good (see :meth:`erase_traces`)."""
         with self._transaction() as session:
             people = select(Person.id).where(Person.couple_id == couple_id)
             session.execute(delete(Answer).where(Answer.person_id.in_(people)))
             session.execute(delete(Person).where(Person.couple_id == couple_id))
             session.execute(delete(Couple).where(Couple.id == couple_id))
+        self.erase_traces()
 
     # Answers --------------------------------------------------------------
 
@@ -462,12 +468,29 @@ class Store:
         if self.engine.dialect.name != "sqlite":
             return True
         try:
-            with self.engine.connect() as connection:
+            # In this process's turn: no transaction of its own holds the log meanwhile.
+            with self._turn(), self.engine.connect() as connection:
                 raw = connection.connection.driver_connection
                 busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StorageError(f"the database could not be compacted: {exc.__class__.__name__}") from exc
         return not busy
+
+    def erase_traces(self) -> None:
+        """After a delete: make sure no byte of what was deleted is left in the SQLite files.
+
+        The deleted rows are already zeroed in their pages (``secure_delete``), but the
+        write-ahead log still holds the pages as they were before, until a checkpoint
+        empties it: this does that now (:meth:`compact`), so that a delete returns only
+        once the file and its log hold nothing of what went. If another connection (another
+        process) keeps reading an old snapshot past the busy timeout, the log can't be
+        emptied: StorageError says so (the rows are deleted; calling this, or the delete,
+        again finishes the job). PostgreSQL: nothing to do here (see :meth:`compact`).
+        """
+        if not self.compact():
+            raise StorageError(
+                "deleted, but another connection still reads the database, so its log keeps a copy; try again"
+            )
 
     def purge_unfinished(self, older_than: timedelta | None = None, now: datetime | None = None) -> PurgeReport:
         """Delete what was never finished and has lain untouched for ``older_than`` (default 90 days).
@@ -479,6 +502,7 @@ class Store:
         - A couple space left with nobody in it goes too.
         - Expired join codes are cleared.
         Each batch of people is its own transaction; running it twice is harmless.
+        Then SQLite's write-ahead log is emptied (:meth:`compact`).
         """
         moment = now or utcnow()
         cutoff = moment - (older_than if older_than is not None else timedelta(days=RETENTION_DAYS))
@@ -525,6 +549,8 @@ class Store:
                     .values(join_prefix=None, join_secret_hash=None, join_expires_at=None, updated_at=Couple.updated_at)
                 )
             )
+        if people or couples or codes:
+            self.compact()  # nothing of it left in SQLite's log, as far as other readers allow (see compact)
         return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
 
 

@@ -2,6 +2,10 @@
 
 - Deleting a person or a couple removes them from every table: no row anywhere keeps
   their id, their token's hash, or an answer of theirs.
+- When a delete returns (a person's *My data → delete*, a couple's, a counselor deleting
+  a client), nothing of what went is left in the SQLite file or its write-ahead log
+  either, with no encryption key configured (the default): no token hash, id, label,
+  note or answer value, byte for byte.
 - Responses never finished and untouched for the retention period (90 days by
   default) are purged; finished ones, active ones and counselors' are kept.
 """
@@ -9,18 +13,21 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import update
+from streamlit.testing.v1 import AppTest
 
-from storage import repository
+from storage import database, repository
 from storage.counselors import CounselorDesk
 from storage.models import Answer, Couple, Person, utcnow
 from storage.repository import RETENTION_DAYS, JoinOutcome, PurgeReport, StorageError, Store, hash_token
 from tests.db import all_stored_text, count, rows
+from ui.session import STATE_KEY
 
 ANSWERS: dict[str, dict[str, Any]] = {"worth_it": {"respect": 2, "safe": 2}, "intimacy": {"pressures": [1, 3]}}
 VERSIONS = {"worth_it": 1, "intimacy": 1}
@@ -210,7 +217,9 @@ def test_expired_join_codes_are_cleared(store: Store) -> None:
     fresh_couple, _, _, fresh_code = store.create_couple_two_devices()
     now = utcnow() + timedelta(days=2)
     with store.engine.begin() as connection:
-        connection.execute(update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1)))
+        connection.execute(
+            update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1))
+        )
     report = store.purge_unfinished(now=now)
     assert (report.people, report.join_codes) == (0, 1)
     (row,) = [r for r in rows(store.engine, "couples") if r["id"] == expired_couple]
@@ -264,7 +273,8 @@ def test_compact_is_harmless_on_postgresql_and_repeatable(store: Store) -> None:
     assert store.answers_for(person_id) == ANSWERS
 
 
-def test_compact_reports_a_log_in_use_instead_of_waiting(tmp_path: Path) -> None:
+def test_compact_reports_a_log_in_use_instead_of_waiting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)  # it waits the busy timeout, then reports
     path = tmp_path / "spark_check.sqlite3"
     store = Store.from_url(f"sqlite:///{path}")
     reader = sqlite3.connect(path, isolation_level=None)
@@ -283,3 +293,168 @@ def test_compact_reports_a_log_in_use_instead_of_waiting(tmp_path: Path) -> None
 
 def _file_bytes(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+@pytest.fixture
+def file_store(tmp_path: Path) -> Iterator[Store]:
+    """A Store on a SQLite file under tmp_path, no encryption key (the default)."""
+    store = Store.from_url(f"sqlite:///{tmp_path / 'spark_check.sqlite3'}")
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+
+
+def _in_files(store: Store, needles: list[str]) -> list[str]:
+    """The needles found, byte for byte, in the store's database file, its -wal or its -shm."""
+    database = store.engine.url.database
+    assert database is not None
+    data = _file_bytes(Path(database))
+    return [needle for needle in needles if needle.encode() in data]
+
+
+#: Answer values no other bytes of the file could hold by chance.
+GONE_VALUES = {"intimacy": {"pressures": [918_273_645, 564_738_291]}, "worth_it": {"respect": 731_902_468}}
+KEPT_VALUES = {"intimacy": {"pressures": [737_373_731]}}
+
+
+def _recognisable(answers: dict[str, dict[str, Any]]) -> list[str]:
+    return [
+        str(number)
+        for items in answers.values()
+        for value in items.values()
+        for number in (value if isinstance(value, list) else [value])
+    ]
+
+
+def test_a_deleted_person_leaves_no_byte_in_the_file_or_its_log(file_store: Store) -> None:
+    person_id, token = file_store.create_person()
+    file_store.save_answers(person_id, GONE_VALUES, VERSIONS)
+    file_store.set_progress(person_id, {"page": "intimacy"})
+    kept, _ = file_store.create_person()
+    file_store.save_answers(kept, KEPT_VALUES, VERSIONS)
+    needles = [hash_token(token), person_id, *_recognisable(GONE_VALUES)]
+    assert _in_files(file_store, needles) == needles  # the scan sees them while they are there
+
+    file_store.delete_person(person_id)
+
+    assert _in_files(file_store, needles) == []
+    assert _in_files(file_store, _recognisable(KEPT_VALUES)) == ["737373731"], "what is kept is still there"
+
+
+@pytest.mark.parametrize("two_devices", [False, True], ids=["one-device", "two-devices"])
+def test_a_deleted_couple_leaves_no_byte_in_the_file_or_its_log(file_store: Store, two_devices: bool) -> None:
+    if two_devices:
+        couple_id, first, token, code = file_store.create_couple_two_devices()
+        joined = file_store.join_couple(code)
+        assert joined.person_id is not None and joined.token is not None and token is not None
+        people, tokens = [first, joined.person_id], [token, joined.token]
+    else:
+        couple_id, device_token, (one, two) = file_store.create_couple_one_device()
+        people, tokens = [one, two], [device_token]
+    for person_id in people:
+        file_store.save_answers(person_id, GONE_VALUES, VERSIONS)
+        file_store.finish(person_id, "items")
+    needles = [couple_id, *people, *map(hash_token, tokens), *_recognisable(GONE_VALUES)]
+    assert _in_files(file_store, needles) == needles
+
+    file_store.delete_couple(couple_id)
+
+    assert _in_files(file_store, needles) == []
+
+
+def test_a_client_a_counselor_deleted_leaves_no_byte_in_the_file_or_its_log(file_store: Store) -> None:
+    desk = CounselorDesk(file_store)
+    counselor = desk.add_counselor("rivera", "a long enough password")
+    label, note = "Quillon & Marbury", "They argue about the Zephyrine budget every Sunday."
+    client = desk.add_client(counselor, label)
+    desk.add_note(counselor, client, note)
+    in_office, device_token = desk.start_in_office(counselor, client)
+    homework, link_token, _code = desk.start_homework(counselor, client)
+    people = [p.person_id for c in (in_office, homework) for p in file_store.couple(c).partners]  # type: ignore[union-attr]
+    for person_id in people:
+        file_store.save_answers(person_id, GONE_VALUES, VERSIONS)
+    kept = desk.add_client(counselor, "Another couple")
+    needles = [
+        label,
+        label.lower(),
+        note,
+        client,
+        in_office,
+        homework,
+        *people,
+        hash_token(device_token),
+        hash_token(link_token),
+    ]
+    needles += _recognisable(GONE_VALUES)
+    assert _in_files(file_store, needles) == needles
+
+    desk.delete_client(counselor, client)
+
+    assert _in_files(file_store, needles) == []
+    assert [c.id for c in desk.clients(counselor)[0]] == [kept]
+
+
+def test_my_data_delete_in_the_app_leaves_no_byte_in_the_file_or_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's own path: *My data & downloads → Delete my answers* (ui/session.py
+    delete_everything), through AppTest, then the files the app's Store writes to."""
+    path = tmp_path / "app.sqlite3"
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SPARK_CHECK_ENCRYPTION_KEYS", raising=False)
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60).run()
+    app.button(key="start:worth_it").click().run()
+    for radio in app.radio:
+        radio.set_value(2)
+    app.run()
+    state = app.session_state[STATE_KEY]
+    assert state.person_id is not None and state.token is not None
+    needles = [state.person_id, hash_token(state.token)]
+    data = _file_bytes(path)
+    assert [n for n in needles if n.encode() in data] == needles
+
+    app.switch_page("ui/pages/my_data.py").run()
+    app.checkbox(key="delete:confirm").check().run()
+    app.button(key="delete:go").click().run()
+
+    assert not app.exception
+    assert "deleted for good" in " ".join(str(s.value) for s in app.success)
+    data = _file_bytes(path)
+    assert [n for n in needles if n.encode() in data] == []
+
+
+def test_a_purge_leaves_no_byte_in_the_file_or_its_log(file_store: Store) -> None:
+    stale, token = file_store.create_person()
+    file_store.save_answers(stale, GONE_VALUES, VERSIONS)
+    needles = [stale, hash_token(token), *_recognisable(GONE_VALUES)]
+    assert _in_files(file_store, needles) == needles
+    assert file_store.purge_unfinished(now=utcnow() + LATER).people == 1
+    assert _in_files(file_store, needles) == []
+
+
+def test_a_delete_that_cannot_empty_the_log_says_so_and_a_retry_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process reading an old snapshot keeps the log's copy alive: past the busy
+    timeout the delete says so (StorageError) rather than return as if it were done;
+    deleting again once the reader has gone leaves nothing."""
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "spark_check.sqlite3"
+    store = Store.from_url(f"sqlite:///{path}")
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        person_id, token = store.create_person()
+        store.save_answers(person_id, GONE_VALUES, VERSIONS)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM answers").fetchone()  # a snapshot with the answers in it
+        with pytest.raises(StorageError, match="try again"):
+            store.delete_person(person_id)
+        assert not store.person_exists(person_id)
+        reader.execute("COMMIT")
+        store.delete_person(person_id)
+        assert _in_files(store, [person_id, hash_token(token), *_recognisable(GONE_VALUES)]) == []
+    finally:
+        reader.close()
+        store.engine.dispose()

@@ -1,4 +1,5 @@
-"""SQLite, the zero-setup default: WAL mode, a busy timeout, and every transaction a
+"""SQLite, the zero-setup default: WAL mode, ``synchronous=FULL`` (a commit is on disk
+before it returns, power cut included), a busy timeout, and every transaction a
 ``BEGIN IMMEDIATE`` (the write lock is taken at BEGIN, not halfway through)."""
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def test_the_database_is_in_wal_mode_for_everyone(sqlite_store: Store) -> None:
         outsider.close()
 
 
-def test_every_connection_has_the_busy_timeout_and_foreign_keys(sqlite_store: Store) -> None:
+def test_every_connection_has_the_busy_timeout_foreign_keys_and_full_sync(sqlite_store: Store) -> None:
     # Three pooled connections at once (raw: a SQLAlchemy one would BEGIN IMMEDIATE and queue).
     connections = [sqlite_store.engine.raw_connection() for _ in range(3)]
     try:
@@ -58,6 +59,8 @@ def test_every_connection_has_the_busy_timeout_and_foreign_keys(sqlite_store: St
             assert SQLITE_BUSY_TIMEOUT_MS == 10_000
             assert cursor.execute("PRAGMA foreign_keys").fetchone() == (1,)
             assert cursor.execute("PRAGMA secure_delete").fetchone() == (1,)
+            # FULL (2): the log is synced at every commit; NORMAL (1) may lose the last ones in a power cut.
+            assert cursor.execute("PRAGMA synchronous").fetchone() == (2,)
             cursor.close()
     finally:
         for connection in connections:
