@@ -28,7 +28,7 @@ def render() -> None:
             f"This private link brings back {who} and where you were. Keep it somewhere safe "
             "— anyone with it can see your answers."
         )
-        st.code(_resume_link(*link), language=None)
+        st.code(_resume_link(*link), language=None, wrap_lines=True)
     else:
         st.markdown("Your resume link appears here as soon as you answer your first question.")
 
