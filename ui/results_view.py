@@ -124,6 +124,32 @@ def render() -> None:
     profile = memo("profile", key, lambda: profile_for_self(content, state.answers))
     render_profile(profile, content.guidance, figure_key=key)
     st.divider()
+    _what_next(state)
+
+
+def _what_next(state: session.SessionData) -> None:
+    """The next step is on the page, not only behind a sidebar a phone hides: the other
+    questionnaire, inviting the partner, then the person's data."""
+    st.subheader("What next?")
+    content = session.content()
+    for questionnaire_id in ("worth_it", "intimacy"):
+        questionnaire = content.questionnaire(questionnaire_id)
+        if not state.answers.get(questionnaire_id):
+            label = f"Take “{questionnaire.title}” next (about {questionnaire.minutes} minutes)"
+            if st.button(label, type="primary", key=f"results:next:{questionnaire_id}", width="stretch"):
+                switch_to(questionnaire_id)
+    if state.role == "person":
+        st.markdown(
+            "**Taking it as a couple?** Invite your partner: each of you answers on your own device, "
+            "and you choose what the other may see. Your answers so far come along."
+        )
+        if st.button("Invite my partner", key="results:invite", width="stretch"):
+            try:
+                st.session_state["join_code"] = session.start_two_devices(state)
+            except StorageError:
+                st.error("The couple space couldn't be made just now. Please try again.")
+            else:
+                switch_to("couple_home")
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")
-    if st.button("Downloads and my data →", key="results:to_data"):
+    if st.button("Downloads and my data →", key="results:to_data", width="stretch"):
         switch_to("my_data")
