@@ -127,6 +127,7 @@ def vectorised(path: Path, content: Content, out_path: Path) -> Road:
 
 def per_response(path: Path, content: Content, out_path: Path) -> Road:
     road = Road()
+    # "read": the file through scoring.reader (JSON parsed, a CSV split in cells); "parse": CSV rows made responses.
     found = _timed(road, "read", lambda: cli.read_input(str(path)))
     found = _timed(road, "parse", lambda: cli.with_csv_responses(found, content))
     results = _timed(
