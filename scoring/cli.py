@@ -135,7 +135,7 @@ def _read_bytes(path: str, stdin: TextIO | None = None) -> bytes:
         source = stdin or sys.stdin
         buffer = getattr(source, "buffer", None)
         if buffer is not None:
-            return buffer.read(MAX_INPUT_BYTES + 1)  # type: ignore[no-any-return]
+            return buffer.read(MAX_INPUT_BYTES + 1)
         return source.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass")  # a text stream (tests)
     try:
         with open(path, "rb") as file:
