@@ -3,9 +3,9 @@
 The input is seeded random responses (half to each questionnaire, each item
 answered with probability 0.9, an ``id`` each), written once as a JSON list
 and once as a CSV. For each format the vectorised road (what ``score`` takes
-for 200 responses or more: a JSON file read from its bytes by
-scoring.batch_read, a CSV by scoring.batch.parse_csv, both scored and
-rendered by scoring.batch) and the plain loop (validate, score and
+for 200 responses or more: the file read by scoring.reader, a JSON list
+grouped by scoring.batch.split_json_responses, a CSV by
+scoring.batch.parse_csv, both scored and rendered by scoring.batch) and the plain loop (validate, score and
 ``json.dump`` response by response: what ``score`` did before) are timed
 stage by stage in this process, and ``python -m scoring score FILE > OUT`` is
 timed end to end as a subprocess (interpreter start-up, imports and content
@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.common import REPO_ROOT, Goal, Options, Section, Table, stamp, times
 from questions.loader import Content, default_content
-from scoring import batch, batch_read, cli
+from scoring import batch, cli, reader
 
 KEY = "batch"
 TITLE = "4. Batch scoring: `python -m scoring score`"
@@ -102,12 +102,15 @@ def _digest(path: Path) -> tuple[str, int]:
 
 def vectorised(path: Path, content: Content, out_path: Path) -> Road:
     road = Road()
+    raw = _timed(road, "read", lambda: path.read_bytes())
     if path.suffix == ".csv":
-        text = _timed(road, "read", lambda: cli._read_text(str(path)))
-        parsed = _timed(road, "parse + encode", lambda: batch.parse_csv(text, content))
+        parsed = _timed(
+            road, "parse + encode", lambda: batch.parse_csv(reader.read_csv(raw, cli.MAX_INPUT_BYTES), content)
+        )
     else:
-        raw = _timed(road, "read", lambda: path.read_bytes())
-        parsed = _timed(road, "parse + encode", lambda: batch_read.parse_json(raw, content))
+        responses = _timed(road, "parse", lambda: reader.read_json(raw, cli.MAX_INPUT_BYTES))
+        groups = _timed(road, "encode", lambda: batch.split_json_responses(responses, content))
+        parsed = None if groups is None else (groups, len(responses))
     assert parsed is not None, f"the benchmark's {path.suffix} file must take the fast road"
     groups, count = parsed
     scores = _timed(road, "score", lambda: [batch.score_codes(g.plan, g.codes) for g in groups])
@@ -124,13 +127,12 @@ def vectorised(path: Path, content: Content, out_path: Path) -> Road:
 
 def per_response(path: Path, content: Content, out_path: Path) -> Road:
     road = Road()
-    where = str(path)
-    text = _timed(road, "read", lambda: cli._read_text(where))
-    if path.suffix == ".csv":
-        responses = _timed(road, "parse", lambda: cli._parse_csv(text, where, content))
-    else:
-        responses = _timed(road, "parse", lambda: cli._parse_json(text, where))
-    results = _timed(road, "validate + score", lambda: cli.score_responses(responses, content, where))
+    # "read": the file through scoring.reader (JSON parsed, a CSV split in cells); "parse": CSV rows made responses.
+    found = _timed(road, "read", lambda: cli.read_input(str(path)))
+    found = _timed(road, "parse", lambda: cli.with_csv_responses(found, content))
+    results = _timed(
+        road, "validate + score", lambda: cli.score_responses(found.responses, content, found.where, found.lines)
+    )
 
     def output() -> None:
         with out_path.open("w", encoding="utf-8") as out:

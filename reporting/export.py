@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from questions.loader import Content
+from scoring import reader
 from scoring.engine import AnswerError, validate_answers
 from scoring.results import AnswerValue, to_jsonable
 from scoring.visibility import profile_for_self
@@ -18,7 +19,22 @@ MAX_IMPORT_BYTES = 256 * 1024
 
 
 class ImportProblem(ValueError):
-    """A result file that can't be imported; the message is shown to the person."""
+    """A result file that can't be imported; the message (one line, clipped) is shown to the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(reader.one_line(message))
+
+
+_NOT_READABLE = "That file isn't a Spark Check result: it isn't readable JSON."
+#: What the person is told for each kind of scoring.reader problem.
+_READ_PROBLEMS: dict[str, str] = {
+    "size": f"That file is too large to be a Spark Check result (the limit is {MAX_IMPORT_BYTES // 1024} KiB).",
+    "encoding": _NOT_READABLE,
+    "syntax": _NOT_READABLE,
+    "csv": _NOT_READABLE,
+    "depth": "That file isn't a Spark Check result: its JSON is nested too deeply.",
+    "number": "That file isn't a Spark Check result: it has a number JSON doesn't allow (NaN or Infinity).",
+}
 
 
 def export_result(content: Content, answers: dict[str, dict[str, AnswerValue]], now: datetime | None = None) -> str:
@@ -39,15 +55,11 @@ def export_result(content: Content, answers: dict[str, dict[str, AnswerValue]], 
 
 
 def import_result(content: Content, raw: bytes) -> dict[str, dict[str, AnswerValue]]:
-    """Parse and check a result file; return its answers or raise ImportProblem."""
-    if len(raw) > MAX_IMPORT_BYTES:
-        raise ImportProblem(
-            f"That file is too large to be a Spark Check result (the limit is {MAX_IMPORT_BYTES // 1024} KiB)."
-        )
+    """Parse (with :func:`scoring.reader.read_json`) and check a result file; return its answers or raise ImportProblem."""
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ImportProblem("That file isn't a Spark Check result: it isn't readable JSON.") from None
+        document = reader.read_json(raw, MAX_IMPORT_BYTES)
+    except reader.ReadProblem as problem:
+        raise ImportProblem(_READ_PROBLEMS[problem.kind]) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportProblem("That file isn't a Spark Check result (it has no Spark Check format marker).")
     version = document.get("schema_version")

@@ -33,8 +33,6 @@ error as it always did.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import math
@@ -50,8 +48,8 @@ import numpy.typing as npt
 
 from questions.loader import Content
 from questions.schema import Item, Questionnaire
-from scoring.batch_read import _BAD, UNANSWERED, BoolArray, Codes, CsvBytes, FloatArray, IntArray
 from scoring.engine import enough_answered, item_points, score_questionnaire
+from scoring.reader import Table
 from scoring.results import QuestionnaireResult, ScaleScore, StageReading, Verdict, to_jsonable
 
 __all__ = [
@@ -69,6 +67,15 @@ __all__ = [
     "split_json_responses",
 ]
 
+Codes = npt.NDArray[np.int16]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: The code of an unanswered item; an option's code is its position in the response set + 1.
+UNANSWERED = 0
+#: A value that is not one of the item's options (never stored in a code matrix).
+_BAD = -1
 #: Python types a single-choice JSON answer may have on the fast road (``True`` is an int too: excluded).
 _NUMBER_TYPES = frozenset({int, float})
 INDENT = "  "
@@ -532,7 +539,7 @@ def _positions_by_key(keys: Sequence[Any]) -> dict[Any, list[int]]:
 
 
 class _CsvCells:
-    """The cells of some rows of a CSV read by the csv module, column by column."""
+    """The cells of some rows of a CSV (as :func:`scoring.reader.read_csv` reads it), column by column."""
 
     def __init__(self, header: list[str], columns: Mapping[str, Sequence[str]], count: int) -> None:
         self.header = header
@@ -540,10 +547,8 @@ class _CsvCells:
         self._columns = columns
 
     @classmethod
-    def read(cls, text: str) -> _CsvCells | None:
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None) or []
-        rows = [row for row in reader if row]  # csv.DictReader skips blank rows too
+    def of(cls, table: Table) -> _CsvCells | None:
+        header, rows = table.header, table.rows
         if any(len(row) != len(header) for row in rows):
             return None
         columns = dict(zip(header, zip(*rows, strict=True), strict=True)) if rows else {}
@@ -575,7 +580,7 @@ class _CsvCells:
         return None if (codes == _BAD).any() else codes
 
 
-def parse_csv(text: str, content: Content, table: CsvBytes | None = None) -> tuple[list[Group], int] | None:
+def parse_csv(csv_table: Table, content: Content) -> tuple[list[Group], int] | None:
     """A CSV of responses grouped and encoded, with the number of responses; or None.
 
     None whenever the per-response reader might see it differently: a missing
@@ -584,7 +589,7 @@ def parse_csv(text: str, content: Content, table: CsvBytes | None = None) -> tup
     value (or as values joined by ``;`` for a multi-choice item), an answer in
     a column its row's questionnaire doesn't have.
     """
-    table = table or CsvBytes.read(text) or _CsvCells.read(text)
+    table = _CsvCells.of(csv_table)
     if table is None:
         return None
     header = table.header

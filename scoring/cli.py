@@ -1,39 +1,45 @@
 """Command line for counselors and researchers.
 
     python -m scoring questionnaires      the questionnaires as JSON
-    python -m scoring score FILE          score responses (JSON object, JSON list, or CSV; - for stdin)
+    python -m scoring score FILE          score responses (JSON, JSON Lines or CSV; - for stdin)
 
-A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``; a CSV has
-a ``questionnaire`` column, an optional ``id`` column, and one column per item
-(empty = not answered; several choices separated by ``;``). Bad input exits
-with status 2 and one line saying what is wrong and where.
+A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON
+file holds one or a list of them, a JSON Lines file (``.jsonl``) one per line;
+a CSV has a ``questionnaire`` column, an optional ``id`` column, and one column
+per item (empty = not answered; several choices separated by ``;``). Files are
+read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
+status 2 and one line saying what is wrong and where.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
-import csv
-import io
 import json
 import queue
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from scoring import reader
+from scoring.reader import Table
 from scoring.results import to_jsonable
 
 if TYPE_CHECKING:
     from questions.loader import Content
     from questions.schema import Questionnaire
 
-# The content (pydantic, YAML) and scoring.engine are imported where they are
-# used: ``score`` reads a big file in a thread while the main thread imports
-# and validates the content (see _Prescan).
+# The content (pydantic, YAML), scoring.engine and NumPy are imported where
+# they are used.
 
 EXIT_BAD_INPUT = 2
+#: The largest input ``score`` reads (README: "Command line").
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+#: The longest error line, not counting the file's name.
+ERROR_LIMIT = reader.MESSAGE_LIMIT
 
 
 class InputProblem(Exception):
@@ -72,19 +78,6 @@ def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
     }
 
 
-def _parse_json(text: str, where: str) -> list[dict[str, Any]]:
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputProblem(f"{where}{f' line {line}' if line else ''}: not valid JSON") from None
-    if isinstance(document, dict):
-        return [document]
-    if isinstance(document, list):
-        return document
-    raise InputProblem(f"{where}: expected a response object or a list of them")
-
-
 def _csv_cell(value: str) -> int | list[int] | None:
     value = value.strip()
     if not value:
@@ -94,15 +87,20 @@ def _csv_cell(value: str) -> int | list[int] | None:
     return int(value)
 
 
-def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
+def _csv_responses(table: Table, where: str, content: Content) -> list[dict[str, Any]]:
+    """The responses of a CSV, one per row, read as ``csv.DictReader`` reads each row."""
     from scoring.engine import clip
 
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or "questionnaire" not in reader.fieldnames:
+    header = table.header
+    if "questionnaire" not in header:
         raise InputProblem(f"{where} line 1: a CSV needs a 'questionnaire' column")
     responses: list[dict[str, Any]] = []
-    for row in reader:
-        line = reader.line_num
+    for cells, line in zip(table.rows, table.lines, strict=True):
+        row: dict[str | None, Any] = dict(zip(header, cells, strict=False))
+        if len(cells) > len(header):
+            row[None] = cells[len(header) :]
+        for column in header[len(cells) :]:
+            row[column] = None
         qid = (row.get("questionnaire") or "").strip()
         questionnaire = content.questionnaires.get(qid)
         multi_items = (
@@ -110,9 +108,9 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
         )
         answers: dict[str, Any] = {}
         for column, cell in row.items():
-            if column in ("questionnaire", "id") or column is None or cell is None:
-                if column is None:
-                    raise InputProblem(f"{where} line {line}: more cells than columns")
+            if column is None:
+                raise InputProblem(f"{where} line {line}: more cells than columns")
+            if column in ("questionnaire", "id") or cell is None:
                 continue
             try:
                 value = _csv_cell(cell)
@@ -124,47 +122,96 @@ def _parse_csv(text: str, where: str, content: Content) -> list[dict[str, Any]]:
                 if isinstance(value, int) and column in multi_items:
                     value = [value]  # one choice of a multi-choice item
                 answers[column] = value
-        response: dict[str, Any] = {"questionnaire": qid, "answers": answers, "_line": line}
+        response: dict[str, Any] = {"questionnaire": qid, "answers": answers}
         if row.get("id"):
             response["id"] = row["id"]
         responses.append(response)
     return responses
 
 
-def _read_text(path: str, stdin: TextIO | None = None) -> str:
-    where = "stdin" if path == "-" else path
+def _read_bytes(path: str, stdin: TextIO | None = None) -> bytes:
+    """The file's bytes (stdin's for ``-``), at most one more than MAX_INPUT_BYTES."""
+    if path == "-":
+        source = stdin or sys.stdin
+        buffer = getattr(source, "buffer", None)
+        if buffer is not None:
+            return buffer.read(MAX_INPUT_BYTES + 1)
+        return source.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass")  # a text stream (tests)
     try:
-        return (
-            (stdin or sys.stdin).read().removeprefix("\ufeff")
-            if path == "-"
-            else Path(path).read_text(encoding="utf-8-sig")
-        )
+        with open(path, "rb") as file:
+            return file.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise InputProblem(f"{where}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputProblem(f"{where}: not UTF-8 text") from None
+        raise InputProblem(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _is_csv(path: str, text: str) -> bool:
-    return path.lower().endswith(".csv") or (path == "-" and not text.lstrip().startswith(("{", "[")))
+def _format(path: str, data: bytes) -> str:
+    """How to read the input: "csv", "jsonl", "json", or "json or jsonl" (stdin starting with ``{``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if path != "-":
+        return "json"
+    start = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+    return "json or jsonl" if start == b"{" else "json" if start == b"[" else "csv"
 
 
-def read_responses(path: str, content: Content, stdin: TextIO | None = None) -> list[dict[str, Any]]:
+@dataclass
+class Responses:
+    """What ``score`` read: the responses (or, for a CSV, the table they are in) and where each is."""
+
+    where: str
+    responses: list[Any] = field(default_factory=list)
+    #: The line of each response (CSV, JSON Lines); None for JSON, where a response is named by its place.
+    lines: list[int] | None = None
+    #: One JSON object in a file: ``score`` prints one result rather than a list.
+    single: bool = False
+    table: Table | None = None
+
+
+def read_input(path: str, stdin: TextIO | None = None) -> Responses:
+    """Read a JSON, JSON Lines or CSV file (``-``: stdin) through :mod:`scoring.reader`."""
     where = "stdin" if path == "-" else path
-    text = _read_text(path, stdin)
-    if _is_csv(path, text):
-        return _parse_csv(text, where, content)
-    return _parse_json(text, where)
+    data = _read_bytes(path, stdin)
+    kind = _format(path, data)
+    try:
+        if kind == "csv":
+            return Responses(where, table=reader.read_csv(data, MAX_INPUT_BYTES))
+        if kind == "jsonl":
+            return Responses(where, *reader.read_json_lines(data, MAX_INPUT_BYTES))
+        try:
+            document = reader.read_json(data, MAX_INPUT_BYTES)
+        except reader.ReadProblem as problem:
+            if kind == "json or jsonl" and problem.more:
+                return Responses(where, *reader.read_json_lines(data, MAX_INPUT_BYTES))
+            raise
+    except reader.ReadProblem as problem:
+        raise InputProblem(f"{where}{f' line {problem.line}' if problem.line else ''}: {problem.reason}") from None
+    if isinstance(document, dict):
+        return Responses(where, [document], single=path != "-")
+    if isinstance(document, list):
+        return Responses(where, document)
+    raise InputProblem(f"{where}: expected a response object or a list of them")
 
 
-def score_responses(responses: Sequence[Any], content: Content, where: str) -> list[dict[str, Any]]:
+def with_csv_responses(found: Responses, content: Content) -> Responses:
+    """``found``, a CSV's rows made responses."""
+    if found.table is not None:
+        found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
+    return found
+
+
+def score_responses(
+    responses: Sequence[Any], content: Content, where: str, lines: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     from scoring.engine import AnswerError, clip, score_questionnaire, validate_answers
 
     results: list[dict[str, Any]] = []
     for index, response in enumerate(responses):
         at = (
-            f"{where} line {response['_line']}"
-            if isinstance(response, dict) and "_line" in response
+            f"{where} line {lines[index]}"
+            if lines is not None
             else (f"{where} response {index}" if len(responses) > 1 else where)
         )
         if not isinstance(response, dict):
@@ -193,10 +240,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("questionnaires", help="print the questionnaires as JSON")
-    score = commands.add_parser("score", help="score responses from a JSON or CSV file (- for stdin)")
+    score = commands.add_parser("score", help="score responses from a JSON, JSON Lines or CSV file (- for stdin)")
     score.add_argument("file")
     args = parser.parse_args(argv)
-    prescan = _Prescan.start_for(args.file) if args.command == "score" else None
     from questions.loader import ContentError, default_content
 
     try:
@@ -204,34 +250,20 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.command == "questionnaires":
             document: Any = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
         else:
-            path = args.file
-            where = "stdin" if path == "-" else path
-            output = prescan.finish(content) if prescan is not None else None
+            found = read_input(args.file)
+            output = _score_at_once(found, content)
             if output is not None:
                 _write_utf8(out, output)
                 out.write("\n")
                 return 0
-            text = _read_text(path)
-            if _is_csv(path, text):
-                output = _score_csv_at_once(text, content)
-                responses = _parse_csv(text, where, content) if output is None else []
-            else:
-                output = None if path != "-" else _score_json_bytes_at_once(text.encode("utf-8"), content)
-                responses = []
-                if output is None:
-                    responses = _parse_json(text, where)
-                    output = _score_json_at_once(responses, content)
-            if output is not None:
-                _write_utf8(out, output)
-                out.write("\n")
-                return 0
-            results = score_responses(responses, content, where)
-            single = not path.lower().endswith(".csv") and len(results) == 1 and _is_single_object(path)
-            document = results[0] if single else results
+            with_csv_responses(found, content)
+            results = score_responses(found.responses, content, found.where, found.lines)
+            document = results[0] if found.single else results
     except (InputProblem, ContentError) as problem:
-        print(f"error: {problem}", file=err)
+        limit = ERROR_LIMIT + (len(args.file) if args.command == "score" else 0)  # the file's name in full
+        print(f"error: {reader.one_line(str(problem), limit)}", file=err)
         return EXIT_BAD_INPUT
-    json.dump(document, out, indent=2, ensure_ascii=False)
+    json.dump(document, out, indent=2, ensure_ascii=False, allow_nan=False)
     out.write("\n")
     return 0
 
@@ -245,99 +277,17 @@ BATCH_MIN_RESPONSES = 200
 # the same one-line error, as it always has.
 
 
-def _score_csv_at_once(text: str, content: Content) -> Iterator[bytes] | None:
-    if text.count("\n") < BATCH_MIN_RESPONSES:
-        return None  # too few lines for BATCH_MIN_RESPONSES rows: no need to look closer
+def _score_at_once(found: Responses, content: Content) -> Iterator[bytes] | None:
+    count = len(found.table.rows) if found.table is not None else len(found.responses)
+    if count < BATCH_MIN_RESPONSES:
+        return None
     from scoring import batch  # NumPy is imported only for many responses
 
-    parsed = batch.parse_csv(text, content)
-    if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
-        return None
-    return batch.iter_document(*parsed)
-
-
-class _Prescan(threading.Thread):
-    """Reading a big file, in a thread, as far as it goes without the content.
-
-    While the main thread imports and validates the content, this one reads
-    the file, imports NumPy and finds the cells of a CSV or the layout of a
-    JSON list (scoring.batch_read needs no content). :meth:`finish` then
-    encodes, scores and renders. Anything unusual (a small file, one that
-    cannot be read, is not UTF-8 or not plain) leaves ``found`` None, and
-    ``score`` reads the file the ordinary way, which says what is wrong.
-    """
-
-    def __init__(self, path: str) -> None:
-        super().__init__(name="scoring-prescan", daemon=True)
-        self.path = path
-        self.found: tuple[str, Any, Any] | None = None
-
-    @classmethod
-    def start_for(cls, path: str) -> _Prescan | None:
-        if path == "-":
-            return None
-        prescan = cls(path)
-        prescan.start()
-        return prescan
-
-    def run(self) -> None:
-        try:
-            self.found = self._scan()
-        except Exception:  # the ordinary road reads the file again and reports it
-            self.found = None
-
-    def _scan(self) -> tuple[str, Any, Any] | None:
-        raw = Path(self.path).read_bytes().removeprefix(codecs.BOM_UTF8)
-        if len(raw) < 30 * BATCH_MIN_RESPONSES:
-            return None  # too short for BATCH_MIN_RESPONSES responses
-        from scoring import batch_read  # NumPy only
-
-        if _is_csv(self.path, ""):
-            text = raw.decode("utf-8")
-            if text.count("\n") < BATCH_MIN_RESPONSES:
-                return None
-            return "csv", text, batch_read.CsvBytes.read(text)
-        if not raw.isascii():
-            raw.decode("utf-8")  # not UTF-8: the ordinary road says so
-        layout = batch_read.scan_json(raw)
-        return None if layout is None else ("json", raw, layout)
-
-    def finish(self, content: Content) -> Iterator[bytes] | None:
-        self.join()
-        if self.found is None:
-            return None
-        from scoring import batch, batch_read
-
-        kind, text, found = self.found
-        parsed = batch.parse_csv(text, content, found) if kind == "csv" else batch_read.responses(found, content)
-        if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
-            return None
-        return batch.iter_document(*parsed)
-
-
-def _score_json_bytes_at_once(raw: bytes, content: Content) -> Iterator[bytes] | None:
-    if len(raw) < 30 * BATCH_MIN_RESPONSES:
-        return None  # too short for BATCH_MIN_RESPONSES responses
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    from scoring import batch, batch_read
-
-    parsed = batch_read.parse_json(raw, content)
-    if parsed is None or parsed[1] < BATCH_MIN_RESPONSES:
-        return None
-    return batch.iter_document(*parsed)
-
-
-def _score_json_at_once(responses: list[Any], content: Content) -> Iterator[bytes] | None:
-    if len(responses) < BATCH_MIN_RESPONSES:
-        return None
-    from scoring import batch
-
-    groups = batch.split_json_responses(responses, content)
-    return None if groups is None else batch.iter_document(groups, len(responses))
+    if found.table is not None:
+        parsed = batch.parse_csv(found.table, content)
+        return None if parsed is None else batch.iter_document(*parsed)
+    groups = batch.split_json_responses(found.responses, content)
+    return None if groups is None else batch.iter_document(groups, count)
 
 
 def _write_utf8(out: TextIO, chunks: Iterable[bytes]) -> None:
@@ -377,13 +327,3 @@ def _write_behind(buffer: Any, chunks: Iterable[bytes]) -> None:
         thread.join()
     if failed:
         raise failed[0]
-
-
-def _is_single_object(path: str) -> bool:
-    # Only re-read a real file; stdin was consumed, and a one-item list stays a list there too.
-    if path == "-":
-        return False
-    try:
-        return Path(path).read_text(encoding="utf-8").lstrip().startswith("{")
-    except OSError:
-        return False

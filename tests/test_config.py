@@ -4,6 +4,8 @@
   on, CORS at its default, uploads small, error details hidden from visitors.
 - Streamlit is pinned (``requirements.txt``) at a version that has every fix of the
   known Streamlit security advisories below, and that version is the one installed.
+- So is the server stack under it (Starlette, uvicorn and its HTTP parser h11), which
+  Streamlit's own requirements leave open down to vulnerable versions.
 """
 
 from __future__ import annotations
@@ -32,6 +34,22 @@ STREAMLIT_ADVISORIES: list[tuple[str, str, str]] = [
     ("GHSA-rxff-vr5r-8cj5 / CVE-2024-42474", "path traversal in static file serving on Windows", "1.37.0"),
     ("GHSA-vqwp-45wm-r9r5 / CVE-2026-10804", "weak hashing in st.cache_* (collisions)", "1.53.1"),
     ("GHSA-7p48-42j8-8846 / CVE-2026-33682", "SSRF via UNC paths on Windows (NTLM credential exposure)", "1.54.0"),
+]
+
+#: The same for the server Streamlit runs on: (package, advisory, summary, first fixed version).
+#: Sources: the packages' GitHub security advisories and the PyPI advisory database (pip-audit).
+SERVER_ADVISORIES: list[tuple[str, str, str, str]] = [
+    ("starlette", "GHSA-f96h-pmfr-66vw / CVE-2024-47874", "unbounded multipart form fields (DoS)", "0.40.0"),
+    ("starlette", "CVE-2025-54121", "large multipart uploads block the event loop", "0.47.2"),
+    ("starlette", "GHSA-7f5h-v6xp-fcq8 / CVE-2025-62727", "quadratic Range header parsing (DoS)", "0.49.1"),
+    ("starlette", "GHSA-86qp-5c8j-p5mr / CVE-2026-48710", "BadHost: a bad Host header poisons url.path", "1.0.1"),
+    ("starlette", "CVE-2026-48818", "SSRF via UNC paths in StaticFiles on Windows", "1.1.0"),
+    ("starlette", "GHSA-jp82-jpqv-5vv3 / CVE-2026-54282", "a path without / poisons url.hostname", "1.3.0"),
+    ("starlette", "GHSA-82w8-qh3p-5jfq / CVE-2026-54283", "form limits ignored for urlencoded (DoS)", "1.3.1"),
+    ("uvicorn", "GHSA-33c7-2mpw-hg34 / CVE-2020-7694", "log injection through the request path", "0.11.7"),
+    ("uvicorn", "GHSA-f97h-2pfx-f59f / CVE-2020-7695", "HTTP response splitting via header values", "0.11.7"),
+    ("uvicorn", "SNYK-PYTHON-UVICORN-5812107", "race condition", "0.12.3"),
+    ("h11", "GHSA-vqfr-h8mv-ghfj / CVE-2025-43859", "request smuggling via chunked line endings", "0.16.0"),
 ]
 
 
@@ -79,16 +97,47 @@ def test_visitors_see_no_error_details_or_developer_tools(app_config: None) -> N
     assert config.get_option("browser.gatherUsageStats") is False
 
 
-def _pinned_streamlit() -> Version:
-    pins = re.findall(r"^streamlit==([0-9][0-9a-z.]*)\s*$", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
-    assert len(pins) == 1, "requirements.txt pins streamlit exactly once, with =="
+def _pinned(package: str) -> Version:
+    text = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    pins = re.findall(rf"^{re.escape(package)}==([0-9][0-9a-z.]*)\s*$", text, re.M | re.I)
+    assert len(pins) == 1, f"requirements.txt pins {package} exactly once, with =="
     return Version(pins[0])
 
 
-@pytest.mark.parametrize(("advisory", "summary", "fixed_in"), STREAMLIT_ADVISORIES, ids=[a[0] for a in STREAMLIT_ADVISORIES])
+def _pinned_streamlit() -> Version:
+    return _pinned("streamlit")
+
+
+@pytest.mark.parametrize(
+    ("advisory", "summary", "fixed_in"), STREAMLIT_ADVISORIES, ids=[a[0] for a in STREAMLIT_ADVISORIES]
+)
 def test_the_pinned_streamlit_has_the_fix(advisory: str, summary: str, fixed_in: str) -> None:
     assert _pinned_streamlit() >= Version(fixed_in), f"{advisory} ({summary}) is fixed in {fixed_in}"
 
 
 def test_the_tests_run_the_pinned_streamlit() -> None:
     assert Version(installed_version("streamlit")) == _pinned_streamlit()
+
+
+@pytest.mark.parametrize(
+    ("package", "advisory", "summary", "fixed_in"), SERVER_ADVISORIES, ids=[f"{a[0]} {a[1]}" for a in SERVER_ADVISORIES]
+)
+def test_the_pinned_server_stack_has_the_fix(package: str, advisory: str, summary: str, fixed_in: str) -> None:
+    assert _pinned(package) >= Version(fixed_in), f"{package}: {advisory} ({summary}) is fixed in {fixed_in}"
+
+
+@pytest.mark.parametrize("package", sorted({a[0] for a in SERVER_ADVISORIES}))
+def test_the_installed_server_stack_is_at_least_the_safe_pin(package: str) -> None:
+    fixed = max(Version(a[3]) for a in SERVER_ADVISORIES if a[0] == package)
+    installed = Version(installed_version(package))
+    assert installed >= _pinned(package) >= fixed, f"{package} {installed} installed, {_pinned(package)} pinned"
+
+
+def test_the_pins_are_ones_streamlit_accepts() -> None:
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    wanted = {r.name.lower(): r for r in map(Requirement, requires("streamlit") or []) if r.marker is None}
+    for package in ("starlette", "uvicorn"):
+        assert _pinned(package) in wanted[package].specifier, f"streamlit requires {wanted[package]}"

@@ -1,19 +1,25 @@
 """Hypothesis fuzzing of every parser: whatever comes in, the answer is a result
-or the parser's own kind, clear error — never an unexpected exception."""
+or the parser's own kind, clear error — never an unexpected exception. Then the
+hostile files found so far, by name: the web import and ``python -m scoring
+score`` read them through the same reader (scoring/reader.py) and answer alike."""
 
 from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questions import ContentError, default_content
 from questions.loader import parse_file
 from questions.schema import Questionnaire
-from reporting.export import FORMAT, SCHEMA_VERSION, ImportProblem, import_result
+from reporting.export import FORMAT, SCHEMA_VERSION, ImportProblem, export_result, import_result
 from scoring.cli import EXIT_BAD_INPUT, main
 from scoring.engine import AnswerError, validate_answers
 from storage.repository import JOIN_ALPHABET, normalise_join_code
@@ -71,7 +77,16 @@ def test_scoring_cli_on_arbitrary_files_exits_0_or_2_with_one_line(
     if status == EXIT_BAD_INPUT:
         assert err.getvalue().count("\n") == 1 and err.getvalue().startswith("error: ")
     else:
-        json.loads(out.getvalue())
+        strict_json(out.getvalue())
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the standard has it: no NaN or Infinity (which Python's json reads and writes by default)."""
+
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{name} in the output: not JSON")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 @FUZZ
@@ -97,3 +112,96 @@ def test_join_codes_normalise_to_a_short_plain_string(code: str) -> None:
 
 def test_join_alphabet_has_no_look_alikes() -> None:
     assert not set("01IOL") & set(JOIN_ALPHABET)
+
+
+# --------------------------------------------------------------------------- hostile files, by name
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULT = json.loads(export_result(CONTENT, {"worth_it": {"respect": 2, "safe": 2}}))
+WORTH_IT = {"questionnaire": "worth_it", "answers": {"respect": 2}}
+
+
+def import_problem(raw: bytes) -> str:
+    with pytest.raises(ImportProblem) as caught:
+        import_result(CONTENT, raw)
+    message = str(caught.value)
+    assert "\n" not in message and len(message) <= 200, message
+    return message
+
+
+def score(tmp_path: Path, name: str, data: bytes) -> tuple[int, str, str]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["score", str(path)], stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_error_line(status: int, out: str, err: str, *fragments: str) -> str:
+    assert (status, out) == (EXIT_BAD_INPUT, "")
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+def test_a_byte_order_mark_is_read_by_the_import_and_the_cli(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    assert import_result(CONTENT, bom + json.dumps(RESULT).encode()) == {"worth_it": {"respect": 2, "safe": 2}}
+    status, out, err = score(tmp_path, "bom.json", bom + json.dumps(WORTH_IT).encode())
+    assert (status, err) == (0, "")
+    assert strict_json(out)["questionnaire"] == "worth_it"
+
+
+def test_json_nested_120000_deep_is_one_line_for_the_import_and_the_cli(tmp_path: Path) -> None:
+    raw = b"[" * 120_000
+    assert "nested too deeply" in import_problem(raw)
+    one_error_line(*score(tmp_path, "deep.json", raw), "nested more than 32 levels deep")
+    deep_id = b'{"id": ' + b"[" * 40 + b"]" * 40 + b', "questionnaire": "worth_it", "answers": {}}'
+    one_error_line(*score(tmp_path, "deep-id.json", deep_id), "nested more than 32 levels deep")
+    one_error_line(*score(tmp_path, "deep.jsonl", b"{}\n" + raw), "nested more than 32 levels deep")
+
+
+def test_deep_json_from_stdin_exits_2_with_one_line_via_python_dash_m() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "score", "-"],
+        cwd=ROOT,
+        input="[" * 120_000,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    one_error_line(completed.returncode, completed.stdout, completed.stderr, "stdin", "nested")
+
+
+def test_a_200_kb_string_answer_gives_a_short_message_for_the_import_and_the_cli(tmp_path: Path) -> None:
+    huge = "https://example.org/" + "x" * 200_000
+    document = {**RESULT, "questionnaires": {"worth_it": {"version": 1, "answers": {"respect": huge}}}}
+    message = import_problem(json.dumps(document).encode())
+    assert message.startswith("That result file has an answer that doesn't fit")
+    response = {"questionnaire": "worth_it", "answers": {"respect": huge, huge: 1}}
+    err = one_error_line(*score(tmp_path, "long.json", json.dumps(response).encode()), "answers.respect")
+    assert len(err) <= len(str(tmp_path / "long.json")) + 210
+
+
+def test_a_csv_cell_over_128_kib_exits_2_naming_the_line(tmp_path: Path) -> None:
+    data = b"questionnaire,respect\nworth_it,2\nworth_it," + b"2" * 200_000 + b"\n"
+    one_error_line(*score(tmp_path, "wide.csv", data), "wide.csv line 3: not valid CSV", "field limit")
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_nan_or_infinity_is_refused_so_the_output_is_always_json(tmp_path: Path, number: str) -> None:
+    one_error_line(
+        *score(tmp_path, "nan.json", f'{{"id": {number}, "questionnaire": "worth_it", "answers": {{}}}}'.encode()),
+        "nan.json: ",
+        number.lstrip("-"),
+    )
+    raw = json.dumps(RESULT).replace('"schema_version": 1', f'"schema_version": {number}').encode()
+    assert "NaN or Infinity" in import_problem(raw)
+
+
+def test_a_float_id_prints_as_valid_json(tmp_path: Path) -> None:
+    status, out, err = score(tmp_path, "float.json", b'{"id": 1e308, "questionnaire": "worth_it", "answers": {}}')
+    assert (status, err) == (0, "")
+    assert strict_json(out)["id"] == 1e308

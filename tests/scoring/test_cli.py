@@ -344,3 +344,67 @@ def test_a_csv_with_a_byte_order_mark(tmp_path: Path, content: Content) -> None:
     status, out, err = run("score", str(path))
     assert (status, err) == (0, "")
     assert json.loads(out) == [expected(content, "worth_it", {"respect": 2})]
+
+
+# --------------------------------------------------------------------------- JSON Lines, limits
+
+
+def test_a_json_lines_file_is_scored_as_a_list(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "responses.jsonl"
+    lines = [
+        {"id": "a", "questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        {"questionnaire": "worth_it", "answers": {}},
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n\n", encoding="utf-8")
+    status, out, err = run("score", str(path))
+    assert (status, err) == (0, "")
+    assert json.loads(out) == [
+        {"id": "a", **expected(content, "worth_it", WORTH_IT_YES)},
+        expected(content, "worth_it", {}),
+    ]
+
+
+def test_a_bad_json_lines_response_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "responses.ndjson"
+    good = json.dumps({"questionnaire": "worth_it", "answers": {}})
+    path.write_text(good + "\n\n" + json.dumps({"questionnaire": "worth_it", "answers": {"safe": 7}}), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 3", "answers.safe")
+    path.write_text(good + "\n[1, 2]\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 2", "a response must be an object")
+    path.write_text(good + "\n{oops\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 2: not valid JSON")
+
+
+def test_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch, content: Content) -> None:
+    text = (
+        json.dumps({"questionnaire": "worth_it", "answers": WORTH_IT_YES})
+        + "\n"
+        + json.dumps({"id": 7, "questionnaire": "worth_it", "answers": {}})
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    status, out, err = run("score", "-")
+    assert (status, err) == (0, "")
+    assert json.loads(out) == [
+        expected(content, "worth_it", WORTH_IT_YES),
+        {"id": 7, **expected(content, "worth_it", {})},
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoring import cli
+
+    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 1024)
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}] * 40), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path}: larger than the limit of 1 KiB")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("questionnaire\n" + "worth_it\n" * 200))
+    assert_one_error_line(*run("score", "-"), "stdin: larger than the limit of 1 KiB")
+
+
+def test_the_documented_size_limit_is_the_real_one() -> None:
+    from scoring import cli, reader
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert cli.MAX_INPUT_BYTES == 100 * 1024 * 1024
+    assert "at most 100 MiB" in readme
+    assert f"nested at most {reader.MAX_DEPTH} levels deep" in readme
