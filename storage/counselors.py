@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from storage.crypto import Sealer
@@ -149,29 +149,56 @@ class CounselorDesk:
         return counselor_id
 
     def authenticate(self, username: str, password: str, now: datetime | None = None) -> LoginResult:
-        """Check a password; lock the account for a while after repeated failures."""
+        """Check a password; lock the account for a while after repeated failures.
+
+        Every call costs exactly one Argon2 verification, whether the username is unknown,
+        the account locked or the password wrong (against the account's hash, or a decoy's),
+        so the work done doesn't tell them apart.
+
+        The attempt is counted *before* the password is verified, in one atomic
+        ``UPDATE … RETURNING`` that only matches an unlocked account: the attempt that
+        brings the count to :data:`MAX_FAILED_LOGINS` also sets the lock. However many
+        attempts run at once, at most that many are verified against the account's hash
+        per lock period; attempts during a lock neither count nor extend it. A right
+        password clears the count. The verification runs outside any transaction, so
+        no lock is held meanwhile.
+        """
         moment = now or utcnow()
         name = username.strip().lower()[:120]
+        reaches_limit = Counselor.failed_logins + 1 >= MAX_FAILED_LOGINS
+        claim = (
+            update(Counselor)
+            .where(
+                Counselor.username == name,
+                Counselor.password_hash.is_not(None),
+                or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
+            )
+            .values(
+                failed_logins=case((reaches_limit, 0), else_=Counselor.failed_logins + 1),
+                locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
+            )
+            .returning(
+                Counselor.id, Counselor.username, Counselor.display_name, Counselor.password_hash, Counselor.locked_until
+            )
+            .execution_options(synchronize_session=False)
+        )
         with self._transaction() as session:
-            counselor = session.scalar(select(Counselor).where(Counselor.username == name))
-            if counselor is None or counselor.password_hash is None:
-                _verify(_dummy_hash(), password)  # same work as a real check
-                return LoginResult(None)
-            if counselor.locked_until is not None and counselor.locked_until > moment:
-                return LoginResult(None, locked_until=counselor.locked_until)
-            if not _verify(counselor.password_hash, password):
-                counselor.failed_logins += 1
-                if counselor.failed_logins >= MAX_FAILED_LOGINS:
-                    counselor.locked_until = moment + LOCK_TIME
-                    counselor.failed_logins = 0
-                    return LoginResult(None, locked_until=counselor.locked_until)
-                return LoginResult(None)
-            counselor.failed_logins = 0
-            counselor.locked_until = None
-            counselor.last_login_at = moment
-            if _hasher.check_needs_rehash(counselor.password_hash):
-                counselor.password_hash = _hasher.hash(password)
-            return LoginResult(CounselorRecord(counselor.id, counselor.username, counselor.display_name))
+            claimed = session.execute(claim).one_or_none()
+            locked_until = None
+            if claimed is None:  # unknown or locked: the same one query either way
+                locked_until = session.scalar(select(Counselor.locked_until).where(Counselor.username == name))
+        if claimed is None:
+            _verify(_dummy_hash(), password)  # the same work as a real check
+            return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
+        counselor_id, stored_name, display_name, password_hash, locked_until = claimed
+        if not _verify(password_hash, password):
+            return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
+        if _hasher.check_needs_rehash(password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        with self._transaction() as session:
+            session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
+        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name))
 
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
         with self._transaction() as session:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 import inspect as pyinspect
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -146,6 +149,72 @@ def test_a_success_resets_the_failure_count(desk: CounselorDesk) -> None:
     assert desk.authenticate("rivera", PASSWORD).counselor is not None
     for _ in range(MAX_FAILED_LOGINS - 1):
         assert desk.authenticate("rivera", "wrong password!").locked_until is None
+
+
+def _counting_verify(monkeypatch: pytest.MonkeyPatch, pause: float = 0.0) -> list[str]:
+    """Record the hash each Argon2 verification is made against (``pause``: each takes
+    that long, so that parallel attempts overlap)."""
+    verified: list[str] = []
+    real = counselors._verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash)
+        time.sleep(pause)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(counselors, "_verify", counting)
+    return verified
+
+
+def test_parallel_wrong_passwords_are_verified_at_most_the_allowed_number_of_times(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    real_hash = _counselor_row(desk, "rivera")["password_hash"]
+    verified = _counting_verify(monkeypatch, pause=0.05)
+    attempts = 16
+    barrier = threading.Barrier(attempts)
+
+    def attempt(_: int) -> LoginResult:
+        barrier.wait(timeout=60)
+        return desk.authenticate("rivera", "wrong password!")
+
+    with ThreadPoolExecutor(attempts) as pool:
+        results = list(pool.map(attempt, range(attempts)))
+    assert len(verified) == attempts, "every attempt costs one verification, real or decoy"
+    assert verified.count(real_hash) <= MAX_FAILED_LOGINS
+    assert all(r.counselor is None for r in results)
+    row = _counselor_row(desk, "rivera")
+    assert row["locked_until"] is not None and row["failed_logins"] == 0
+    assert desk.authenticate("rivera", PASSWORD).counselor is None  # locked, right password or not
+    assert verified.count(real_hash) <= MAX_FAILED_LOGINS
+
+
+def test_unknown_wrong_and_locked_each_cost_exactly_one_verification(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    start = utcnow()
+    for _ in range(MAX_FAILED_LOGINS):
+        desk.authenticate("rivera", "wrong password!", now=start)
+    verified = _counting_verify(monkeypatch)
+    for username, password in [("nobody", PASSWORD), ("rivera", PASSWORD), ("rivera", "wrong password!")]:
+        before = len(verified)
+        assert desk.authenticate(username, password, now=start + timedelta(minutes=1)).counselor is None
+        assert len(verified) == before + 1, username
+    assert all(h.startswith("$argon2id$") for h in verified)
+
+
+def test_attempts_during_a_lock_neither_count_nor_extend_it(desk: CounselorDesk) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    start = utcnow()
+    for _ in range(MAX_FAILED_LOGINS):
+        desk.authenticate("rivera", "wrong password!", now=start)
+    for minute in range(1, 15):
+        desk.authenticate("rivera", "wrong password!", now=start + timedelta(minutes=minute))
+    row = _counselor_row(desk, "rivera")
+    assert (row["failed_logins"], row["locked_until"]) == (0, start + LOCK_TIME)
+    assert desk.authenticate("rivera", PASSWORD, now=start + LOCK_TIME).counselor is not None
 
 
 @pytest.mark.parametrize(
