@@ -178,7 +178,11 @@ class CounselorDesk:
                 locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
             )
             .returning(
-                Counselor.id, Counselor.username, Counselor.display_name, Counselor.password_hash, Counselor.locked_until
+                Counselor.id,
+                Counselor.username,
+                Counselor.display_name,
+                Counselor.password_hash,
+                Counselor.locked_until,
             )
             .execution_options(synchronize_session=False)
         )
