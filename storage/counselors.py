@@ -51,6 +51,12 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password-0000")
 
 
+def decoy_verification(password: str) -> None:
+    """One Argon2 verification that can't succeed: the work of a real password check,
+    for a login attempt refused without checking (see :meth:`CounselorDesk.authenticate`)."""
+    _verify(_dummy_hash(), password)
+
+
 class AccountError(ValueError):
     """A username, password, label or note that can't be accepted; the message says why."""
 
@@ -192,7 +198,7 @@ class CounselorDesk:
             if claimed is None:  # unknown or locked: the same one query either way
                 locked_until = session.scalar(select(Counselor.locked_until).where(Counselor.username == name))
         if claimed is None:
-            _verify(_dummy_hash(), password)  # the same work as a real check
+            decoy_verification(password)  # the same work as a real check
             return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
         counselor_id, stored_name, display_name, password_hash, locked_until = claimed
         if not _verify(password_hash, password):
