@@ -61,6 +61,10 @@ class AccountError(ValueError):
     """A username, password, label or note that can't be accepted; the message says why."""
 
 
+class CouplesLeftError(AccountError):
+    """A counselor to be removed still has couples, and no choice was made for them."""
+
+
 @dataclass(frozen=True)
 class CounselorRecord:
     id: str
@@ -72,6 +76,17 @@ class CounselorRecord:
 class LoginResult:
     counselor: CounselorRecord | None
     locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemovalReport:
+    """What removing a counselor did with their couples."""
+
+    couples: int
+    #: The counselor who has them now, if they were handed over.
+    handed_over_to: str | None = None
+    #: True if they were deleted with all their data.
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,48 @@ class CounselorDesk:
             session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
         return LoginResult(CounselorRecord(counselor_id, stored_name, display_name))
 
+    def remove_counselor(
+        self, username: str, hand_over_to: str | None = None, delete_couples: bool = False
+    ) -> RemovalReport:
+        """Remove a counselor's account. Their couples (with assessments, notes and
+        homework) go to the counselor ``hand_over_to``, or with ``delete_couples`` are
+        deleted with all their data; a counselor with couples and neither choice is
+        refused (AccountError), as are an unknown name and both choices at once."""
+        name = username.strip().lower()
+        if hand_over_to is not None and delete_couples:
+            raise AccountError("Either hand the couples over or delete them, not both.")
+        with self._transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
+            if counselor is None:
+                raise AccountError(f"There is no counselor called {name!r}.")
+            client_ids = list(session.scalars(select(Client.id).where(Client.counselor_id == counselor.id)))
+            successor = None
+            if hand_over_to is not None:
+                successor = session.scalar(select(Counselor).where(Counselor.username == hand_over_to.strip().lower()))
+                if successor is None:
+                    raise AccountError(
+                        f"There is no counselor called {hand_over_to.strip().lower()!r} to hand over to."
+                    )
+                if successor.id == counselor.id:
+                    raise AccountError("A counselor can't hand their couples over to themselves.")
+                session.execute(
+                    update(Client).where(Client.counselor_id == counselor.id).values(counselor_id=successor.id)
+                )
+            elif delete_couples:
+                _delete_couples_data(session, client_ids)
+                session.execute(delete(Client).where(Client.counselor_id == counselor.id))
+            elif client_ids:
+                raise CouplesLeftError(
+                    f"{name!r} still has {len(client_ids)} couple(s): hand them over to another counselor "
+                    "or delete them with all their data."
+                )
+            session.delete(counselor)
+        return RemovalReport(
+            couples=len(client_ids),
+            handed_over_to=successor.username if successor is not None else None,
+            deleted=delete_couples and bool(client_ids),
+        )
+
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
         with self._transaction() as session:
             counselor = session.scalar(select(Counselor).where(Counselor.username == username.strip().lower()))
@@ -271,13 +328,7 @@ class CounselorDesk:
             client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))
             if client is None:
                 raise StorageError("unknown couple")
-            couples = select(Couple.id).where(Couple.client_id == client_id)
-            people = select(Person.id).where(Person.couple_id.in_(couples))
-            session.execute(delete(Answer).where(Answer.person_id.in_(people)))
-            session.execute(delete(Person).where(Person.couple_id.in_(couples)))
-            session.execute(delete(Couple).where(Couple.client_id == client_id))
-            session.execute(delete(SessionNote).where(SessionNote.client_id == client_id))
-            session.execute(delete(HomeworkStep).where(HomeworkStep.client_id == client_id))
+            _delete_couples_data(session, [client_id])
             session.delete(client)
 
     def _owned_client(self, session: Any, counselor_id: str, client_id: str) -> Client:
@@ -484,6 +535,18 @@ class CounselorDesk:
                 )
                 for client, couple in rows
             ]
+
+
+def _delete_couples_data(session: Any, client_ids: list[str]) -> None:
+    """Delete every assessment, answer, note and homework step of these roster entries
+    (not the entries themselves)."""
+    couples = select(Couple.id).where(Couple.client_id.in_(client_ids))
+    people = select(Person.id).where(Person.couple_id.in_(couples))
+    session.execute(delete(Answer).where(Answer.person_id.in_(people)))
+    session.execute(delete(Person).where(Person.couple_id.in_(couples)))
+    session.execute(delete(Couple).where(Couple.client_id.in_(client_ids)))
+    session.execute(delete(SessionNote).where(SessionNote.client_id.in_(client_ids)))
+    session.execute(delete(HomeworkStep).where(HomeworkStep.client_id.in_(client_ids)))
 
 
 def _consented_partners(counselor_id: str, client_id: str) -> Select[tuple[str, str | None, int | None]]:

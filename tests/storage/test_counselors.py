@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import inspect as pyinspect
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from storage.counselors import (
     AccountError,
     CounselorDesk,
     LoginResult,
+    RemovalReport,
 )
 from storage.crypto import SEALED_PREFIX, FernetSealer, generate_key
 from storage.models import Base, utcnow
@@ -511,6 +513,78 @@ def test_delete_client_removes_everything_of_that_couple_from_every_table(desk: 
     assert all(desk.store.answers_for(p) == ANSWERS for p in bob["people"])
     assert desk.store.answers_for(solo) == ANSWERS and desk.store.person_by_token(solo_token) is not None
     assert desk.authenticate("alice", PASSWORD).counselor is not None
+
+
+def test_removing_a_counselor_with_delete_couples_leaves_nothing_of_them(desk: CounselorDesk) -> None:
+    alice = _practice(desk, "alice")
+    second = desk.add_client(alice["counselor"], "Another couple")
+    desk.add_note(alice["counselor"], second, "second note")
+    bob = _practice(desk, "bob")
+    solo, _ = desk.store.create_person()
+    desk.store.save_answers(solo, ANSWERS, VERSIONS)
+    alice_hash = _counselor_row(desk, "alice")["password_hash"]
+
+    report = desk.remove_counselor("Alice", delete_couples=True)
+
+    assert report == RemovalReport(couples=2, deleted=True)
+    everything = all_stored_text(desk.store.engine)
+    for value in [alice["counselor"], alice_hash, alice["client"], second, *alice["couples"], *alice["people"]]:
+        assert value not in everything
+    for value in ["private note of alice", "second note", "Couple of alice", "Another couple"]:
+        assert value not in everything
+    assert count(desk.store.engine, "counselors", username="alice") == 0
+    assert count(desk.store.engine, "homework", id=alice["step"]) == 0
+    assert desk.authenticate("alice", PASSWORD).counselor is None
+    # Everyone else stays.
+    assert [n.body for n in desk.notes(bob["counselor"], bob["client"])] == ["private note of bob"]
+    assert all(desk.store.answers_for(p) == ANSWERS for p in bob["people"])
+    assert desk.store.answers_for(solo) == ANSWERS
+
+
+def test_removing_a_counselor_can_hand_their_couples_over(desk: CounselorDesk) -> None:
+    alice = _practice(desk, "alice")
+    bob = _practice(desk, "bob")
+    before = {p: desk.store.answers_for(p) for p in alice["people"]}
+
+    report = desk.remove_counselor("alice", hand_over_to="BOB")
+
+    assert report == RemovalReport(couples=1, handed_over_to="bob")
+    assert count(desk.store.engine, "counselors", username="alice") == 0
+    roster, total = desk.clients(bob["counselor"])
+    assert total == 2 and {c.id for c in roster} == {alice["client"], bob["client"]}
+    # Everything of the couple comes along: assessments, answers, notes, homework.
+    assert len(desk.assessments(bob["counselor"], alice["client"])) == 2
+    assert [n.body for n in desk.notes(bob["counselor"], alice["client"])] == ["private note of alice"]
+    assert [h.id for h in desk.homework(bob["counselor"], alice["client"])] == [alice["step"]]
+    assert {p: desk.store.answers_for(p) for p in alice["people"]} == before
+    assert desk.client(alice["counselor"], alice["client"]) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "options", "message"),
+    [
+        ("nobody", {}, "no counselor called 'nobody'"),
+        ("alice", {}, "still has 1 couple(s)"),
+        ("alice", {"hand_over_to": "nobody"}, "no counselor called 'nobody'"),
+        ("alice", {"hand_over_to": "Alice"}, "themselves"),
+        ("alice", {"hand_over_to": "bob", "delete_couples": True}, "not both"),
+    ],
+)
+def test_removing_a_counselor_refuses_bad_requests_and_changes_nothing(
+    desk: CounselorDesk, username: str, options: dict[str, Any], message: str
+) -> None:
+    _practice(desk, "alice")
+    _practice(desk, "bob")
+    before = _snapshot(desk.store)
+    with pytest.raises(AccountError, match=re.escape(message)):
+        desk.remove_counselor(username, **options)
+    assert _snapshot(desk.store) == before
+
+
+def test_a_counselor_without_couples_is_simply_removed(desk: CounselorDesk) -> None:
+    desk.add_counselor("alice", PASSWORD)
+    assert desk.remove_counselor("alice") == RemovalReport(couples=0)
+    assert count(desk.store.engine, "counselors") == 0
 
 
 def test_deleting_an_unknown_client_fails_and_changes_nothing(desk: CounselorDesk) -> None:
