@@ -54,14 +54,14 @@ def _state(on_couple_page: bool = False) -> session.SessionData:
 # The policy (docs/SECURITY.md, "Counselor login"): every refused attempt -- unknown
 # username, wrong password, locked account, throttled session -- gets the same message
 # after the same work (one Argon2 check) and the same wait. Each browser session may
-# fail SESSION_MAX_FAILURES times in SESSION_THROTTLE; after that its attempts are
+# fail SESSION_MAX_FAILURES times in SESSION_THROTTLE_S; after that its attempts are
 # refused unchecked and count against no account, so one browser alone can never lock
 # an account (storage locks it after MAX_FAILED_LOGINS).
 
 #: Every refused login answers no sooner than this after it was sent: slows guessing,
 #: and unknown, wrong, locked and throttled take the same time.
 FAILED_LOGIN_DELAY_S = 1.0
-#: Failed logins one browser session may make in SESSION_THROTTLE before its attempts
+#: Failed logins one browser session may make in SESSION_THROTTLE_S before its attempts
 #: are refused unchecked. Fewer than the account's MAX_FAILED_LOGINS.
 SESSION_MAX_FAILURES = 3
 SESSION_THROTTLE_S = LOCK_TIME.total_seconds()
