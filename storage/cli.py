@@ -2,6 +2,7 @@
 
     python -m storage upgrade                     # run the schema migrations
     python -m storage add-counselor USERNAME [--display-name NAME] [--password-stdin]
+    python -m storage remove-counselor USERNAME [--hand-over-to OTHER | --delete-couples]
     python -m storage generate-key                # a new encryption key
     python -m storage rotate-key                  # re-seal answers and notes with the first key
     python -m storage purge [--days 90]           # delete unfinished responses untouched for N days,
@@ -49,7 +50,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m storage", description="Spark Check database commands.")
     parser.add_argument("--database-url", help="database URL (default: DATABASE_URL or SPARK_CHECK_SQLITE_PATH)")
-    parser.add_argument("--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)")
+    parser.add_argument(
+        "--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     commands.add_parser("upgrade", help="bring the schema up to date (Alembic migrations)")
@@ -59,6 +62,18 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--display-name", help="the name shown in the app (default: the username)")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin (no prompt)"
+    )
+
+    remove = commands.add_parser("remove-counselor", help="remove a counselor account")
+    remove.add_argument("username")
+    fate = remove.add_mutually_exclusive_group()
+    fate.add_argument(
+        "--hand-over-to", metavar="OTHER", help="give their couples (assessments, notes, homework) to this counselor"
+    )
+    fate.add_argument(
+        "--delete-couples",
+        action="store_true",
+        help="delete their couples with every assessment, answer, note and homework step, for good",
     )
 
     commands.add_parser("generate-key", help=f"print a new Fernet key for {KEYS_SETTING}")
@@ -144,6 +159,8 @@ def _run(args: argparse.Namespace) -> str:
         except AccountError as exc:
             raise UsageError(str(exc)) from None
         return f"Added counselor {username!r} to {_shown(url)}."
+    if args.command == "remove-counselor":
+        return _remove_counselor(url, args.username, args.hand_over_to, args.delete_couples)
     if args.command == "rotate-key":
         from storage.maintenance import reseal_all
 
@@ -167,9 +184,38 @@ def _run(args: argparse.Namespace) -> str:
             f"{_shown(url)}: deleted {report.people} unfinished response(s) untouched for {args.days} day(s) "
             f"with {report.answers} answer(s), {report.couples} empty couple space(s); "
             f"cleared {report.join_codes} expired join code(s)."
-            + ("" if compacted else " The write-ahead log is in use by the app; it will be overwritten as it is reused.")
+            + (
+                ""
+                if compacted
+                else " The write-ahead log is in use by the app; it will be overwritten as it is reused."
+            )
         )
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
+
+
+def _remove_counselor(url: str, username: str, hand_over_to: str | None, delete_couples: bool) -> str:
+    from storage.counselors import AccountError, CounselorDesk, CouplesLeftError
+
+    store = Store.from_url(url)  # answers and notes are moved or deleted, never read: no key needed
+    try:
+        try:
+            report = CounselorDesk(store).remove_counselor(username, hand_over_to, delete_couples)
+        except AccountError as exc:
+            hint = " (--hand-over-to OTHER or --delete-couples)" if isinstance(exc, CouplesLeftError) else ""
+            raise UsageError(f"{exc}{hint}") from None
+        compacted = store.compact() if report.deleted else True
+    finally:
+        store.engine.dispose()
+    name = username.strip().lower()
+    if report.handed_over_to is not None:
+        fate = f"handed {report.couples} couple(s) over to {report.handed_over_to!r}"
+    elif report.deleted:
+        fate = f"deleted {report.couples} couple(s) with all their data"
+    else:
+        fate = "they had no couples"
+    return f"Removed counselor {name!r} from {_shown(url)}; {fate}." + (
+        "" if compacted else " The write-ahead log is in use by the app; it will be overwritten as it is reused."
+    )
 
 
 def _one_line(exc: BaseException) -> str:

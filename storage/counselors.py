@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from storage.crypto import Sealer
@@ -51,8 +51,18 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password-0000")
 
 
+def decoy_verification(password: str) -> None:
+    """One Argon2 verification that can't succeed: the work of a real password check,
+    for a login attempt refused without checking (see :meth:`CounselorDesk.authenticate`)."""
+    _verify(_dummy_hash(), password)
+
+
 class AccountError(ValueError):
     """A username, password, label or note that can't be accepted; the message says why."""
+
+
+class CouplesLeftError(AccountError):
+    """A counselor to be removed still has couples, and no choice was made for them."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,17 @@ class CounselorRecord:
 class LoginResult:
     counselor: CounselorRecord | None
     locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemovalReport:
+    """What removing a counselor did with their couples."""
+
+    couples: int
+    #: The counselor who has them now, if they were handed over.
+    handed_over_to: str | None = None
+    #: True if they were deleted with all their data.
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,29 +173,102 @@ class CounselorDesk:
         return counselor_id
 
     def authenticate(self, username: str, password: str, now: datetime | None = None) -> LoginResult:
-        """Check a password; lock the account for a while after repeated failures."""
+        """Check a password; lock the account for a while after repeated failures.
+
+        Every call costs exactly one Argon2 verification, whether the username is unknown,
+        the account locked or the password wrong (against the account's hash, or a decoy's),
+        so the work done doesn't tell them apart.
+
+        The attempt is counted *before* the password is verified, in one atomic
+        ``UPDATE … RETURNING`` that only matches an unlocked account: the attempt that
+        brings the count to :data:`MAX_FAILED_LOGINS` also sets the lock. However many
+        attempts run at once, at most that many are verified against the account's hash
+        per lock period; attempts during a lock neither count nor extend it. A right
+        password clears the count. The verification runs outside any transaction, so
+        no lock is held meanwhile.
+        """
         moment = now or utcnow()
         name = username.strip().lower()[:120]
+        reaches_limit = Counselor.failed_logins + 1 >= MAX_FAILED_LOGINS
+        claim = (
+            update(Counselor)
+            .where(
+                Counselor.username == name,
+                Counselor.password_hash.is_not(None),
+                or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
+            )
+            .values(
+                failed_logins=case((reaches_limit, 0), else_=Counselor.failed_logins + 1),
+                locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
+            )
+            .returning(
+                Counselor.id,
+                Counselor.username,
+                Counselor.display_name,
+                Counselor.password_hash,
+                Counselor.locked_until,
+            )
+            .execution_options(synchronize_session=False)
+        )
         with self._transaction() as session:
-            counselor = session.scalar(select(Counselor).where(Counselor.username == name))
-            if counselor is None or counselor.password_hash is None:
-                _verify(_dummy_hash(), password)  # same work as a real check
-                return LoginResult(None)
-            if counselor.locked_until is not None and counselor.locked_until > moment:
-                return LoginResult(None, locked_until=counselor.locked_until)
-            if not _verify(counselor.password_hash, password):
-                counselor.failed_logins += 1
-                if counselor.failed_logins >= MAX_FAILED_LOGINS:
-                    counselor.locked_until = moment + LOCK_TIME
-                    counselor.failed_logins = 0
-                    return LoginResult(None, locked_until=counselor.locked_until)
-                return LoginResult(None)
-            counselor.failed_logins = 0
-            counselor.locked_until = None
-            counselor.last_login_at = moment
-            if _hasher.check_needs_rehash(counselor.password_hash):
-                counselor.password_hash = _hasher.hash(password)
-            return LoginResult(CounselorRecord(counselor.id, counselor.username, counselor.display_name))
+            claimed = session.execute(claim).one_or_none()
+            locked_until = None
+            if claimed is None:  # unknown or locked: the same one query either way
+                locked_until = session.scalar(select(Counselor.locked_until).where(Counselor.username == name))
+        if claimed is None:
+            decoy_verification(password)  # the same work as a real check
+            return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
+        counselor_id, stored_name, display_name, password_hash, locked_until = claimed
+        if not _verify(password_hash, password):
+            return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
+        if _hasher.check_needs_rehash(password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        with self._transaction() as session:
+            session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
+        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name))
+
+    def remove_counselor(
+        self, username: str, hand_over_to: str | None = None, delete_couples: bool = False
+    ) -> RemovalReport:
+        """Remove a counselor's account. Their couples (with assessments, notes and
+        homework) go to the counselor ``hand_over_to``, or with ``delete_couples`` are
+        deleted with all their data; a counselor with couples and neither choice is
+        refused (AccountError), as are an unknown name and both choices at once."""
+        name = username.strip().lower()
+        if hand_over_to is not None and delete_couples:
+            raise AccountError("Either hand the couples over or delete them, not both.")
+        with self._transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
+            if counselor is None:
+                raise AccountError(f"There is no counselor called {name!r}.")
+            client_ids = list(session.scalars(select(Client.id).where(Client.counselor_id == counselor.id)))
+            successor = None
+            if hand_over_to is not None:
+                successor = session.scalar(select(Counselor).where(Counselor.username == hand_over_to.strip().lower()))
+                if successor is None:
+                    raise AccountError(
+                        f"There is no counselor called {hand_over_to.strip().lower()!r} to hand over to."
+                    )
+                if successor.id == counselor.id:
+                    raise AccountError("A counselor can't hand their couples over to themselves.")
+                session.execute(
+                    update(Client).where(Client.counselor_id == counselor.id).values(counselor_id=successor.id)
+                )
+            elif delete_couples:
+                _delete_couples_data(session, client_ids)
+                session.execute(delete(Client).where(Client.counselor_id == counselor.id))
+            elif client_ids:
+                raise CouplesLeftError(
+                    f"{name!r} still has {len(client_ids)} couple(s): hand them over to another counselor "
+                    "or delete them with all their data."
+                )
+            session.delete(counselor)
+        return RemovalReport(
+            couples=len(client_ids),
+            handed_over_to=successor.username if successor is not None else None,
+            deleted=delete_couples and bool(client_ids),
+        )
 
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
         with self._transaction() as session:
@@ -237,13 +331,7 @@ class CounselorDesk:
             client = session.scalar(select(Client).where(Client.id == client_id, Client.counselor_id == counselor_id))
             if client is None:
                 raise StorageError("unknown couple")
-            couples = select(Couple.id).where(Couple.client_id == client_id)
-            people = select(Person.id).where(Person.couple_id.in_(couples))
-            session.execute(delete(Answer).where(Answer.person_id.in_(people)))
-            session.execute(delete(Person).where(Person.couple_id.in_(couples)))
-            session.execute(delete(Couple).where(Couple.client_id == client_id))
-            session.execute(delete(SessionNote).where(SessionNote.client_id == client_id))
-            session.execute(delete(HomeworkStep).where(HomeworkStep.client_id == client_id))
+            _delete_couples_data(session, [client_id])
             session.delete(client)
         self.store.erase_traces()  # nothing of it left in SQLite's file or log either
 
@@ -448,6 +536,18 @@ class CounselorDesk:
                 )
                 for client, couple in rows
             ]
+
+
+def _delete_couples_data(session: Any, client_ids: list[str]) -> None:
+    """Delete every assessment, answer, note and homework step of these roster entries
+    (not the entries themselves)."""
+    couples = select(Couple.id).where(Couple.client_id.in_(client_ids))
+    people = select(Person.id).where(Person.couple_id.in_(couples))
+    session.execute(delete(Answer).where(Answer.person_id.in_(people)))
+    session.execute(delete(Person).where(Person.couple_id.in_(couples)))
+    session.execute(delete(Couple).where(Couple.client_id.in_(client_ids)))
+    session.execute(delete(SessionNote).where(SessionNote.client_id.in_(client_ids)))
+    session.execute(delete(HomeworkStep).where(HomeworkStep.client_id.in_(client_ids)))
 
 
 def _consented_partners(counselor_id: str, client_id: str) -> Select[tuple[str, str | None, int | None]]:

@@ -22,7 +22,7 @@ from scoring import visibility
 from scoring.compare import CATEGORY_TITLES, CoupleComparison
 from scoring.trends import CHANGE_THRESHOLD, trends
 from storage import StorageError
-from storage.counselors import AccountError, AssessmentRecord, ClientRecord
+from storage.counselors import LOCK_TIME, AccountError, AssessmentRecord, ClientRecord, decoy_verification
 from storage.repository import format_join_code
 from ui import session
 from ui.pages_registry import switch_to
@@ -39,15 +39,43 @@ TAB_KEY = "client:tab"
 TREND_MEMO_KEY = "client:trend_memo"
 
 
-def _state() -> session.SessionData:
+def _state(on_couple_page: bool = False) -> session.SessionData:
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
         st.error("Please log in as a counselor.")
         st.stop()
+    if not on_couple_page:
+        state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
     return state
 
 
 # Login --------------------------------------------------------------------
+#
+# The policy (docs/SECURITY.md, "Counselor login"): every refused attempt -- unknown
+# username, wrong password, locked account, throttled session -- gets the same message
+# after the same work (one Argon2 check) and the same wait. Each browser session may
+# fail SESSION_MAX_FAILURES times in SESSION_THROTTLE_S; after that its attempts are
+# refused unchecked and count against no account, so one browser alone can never lock
+# an account (storage locks it after MAX_FAILED_LOGINS).
+
+#: Every refused login answers no sooner than this after it was sent: slows guessing,
+#: and unknown, wrong, locked and throttled take the same time.
+FAILED_LOGIN_DELAY_S = 1.0
+#: Failed logins one browser session may make in SESSION_THROTTLE_S before its attempts
+#: are refused unchecked. Fewer than the account's MAX_FAILED_LOGINS.
+SESSION_MAX_FAILURES = 3
+SESSION_THROTTLE_S = LOCK_TIME.total_seconds()
+#: Session state: the times (time.monotonic) of this session's failed logins.
+LOGIN_FAILURES_KEY = "login:failures"
+LOGIN_REFUSED = (
+    "That username and password don't match an account, or there were too many tries. "
+    "Please check them, or try again in 15 minutes."
+)
+OIDC_UNVERIFIED = (
+    "Your organisation's account didn't confirm your e-mail address, so it can't be used to log in here. "
+    "Please use your Spark Check password."
+)
+OIDC_NO_ACCOUNT = "Your sign-in worked, but no Spark Check counselor account matches your e-mail address."
 
 
 def render_login() -> None:
@@ -57,6 +85,8 @@ def render_login() -> None:
         "A counselor account is made by whoever runs this server: `python -m storage add-counselor NAME`."
     )
     if _oidc_configured():
+        if _oidc_signed_in():
+            _oidc_login()
         st.button("Sign in with your organisation's account", on_click=st.login, key="login:oidc")
         st.caption("Or use a Spark Check password:")
     with st.form("login"):
@@ -65,24 +95,36 @@ def render_login() -> None:
             "Password", type="password", max_chars=256, autocomplete="current-password", key="login:password"
         )
         submitted = st.form_submit_button("Log in", type="primary")
-    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
-        _oidc_login()
-    if not submitted:
-        return
+    if submitted:
+        _password_login(username, password)
+
+
+def _password_login(username: str, password: str) -> None:
+    deadline = time.monotonic() + FAILED_LOGIN_DELAY_S
+    failures = _recent_failures()
     try:
-        result = session.desk().authenticate(username, password)
+        if len(failures) >= SESSION_MAX_FAILURES:
+            decoy_verification(password)  # throttled: refused unchecked, after the same work
+            counselor = None
+        else:
+            counselor = session.desk().authenticate(username, password).counselor
     except StorageError:
         st.error("Logging in isn't possible just now. Please try again in a moment.")
         return
-    if result.counselor is None:
-        time.sleep(FAILED_LOGIN_DELAY_S)
-        if result.locked_until is not None:
-            st.error("Too many wrong passwords: this account is locked for 15 minutes.")
-        else:
-            st.error("That username and password don't match an account.")
+    if counselor is None:
+        if len(failures) < SESSION_MAX_FAILURES:
+            st.session_state[LOGIN_FAILURES_KEY] = [*failures, time.monotonic()]
+        time.sleep(max(0.0, deadline - time.monotonic()))
+        st.error(LOGIN_REFUSED)
         return
-    session.log_in_counselor(result.counselor.id, result.counselor.display_name)
+    session.log_in_counselor(counselor.id, counselor.display_name)
     st.rerun()
+
+
+def _recent_failures() -> list[float]:
+    """This session's failed logins in the last SESSION_THROTTLE_S."""
+    since = time.monotonic() - SESSION_THROTTLE_S
+    return [t for t in st.session_state.get(LOGIN_FAILURES_KEY, []) if t > since]
 
 
 def _oidc_configured() -> bool:
@@ -92,15 +134,34 @@ def _oidc_configured() -> bool:
         return False
 
 
+def _oidc_signed_in() -> bool:
+    return bool(getattr(st.user, "is_logged_in", False))
+
+
 def _oidc_login() -> None:
-    """Map an OpenID Connect identity to a counselor account of the same e-mail address."""
-    email = str(getattr(st.user, "email", "") or "")
+    """Map an OpenID Connect identity to a counselor account of the same e-mail address,
+    if the provider says the address is verified (else anyone able to put an address on
+    an account at the provider could become that counselor)."""
+    if st.user.get("email_verified") is not True:
+        st.error(OIDC_UNVERIFIED)
+        return
+    email = str(st.user.get("email") or "")
     counselor = session.desk().counselor_by_username(email) if email else None
     if counselor is None:
-        st.error("Your sign-in worked, but no Spark Check counselor account matches your e-mail address.")
+        st.error(OIDC_NO_ACCOUNT)
         return
     session.log_in_counselor(counselor.id, counselor.display_name)
     st.rerun()
+
+
+def _log_out() -> None:
+    """The Log out button's callback. An identity from the organisation's sign-in is
+    signed out too (its cookie deleted, the provider told), or the login page would
+    sign the next person straight back in as this counselor."""
+    signed_in = _oidc_configured() and _oidc_signed_in()
+    session.log_out()
+    if signed_in:
+        st.logout()  # run as a callback: no rerun follows that could drop its redirect
 
 
 # Roster -------------------------------------------------------------------
@@ -168,8 +229,10 @@ def _client(state: session.SessionData) -> ClientRecord | None:
 
 
 def render_client() -> None:
-    state = _state()
+    state = _state(on_couple_page=True)
     client = _client(state)
+    if state.fresh_links.get("client") != (client.id if client else None):
+        state.fresh_links = {}  # another couple's one-time links are never shown here
     if client is None:
         st.title("Couple")
         st.info("No couple found. Choose one from **My couples**.")
@@ -268,7 +331,11 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
     left, right = st.columns(2)
     if left.button("Start in the office (one device)", key="client:in_office"):
         couple_id, token = session.desk().start_in_office(state.counselor_id or "", client.id)
-        state.fresh_links = {"in_office": _app_link(f"{session.DEVICE_PARAM}={token}"), "couple": couple_id}
+        state.fresh_links = {
+            "in_office": _app_link(f"{session.DEVICE_PARAM}={token}"),
+            "couple": couple_id,
+            "client": client.id,
+        }
         page.reload()
     if right.button("Send as homework (two devices)", key="client:homework"):
         couple_id, token, code = session.desk().start_homework(state.counselor_id or "", client.id)
@@ -276,6 +343,7 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
             "partner_1": _app_link(f"{session.RESUME_PARAM}={token}"),
             "partner_2": _app_link(f"{session.JOIN_PARAM}={format_join_code(code)}"),
             "couple": couple_id,
+            "client": client.id,
         }
         page.reload()
     assessments = page.assessments
@@ -589,6 +657,4 @@ def render_logout_button() -> None:
     state = session.data()
     with st.sidebar:
         st.caption(f"Counselor: {plain(state.counselor_name or '')}")
-        if st.button("Log out", key="counselor:logout"):
-            session.log_out()
-            st.rerun()
+        st.button("Log out", key="counselor:logout", on_click=_log_out)

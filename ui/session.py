@@ -67,7 +67,9 @@ class SessionData:
     #: The roster entry and assessment the counselor is looking at.
     client_id: str | None = None
     assessment_id: str | None = None
-    #: Links shown once after starting an assessment (tokens are never stored).
+    #: Links shown once after starting an assessment (tokens are never stored): the
+    #: links, the assessment ("couple") and the roster entry ("client") they were made
+    #: for. Shown only on that couple's page, and gone once the counselor leaves it.
     fresh_links: dict[str, str] = field(default_factory=dict)
 
     def link(self) -> tuple[str, str] | None:

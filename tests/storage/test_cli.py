@@ -1,4 +1,4 @@
-"""``python -m storage``: upgrade, add-counselor, generate-key, rotate-key, purge.
+"""``python -m storage``: upgrade, add-counselor, remove-counselor, generate-key, rotate-key, purge.
 
 Each command is run through ``main([...])`` on SQLite and PostgreSQL, and once
 through a real subprocess. Bad input exits 2 with one line on stderr.
@@ -68,7 +68,9 @@ def test_upgrade_builds_or_upgrades_the_schema(capsys: pytest.CaptureFixture[str
         assert db_url.split("@")[0].split(":")[-1] not in out
 
 
-def test_upgrade_uses_the_apps_database_setting(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrade_uses_the_apps_database_setting(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if db_url.startswith("sqlite"):
         monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", db_url.removeprefix("sqlite:///"))
     else:
@@ -93,7 +95,16 @@ def test_add_counselor_with_the_password_on_stdin(
     capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    status, out, err = run(capsys, "--database-url", db_url, "add-counselor", "Dr.Rivera", "--display-name", "Dr Rivera", "--password-stdin")
+    status, out, err = run(
+        capsys,
+        "--database-url",
+        db_url,
+        "add-counselor",
+        "Dr.Rivera",
+        "--display-name",
+        "Dr Rivera",
+        "--password-stdin",
+    )
     assert (status, err) == (0, "")
     assert "'dr.rivera'" in out and PASSWORD not in out
     store = _store(db_url)
@@ -106,7 +117,9 @@ def test_add_counselor_with_the_password_on_stdin(
         store.engine.dispose()
 
 
-def test_add_counselor_prompts_twice(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_counselor_prompts_twice(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prompts: list[str] = []
 
     def fake_getpass(prompt: str = "") -> str:
@@ -141,7 +154,12 @@ def test_add_counselor_refuses_passwords_that_differ(
     ],
 )
 def test_add_counselor_bad_input_is_one_line_and_status_2(
-    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch, username: str, stdin: str, message: str
+    capsys: pytest.CaptureFixture[str],
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    username: str,
+    stdin: str,
+    message: str,
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin + "\n" if stdin else ""))
     status, out, err = run(capsys, "--database-url", db_url, "add-counselor", username, "--password-stdin")
@@ -153,16 +171,99 @@ def test_a_bad_username_is_refused_before_the_password_prompt(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": pytest.fail("prompted for a password"))
-    status, _, err = run(capsys, "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}", "add-counselor", "no spaces allowed")
+    status, _, err = run(
+        capsys, "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}", "add-counselor", "no spaces allowed"
+    )
     assert_one_line_error(status, err)
 
 
-def test_add_counselor_twice_is_refused(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_add_counselor_twice_is_refused(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for expected in (0, 2):
         monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
         status, _, err = run(capsys, "--database-url", db_url, "add-counselor", "rivera", "--password-stdin")
         assert status == expected
     assert "already" in err
+
+
+# --------------------------------------------------------------------------- remove-counselor
+
+
+def _counselor_with_a_couple(store: Store, username: str) -> tuple[str, str]:
+    """A counselor with one couple on the roster, an in-office assessment answered and a
+    note; returns (counselor id, client id)."""
+    desk = CounselorDesk(store)
+    counselor = desk.add_counselor(username, PASSWORD)
+    client = desk.add_client(counselor, f"Couple of {username}")
+    couple_id, _ = desk.start_in_office(counselor, client)
+    record = store.couple(couple_id)
+    assert record is not None
+    for partner in record.partners:
+        store.save_answers(partner.person_id, ANSWERS, {"worth_it": 1})
+    desk.add_note(counselor, client, f"note of {username}")
+    return counselor, client
+
+
+def test_remove_counselor_hands_their_couples_over(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
+    store = _store(db_url)
+    try:
+        _, client = _counselor_with_a_couple(store, "rivera")
+        ben, _ = _counselor_with_a_couple(store, "ben")
+        status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", "Rivera", "--hand-over-to", "ben")
+        assert (status, err) == (0, "")
+        assert "Removed counselor 'rivera'" in out and "handed 1 couple(s) over to 'ben'" in out
+        desk = CounselorDesk(store)
+        assert desk.counselor_by_username("rivera") is None
+        assert [n.body for n in desk.notes(ben, client)] == ["note of rivera"]
+        assert count(store.engine, "answers") == 8  # two couples, two partners, two answers each
+    finally:
+        store.engine.dispose()
+
+
+def test_remove_counselor_can_delete_their_couples_and_all_their_data(
+    capsys: pytest.CaptureFixture[str], db_url: str
+) -> None:
+    store = _store(db_url)
+    try:
+        _counselor_with_a_couple(store, "rivera")
+        ben, ben_client = _counselor_with_a_couple(store, "ben")
+        status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", "rivera", "--delete-couples")
+        assert (status, err) == (0, "")
+        assert "deleted 1 couple(s) with all their data" in out
+        assert [r["username"] for r in rows(store.engine, "counselors")] == ["ben"]
+        assert [r["counselor_id"] for r in rows(store.engine, "clients")] == [ben]
+        assert count(store.engine, "answers") == 4 and count(store.engine, "session_notes") == 1
+        assert len(CounselorDesk(store).assessments(ben, ben_client)) == 1
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rivera"], "--hand-over-to OTHER or --delete-couples"),
+        (["nobody", "--delete-couples"], "no counselor called 'nobody'"),
+        (["rivera", "--hand-over-to", "nobody"], "no counselor called 'nobody'"),
+        (["rivera", "--hand-over-to", "rivera"], "themselves"),
+        (["rivera", "--hand-over-to", "ben", "--delete-couples"], "not allowed with argument"),
+        ([], "username"),
+    ],
+)
+def test_remove_counselor_bad_input_is_one_line_status_2_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], db_url: str, argv: list[str], message: str
+) -> None:
+    store = _store(db_url)
+    try:
+        _counselor_with_a_couple(store, "rivera")
+        _counselor_with_a_couple(store, "ben")
+        before = {table: rows(store.engine, table) for table in ("counselors", "clients", "answers", "session_notes")}
+        status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", *argv)
+        assert_one_line_error(status, err)
+        assert message in err and out == ""
+        assert {table: rows(store.engine, table) for table in before} == before
+    finally:
+        store.engine.dispose()
 
 
 # --------------------------------------------------------------------------- keys
@@ -186,7 +287,9 @@ def _fill(url: str, key: str) -> str:
     return person_id
 
 
-def test_rotate_key_from_a_to_b(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rotate_key_from_a_to_b(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key_a, key_b = generate_key(), generate_key()
     person_id = _fill(db_url, key_a)
     monkeypatch.setenv(KEYS_SETTING, f"{key_b},{key_a}")
@@ -327,3 +430,6 @@ def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
     store = _store(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert CounselorDesk(store).authenticate("rivera", PASSWORD).counselor is not None
     store.engine.dispose()
+    removed = storage("remove-counselor", "rivera")
+    assert removed.returncode == 0, removed.stderr
+    assert "Removed counselor 'rivera'" in removed.stdout and "they had no couples" in removed.stdout

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import base64
 import inspect as pyinspect
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +29,7 @@ from storage.counselors import (
     AccountError,
     CounselorDesk,
     LoginResult,
+    RemovalReport,
 )
 from storage.crypto import SEALED_PREFIX, FernetSealer, generate_key
 from storage.models import Base, utcnow
@@ -146,6 +151,72 @@ def test_a_success_resets_the_failure_count(desk: CounselorDesk) -> None:
     assert desk.authenticate("rivera", PASSWORD).counselor is not None
     for _ in range(MAX_FAILED_LOGINS - 1):
         assert desk.authenticate("rivera", "wrong password!").locked_until is None
+
+
+def _counting_verify(monkeypatch: pytest.MonkeyPatch, pause: float = 0.0) -> list[str]:
+    """Record the hash each Argon2 verification is made against (``pause``: each takes
+    that long, so that parallel attempts overlap)."""
+    verified: list[str] = []
+    real = counselors._verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash)
+        time.sleep(pause)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(counselors, "_verify", counting)
+    return verified
+
+
+def test_parallel_wrong_passwords_are_verified_at_most_the_allowed_number_of_times(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    real_hash = _counselor_row(desk, "rivera")["password_hash"]
+    verified = _counting_verify(monkeypatch, pause=0.05)
+    attempts = 16
+    barrier = threading.Barrier(attempts)
+
+    def attempt(_: int) -> LoginResult:
+        barrier.wait(timeout=60)
+        return desk.authenticate("rivera", "wrong password!")
+
+    with ThreadPoolExecutor(attempts) as pool:
+        results = list(pool.map(attempt, range(attempts)))
+    assert len(verified) == attempts, "every attempt costs one verification, real or decoy"
+    assert verified.count(real_hash) <= MAX_FAILED_LOGINS
+    assert all(r.counselor is None for r in results)
+    row = _counselor_row(desk, "rivera")
+    assert row["locked_until"] is not None and row["failed_logins"] == 0
+    assert desk.authenticate("rivera", PASSWORD).counselor is None  # locked, right password or not
+    assert verified.count(real_hash) <= MAX_FAILED_LOGINS
+
+
+def test_unknown_wrong_and_locked_each_cost_exactly_one_verification(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    start = utcnow()
+    for _ in range(MAX_FAILED_LOGINS):
+        desk.authenticate("rivera", "wrong password!", now=start)
+    verified = _counting_verify(monkeypatch)
+    for username, password in [("nobody", PASSWORD), ("rivera", PASSWORD), ("rivera", "wrong password!")]:
+        before = len(verified)
+        assert desk.authenticate(username, password, now=start + timedelta(minutes=1)).counselor is None
+        assert len(verified) == before + 1, username
+    assert all(h.startswith("$argon2id$") for h in verified)
+
+
+def test_attempts_during_a_lock_neither_count_nor_extend_it(desk: CounselorDesk) -> None:
+    desk.add_counselor("rivera", PASSWORD)
+    start = utcnow()
+    for _ in range(MAX_FAILED_LOGINS):
+        desk.authenticate("rivera", "wrong password!", now=start)
+    for minute in range(1, 15):
+        desk.authenticate("rivera", "wrong password!", now=start + timedelta(minutes=minute))
+    row = _counselor_row(desk, "rivera")
+    assert (row["failed_logins"], row["locked_until"]) == (0, start + LOCK_TIME)
+    assert desk.authenticate("rivera", PASSWORD, now=start + LOCK_TIME).counselor is not None
 
 
 @pytest.mark.parametrize(
@@ -442,6 +513,78 @@ def test_delete_client_removes_everything_of_that_couple_from_every_table(desk: 
     assert all(desk.store.answers_for(p) == ANSWERS for p in bob["people"])
     assert desk.store.answers_for(solo) == ANSWERS and desk.store.person_by_token(solo_token) is not None
     assert desk.authenticate("alice", PASSWORD).counselor is not None
+
+
+def test_removing_a_counselor_with_delete_couples_leaves_nothing_of_them(desk: CounselorDesk) -> None:
+    alice = _practice(desk, "alice")
+    second = desk.add_client(alice["counselor"], "Another couple")
+    desk.add_note(alice["counselor"], second, "second note")
+    bob = _practice(desk, "bob")
+    solo, _ = desk.store.create_person()
+    desk.store.save_answers(solo, ANSWERS, VERSIONS)
+    alice_hash = _counselor_row(desk, "alice")["password_hash"]
+
+    report = desk.remove_counselor("Alice", delete_couples=True)
+
+    assert report == RemovalReport(couples=2, deleted=True)
+    everything = all_stored_text(desk.store.engine)
+    for value in [alice["counselor"], alice_hash, alice["client"], second, *alice["couples"], *alice["people"]]:
+        assert value not in everything
+    for value in ["private note of alice", "second note", "Couple of alice", "Another couple"]:
+        assert value not in everything
+    assert count(desk.store.engine, "counselors", username="alice") == 0
+    assert count(desk.store.engine, "homework", id=alice["step"]) == 0
+    assert desk.authenticate("alice", PASSWORD).counselor is None
+    # Everyone else stays.
+    assert [n.body for n in desk.notes(bob["counselor"], bob["client"])] == ["private note of bob"]
+    assert all(desk.store.answers_for(p) == ANSWERS for p in bob["people"])
+    assert desk.store.answers_for(solo) == ANSWERS
+
+
+def test_removing_a_counselor_can_hand_their_couples_over(desk: CounselorDesk) -> None:
+    alice = _practice(desk, "alice")
+    bob = _practice(desk, "bob")
+    before = {p: desk.store.answers_for(p) for p in alice["people"]}
+
+    report = desk.remove_counselor("alice", hand_over_to="BOB")
+
+    assert report == RemovalReport(couples=1, handed_over_to="bob")
+    assert count(desk.store.engine, "counselors", username="alice") == 0
+    roster, total = desk.clients(bob["counselor"])
+    assert total == 2 and {c.id for c in roster} == {alice["client"], bob["client"]}
+    # Everything of the couple comes along: assessments, answers, notes, homework.
+    assert len(desk.assessments(bob["counselor"], alice["client"])) == 2
+    assert [n.body for n in desk.notes(bob["counselor"], alice["client"])] == ["private note of alice"]
+    assert [h.id for h in desk.homework(bob["counselor"], alice["client"])] == [alice["step"]]
+    assert {p: desk.store.answers_for(p) for p in alice["people"]} == before
+    assert desk.client(alice["counselor"], alice["client"]) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "options", "message"),
+    [
+        ("nobody", {}, "no counselor called 'nobody'"),
+        ("alice", {}, "still has 1 couple(s)"),
+        ("alice", {"hand_over_to": "nobody"}, "no counselor called 'nobody'"),
+        ("alice", {"hand_over_to": "Alice"}, "themselves"),
+        ("alice", {"hand_over_to": "bob", "delete_couples": True}, "not both"),
+    ],
+)
+def test_removing_a_counselor_refuses_bad_requests_and_changes_nothing(
+    desk: CounselorDesk, username: str, options: dict[str, Any], message: str
+) -> None:
+    _practice(desk, "alice")
+    _practice(desk, "bob")
+    before = _snapshot(desk.store)
+    with pytest.raises(AccountError, match=re.escape(message)):
+        desk.remove_counselor(username, **options)
+    assert _snapshot(desk.store) == before
+
+
+def test_a_counselor_without_couples_is_simply_removed(desk: CounselorDesk) -> None:
+    desk.add_counselor("alice", PASSWORD)
+    assert desk.remove_counselor("alice") == RemovalReport(couples=0)
+    assert count(desk.store.engine, "counselors") == 0
 
 
 def test_deleting_an_unknown_client_fails_and_changes_nothing(desk: CounselorDesk) -> None:
