@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from storage import AnswersLocked
+from storage.counselors import CounselorDesk
 from tests.ui.test_couple_flow import APP, TIMEOUT, answer_questionnaire, page_text, start_together, state_of, take_turn
 from ui import pages_registry, session
 from ui.finished_view import ASKED_KEY
@@ -118,6 +119,26 @@ def test_no_page_shows_a_finished_partners_answers_on_one_device(db_path: Path, 
         hidden += ["Where your answers differed most", "may not be safe"]
     assert_no_page_shows(app, {1, 2}, hidden)
     assert_no_page_shows(device_link_in_a_fresh_browser(device), {1, 2}, hidden)
+
+
+def test_an_in_office_assessment_hides_a_finished_partner_too(db_path: Path) -> None:
+    """A counselor's assessment in the office is the same one-device flow, with consent."""
+    desk = CounselorDesk(session.store())
+    counselor = desk.add_counselor("ana", "a long enough password", "Ana")
+    _couple_id, device = desk.start_in_office(counselor, desk.add_client(counselor, "Couple A"))
+    app = device_link_in_a_fresh_browser(device)
+    app.checkbox(key="consent:p1").check().run()
+    app.button(key="consent:go").click().run()
+    worth_it, intimacy, share = PARTNERS["unsafe"]
+    app = take_turn(app, worth_it, intimacy, share)
+    hidden = [SAFE_QUESTION, ABUSE_QUESTION, CONTENT.guidance.safety_title]
+    assert_no_page_shows(app, {1}, hidden)
+    assert_no_page_shows(device_link_in_a_fresh_browser(device), {1}, hidden)
+    open_page(app, "couple_home")
+    app.button(key="home:handover").click().run()
+    app.checkbox(key="consent:p2").check().run()
+    app.button(key="consent:go").click().run()
+    assert_no_page_shows(app, {1}, [CONTENT.guidance.safety_title])
 
 
 def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
