@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy tables and the repository the pages use."""
 
 from storage.database import configured_url
+from storage.errors import AnswersLocked
 from storage.repository import PersonRecord, StorageError, Store
 
-__all__ = ["PersonRecord", "StorageError", "Store", "configured_url"]
+__all__ = ["AnswersLocked", "PersonRecord", "StorageError", "Store", "configured_url"]

@@ -58,6 +58,8 @@ class Person(Base):
     #: What the partner sees: "nothing", "scores" or "items"; None until chosen.
     share_level: Mapped[str | None] = mapped_column(String(8), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: When a partner last reopened their finished answers (their comparison then says so).
+    reopened_at: Mapped[datetime | None] = mapped_column(default=None)
     #: When this partner agreed that the couple's counselor may see their results.
     counselor_consent_at: Mapped[datetime | None] = mapped_column(default=None)
 

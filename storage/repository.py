@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from storage.crypto import PLAIN, Sealer
 from storage.database import make_engine, sqlite_process_lock, upgrade_schema
-from storage.errors import StorageError
+from storage.errors import AnswersLocked, StorageError
 from storage.models import Answer, Couple, Person, utcnow
 
 #: 32 random bytes: 256 bits, well above the 128 the resume link needs.
@@ -67,10 +67,13 @@ class PartnerRecord:
     person_id: str
     slot: int
     share_level: str | None
+    #: Done and chose what to share; their answers are read-only until they reopen them.
     finished: bool
     counselor_consent: bool = False
     #: When this partner last changed anything (answers included): a cheap stamp for memos.
     updated_at: datetime | None = None
+    #: They reopened their answers after finishing at least once (the comparison says so).
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,11 @@ class Store:
             couple.active_slot = slot
 
     def finish(self, person_id: str, share_level: str) -> None:
-        """A partner is done and has chosen what the other may see."""
+        """A partner is done and has chosen what the other may see.
+
+        From then on their answers are read-only (``save_answers`` refuses them)
+        until they ``reopen``.
+        """
         if share_level not in SHARE_LEVELS:
             raise StorageError(f"unknown share level {share_level!r}")
         with self._transaction() as session:
@@ -364,6 +371,18 @@ class Store:
                 raise StorageError("unknown partner")
             person.share_level = share_level
             person.finished_at = utcnow()
+
+    def reopen(self, person_id: str) -> None:
+        """A finished partner takes their answers back to change them: not finished any more
+        (they finish again, choosing what to share anew), and marked as reopened for good."""
+        with self._transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.couple_id is None:
+                raise StorageError("unknown partner")
+            if person.share_level is None:
+                return  # not finished: nothing to reopen
+            person.share_level = None
+            person.reopened_at = utcnow()
 
     def give_counselor_consent(self, person_id: str) -> None:
         """This partner agrees that the couple's counselor may see their results."""
@@ -397,7 +416,10 @@ class Store:
         versions: Mapping[str, int],
         replace: bool = False,
     ) -> None:
-        """Write many answers at once: all of them or none. ``replace`` clears the rest first."""
+        """Write many answers at once: all of them or none. ``replace`` clears the rest first.
+
+        A partner who has finished (see ``finish``) gets ``AnswersLocked`` and nothing changes.
+        """
         now = utcnow()
         rows = [
             {
@@ -416,10 +438,15 @@ class Store:
             # Core statements, not the ORM's unit of work: saving an answer is the
             # commonest write of all (one per click), so it is kept to two statements.
             connection = session.connection()
+            people = Person.__table__.c
             touched = connection.execute(
-                update(Person.__table__).where(Person.__table__.c.id == person_id).values(updated_at=now)
+                update(Person.__table__)
+                .where(people.id == person_id, people.couple_id.is_(None) | people.share_level.is_(None))
+                .values(updated_at=now)
             )
             if touched.rowcount != 1:
+                if connection.scalar(select(people.id).where(people.id == person_id)) is not None:
+                    raise AnswersLocked("this partner has finished")
                 raise StorageError("unknown person")
             if replace:
                 connection.execute(delete(Answer.__table__).where(Answer.__table__.c.person_id == person_id))
@@ -578,9 +605,12 @@ def _couple_record(couple: Couple) -> CoupleRecord:
                     person_id=p.id,
                     slot=p.slot or 0,
                     share_level=p.share_level,
-                    finished=p.finished_at is not None,
+                    # finished_at alone is not enough: a solo person who saw their results
+                    # (mark_finished) and then made or joined a couple space has not finished here.
+                    finished=p.finished_at is not None and p.share_level is not None,
                     counselor_consent=p.counselor_consent_at is not None,
                     updated_at=p.updated_at,
+                    reopened=p.reopened_at is not None,
                 )
                 for p in couple.partners
             ),

@@ -16,6 +16,7 @@ from scoring.compare import CATEGORY_TITLES, CoupleComparison, ScaleComparison, 
 from storage import StorageError
 from storage.repository import CoupleRecord, format_join_code
 from ui import session
+from ui.finished_view import is_locked, render_finished, render_reopen
 from ui.memo import memo
 from ui.pages_registry import switch_to
 from ui.results_view import render_safety
@@ -110,6 +111,8 @@ def _one_device_home(state: session.SessionData, record: CoupleRecord, finished:
         st.success("You've both finished. Your comparison is ready.")
         if st.button("See our comparison →", type="primary", key="home:comparison"):
             switch_to("comparison")
+        st.caption(f"Partner {state.slot}'s answers are hidden on this screen. Need to change one?")
+        render_reopen(state)
         return
     if finished and state.slot == 1:
         st.info(
@@ -123,6 +126,8 @@ def _one_device_home(state: session.SessionData, record: CoupleRecord, finished:
                 st.error("The hand-over couldn't be saved just now. Please try again.")
             else:
                 st.rerun()
+        st.caption("Partner 1, still holding the device and want to change an answer before handing it over?")
+        render_reopen(state)
         return
     st.markdown(
         f"You're answering in turn on this device. **It's Partner {state.slot}'s turn.** "
@@ -173,7 +178,7 @@ def _on_prediction(scale_id: str, key: str) -> None:
 
 
 @st.fragment
-def _prediction_items(rset_id: str) -> None:
+def _prediction_items(rset_id: str, read_only: bool = False) -> None:
     """The guesses, one per topic; a fragment, so a guess reruns only this part of the page."""
     state = session.data()
     questionnaire = session.content().questionnaire(INTIMACY)
@@ -193,6 +198,7 @@ def _prediction_items(rset_id: str) -> None:
             key=key,
             on_change=_on_prediction,
             args=(scale.id, key),
+            disabled=read_only,
         )
         if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
             st.error("This answer was **not saved**. Please choose it again in a moment.")
@@ -211,10 +217,31 @@ def render_predictions() -> None:
     if rset_id is None:
         st.info("This questionnaire has no predictions.")
         return
-    _prediction_items(rset_id)
+    locked = is_locked(state)
+    if locked:
+        render_finished(state)
+        if state.mode == "one_device":
+            return
+    _prediction_items(rset_id, locked)
     if st.button("On to finish & share →", type="primary", key="predictions:next"):
         session.set_progress(state, page="share")
         switch_to("share")
+
+
+#: "I'm done" with fewer than this share of the scored questions answered asks first.
+ENOUGH_ANSWERED = 2 / 3
+
+
+def scored_answered(state: session.SessionData) -> tuple[int, int]:
+    """(answered, total) of the questions results are worked out from, across both questionnaires."""
+    answered = total = 0
+    for questionnaire in session.content().questionnaires.values():
+        given = state.answers.get(questionnaire.id, {})
+        for item in questionnaire.items:
+            if item.kind in ("scored", "verdict"):
+                total += 1
+                answered += item.id in given
+    return answered, total
 
 
 def render_share() -> None:
@@ -226,10 +253,18 @@ def render_share() -> None:
         return
     me = record.partner(state.slot or 0)
     if me is not None and me.finished:
-        st.success(f"You've finished. You chose: {SHARE_LABELS.get(me.share_level or 'nothing')}.")
-        if st.button("Our comparison →", type="primary", key="share:to_comparison"):
-            switch_to("comparison")
+        if state.mode != "one_device":
+            st.success(f"You've finished. You chose: {SHARE_LABELS.get(me.share_level or 'nothing')}.")
+        render_finished(state)
+        if record.both_finished or state.mode != "one_device":
+            if st.button("Our comparison →", type="primary", key="share:to_comparison"):
+                switch_to("comparison")
+        elif st.button("Hand the device over →", type="primary", key="share:to_home"):
+            switch_to("couple_home")
         return
+    if state.mode == "one_device":
+        # Always the partner whose turn it is now (e.g. after the browser's Back button).
+        st.markdown(f"**It's Partner {state.slot}'s turn.** Finishing hides your answers on this screen.")
     for _page, title, status in _step_status(state)[:3]:
         st.markdown(f"- **{title}**: {status}")
     unsafe = not answering_is_safe(state)
@@ -259,16 +294,33 @@ def render_share() -> None:
         format_func=lambda v: SHARE_LABELS[v],
         key=f"share:choice:{state.widget_slot}",
     )
+    answered, total = scored_answered(state)
+    few = answered < total * ENOUGH_ANSWERED
+    confirm_key = f"share:confirm:{state.widget_slot}"
     if st.button("I'm done", type="primary", key="share:done"):
-        try:
-            session.store().finish(state.person_id, choice)
-        except StorageError:
-            st.error("Your choice couldn't be saved just now, so nothing changed. Please try again.")
+        if not few:
+            _finish(state, choice)
             return
-        session.set_progress(state, page="comparison")
-        if state.mode == "one_device" and state.slot == 1:
-            switch_to("couple_home")
-        switch_to("comparison")
+        st.session_state[confirm_key] = True
+    if few and st.session_state.get(confirm_key):
+        with st.container(border=True):
+            st.warning(
+                f"You've answered {answered} of the {total} questions your results are worked out from. "
+                "With fewer than two thirds, many topics will say “not enough answers”. Finish anyway?"
+            )
+            if st.button(f"Yes, I'm done with {answered} of {total}", key="share:done_confirm"):
+                _finish(state, choice)
+            st.caption("Or go back to your questions from the navigation: every answer so far is saved.")
+
+
+def _finish(state: session.SessionData, choice: str) -> None:
+    one_device_first = state.mode == "one_device" and state.slot == 1
+    try:
+        session.finish(state, choice)
+    except StorageError:
+        st.error("Your choice couldn't be saved just now, so nothing changed. Please try again.")
+        return
+    switch_to("couple_home" if one_device_first else "comparison")
 
 
 def _partners(record: CoupleRecord) -> list[visibility.Partner]:
@@ -339,6 +391,11 @@ def render_comparison() -> None:
         return
     names = names_for(state)
     viewer_slot = state.slot if state.mode == "two_devices" else None
+    for partner in record.partners:
+        if partner.reopened:
+            st.info(
+                f"{names[partner.slot]} reopened and updated answers after finishing. This comparison uses the newest answers."
+            )
     # Per session (st.session_state), never shared: see ui/memo.py.
     view = memo(
         "comparison",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from reporting.export import ImportProblem, export_result, import_result
 from reporting.html_report import solo_report
-from storage import StorageError
+from storage import AnswersLocked, StorageError
 from ui import session
 from ui.text import plain
 
@@ -92,6 +92,8 @@ def _downloads_and_import(state: session.SessionData) -> None:
                 session.replace_answers(state, answers)
             except ImportProblem as problem:
                 st.error(plain(str(problem)) + " Nothing was changed.")
+            except AnswersLocked:
+                st.error(session.FINISHED_READ_ONLY + " Nothing was changed.")
             except StorageError:
                 st.error("The answers couldn't be saved just now, so nothing was changed. Please try again.")
             else:

@@ -103,7 +103,13 @@ def switch_to(name: str) -> NoReturn:
 
 def before_page(state: session.SessionData, page: st.Page) -> None:
     """A resume link opens the app's root: go back to where the person was. Then
-    show any one-off notices at the top of whichever page runs."""
+    show any one-off notices at the top of whichever page runs.
+
+    A couple's session first follows what is stored (``session.follow_couple``): after a
+    partner finishes or hands over, no page — whether reached by the navigation, a
+    button, the browser's Back button or another tab — shows that partner's answers.
+    """
+    state = session.follow_couple(state)
     target = state.resume_page
     state.resume_page = None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):

@@ -9,6 +9,7 @@ import streamlit as st
 from questions.ordering import ordered_items
 from questions.schema import Item, Questionnaire
 from ui import session
+from ui.finished_view import is_locked, render_finished
 from ui.pages_registry import switch_to
 
 
@@ -31,7 +32,9 @@ def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
     session.save_answer(state, questionnaire_id, item_id, value)
 
 
-def _render_item(questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str) -> None:
+def _render_item(
+    questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str, read_only: bool = False
+) -> None:
     key = widget_key(questionnaire.id, item.id, slot)
     rset = questionnaire.response_set_of(item)
     labels = {o.value: o.label for o in rset.options}
@@ -43,6 +46,7 @@ def _render_item(questionnaire: Questionnaire, item: Item, saved: dict[str, Any]
         "on_change": _on_answer,
         "args": (questionnaire.id, item.id, key),
         "help": item.help,
+        "disabled": read_only,
     }
     if rset.multi:
         st.pills(
@@ -76,6 +80,11 @@ COUPLE_NEXT = {
 
 def render(questionnaire_id: str) -> None:
     st.title(session.content().questionnaire(questionnaire_id).title)
+    state = session.data()
+    if is_locked(state):
+        render_finished(state)
+        if state.mode == "one_device":
+            return  # a shared screen: a finished partner's answers are not even in the session
     _body(questionnaire_id)
 
 
@@ -109,8 +118,9 @@ def _body(questionnaire_id: str) -> None:
         st.subheader(section.title)
     if section.intro:
         st.caption(section.intro)
+    read_only = is_locked(state)
     for item in ordered_items(section, session.order_seed(state)):
-        _render_item(questionnaire, item, saved, slot)
+        _render_item(questionnaire, item, saved, slot, read_only)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta
@@ -129,4 +139,5 @@ def _body(questionnaire_id: str) -> None:
         if forward.button(label, type="primary", key=f"finish:{questionnaire_id}:{slot}"):
             session.set_progress(state, page=target)
             switch_to(target)
-    st.caption("Every answer is saved the moment you choose it. You can skip any question.")
+    if not read_only:
+        st.caption("Every answer is saved the moment you choose it. You can skip any question.")

@@ -3,7 +3,8 @@
 Per-user data lives only here (one browser session) and in the database;
 never in ``st.cache_*``, which every session shares. The session mirrors only
 the answers of the person answering now: on one device, the other partner's
-answers are never loaded into it.
+answers are never loaded into it, and nor are a partner's own once they have
+finished (until they deliberately reopen them).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from questions import Content, ContentError, default_content
-from storage import StorageError, Store, configured_url
+from storage import AnswersLocked, StorageError, Store, configured_url
 from storage.counselors import CounselorDesk
 from storage.crypto import KEYS_SETTING, KeyConfigError, sealer_from_settings
 from storage.repository import CoupleRecord, JoinOutcome
@@ -55,6 +56,9 @@ class SessionData:
     mode: Mode | None = None
     #: This session's partner slot (1 or 2) in a couple.
     slot: int | None = None
+    #: This partner has finished: their answers are read-only, and on one device
+    #: they are not in the session at all (``answers`` stays empty).
+    finished: bool = False
     #: One device: the couple's device link token.
     device_token: str | None = None
     join_failures: int = 0
@@ -223,6 +227,8 @@ def _resume_person(state: SessionData, token: str) -> None:
         fresh = SessionData(token=token, progress=record.progress, resume_page=record.progress.get("page"))
         if couple is not None:
             fresh.role, fresh.couple_id, fresh.mode, fresh.slot = "couple", couple.id, "two_devices", record.slot
+            me = couple.partner(record.slot or 0)
+            fresh.finished = me is not None and me.finished
         _load_person(fresh, record.id)
     except StorageError:
         state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
@@ -249,13 +255,38 @@ def _resume_device(state: SessionData, device_token: str) -> None:
 
 
 def _enter_slot(state: SessionData, couple: CoupleRecord, slot: int) -> None:
+    """One device: ``slot``'s turn. A partner who has finished brings no answers into the session."""
     partner = couple.partner(slot)
     if partner is None:
         raise StorageError("missing partner")
     record = store().person(partner.person_id)
     state.slot = slot
     state.progress = record.progress if record else {}
-    _load_person(state, partner.person_id)
+    state.finished = partner.finished
+    if partner.finished:
+        state.person_id = partner.person_id
+        state.answers = {}
+        state.unsaved.clear()
+    else:
+        _load_person(state, partner.person_id)
+
+
+def _new_turn(state: SessionData, couple: CoupleRecord, slot: int) -> SessionData:
+    """One device: a session state made afresh for ``slot`` — no widget value, no memo and
+    no answer of anyone else (nor of a partner who has finished) stays."""
+    fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=state.device_token)
+    _enter_slot(fresh, couple, slot)  # may fail: then nothing has changed yet
+    _reset_widgets()
+    st.session_state[STATE_KEY] = fresh
+    return fresh
+
+
+def _hide_answers(state: SessionData) -> None:
+    """One device, when the database can't say whose turn it is: keep nothing on screen."""
+    _reset_widgets()
+    state.answers = {}
+    state.unsaved.clear()
+    state.finished = True
 
 
 def order_seed(state: SessionData) -> str:
@@ -285,6 +316,11 @@ def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: 
     try:
         person_id = ensure_person(state)
         store().save_answer(person_id, questionnaire_id, version, item_id, value)
+    except AnswersLocked:
+        # e.g. another tab of this partner finished meanwhile: nothing changes.
+        state.finished = True
+        state.notices.append(("info", FINISHED_READ_ONLY))
+        return False
     except StorageError:
         state.unsaved.add(key)
         return False
@@ -324,6 +360,9 @@ def delete_everything(state: SessionData) -> None:
             del st.query_params[param]
 
 
+FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
+
+
 def show_notices(state: SessionData) -> None:
     for kind, message in state.notices:
         getattr(st, kind)(message)
@@ -338,10 +377,7 @@ def start_one_device() -> SessionData:
     couple_id, device_token, _people = store().create_couple_one_device()
     couple = store().couple(couple_id)
     assert couple is not None
-    _reset_widgets()
-    fresh = SessionData(role="couple", couple_id=couple_id, mode="one_device", device_token=device_token)
-    _enter_slot(fresh, couple, 1)
-    st.session_state[STATE_KEY] = fresh
+    fresh = _new_turn(SessionData(device_token=device_token), couple, 1)
     _keep_link_in_url(fresh)
     return fresh
 
@@ -405,8 +441,69 @@ def hand_over(state: SessionData) -> None:
     if record is None or state.mode != "one_device":
         return
     store().set_active_slot(record.id, 2)
-    device_token, couple_id = state.device_token, state.couple_id
-    _reset_widgets()
-    fresh = SessionData(role="couple", couple_id=couple_id, mode="one_device", device_token=device_token)
-    _enter_slot(fresh, record, 2)
-    st.session_state[STATE_KEY] = fresh
+    _new_turn(state, record, 2)
+
+
+def finish(state: SessionData, share_level: str) -> None:
+    """This partner is done and has chosen what to share. On one device their answers
+    leave the session at once: nothing of them can be seen from this screen any more."""
+    if state.person_id is None:
+        raise StorageError("no answers yet")
+    store().finish(state.person_id, share_level)
+    if state.mode != "one_device":
+        state.finished = True
+        set_progress(state, page="comparison")
+        return
+    try:
+        record = couple(state)
+        if record is None:
+            raise StorageError("no couple")
+        set_progress(state, page="comparison" if record.both_finished else "couple_home")
+        _new_turn(state, record, record.active_slot)
+    except StorageError:
+        _hide_answers(state)
+
+
+def reopen(state: SessionData) -> None:
+    """A finished partner takes their answers back to change them (after confirming who they
+    are, on one device). They finish again afterwards; the comparison notes the update."""
+    record = couple(state)
+    if record is None or state.person_id is None:
+        return
+    if state.mode == "one_device" and state.slot != record.active_slot:
+        return  # only the partner whose turn it is: after the hand-over, partner 1's answers stay hidden
+    store().reopen(state.person_id)
+    record = couple(state)
+    if state.mode == "one_device" and record is not None:
+        _new_turn(state, record, record.active_slot)
+    else:
+        state.finished = False
+        state.answers = store().answers_for(state.person_id)
+
+
+def follow_couple(state: SessionData) -> SessionData:
+    """At the start of each full run of a couple's page: the session follows what is stored.
+
+    Another tab on this device may have finished, handed over or reopened meanwhile.
+    On one device the session then starts afresh for the partner whose turn it is, so
+    the answers of a partner who has finished (or handed over) never linger in it.
+    """
+    if state.role != "couple" or state.couple_id is None:
+        return state
+    try:
+        record = couple(state)
+    except StorageError:
+        return state
+    if record is None:
+        return state
+    me = record.partner(state.slot or 0)
+    if state.mode == "one_device":
+        stale = record.active_slot != state.slot or me is None or me.finished != state.finished
+        if stale or (state.finished and state.answers):
+            try:
+                return _new_turn(state, record, record.active_slot)
+            except StorageError:
+                _hide_answers(state)
+    elif me is not None:
+        state.finished = me.finished
+    return state

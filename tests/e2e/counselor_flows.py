@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
 from questions import default_content
-from tests.e2e.flows import answer_visible_section, choose, click
+from tests.e2e.flows import answer_visible_section, choose, click, finish_with_few_answers
 from tests.e2e.helpers import open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
@@ -146,5 +146,5 @@ def take_turn(
     offered = [text.strip() for text in options.all_inner_texts()]
     options.filter(has_text=share_label).click()
     wait_for_app_idle(page)
-    click(page, "I'm done")
+    finish_with_few_answers(page)
     return offered

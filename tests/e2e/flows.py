@@ -49,3 +49,15 @@ def answer_visible_section(
         choose(page, item.text, option.label)
         chosen[item.id] = option.value
     return chosen
+
+
+def finish_with_few_answers(page: Page) -> None:
+    """Click "I'm done" with fewer than two thirds of the questions answered: the app asks
+    first, showing how many are answered; confirm."""
+    from playwright.sync_api import expect
+
+    click(page, "I'm done")
+    confirm = page.get_by_role("button", name=re.compile(r"^Yes, I'm done with \d+ of \d+$"))
+    expect(confirm).to_be_visible()
+    confirm.click()
+    wait_for_app_idle(page)

@@ -17,7 +17,7 @@ from sqlalchemy import update
 from questions import default_content
 from storage import Store
 from storage.models import Couple, utcnow
-from tests.e2e.flows import answer_visible_section, choose, click
+from tests.e2e.flows import answer_visible_section, choose, click, finish_with_few_answers
 from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def take_part(page: Page, overrides: dict[str, int], share_label: str) -> None:
     expect(page.get_by_role("heading", name="Finish & share", level=1)).to_be_visible()
     page.locator('label[data-testid="stRadioOption"]').filter(has_text=share_label).click()
     wait_for_app_idle(page)
-    click(page, "I'm done")
+    finish_with_few_answers(page)
 
 
 def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
@@ -144,3 +144,84 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
     finally:
         first_context.close()
         second_context.close()
+
+
+#: The one-device navigation, by link text (each page's heading is the same), "Finish & share" last.
+ONE_DEVICE_NAVIGATION = (
+    "Our check-up",
+    "Is it worth it?",
+    "Is our intimacy fading?",
+    "How I see my partner",
+    "Our comparison",
+    "My data & downloads",
+    "Finish & share",
+)
+
+
+def go_to(page: Page, link: str) -> None:
+    """Open a page from the sidebar's navigation."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
+    wait_for_app_idle(page)
+    expect(page.get_by_role("heading", name=link, level=1)).to_be_visible()
+
+
+def assert_no_sidebar_page_shows_answers(page: Page, hidden: list[str]) -> None:
+    """Open every page from the sidebar: no chosen answer anywhere, none of ``hidden`` in the text."""
+    from playwright.sync_api import expect
+
+    main = page.locator('[data-testid="stMain"]')
+    for link in ONE_DEVICE_NAVIGATION:
+        go_to(page, link)
+        expect(main.get_by_role("radio", checked=True)).to_have_count(0)
+        text = main.inner_text()
+        for words in hidden:
+            assert words not in text, (link, words)
+
+
+def test_one_device_no_page_shows_a_finished_partners_answers(
+    browser: Browser, streamlit_server: StreamlitServerFactory
+) -> None:
+    from playwright.sync_api import expect
+
+    content = default_content()
+    safe_question = content.questionnaire("worth_it").item("safe").text
+    server = streamlit_server()
+    context, fresh_context = browser.new_context(), browser.new_context()
+    try:
+        page = context.new_page()
+        open_app(page, server.url)
+        click(page, "Start together on this device")
+        expect(page.get_by_role("heading", name="Our check-up", level=1)).to_be_visible()
+        device_link = page.url
+        assert "?d=" in device_link
+
+        # Partner 1 finishes: before the hand-over, no page shows their answers.
+        take_part(page, {}, "Share my topic scores")
+        expect(page.get_by_text("Thank you, Partner 1")).to_be_visible()
+        assert_no_sidebar_page_shows_answers(page, [safe_question])  # ends on Finish & share
+        go_to(page, "Our check-up")
+        click(page, "I'm Partner 2 — start my turn")
+
+        # The browser's Back button: partner 2's own Finish & share, never partner 1's.
+        page.go_back()
+        wait_for_app_idle(page)
+        expect(page.get_by_role("heading", name="Finish & share", level=1)).to_be_visible()
+        expect(page.get_by_text("It's Partner 2's turn.")).to_be_visible()
+        click(page, "I'm done")
+        expect(page.get_by_text("You've answered 0 of the 50 questions")).to_be_visible()
+        go_to(page, "Our check-up")
+
+        # Partner 2 says "No" to feeling safe and finishes: no page shows it, here or with
+        # the device link in a new browser.
+        take_part(page, {"safe": 0}, "Don't share my results this time")
+        expect(page.get_by_role("heading", name="Our comparison", level=1)).to_be_visible()
+        hidden = [safe_question, content.guidance.safety_title, "may not be safe"]
+        assert_no_sidebar_page_shows_answers(page, hidden)
+        fresh = fresh_context.new_page()
+        open_app(fresh, device_link)
+        assert_no_sidebar_page_shows_answers(fresh, hidden)
+    finally:
+        context.close()
+        fresh_context.close()

@@ -448,6 +448,9 @@ def test_the_trend_follows_an_answer_changed_after_it_was_drawn(desk: CounselorD
     assert partner_one_scores() == [100, 100]
     record = desk.store.couple(second)
     assert record is not None
+    partner_one = record.partners[0].person_id
+    desk.store.reopen(partner_one)  # a finished partner's answers change only after reopening
     for item in ("comm_heard", "comm_honest"):
-        desk.store.save_answer(record.partners[0].person_id, "intimacy", INTIMACY.version, item, 1)
+        desk.store.save_answer(partner_one, "intimacy", INTIMACY.version, item, 1)
+    desk.store.finish(partner_one, "scores")
     assert partner_one_scores() == [100, 50]

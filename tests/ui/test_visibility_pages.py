@@ -57,12 +57,14 @@ def test_a_counselor_gets_no_plan_or_homework_when_a_partner_is_not_safe(desk: C
     app = log_in("ana")
     client_id = add_couple(app, "Couple S")
     couple_id = finished_assessment(desk, ana, client_id, {1: "items", 2: "items"}, {1, 2})
-    # Partner 2 changes one answer after finishing: not sure they are safe.
+    # Partner 2 reopens their answers, says they are not sure they are safe, and finishes again.
     record = desk.store.couple(couple_id)
     assert record is not None
     second = record.partner(2)
     assert second is not None
+    desk.store.reopen(second.person_id)
     desk.store.save_answer(second.person_id, "worth_it", WORTH_IT.version, "safe", 1)
+    desk.store.finish(second.person_id, "items")
 
     app.run()
     text = page_text(app)
