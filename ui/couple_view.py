@@ -271,20 +271,16 @@ def render_share() -> None:
     options = ["scores", "items", "nothing"]
     default = "scores"
     if unsafe:
-        # Private to this person: never stored as shared, never shown to the partner.
+        # Private to this person: whatever is chosen, the partner sees them as sharing
+        # nothing (scoring/visibility.py), so nothing else is offered.
         render_safety(session.content().guidance)
         default = "nothing"
-        if state.mode == "one_device":
-            options = ["nothing"]
-            st.markdown(
-                "Because you're sharing this screen, your results will stay private this time. "
-                "Your partner will see only that you chose not to share — nothing about why."
-            )
-        else:
-            st.markdown(
-                "You can choose not to share your results. Your partner will then see only that you chose not to "
-                "share — exactly what anyone sees when results aren't shared — and nothing about why."
-            )
+        options = ["nothing"]
+        st.markdown(
+            "Because one of your answers says you may not feel safe, your results stay private this time. "
+            "Your partner will see only that you chose not to share — exactly what anyone sees when results "
+            "aren't shared — and nothing about why."
+        )
     st.subheader("What may your partner see?")
     st.caption("Your answer to the safety question is never shown to your partner, whatever you choose.")
     choice = st.radio(

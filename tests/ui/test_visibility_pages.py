@@ -81,3 +81,18 @@ def test_a_counselor_gets_no_plan_or_homework_when_a_partner_is_not_safe(desk: C
     shown = page_text(app)
     assert "Partner 2's results are not shown here." in shown
     assert "may not be safe" not in shown and "Not sure" not in shown
+
+
+def test_an_unsafe_partner_on_their_own_device_is_offered_only_privacy(db_path: Any) -> None:  # noqa: F811
+    from storage import Store
+
+    store = Store.from_url(f"sqlite:///{db_path}")
+    person_id, token = store.create_person()
+    store.save_answers(person_id, {"worth_it": {"safe": 0, "respect": 2}}, {"worth_it": WORTH_IT.version})
+    store.create_couple_two_devices(person_id)  # the person keeps their own resume link
+    app = new_app({"r": token})
+    app.switch_page("ui/pages/share.py").run()
+    assert not app.exception
+    (choice,) = [r for r in app.radio if r.key.startswith("share:choice")]
+    assert list(choice.options) == ["Don't share my results this time"]
+    assert CONTENT.guidance.safety_title in texts(app)
