@@ -104,8 +104,8 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
         wait_for_app_idle(first)
         expect(first.get_by_text("Your partner has joined.")).to_be_visible()
 
-        # Partner 1 says the relationship is not safe and shares scores only.
-        take_part(first, {"safe": 0}, "Share my topic scores")
+        # Partner 1 says the relationship is not safe: their results stay private (the only choice).
+        take_part(first, {"safe": 0}, "Don't share my results this time")
         expect(first.get_by_role("heading", name="Our comparison", level=1)).to_be_visible()
         expect(first.get_by_text("Waiting for your partner to finish")).to_be_visible()
 
@@ -118,12 +118,14 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
         expect(first.get_by_text(content.guidance.safety_title)).to_be_visible(timeout=20_000)
         expect(first.get_by_role("heading", name="Our shared plan — start small")).to_have_count(0)
 
-        # Partner 2's page: no safety answer, no safety resources, no item answers of partner 1.
+        # Partner 2's page: exactly what anyone sees when results aren't shared; no safety
+        # answer, no safety resources, nothing of partner 1's, so no shared plan either.
         page_text = second.locator('[data-testid="stMain"]').inner_text()
+        assert "Your partner chose not to share results this time." in page_text
         assert safe_question not in page_text
         assert content.guidance.safety_title not in page_text
         assert "Where your answers differed most" not in page_text
-        expect(second.get_by_role("heading", name="Our shared plan — start small")).to_be_visible()
+        expect(second.get_by_role("heading", name="Our shared plan — start small")).to_have_count(0)
 
         with second.expect_download() as report_download:
             second.get_by_role("button", name="Couple report (printable HTML)").click()
@@ -137,10 +139,11 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
             assert '"safe"' not in text
             assert content.guidance.safety_title not in text
         comparison = document["comparison"]
-        assert comparison["shared"] == {"1": "scores", "2": "items"}
-        assert comparison["worth_it"]["1"]["answers"] == {}
-        assert comparison["differences"] == []
-        assert all(s["scores"]["1"] is not None for s in comparison["scales"][:INTIMACY_SECTIONS_TO_ANSWER])
+        assert comparison["shared"] == {"1": "nothing", "2": "items"}
+        assert "1" not in comparison["worth_it"]
+        assert comparison["differences"] == [] and comparison["plan"] == []
+        assert all(s["scores"]["1"] is None for s in comparison["scales"])
+        assert any(s["scores"]["2"] is not None for s in comparison["scales"])
     finally:
         first_context.close()
         second_context.close()
