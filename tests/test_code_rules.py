@@ -52,7 +52,7 @@ def test_no_page_renders_raw_html_or_caches_per_user_data() -> None:
         text = path.read_text(encoding="utf-8")
         assert "unsafe_allow_html=True" not in text, path
         assert "st.cache_data" not in text and "st.cache_resource" not in text, path
-        if path.name != "quick_exit.py":
+        if path.name not in ("quick_exit.py", "browser.py"):
             assert "st.html(" not in text, path
 
 
@@ -65,6 +65,26 @@ def test_the_only_javascript_is_the_constant_quick_exit() -> None:
     assert "st.html(QUICK_EXIT_HTML, unsafe_allow_javascript=True)" in source
     assert isinstance(quick_exit.QUICK_EXIT_HTML, str)
     assert "{" not in quick_exit.QUICK_EXIT_HTML.split("<script>")[0]  # no template slots in the markup
+
+
+def test_the_browser_snippets_are_constants_with_no_slot_for_user_text() -> None:
+    # ui/browser.py: each st.html call passes one of its module-level constant strings,
+    # never an f-string or a formatted value.
+    import re
+
+    from ui import browser
+
+    source = (ROOT / "ui" / "browser.py").read_text(encoding="utf-8")
+    calls = re.findall(r"st\.html\(([^)]*)\)", source)
+    assert calls == [
+        "PAGE_CSS",
+        "SCROLL_TO_TOP, unsafe_allow_javascript=True",
+        "COPY_LINK_HTML, unsafe_allow_javascript=True",
+    ]
+    for name in ("PAGE_CSS", "SCROLL_TO_TOP", "COPY_LINK_HTML"):
+        snippet = getattr(browser, name)
+        assert isinstance(snippet, str)
+        assert f"{name} = f" not in source and ".format(" not in source and "%" not in snippet.replace("100%", "")
 
 
 def test_ruff_is_clean() -> None:

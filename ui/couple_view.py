@@ -19,6 +19,7 @@ from ui import session
 from ui.finished_view import is_locked, render_finished, render_reopen
 from ui.memo import memo
 from ui.pages_registry import switch_to
+from ui.questionnaire_view import show_answer
 from ui.results_view import render_safety
 
 INTIMACY = "intimacy"
@@ -187,6 +188,9 @@ def _prediction_items(rset_id: str, read_only: bool = False) -> None:
     saved = state.answers.get(predictions_id(INTIMACY), {})
     for scale in questionnaire.scales:
         key = f"predict:{INTIMACY}:{scale.id}:{state.widget_slot}"
+        if read_only:
+            show_answer(scale.prediction_prompt or scale.title, labels.get(saved.get(scale.id, -1)))
+            continue
         if key not in st.session_state and scale.id in saved:
             st.session_state[key] = saved[scale.id]
         st.radio(
@@ -198,7 +202,6 @@ def _prediction_items(rset_id: str, read_only: bool = False) -> None:
             key=key,
             on_change=_on_prediction,
             args=(scale.id, key),
-            disabled=read_only,
         )
         if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
             st.error("This answer was **not saved**. Please choose it again in a moment.")

@@ -7,7 +7,7 @@ import streamlit as st
 from reporting.export import ImportProblem, export_result, import_result
 from reporting.html_report import solo_report
 from storage import AnswersLocked, StorageError
-from ui import session
+from ui import browser, session
 from ui.text import plain
 
 
@@ -26,9 +26,12 @@ def render() -> None:
         who = "both of your answers on this device" if state.mode == "one_device" else "every answer"
         st.markdown(
             f"This private link brings back {who} and where you were. Keep it somewhere safe "
-            "— anyone with it can see your answers."
+            "— anyone with it can see your answers. Copy it into a note or a password manager, "
+            "or send it to yourself."
         )
-        st.code(_resume_link(*link), language=None, wrap_lines=True)
+        with st.container(key=browser.RESUME_LINK_KEY):
+            st.code(_resume_link(*link), language=None, wrap_lines=True)
+        browser.copy_link_buttons()
     else:
         st.markdown("Your resume link appears here as soon as you answer your first question.")
 

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from ui import session
+from ui import browser, session
 
 PAGES_DIR = "ui/pages"
 
@@ -114,6 +114,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     state.resume_page = None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
+    browser.page_style()
     session.show_notices(state)
     if state.role == "counselor":
         from ui.counselor_view import render_logout_button

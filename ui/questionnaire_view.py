@@ -8,9 +8,10 @@ import streamlit as st
 
 from questions.ordering import ordered_items
 from questions.schema import Item, Questionnaire
-from ui import session
+from ui import browser, session
 from ui.finished_view import is_locked, render_finished
 from ui.pages_registry import switch_to
+from ui.text import plain
 
 
 def widget_key(questionnaire_id: str, item_id: str, slot: str) -> str:
@@ -38,6 +39,9 @@ def _render_item(
     key = widget_key(questionnaire.id, item.id, slot)
     rset = questionnaire.response_set_of(item)
     labels = {o.value: o.label for o in rset.options}
+    if read_only:
+        show_answer(item.text, _answer_label(saved.get(item.id), labels))
+        return
     if key not in st.session_state and item.id in saved:
         # Restore the saved answer (a resume, or coming back to this section).
         st.session_state[key] = saved[item.id]
@@ -46,7 +50,6 @@ def _render_item(
         "on_change": _on_answer,
         "args": (questionnaire.id, item.id, key),
         "help": item.help,
-        "disabled": read_only,
     }
     if rset.multi:
         st.pills(
@@ -69,6 +72,18 @@ def _render_item(
         st.error(
             "This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment."
         )
+
+
+def _answer_label(value: Any, labels: dict[int, str]) -> str | None:
+    if isinstance(value, list):
+        return ", ".join(labels[v] for v in value if v in labels) or None
+    return labels.get(value) if isinstance(value, int) else None
+
+
+def show_answer(question: str, answer: str | None) -> None:
+    """A finished answer, read-only: the question and the answer as text (a disabled
+    widget's faded text is hard to read, and nothing here can be changed)."""
+    st.markdown(f"{plain(question)}  \n**{plain(answer) if answer else 'Not answered'}**")
 
 
 #: Where "finish" leads in couple mode: on to the next step of the check-up.
@@ -106,6 +121,8 @@ def _body(questionnaire_id: str) -> None:
     index = min(max(int(st.session_state[skey]), 0), len(sections) - 1)
     section = sections[index]
     saved = state.answers.get(questionnaire_id, {})
+    # A new part starts at the page's title, not where the last part's buttons were.
+    browser.scroll_to_top(f"{questionnaire_id}_{slot}_{index}")
 
     if index == 0:
         st.caption(questionnaire.intro)

@@ -240,13 +240,15 @@ def test_on_two_devices_finished_answers_are_read_only_until_reopened(db_path: P
 
     open_page(app, "worth_it")
     assert "You've finished — your answers are saved and read-only now." in page_text(app)
-    assert app.radio and all(radio.disabled for radio in app.radio)
-    assert app.radio(key="answer:worth_it:respect:p1").value == 2
+    # Read-only: each question with its answer as text, no widget to change it.
+    assert not app.radio
+    respect = CONTENT.questionnaire("worth_it").item("respect").text
+    assert f"{respect}  \n**Yes**" in [m.value for m in app.markdown]
     person_id = state_of(app).person_id or ""
     with pytest.raises(AnswersLocked):
         session.store().save_answer(person_id, "worth_it", 1, "respect", 0)
     open_page(app, "predictions")
-    assert app.radio and all(radio.disabled for radio in app.radio)
+    assert not app.radio
 
     open_page(app, "share")
     assert "You've finished. You chose: Share my topic scores." in page_text(app)
@@ -255,6 +257,6 @@ def test_on_two_devices_finished_answers_are_read_only_until_reopened(db_path: P
     app.button(key="reopen:confirm").click().run()
     assert not state_of(app).finished
     open_page(app, "worth_it")
-    assert not any(radio.disabled for radio in app.radio)
+    assert app.radio and not any(radio.disabled for radio in app.radio)
     app.radio(key="answer:worth_it:respect:p1").set_value(0).run()
     assert session.store().answers_for(person_id)["worth_it"]["respect"] == 0

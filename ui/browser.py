@@ -1,0 +1,156 @@
+"""What Streamlit can't do from Python, done in the browser by constant snippets.
+
+Each snippet is a constant string (no template slots, no user text ever reaches it),
+which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks this):
+
+* the phone layout of answer scales (one ordered column, 44 px tap targets) and a
+  clearly visible keyboard focus ring (WCAG 2.2, focus visible);
+* moving to the top of the page when the next or previous part of a questionnaire is
+  shown (the part is a fragment, so the browser would otherwise keep its scroll
+  position and land on the next part's buttons);
+* a visible "Copy link" button (and the phone's share sheet where there is one) for
+  the resume link, whose own copy icon shows only on hover.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+#: The app's accent (theme primaryColor): 5.5:1 on white, a focus ring that stands out.
+FOCUS = "#0f766e"
+
+PAGE_CSS = """
+<style>
+/* Keyboard focus, clearly visible on answers, buttons and the sidebar's links. */
+[data-testid="stRadioOption"]:has(input:focus-visible),
+[data-testid="stCheckbox"] label:has(input:focus-visible),
+[data-testid="stSidebarNavLink"]:focus-visible,
+[data-testid="stMain"] button:focus-visible,
+[data-testid="stSidebar"] button:focus-visible,
+[data-testid="stMain"] a:focus-visible {
+  outline: 3px solid #0f766e !important;
+  outline-offset: 2px;
+  border-radius: 4px;
+}
+/* On a narrow screen an answer scale is one ordered column of full-size targets,
+   never 3 + 2 options on two rows. */
+@media (max-width: 640px) {
+  [data-testid="stRadio"] [role="radiogroup"] {
+    flex-direction: column !important;
+    flex-wrap: nowrap !important;
+    align-items: stretch !important;
+    gap: 0 !important;
+  }
+  [data-testid="stRadio"] [role="radiogroup"] > div { width: 100%; }
+  [data-testid="stRadio"] [data-testid="stRadioOption"] {
+    min-height: 44px;
+    width: 100%;
+    margin: 0 !important;
+    padding: 0 .25rem;
+    align-items: center;
+    box-sizing: border-box;
+  }
+}
+</style>
+"""
+
+SCROLL_TO_TOP = """
+<script>
+(function () {
+  var main = window.parent.document.querySelector('[data-testid="stMain"]') ||
+             document.querySelector('[data-testid="stMain"]');
+  if (main) { main.scrollTo({ top: 0, left: 0, behavior: "instant" }); }
+  window.scrollTo(0, 0);
+})();
+</script>
+"""
+
+#: Copies the link shown in the container keyed ``resume_link`` (st.container(key=...)
+#: gives it the class ``st-key-resume_link``); no link is ever written into this snippet.
+COPY_LINK_HTML = """
+<div class="spark-copy-link" style="display:flex;gap:.5rem;flex-wrap:wrap;margin:.25rem 0 .5rem">
+  <button type="button" id="spark-copy-link"
+          style="min-height:44px;padding:.5rem 1rem;border-radius:.5rem;border:1px solid #0f766e;
+                 background:#0f766e;color:#fff;font:inherit;font-weight:600;cursor:pointer">
+    Copy link
+  </button>
+  <button type="button" id="spark-share-link" hidden
+          style="min-height:44px;padding:.5rem 1rem;border-radius:.5rem;border:1px solid #0f766e;
+                 background:#fff;color:#0f766e;font:inherit;font-weight:600;cursor:pointer">
+    Share…
+  </button>
+  <span id="spark-copy-status" role="status" aria-live="polite"
+        style="align-self:center;font-family:system-ui,sans-serif;color:#0b1220"></span>
+</div>
+<script>
+(function () {
+  function link() {
+    var code = document.querySelector(".st-key-resume_link code");
+    return code ? code.innerText.trim() : "";
+  }
+  function say(text) {
+    var status = document.getElementById("spark-copy-status");
+    if (status) { status.textContent = text; }
+  }
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    var done = false;
+    try { done = document.execCommand("copy"); } catch (e) { done = false; }
+    document.body.removeChild(area);
+    return done;
+  }
+  var copy = document.getElementById("spark-copy-link");
+  if (copy && !copy.dataset.bound) {
+    copy.dataset.bound = "1";
+    copy.addEventListener("click", function () {
+      var text = link();
+      if (!text) { return; }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(
+          function () { say("Copied. Keep it somewhere private."); },
+          function () { say(fallbackCopy(text) ? "Copied. Keep it somewhere private." : "Select the link above and copy it."); }
+        );
+      } else {
+        say(fallbackCopy(text) ? "Copied. Keep it somewhere private." : "Select the link above and copy it.");
+      }
+    });
+  }
+  var share = document.getElementById("spark-share-link");
+  if (share && navigator.share && !share.dataset.bound) {
+    share.dataset.bound = "1";
+    share.hidden = false;
+    share.addEventListener("click", function () {
+      var text = link();
+      if (text) { navigator.share({ title: "My Spark Check link", url: text }).catch(function () {}); }
+    });
+  }
+})();
+</script>
+"""
+
+#: The key of the container that holds the resume link COPY_LINK_HTML copies.
+RESUME_LINK_KEY = "resume_link"
+
+
+def page_style() -> None:
+    """The phone layout and focus ring; once at the top of every page run."""
+    st.html(PAGE_CSS)
+
+
+def scroll_to_top(key: str) -> None:
+    """Bring the page to its top when ``key`` changes (e.g. the part of a questionnaire):
+    the snippet sits in a container keyed by it, so a new key mounts it anew and it runs."""
+    with st.container(key=f"top_{key}", height=1, border=False):
+        st.html(SCROLL_TO_TOP, unsafe_allow_javascript=True)
+
+
+def copy_link_buttons() -> None:
+    """A visible "Copy link" button (and "Share…" where the browser has a share sheet) for
+    the link shown in the ``resume_link`` container on the same page."""
+    st.html(COPY_LINK_HTML, unsafe_allow_javascript=True)
