@@ -322,7 +322,7 @@ def test_duplicate_suggestion_id_is_refused(data_copy: Path) -> None:
 
 def test_stage_condition_on_an_unknown_scale_is_refused(data_copy: Path) -> None:
     def change(data: YamlData) -> None:
-        data["stages"][1]["conditions"][0]["scale"] = "talking"
+        data["stages"][1]["requires"][0]["scale"] = "talking"  # escalation: talking is in "requires" now
 
     _edit(data_copy, "intimacy.yaml", change)
     message = _load_error(data_copy)
