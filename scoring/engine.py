@@ -27,7 +27,6 @@ docs/CONTENT.md ("Rules and advice") lists every rule with its seed.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Literal
 

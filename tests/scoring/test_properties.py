@@ -7,6 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from questions.loader import default_content
+from questions.schema import Condition, Suggestion
 from scoring.engine import (
     EFFORT_ORDER,
     GROWTH_THRESHOLD,
@@ -17,7 +18,6 @@ from scoring.engine import (
     score_questionnaire,
     validate_answers,
 )
-from questions.schema import Condition, Suggestion
 from scoring.results import Profile, ScaleScore
 from tests.scoring.strategies import (
     Answers,
