@@ -49,9 +49,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m storage", description="Spark Check database commands.")
     parser.add_argument("--database-url", help="database URL (default: DATABASE_URL or SPARK_CHECK_SQLITE_PATH)")
-    parser.add_argument(
-        "--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)"
-    )
+    parser.add_argument("--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     commands.add_parser("upgrade", help="bring the schema up to date (Alembic migrations)")
@@ -169,11 +167,7 @@ def _run(args: argparse.Namespace) -> str:
             f"{_shown(url)}: deleted {report.people} unfinished response(s) untouched for {args.days} day(s) "
             f"with {report.answers} answer(s), {report.couples} empty couple space(s); "
             f"cleared {report.join_codes} expired join code(s)."
-            + (
-                ""
-                if compacted
-                else " The write-ahead log is in use by the app; it will be overwritten as it is reused."
-            )
+            + ("" if compacted else " The write-ahead log is in use by the app; it will be overwritten as it is reused.")
         )
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
 

@@ -80,16 +80,12 @@ def test_visitors_see_no_error_details_or_developer_tools(app_config: None) -> N
 
 
 def _pinned_streamlit() -> Version:
-    pins = re.findall(
-        r"^streamlit==([0-9][0-9a-z.]*)\s*$", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M
-    )
+    pins = re.findall(r"^streamlit==([0-9][0-9a-z.]*)\s*$", (ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
     assert len(pins) == 1, "requirements.txt pins streamlit exactly once, with =="
     return Version(pins[0])
 
 
-@pytest.mark.parametrize(
-    ("advisory", "summary", "fixed_in"), STREAMLIT_ADVISORIES, ids=[a[0] for a in STREAMLIT_ADVISORIES]
-)
+@pytest.mark.parametrize(("advisory", "summary", "fixed_in"), STREAMLIT_ADVISORIES, ids=[a[0] for a in STREAMLIT_ADVISORIES])
 def test_the_pinned_streamlit_has_the_fix(advisory: str, summary: str, fixed_in: str) -> None:
     assert _pinned_streamlit() >= Version(fixed_in), f"{advisory} ({summary}) is fixed in {fixed_in}"
 

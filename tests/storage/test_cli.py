@@ -68,9 +68,7 @@ def test_upgrade_builds_or_upgrades_the_schema(capsys: pytest.CaptureFixture[str
         assert db_url.split("@")[0].split(":")[-1] not in out
 
 
-def test_upgrade_uses_the_apps_database_setting(
-    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_upgrade_uses_the_apps_database_setting(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if db_url.startswith("sqlite"):
         monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", db_url.removeprefix("sqlite:///"))
     else:
@@ -95,16 +93,7 @@ def test_add_counselor_with_the_password_on_stdin(
     capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    status, out, err = run(
-        capsys,
-        "--database-url",
-        db_url,
-        "add-counselor",
-        "Dr.Rivera",
-        "--display-name",
-        "Dr Rivera",
-        "--password-stdin",
-    )
+    status, out, err = run(capsys, "--database-url", db_url, "add-counselor", "Dr.Rivera", "--display-name", "Dr Rivera", "--password-stdin")
     assert (status, err) == (0, "")
     assert "'dr.rivera'" in out and PASSWORD not in out
     store = _store(db_url)
@@ -117,9 +106,7 @@ def test_add_counselor_with_the_password_on_stdin(
         store.engine.dispose()
 
 
-def test_add_counselor_prompts_twice(
-    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_counselor_prompts_twice(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     prompts: list[str] = []
 
     def fake_getpass(prompt: str = "") -> str:
@@ -154,12 +141,7 @@ def test_add_counselor_refuses_passwords_that_differ(
     ],
 )
 def test_add_counselor_bad_input_is_one_line_and_status_2(
-    capsys: pytest.CaptureFixture[str],
-    db_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    username: str,
-    stdin: str,
-    message: str,
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch, username: str, stdin: str, message: str
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin + "\n" if stdin else ""))
     status, out, err = run(capsys, "--database-url", db_url, "add-counselor", username, "--password-stdin")
@@ -171,15 +153,11 @@ def test_a_bad_username_is_refused_before_the_password_prompt(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt="": pytest.fail("prompted for a password"))
-    status, _, err = run(
-        capsys, "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}", "add-counselor", "no spaces allowed"
-    )
+    status, _, err = run(capsys, "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}", "add-counselor", "no spaces allowed")
     assert_one_line_error(status, err)
 
 
-def test_add_counselor_twice_is_refused(
-    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_counselor_twice_is_refused(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for expected in (0, 2):
         monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
         status, _, err = run(capsys, "--database-url", db_url, "add-counselor", "rivera", "--password-stdin")
@@ -208,9 +186,7 @@ def _fill(url: str, key: str) -> str:
     return person_id
 
 
-def test_rotate_key_from_a_to_b(
-    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rotate_key_from_a_to_b(capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     key_a, key_b = generate_key(), generate_key()
     person_id = _fill(db_url, key_a)
     monkeypatch.setenv(KEYS_SETTING, f"{key_b},{key_a}")

@@ -210,9 +210,7 @@ def test_expired_join_codes_are_cleared(store: Store) -> None:
     fresh_couple, _, _, fresh_code = store.create_couple_two_devices()
     now = utcnow() + timedelta(days=2)
     with store.engine.begin() as connection:
-        connection.execute(
-            update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1))
-        )
+        connection.execute(update(Couple).where(Couple.id == fresh_couple).values(join_expires_at=now + timedelta(hours=1)))
     report = store.purge_unfinished(now=now)
     assert (report.people, report.join_codes) == (0, 1)
     (row,) = [r for r in rows(store.engine, "couples") if r["id"] == expired_couple]
