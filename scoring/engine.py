@@ -278,14 +278,20 @@ def _step(suggestion: Suggestion, because_of: str, whose: int | None = None) -> 
 
 
 def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> list[ScaleScore]:
-    """Scales with a score, highest need first; a ``later`` topic (the sexual side) after
-    every ``first`` topic (emotional closeness) that is also a growth area. Equal needs keep
-    the questionnaire's order."""
-    scored = [s for s in scales if s.score is not None]
-    later = set(rules.later) if rules else set()
-    first = set(rules.first) if rules else set()
-    emotional_growth = any(s.ref in first and (s.score or 0.0) < GROWTH_THRESHOLD for s in scored)
-    return sorted(scored, key=lambda s: (emotional_growth and s.ref in later, -need(s)))
+    """Scales with a score, highest need first (equal needs keep the questionnaire's order);
+    a ``later`` topic (the sexual side) moves to just after the last ``first`` topic
+    (emotional closeness) that is also a growth area, if it stood before it."""
+    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
+    if rules is None:
+        return ranked
+    gate = [s for s in ranked if s.ref in rules.first and (s.score or 0.0) < GROWTH_THRESHOLD]
+    if not gate:
+        return ranked
+    before = ranked[: ranked.index(gate[-1])]
+    moved = [s for s in before if s.ref in rules.later]
+    rest = [s for s in ranked if s not in moved]
+    cut = rest.index(gate[-1]) + 1
+    return rest[:cut] + moved + rest[cut:]
 
 
 def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:

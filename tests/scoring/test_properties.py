@@ -220,19 +220,20 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
 
         assert rank(suggestion) == min(rank(s) for s in candidates)
         used.add(step.suggestion_id)
-    # Highest need first, except that the sexual side waits for a topic of emotional
+    # Highest need first, except that the sexual side waits for every topic of emotional
     # closeness that also calls for attention (guidance.yaml step_rules).
     rules = CONTENT.guidance.step_rules
-    emotional = any(
-        s.ref in rules.first and s.score is not None and s.score < GROWTH_THRESHOLD for s in scored.values()
-    )
-
-    def order(ref: str) -> tuple[bool, float]:
-        return (emotional and ref in rules.later, -need(scored[ref]))
-
-    assert order(steps[0].because_of) == min(order(ref) for ref in scored)
-    keys = [order(step.because_of) for step in specific]
-    assert keys == sorted(keys)
+    areas = [step.because_of for step in specific]
+    plain = [need(scored[ref]) for ref in areas if ref not in rules.later]
+    assert plain == sorted(plain, reverse=True)
+    gate = {
+        ref for ref, s in scored.items() if ref in rules.first and s.score is not None and s.score < GROWTH_THRESHOLD
+    }
+    for position, ref in enumerate(areas):
+        if ref in rules.later:
+            assert not gate & set(areas[position + 1 :]), "a sexual step before an emotional one"
+    if not gate:
+        assert need(scored[steps[0].because_of]) == max(need(s) for s in scored.values())
 
 
 # --------------------------------------------------------------------------- strengths, growth, support, stages
