@@ -180,13 +180,14 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
     profile = build_profile(CONTENT, answers, audience)  # type: ignore[arg-type]
     scored = {s.ref: s for s in _intimacy_scored(profile)}
     steps = profile.next_steps
-    if not scored:
-        assert steps == ()
-        return
     if profile.discernment:
-        # Weighing whether to stay: discernment steps in the file's order, not rekindling ones.
+        # Weighing whether to stay: discernment steps in the file's order, not rekindling ones,
+        # with or without topic scores.
         pool = [s.id for s in CONTENT.suggestions if s.purpose == "discernment" and audience in s.audience]
         assert [step.suggestion_id for step in steps] == pool[:3]
+        return
+    if not scored:
+        assert steps == ()
         return
     growth = [s for s in scored.values() if s.score is not None and s.score < GROWTH_THRESHOLD]
     wanted = min(3, max(2, len(growth)))
@@ -224,7 +225,11 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
     # closeness that also calls for attention (guidance.yaml step_rules).
     rules = CONTENT.guidance.step_rules
     areas = [step.because_of for step in specific]
-    plain = [need(scored[ref]) for ref in areas if ref not in rules.later]
+    # One step per area first (highest need first), then a second round for the areas
+    # of highest need: the first steps of each area are in need order.
+    firsts = list(dict.fromkeys(areas))
+    assert areas[: len(firsts)] == firsts
+    plain = [need(scored[ref]) for ref in firsts if ref not in rules.later]
     assert plain == sorted(plain, reverse=True)
     gate = {
         ref for ref, s in scored.items() if ref in rules.first and s.score is not None and s.score < GROWTH_THRESHOLD
