@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from questions.schema import Guidance, Questionnaire, Suggestion, SuggestionFile
+from questions.schema import Condition, Guidance, Questionnaire, Suggestion, SuggestionFile
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 QUESTIONNAIRE_FILES = ("worth_it.yaml", "intimacy.yaml")
@@ -106,6 +106,49 @@ def _check_suggestions(suggestions: tuple[Suggestion, ...], questionnaires: dict
                 raise ContentError(f"{SUGGESTIONS_FILE}: no suggestion serves scale {questionnaire.id}.{scale.id}")
 
 
+def _check_condition(where: str, condition: Condition, questionnaires: dict[str, Questionnaire]) -> None:
+    kind, ref = condition.refs()
+    questionnaire_id, _, name = ref.partition(".")
+    questionnaire = questionnaires.get(questionnaire_id)
+    if not name or questionnaire is None:
+        raise ContentError(f"{GUIDANCE_FILE}: {where}: {ref!r} must be 'questionnaire.{kind}'")
+    if kind == "scale" and name not in {s.id for s in questionnaire.scales}:
+        raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown scale {ref!r}")
+    if kind == "stage" and name not in {s.id for s in questionnaire.stages}:
+        raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown stage {ref!r}")
+    if kind == "item":
+        item = next((i for i in questionnaire.items if i.id == name), None)
+        if item is None or item.safety:
+            # Safety answers lead to the safety override alone, never to a reading.
+            raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown item {ref!r}")
+        values = questionnaire.response_set_of(item).values
+        bad = [v for v in condition.values + condition.not_values if v not in values]
+        if bad:
+            raise ContentError(f"{GUIDANCE_FILE}: {where}: {bad} are not values of {ref!r}")
+
+
+def _check_guidance(guidance: Guidance, questionnaires: dict[str, Questionnaire]) -> None:
+    seen: set[str] = set()
+    for reading in guidance.readings:
+        if reading.id in seen:
+            raise ContentError(f"{GUIDANCE_FILE}: readings.{reading.id}: duplicate id")
+        seen.add(reading.id)
+        for condition in reading.all_conditions:
+            _check_condition(f"readings.{reading.id}.conditions", condition, questionnaires)
+    for sign in guidance.discernment.signs:
+        questionnaire_id, _, item_id = sign.partition(".")
+        questionnaire = questionnaires.get(questionnaire_id)
+        items = {i.id: i for i in questionnaire.items} if questionnaire else {}
+        if item_id not in items or items[item_id].kind != "checklist" or items[item_id].safety:
+            raise ContentError(f"{GUIDANCE_FILE}: discernment.signs: {sign!r} is not a checklist sign")
+    rules = guidance.step_rules
+    for ref in rules.later + rules.first:
+        questionnaire_id, _, scale_id = ref.partition(".")
+        questionnaire = questionnaires.get(questionnaire_id)
+        if questionnaire is None or scale_id not in {s.id for s in questionnaire.scales}:
+            raise ContentError(f"{GUIDANCE_FILE}: step_rules: unknown scale {ref!r}")
+
+
 def load_content(directory: Path = DATA_DIR) -> Content:
     """Read every content file, validate it and check references across files."""
     questionnaires: dict[str, Questionnaire] = {}
@@ -117,6 +160,7 @@ def load_content(directory: Path = DATA_DIR) -> Content:
     suggestions = parse_file(directory / SUGGESTIONS_FILE, SuggestionFile).suggestions
     _check_suggestions(suggestions, questionnaires)
     guidance = parse_file(directory / GUIDANCE_FILE, Guidance)
+    _check_guidance(guidance, questionnaires)
     return Content(questionnaires=questionnaires, suggestions=suggestions, guidance=guidance)
 
 

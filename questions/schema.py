@@ -26,6 +26,10 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    #: Why this entry departs from the seeds on purpose (documentation only, never shown;
+    #: docs/CONTENT.md lists every note).
+    note: str | None = None
+
 
 def _check_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
     if not sources:
@@ -144,27 +148,95 @@ class VerdictRule(Strict):
     mixed: Band
 
 
-class StageCondition(Strict):
-    scale: Slug
-    below: float = Field(gt=0, le=100)
+#: ``scale`` or ``questionnaire.scale``: bare inside a questionnaire, qualified in guidance.yaml.
+REF_PATTERN = r"^([a-z][a-z0-9_]*\.)?[a-z][a-z0-9_]*$"
 
 
-class Stage(Strict):
-    """A gentle reading of where answers sit on the roadmap of intimate breakdown."""
+class Condition(Strict):
+    """One test on a person's answers: a scale below a line, an answer among some values,
+    or (guidance readings only) a stage reading given.
+
+    * ``{scale: x, below: 50}``: the scale has a score and it is below 50.
+    * ``{item: x, values: [1]}``: the item was answered with one of the values (for a
+      multi-choice item: any of them was chosen).
+    * ``{item: x, not_values: [1]}``: the item was not answered with one of the values
+      (unanswered counts as "not").
+    * ``{stage: x}``: the stage reading is the one given (guidance readings only).
+    """
+
+    scale: str | None = Field(default=None, pattern=REF_PATTERN)
+    below: float | None = Field(default=None, gt=0, le=100)
+    item: str | None = Field(default=None, pattern=REF_PATTERN)
+    values: tuple[int, ...] = ()
+    not_values: tuple[int, ...] = ()
+    stage: str | None = Field(default=None, pattern=REF_PATTERN)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        kinds = [self.scale is not None, self.item is not None, self.stage is not None]
+        if sum(kinds) != 1:
+            raise ValueError("a condition names exactly one of scale, item or stage")
+        if (self.scale is None) != (self.below is None):
+            raise ValueError("a scale condition needs 'below' (and only a scale condition takes it)")
+        if self.item is not None and bool(self.values) == bool(self.not_values):
+            raise ValueError("an item condition needs either 'values' or 'not_values'")
+        if self.item is None and (self.values or self.not_values):
+            raise ValueError("'values' and 'not_values' are for item conditions")
+        return self
+
+    def refs(self) -> tuple[str, str]:
+        """(what, reference): ``("scale", "intimacy.affection")`` and the like."""
+        if self.scale is not None:
+            return "scale", self.scale
+        if self.item is not None:
+            return "item", self.item
+        return "stage", self.stage or ""
+
+
+#: Kept for readers of older code: a stage condition is a condition.
+StageCondition = Condition
+
+
+class Rule(Strict):
+    """When a reading applies: every condition of ``requires``, and at least ``min_matches``
+    of ``conditions`` (all of them by default; none needed when there are none)."""
+
+    requires: tuple[Condition, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    min_matches: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _something(self) -> Rule:
+        if not self.requires and not self.conditions:
+            raise ValueError("a rule needs at least one condition")
+        if self.min_matches is not None and self.min_matches > len(self.conditions):
+            raise ValueError("min_matches is more than the number of conditions")
+        return self
+
+    @property
+    def all_conditions(self) -> tuple[Condition, ...]:
+        return self.requires + self.conditions
+
+
+class Stage(Rule):
+    """A gentle reading of where answers sit on the roadmap of intimate breakdown.
+
+    The stages are listed in roadmap order; a person is shown only the furthest one
+    whose rule holds (scoring.engine.stage_reading)."""
 
     id: Slug = Field(pattern=SLUG_PATTERN)
     title: str = Field(min_length=1)
     text: str = Field(min_length=1)
     sources: Sources
-    conditions: tuple[StageCondition, ...] = Field(min_length=1)
-    #: How many conditions must hold (all by default).
-    min_matches: int | None = None
 
 
 class SupportRule(Strict):
-    """How many checklist signs flag that outside support may help."""
+    """How many checklist signs flag that outside support may help.
+
+    A sign in ``enough_alone`` flags it on its own; the others need ``min_signs`` in all."""
 
     min_signs: int = Field(ge=1)
+    enough_alone: tuple[Slug, ...] = ()
     band: Band
 
 
@@ -219,12 +291,32 @@ class Questionnaire(Strict):
                             raise ValueError(f"verdict.{name}: not a value of {item.response_set!r}")
         elif any(i.kind == "verdict" for i in self.items):
             raise ValueError("verdict: verdict items need a verdict rule")
+        _no_duplicates("stages", [s.id for s in self.stages])
+        items = {item.id: item for item in self.items}
         for stage in self.stages:
-            for condition in stage.conditions:
-                if condition.scale not in scale_ids:
-                    raise ValueError(f"stages.{stage.id}.conditions: unknown scale {condition.scale!r}")
+            for condition in stage.all_conditions:
+                kind, ref = condition.refs()
+                where = f"stages.{stage.id}.conditions"
+                if kind == "stage" or "." in ref:
+                    raise ValueError(f"{where}: a stage condition names a scale or an item of its own questionnaire")
+                if kind == "scale" and ref not in scale_ids:
+                    raise ValueError(f"{where}: unknown scale {ref!r}")
+                if kind == "item":
+                    if ref not in items:
+                        raise ValueError(f"{where}: unknown item {ref!r}")
+                    rset = self.response_sets[items[ref].response_set]
+                    if rset.multi:
+                        # Stages are computed in bulk too (scoring/batch.py), on one-choice answers.
+                        raise ValueError(f"{where}: {ref!r} is multi-choice; stages use one-choice items")
+                    bad = [v for v in condition.values + condition.not_values if v not in rset.values]
+                    if bad:
+                        raise ValueError(f"{where}: {bad} are not values of {ref!r}")
         if self.support is None and any(i.kind == "checklist" for i in self.items):
             raise ValueError("support: checklist items need a support rule")
+        if self.support is not None:
+            for sign in self.support.enough_alone:
+                if sign not in items or items[sign].kind != "checklist" or items[sign].safety:
+                    raise ValueError(f"support.enough_alone: {sign!r} is not a checklist sign")
         if self.prediction_response_set is not None:
             if self.prediction_response_set not in self.response_sets:
                 raise ValueError(f"prediction_response_set: unknown response set {self.prediction_response_set!r}")
@@ -266,6 +358,9 @@ class Suggestion(Strict):
     sources: Sources
     #: Who it suits: a person alone, a couple together, or both.
     audience: tuple[Literal["solo", "couple"], ...] = ("solo", "couple")
+    #: ``rekindle``: a step towards closeness. ``discernment``: a step for someone weighing
+    #: whether to stay (a "different conversation"), offered instead of rekindling steps.
+    purpose: Literal["rekindle", "discernment"] = "rekindle"
 
     @field_validator("scales")
     @classmethod
@@ -291,6 +386,56 @@ class HelpKind(Strict):
     sources: Sources
 
 
+class Reading(Rule):
+    """A reading for one person, shown when its rule holds on their answers.
+
+    Condition references are qualified: ``intimacy.emotional_openness``,
+    ``worth_it.both_willing``, ``intimacy.sexual_slump`` (a stage)."""
+
+    id: Slug = Field(pattern=SLUG_PATTERN)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    sources: Sources
+    #: Also shown to someone weighing whether to stay (a "different conversation").
+    in_discernment: bool = False
+
+
+#: The reading that is also the couple's guidance for the partner who wants to try.
+PARTNER_NOT_ON_BOARD = "partner_not_on_board"
+
+
+class DiscernmentRule(Band):
+    """When rekindling steps give way to discernment: a verdict of one of ``verdicts``, or a
+    checklist sign of ``signs`` (``questionnaire.item``) answered yes."""
+
+    verdicts: tuple[Literal["worth_fighting_for", "different_conversation", "mixed"], ...] = ()
+    signs: tuple[str, ...] = ()
+    #: How to find help: what it is, individual and couples options.
+    finding_help: Band
+
+
+class StepRules(Strict):
+    """How next steps are ordered beyond need (scoring.engine.choose_next_steps)."""
+
+    #: Topics whose steps wait until the ``first`` topics that also call for attention
+    #: have theirs (the seeds: emotional closeness before the sexual side).
+    later: tuple[str, ...] = ()
+    first: tuple[str, ...] = ()
+
+
+class CoupleGuidance(Strict):
+    """Words for a couple who are in different places about the future.
+
+    Addressed to one partner (``to_partner_who_wants_to_try`` is the seed's guidance when
+    a partner isn't on board; ``to_partner_stepping_back``), or to both at once (``shared``:
+    what a shared screen shows, ``willing_split``: when they answered differently whether
+    both are willing to work on it)."""
+
+    to_partner_stepping_back: Band
+    shared: Band
+    willing_split: Band
+
+
 class Guidance(Strict):
     """Fixed texts: safety resources, kinds of professional help, partner guidance."""
 
@@ -300,13 +445,30 @@ class Guidance(Strict):
     individual_support: Band
     professional_help: Band
     help_kinds: tuple[HelpKind, ...] = Field(min_length=1)
-    partner_not_on_board: Band
     start_small: Band
     not_therapy: str
     #: Couple mode: the weekly check-in that frames the conversation starters.
     weekly_checkin: Band
     #: Couple mode: how to speak in "I" statements.
     i_statements: Band
+    #: A "different conversation": discernment instead of rekindling.
+    discernment: DiscernmentRule
+    #: Couple mode: partners in different places about the future.
+    couple: CoupleGuidance
+    #: Readings for one person, each shown when its rule holds (scoring.engine.readings).
+    readings: tuple[Reading, ...] = ()
+    step_rules: StepRules = StepRules()
+
+    @model_validator(mode="after")
+    def _has_partner_guidance(self) -> Guidance:
+        if not any(reading.id == PARTNER_NOT_ON_BOARD for reading in self.readings):
+            raise ValueError(f"readings: the {PARTNER_NOT_ON_BOARD!r} reading is needed (couples use it too)")
+        return self
+
+    @property
+    def partner_not_on_board(self) -> Reading:
+        """What to do when a partner isn't on board (001), to the partner who wants to try."""
+        return next(reading for reading in self.readings if reading.id == PARTNER_NOT_ON_BOARD)
 
 
 class SuggestionFile(Strict):

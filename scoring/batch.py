@@ -10,8 +10,8 @@ How it stays exact and fast:
 
 * A questionnaire's answers become one matrix of small integer *codes*: 0 for
   "not answered", otherwise the option's position + 1.
-* Counts, the verdict, the safety override, support signs and stages are
-  NumPy operations on that matrix.
+* Counts, the verdict, the safety override, support signs and stages (the
+  furthest whose rule holds) are NumPy operations on that matrix.
 * A scale's score is a function of its items' codes only, and a scale has few
   items, so the responses share few distinct *patterns*. Each distinct pattern
   is scored once with the engine's own arithmetic
@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 
 from questions.loader import Content
-from questions.schema import Item, Questionnaire
+from questions.schema import Condition, Item, Questionnaire
 from scoring.engine import enough_answered, item_points, score_questionnaire
 from scoring.reader import Table
 from scoring.results import QuestionnaireResult, ScaleScore, StageReading, Verdict, to_jsonable
@@ -379,18 +379,33 @@ def score_codes(plan: QuestionnairePlan, codes: Codes) -> BatchScores:
     signs = given[:, checklist] & (values[:, checklist] == top[None, :])
     support = questionnaire.support
     if support is not None:
-        support_flag = signs.sum(axis=1) >= support.min_signs
+        # The engine's support_flagged: min_signs in all, or one sign that is enough alone.
+        alone = [t for t, j in enumerate(checklist) if plan.items[j].id in support.enough_alone]
+        support_flag = (signs.sum(axis=1) >= support.min_signs) | signs[:, alone].any(axis=1)
     else:
         support_flag = np.zeros(n, dtype=np.bool_)
 
-    stages = np.zeros((n, len(questionnaire.stages)), dtype=np.bool_)
+    def holds(condition: Condition) -> BoolArray:
+        """The engine's condition_holds, for every response at once (one-choice items only)."""
+        if condition.scale is not None:
+            score = scale_score[:, plan.scale_index[condition.scale]]
+            return ~np.isnan(score) & (np.nan_to_num(score, nan=math.inf) < (condition.below or 0.0))
+        j = plan.column[condition.item or ""]
+        chosen = np.isin(values[:, j], np.array(condition.values or condition.not_values, dtype=np.int64))
+        return given[:, j] & chosen if condition.values else ~(given[:, j] & chosen)
+
+    # The engine's stage_reading: the furthest stage whose rule holds, and only that one.
+    furthest = np.full(n, -1, dtype=np.int64)
     for t, stage in enumerate(questionnaire.stages):
+        reached = np.ones(n, dtype=np.bool_)
+        for condition in stage.requires:
+            reached &= holds(condition)
         needed = stage.min_matches or len(stage.conditions)
         matches = np.zeros(n, dtype=np.int64)
         for condition in stage.conditions:
-            score = scale_score[:, plan.scale_index[condition.scale]]
-            matches += ~np.isnan(score) & (np.nan_to_num(score, nan=math.inf) < condition.below)
-        stages[:, t] = matches >= needed
+            matches += holds(condition)
+        furthest = np.where(reached & (matches >= needed), t, furthest)
+    stages = furthest[:, None] == np.arange(len(questionnaire.stages), dtype=np.int64)[None, :]
 
     return BatchScores(
         plan=plan,

@@ -2,6 +2,10 @@
 
     python -m scoring questionnaires      the questionnaires as JSON
     python -m scoring score FILE          score responses (JSON, JSON Lines or CSV; - for stdin)
+    python -m scoring profile FILE [--format csv]
+                                          one profile per person (responses grouped by id) across
+                                          both questionnaires: verdict, readings, growth areas,
+                                          next steps, safety flag (scoring/profile_cli.py)
 
 A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON
 file holds one or a list of them, a JSON Lines file (``.jsonl``) one per line;
@@ -242,6 +246,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     commands.add_parser("questionnaires", help="print the questionnaires as JSON")
     score = commands.add_parser("score", help="score responses from a JSON, JSON Lines or CSV file (- for stdin)")
     score.add_argument("file")
+    profile = commands.add_parser("profile", help="one profile per person (responses grouped by id)")
+    profile.add_argument("file")
+    profile.add_argument("--format", choices=("json", "csv"), default="json")
     args = parser.parse_args(argv)
     from questions.loader import ContentError, default_content
 
@@ -249,6 +256,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         content = default_content()
         if args.command == "questionnaires":
             document: Any = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
+        elif args.command == "profile":
+            return profile_command(args.file, args.format, content, out)
         else:
             found = read_input(args.file)
             output = _score_at_once(found, content)
@@ -265,6 +274,29 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_BAD_INPUT
     json.dump(document, out, indent=2, ensure_ascii=False, allow_nan=False)
     out.write("\n")
+    return 0
+
+
+def profile_command(path: str, output_format: str, content: Content, out: TextIO) -> int:
+    """``profile``: read the responses as ``score`` does, one profile per person."""
+    from scoring.profile_cli import ProfileInputProblem, as_csv, group_people, profiles
+
+    found = with_csv_responses(read_input(path), content)
+    responses = found.responses
+    if found.lines is not None:  # name a response by its line, as ``score`` does
+        responses = [
+            {**response, "_line": line} if isinstance(response, dict) else response
+            for response, line in zip(found.responses, found.lines, strict=True)
+        ]
+    try:
+        rows = profiles(group_people(responses, content, found.where), content)
+    except ProfileInputProblem as problem:
+        raise InputProblem(str(problem)) from None
+    if output_format == "csv":
+        out.write(as_csv(rows, content))
+    else:
+        json.dump(rows, out, indent=2, ensure_ascii=False, allow_nan=False)
+        out.write("\n")
     return 0
 
 

@@ -12,23 +12,39 @@ Categories (thresholds in one place, all inclusive as written):
 * ``shared_strength``: otherwise, both at least ``HIGH`` (70).
 * ``shared_growth``: otherwise, both below ``LOW`` (50).
 * ``in_between``: everything else; ``not_enough`` when either score is missing.
+
+Advice for the couple (docs/CONTENT.md, "Rules and advice"):
+
+* No rekindling plan when either partner's worth-it verdict is "a different
+  conversation". When one leans in and the other out, each gets words of their
+  own (``personal_guidance``, by slot) and a shared screen only the words
+  addressed to both (``shared_guidance``).
+* The plan serves the larger of the two partners' needs on each topic, so one
+  partner's acute need is never averaged away.
+* Item differences: the widest gaps first; among equal gaps, a topic not yet
+  shown, then the one that matters more to the couple, then the one they see
+  most differently. A "Try saying" opener appears once per topic, and never for
+  a topic that already has a conversation starter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from questions.loader import Content
-from questions.schema import Questionnaire
+from questions.schema import Band, Questionnaire, Reading
 from scoring.engine import (
     MAX_NEXT_STEPS,
+    NEUTRAL_IMPORTANCE,
     choose_next_steps,
     item_points,
+    need,
     score_questionnaire,
 )
-from scoring.results import AnswerValue, NextStep, ScaleScore
+from scoring.results import AnswerValue, NextStep, ScaleScore, Verdict
 
 HIGH = 70.0
 LOW = 50.0
@@ -81,6 +97,11 @@ class PartnerData:
     slot: int
     answers: Mapping[str, Mapping[str, AnswerValue]]
     share_level: ShareLevel | None
+    #: The worth-it verdict the partner saw on their own results (the engine's, on all
+    #: their answers): scoring.visibility.shown_partner passes it on, so both screens
+    #: show the same verdict. None: worked out here from the answers given, safety
+    #: questions left out.
+    verdict: Verdict | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +143,15 @@ class Starter:
 
 
 @dataclass(frozen=True)
+class GuidanceNote:
+    """A fixed text from guidance.yaml, with its seeds."""
+
+    title: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WorthItSide:
     verdict_kind: str | None
     verdict_title: str | None
@@ -144,6 +174,12 @@ class CoupleComparison:
     #: False when exercises may not be offered (scoring/visibility.py: safety first):
     #: no plan, no starters, no check-in.
     exercises: bool = True
+    #: Words for one partner alone, by slot: the one who wants to try and the one with
+    #: doubts get different texts. Never for a shared screen (scoring/visibility.py keeps
+    #: only the viewer's own).
+    personal_guidance: dict[int, GuidanceNote] = field(default_factory=dict)
+    #: Words addressed to both: safe on a shared screen.
+    shared_guidance: GuidanceNote | None = None
 
     @property
     def both_shared(self) -> bool:
@@ -185,7 +221,7 @@ def _worth_it_side(content: Content, partner: PartnerData) -> WorthItSide | None
     without_safety = {item_id: value for item_id, value in given.items() if item_id not in safety_ids}
     if not without_safety:
         return None
-    verdict = score_questionnaire(questionnaire, without_safety).verdict
+    verdict = partner.verdict or score_questionnaire(questionnaire, without_safety).verdict
     answers: dict[str, str] = {}
     if _level(partner) == "items":
         for item in questionnaire.items:
@@ -200,12 +236,20 @@ def _worth_it_side(content: Content, partner: PartnerData) -> WorthItSide | None
     )
 
 
-def _differences(questionnaire: Questionnaire, a: PartnerData, b: PartnerData) -> tuple[ItemDifference, ...]:
+def _differences(
+    questionnaire: Questionnaire,
+    a: PartnerData,
+    b: PartnerData,
+    scales: list[ScaleComparison],
+    with_starter: set[str],
+) -> tuple[ItemDifference, ...]:
+    """The items answered furthest apart, most relevant first (see the module docstring)."""
     if _level(a) != "items" or _level(b) != "items":
         return ()
     answers_a = a.answers.get(questionnaire.id, {})
     answers_b = b.answers.get(questionnaire.id, {})
-    found: list[tuple[float, int, ItemDifference]] = []
+    by_scale = {s.scale_id: s for s in scales}
+    found: list[tuple[float, int, int, str, ItemDifference]] = []
     for order, item in enumerate(questionnaire.items):
         if item.kind != "scored" or item.safety or item.scale is None:
             continue
@@ -218,8 +262,10 @@ def _differences(questionnaire: Questionnaire, a: PartnerData, b: PartnerData) -
         rset = questionnaire.response_set_of(item)
         found.append(
             (
-                -gap,
+                gap,
                 order,
+                0,
+                item.scale,
                 ItemDifference(
                     item_id=item.id,
                     text=item.text,
@@ -227,12 +273,38 @@ def _differences(questionnaire: Questionnaire, a: PartnerData, b: PartnerData) -
                     scale_title=questionnaire.scale(item.scale).title,
                     labels={a.slot: rset.label_for(value_a), b.slot: rset.label_for(value_b)},
                     gap=round(gap, 1),
-                    starter=questionnaire.scale(item.scale).conversation_starter,
                 ),
             )
         )
-    found.sort(key=lambda entry: (entry[0], entry[1]))
-    return tuple(entry[2] for entry in found[:MAX_DIFFERENCES])
+    chosen: list[ItemDifference] = []
+    shown: dict[str, int] = {}
+    while found and len(chosen) < MAX_DIFFERENCES:
+        best = min(
+            found,
+            key=lambda entry: (
+                -entry[0],
+                shown.get(entry[3], 0),
+                -_scale_relevance(by_scale[entry[3]]),
+                entry[1],
+            ),
+        )
+        found.remove(best)
+        difference = best[4]
+        scale_id = difference.scale_id
+        if scale_id not in shown and scale_id not in with_starter:
+            # One opener per topic, and none where a conversation starter already has it.
+            difference = dataclasses.replace(difference, starter=questionnaire.scale(scale_id).conversation_starter)
+        shown[scale_id] = shown.get(scale_id, 0) + 1
+        chosen.append(difference)
+    return tuple(chosen)
+
+
+def _scale_relevance(scale: ScaleComparison) -> float:
+    """How much a topic calls for talk: how much it matters to whichever partner it matters
+    more to (1-5), then how differently they see it, then the larger need."""
+    importance = max((i for i in scale.importance.values() if i is not None), default=NEUTRAL_IMPORTANCE)
+    need_here = max((_need(scale, slot) or 0.0) for slot in scale.scores)
+    return importance * 1_000_000 + (scale.gap or 0.0) * 1_000 + need_here
 
 
 def _both_willing_split(content: Content, a: PartnerData, b: PartnerData) -> bool:
@@ -244,20 +316,33 @@ def _both_willing_split(content: Content, a: PartnerData, b: PartnerData) -> boo
     return {rule.yes_value, rule.no_value} <= values
 
 
-def _combined(scale: ScaleComparison) -> ScaleScore | None:
-    scores = [s for s in scale.scores.values() if s is not None]
-    if len(scores) != 2:
+def _need(scale: ScaleComparison, slot: int) -> float | None:
+    score = scale.scores.get(slot)
+    if score is None:
         return None
-    importances = [i for i in scale.importance.values() if i is not None]
-    return ScaleScore(
+    return need(ScaleScore(INTIMACY, scale.scale_id, scale.title, score, 0, 0, scale.importance.get(slot)))
+
+
+def _combined(scale: ScaleComparison) -> tuple[ScaleScore, int | None] | None:
+    """The couple's need on one topic: the larger of the two partners' needs (each with
+    their own importance), so one partner's acute need is never averaged away; and the
+    slot whose need that is (None on a tie)."""
+    needs = {slot: n for slot in scale.scores if (n := _need(scale, slot)) is not None}
+    if len(needs) != 2:
+        return None
+    # The larger need; on a tie, the lower score (both equal: the same numbers either way).
+    slot = max(needs, key=lambda s: (needs[s], -(scale.scores[s] or 0.0), -s))
+    whose = None if len(set(needs.values())) == 1 else slot
+    combined = ScaleScore(
         questionnaire_id=INTIMACY,
         scale_id=scale.scale_id,
         title=scale.title,
-        score=round(sum(scores) / 2, 1),
+        score=scale.scores[slot],
         answered=0,
         total=0,
-        importance=round(sum(importances) / len(importances)) if importances else None,
+        importance=scale.importance.get(slot),
     )
+    return combined, whose
 
 
 def compare(content: Content, first: PartnerData, second: PartnerData) -> CoupleComparison:
@@ -284,13 +369,35 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
 
     worth_sides = {slot: side for slot, p in partners.items() if (side := _worth_it_side(content, p)) is not None}
     kinds = {side.verdict_kind for side in worth_sides.values()}
-    leaning_apart = {"worth_fighting_for", "different_conversation"} <= kinds
-    if _both_willing_split(content, first, second):
-        leaning_apart = True
+    out = {slot for slot, side in worth_sides.items() if side.verdict_kind == "different_conversation"}
+    leaning_in = {
+        slot for slot, side in worth_sides.items() if side.verdict_kind not in (None, "different_conversation")
+    }
+    verdict_split = bool(out) and bool(leaning_in)
+    willing_split = _both_willing_split(content, first, second)
+    leaning_apart = verdict_split or willing_split
 
-    combined = [c for s in scales if (c := _combined(s)) is not None]
-    plan = () if leaning_apart else choose_next_steps(combined, content.suggestions, "couple", MAX_NEXT_STEPS)
+    both_items = all(_level(p) == "items" for p in partners.values())
+    combined: list[ScaleScore] = []
+    whose: dict[str, int] = {}
+    for scale in scales:
+        pair = _combined(scale)
+        if pair is None:
+            continue
+        combined.append(pair[0])
+        if both_items and pair[1] is not None:
+            whose[pair[0].ref] = pair[1]  # said only where both shared item answers
+    # No rekindling plan beside a "different conversation", whoever it is and whatever was shared.
+    no_plan = leaning_apart or bool(out)
+    plan = (
+        ()
+        if no_plan
+        else choose_next_steps(
+            combined, content.suggestions, "couple", MAX_NEXT_STEPS, content.guidance.step_rules, whose
+        )
+    )
 
+    personal, shared_note = _couple_guidance(content, out, leaning_in, verdict_split, willing_split)
     starters = _starters(content, questionnaire, scales)
     worth_questions = {item.id: item.text for item in content.questionnaire(WORTH_IT).items if not item.safety}
     return CoupleComparison(
@@ -298,12 +405,48 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
         scales=tuple(scales),
         worth_it=worth_sides,
         worth_it_questions=worth_questions,
-        differences=_differences(questionnaire, first, second),
+        differences=_differences(questionnaire, first, second, scales, {s.scale_id for s in starters}),
         starters=starters,
         plan=plan,
         leaning_apart=leaning_apart,
         professional_help=leaning_apart or "different_conversation" in kinds,
+        personal_guidance=personal,
+        shared_guidance=shared_note,
     )
+
+
+def _note(band: Band | Reading) -> GuidanceNote:
+    return GuidanceNote(band.title, band.text, band.sources)
+
+
+def _couple_guidance(
+    content: Content, out: set[int], leaning_in: set[int], verdict_split: bool, willing_split: bool
+) -> tuple[dict[int, GuidanceNote], GuidanceNote | None]:
+    """Who is told what when the two are in different places about the future.
+
+    * One leans in, the other out (verdicts): the seed's "partner not on board" guidance
+      to the one who wants to try, words of their own to the one with doubts, and to both
+      a note that they are in different places.
+    * Both out: the discernment guidance, to both.
+    * Only the "both willing" answers differ: a note to both to talk about that first.
+    """
+    guidance = content.guidance
+    personal: dict[int, GuidanceNote] = {}
+    if verdict_split:
+        for slot in out:
+            personal[slot] = _note(guidance.couple.to_partner_stepping_back)
+        for slot in leaning_in:
+            personal[slot] = _note(guidance.partner_not_on_board)
+        return personal, _note(guidance.couple.shared)
+    if len(out) == 2:
+        return personal, _note(guidance.discernment)
+    if out:
+        for slot in out:
+            personal[slot] = _note(guidance.couple.to_partner_stepping_back)
+        return personal, None
+    if willing_split:
+        return personal, _note(guidance.couple.willing_split)
+    return personal, None
 
 
 def _starters(content: Content, questionnaire: Questionnaire, scales: list[ScaleComparison]) -> tuple[Starter, ...]:

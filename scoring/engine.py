@@ -10,20 +10,32 @@ Pure Python: no Streamlit, no database. The rules, in one place:
   to most -> a different conversation; otherwise mixed.
 * An answer on the unsafe side of a safety item overrides everything: no
   exercise is suggested, and individual support and safety resources are shown.
+* Support: ``min_signs`` checklist signs flag that outside help may help, or one
+  sign of ``enough_alone`` (leaving, a betrayal, having tried everything).
+* Stages: only the furthest stage of the roadmap whose rule holds is given.
+* A "different conversation" (the verdict, or a sign that one of the two is
+  thinking of leaving): discernment steps and professional help instead of
+  rekindling steps and readings.
 * Next steps: 2-3, for the scales with the highest need = (100 - score) x
-  importance weight, the least effortful suggestion first ("start small").
+  importance weight; the sexual side waits for emotional closeness (step_rules);
+  for each scale, a suggestion whose main topic it is first, then the least
+  effortful ("start small").
+
+docs/CONTENT.md ("Rules and advice") lists every rule with its seed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Literal
 
 from questions.loader import Content
-from questions.schema import Item, Questionnaire, Suggestion
+from questions.schema import Condition, DiscernmentRule, Item, Questionnaire, Rule, StepRules, Suggestion
 from scoring.results import (
     AnswerValue,
     NextStep,
+    PersonReading,
     Profile,
     QuestionnaireResult,
     ScaleScore,
@@ -139,7 +151,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         for item in questionnaire.items
         if item.kind == "checklist" and answers.get(item.id) == questionnaire.response_set_of(item).max_value
     )
-    support_flag = questionnaire.support is not None and len(signs) >= questionnaire.support.min_signs
+    support_flag = support_flagged(questionnaire, signs)
     scored_items = [i for i in questionnaire.items if i.kind != "context"]
     return QuestionnaireResult(
         questionnaire_id=questionnaire.id,
@@ -152,8 +164,16 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         safety_concern=has_safety_concern(questionnaire, answers),
         support_signs=signs,
         support_flag=support_flag,
-        stages=_stages(questionnaire, scales),
+        stages=stage_reading(questionnaire, scales, answers),
     )
+
+
+def support_flagged(questionnaire: Questionnaire, signs: Collection[str]) -> bool:
+    """Outside help may help: ``min_signs`` signs in all, or one sign that is enough alone."""
+    rule = questionnaire.support
+    if rule is None:
+        return False
+    return len(signs) >= rule.min_signs or any(sign in rule.enough_alone for sign in signs)
 
 
 def has_safety_concern(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> bool:
@@ -188,20 +208,50 @@ def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -
     )
 
 
-def _stages(questionnaire: Questionnaire, scales: Iterable[ScaleScore]) -> tuple[StageReading, ...]:
-    """Roadmap readings, only where the scores really support them."""
+def condition_holds(
+    condition: Condition,
+    scores: Mapping[str, float | None],
+    answers: Mapping[str, AnswerValue],
+    stages: Collection[str] = (),
+) -> bool:
+    """One condition on a person's answers (keys as the condition names them)."""
+    if condition.scale is not None:
+        score = scores.get(condition.scale)
+        return score is not None and condition.below is not None and score < condition.below
+    if condition.item is not None:
+        value = answers.get(condition.item)
+        chosen = set(value) if isinstance(value, list) else set() if value is None else {value}
+        if condition.values:
+            return bool(chosen & set(condition.values))
+        return not chosen & set(condition.not_values)
+    return condition.stage in stages
+
+
+def rule_holds(rule: Rule, holds: Callable[[Condition], bool]) -> bool:
+    """Every condition of ``requires`` and at least ``min_matches`` of ``conditions``."""
+    if not all(holds(condition) for condition in rule.requires):
+        return False
+    needed = rule.min_matches or len(rule.conditions)
+    return sum(1 for condition in rule.conditions if holds(condition)) >= needed
+
+
+def stage_reading(
+    questionnaire: Questionnaire, scales: Iterable[ScaleScore], answers: Mapping[str, AnswerValue]
+) -> tuple[StageReading, ...]:
+    """The furthest stage of the roadmap (the stages in file order) whose rule holds, if any.
+
+    The stages follow one another (settling in, then talks that heat up, then a sexual
+    slump): a person is given the one their answers reach furthest, never a list."""
     scores = {s.scale_id: s.score for s in scales}
-    readings: list[StageReading] = []
-    for stage in questionnaire.stages:
-        needed = stage.min_matches or len(stage.conditions)
-        matches = sum(
-            1
-            for condition in stage.conditions
-            if (score := scores.get(condition.scale)) is not None and score < condition.below
-        )
-        if matches >= needed:
-            readings.append(StageReading(stage.id, stage.title, stage.text, stage.sources))
-    return tuple(readings)
+    reached = [
+        stage
+        for stage in questionnaire.stages
+        if rule_holds(stage, lambda condition: condition_holds(condition, scores, answers))
+    ]
+    if not reached:
+        return ()
+    stage = reached[-1]
+    return (StageReading(stage.id, stage.title, stage.text, stage.sources),)
 
 
 def importance_weight(importance: int | None) -> float:
@@ -214,15 +264,57 @@ def need(scale: ScaleScore) -> float:
     return (100.0 - scale.score) * importance_weight(scale.importance)
 
 
+def _step(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
+    return NextStep(
+        suggestion_id=suggestion.id,
+        title=suggestion.title,
+        text=suggestion.text,
+        effort=suggestion.effort,
+        minutes=suggestion.minutes,
+        sources=suggestion.sources,
+        because_of=because_of,
+        whose=whose,
+    )
+
+
+def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> list[ScaleScore]:
+    """Scales with a score, highest need first (equal needs keep the questionnaire's order);
+    a ``later`` topic (the sexual side) moves to just after the last ``first`` topic
+    (emotional closeness) that is also a growth area, if it stood before it."""
+    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
+    if rules is None:
+        return ranked
+    gate = [s for s in ranked if s.ref in rules.first and (s.score or 0.0) < GROWTH_THRESHOLD]
+    if not gate:
+        return ranked
+    before = ranked[: ranked.index(gate[-1])]
+    moved = [s for s in before if s.ref in rules.later]
+    rest = [s for s in ranked if s not in moved]
+    cut = rest.index(gate[-1]) + 1
+    return rest[:cut] + moved + rest[cut:]
+
+
+def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
+    """For one scale: a suggestion whose main (first) topic it is, then the least effort,
+    then file order."""
+    ordered = sorted(
+        enumerate(candidates), key=lambda pair: (pair[1].scales[0] != scale_ref, EFFORT_ORDER[pair[1].effort], pair[0])
+    )
+    return ordered[0][1] if ordered else None
+
+
 def choose_next_steps(
     scales: Iterable[ScaleScore],
     suggestions: Iterable[Suggestion],
     audience: Audience = "solo",
     limit: int = MAX_NEXT_STEPS,
+    rules: StepRules | None = None,
+    whose: Mapping[str, int] | None = None,
 ) -> tuple[NextStep, ...]:
-    """2-3 steps for the scales of highest need, least effort first."""
-    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
-    pool = [s for s in suggestions if audience in s.audience]
+    """2-3 rekindling steps for the scales of highest need (see :func:`rank_areas` and
+    :func:`best_suggestion`). ``whose``: a couple's plan, the partner each scale is for."""
+    ranked = rank_areas(scales, rules)
+    pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
     growth = [s for s in ranked if s.score is not None and s.score < GROWTH_THRESHOLD]
     # Start small: two steps, a third only when three areas call for one.
     wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
@@ -234,22 +326,11 @@ def choose_next_steps(
         for scale in ranked:
             if len(chosen) >= wanted:
                 return tuple(chosen)
-            candidates = [s for s in pool if scale.ref in s.scales and s.id not in used]
-            if not candidates:
+            best = best_suggestion((s for s in pool if scale.ref in s.scales and s.id not in used), scale.ref)
+            if best is None:
                 continue
-            best = min(candidates, key=lambda s: EFFORT_ORDER[s.effort])
             used.add(best.id)
-            chosen.append(
-                NextStep(
-                    suggestion_id=best.id,
-                    title=best.title,
-                    text=best.text,
-                    effort=best.effort,
-                    minutes=best.minutes,
-                    sources=best.sources,
-                    because_of=scale.ref,
-                )
-            )
+            chosen.append(_step(best, scale.ref, (whose or {}).get(scale.ref)))
     if ranked and len(chosen) < wanted:
         # Too few steps for the areas answered: add general ones, least effort
         # first, from the foundation the seeds all start with (communication).
@@ -258,18 +339,48 @@ def choose_next_steps(
             key=lambda s: (FOUNDATION not in s.scales, EFFORT_ORDER[s.effort]),
         )
         for suggestion in general[: wanted - len(chosen)]:
-            chosen.append(
-                NextStep(
-                    suggestion_id=suggestion.id,
-                    title=suggestion.title,
-                    text=suggestion.text,
-                    effort=suggestion.effort,
-                    minutes=suggestion.minutes,
-                    sources=suggestion.sources,
-                    because_of=suggestion.scales[0],
-                )
-            )
+            chosen.append(_step(suggestion, suggestion.scales[0]))
     return tuple(chosen)
+
+
+def in_discernment(rule: DiscernmentRule, results: Mapping[str, QuestionnaireResult]) -> bool:
+    """A "different conversation": a verdict of ``rule.verdicts``, or a sign of ``rule.signs``
+    (e.g. one of the two is thinking of leaving) answered yes."""
+    for qid, result in results.items():
+        if result.verdict is not None and result.verdict.kind in rule.verdicts:
+            return True
+        if any(f"{qid}.{sign}" in rule.signs for sign in result.support_signs):
+            return True
+    return False
+
+
+def discernment_steps(
+    suggestions: Iterable[Suggestion], audience: Audience = "solo", limit: int = MAX_NEXT_STEPS
+) -> tuple[NextStep, ...]:
+    """The steps for someone weighing whether to stay, in the file's order (take stock,
+    talk honestly, find help), instead of rekindling steps."""
+    pool = [s for s in suggestions if s.purpose == "discernment" and audience in s.audience]
+    return tuple(_step(s, s.scales[0]) for s in pool[:limit])
+
+
+def person_readings(
+    content: Content,
+    results: Mapping[str, QuestionnaireResult],
+    answers: Mapping[str, Mapping[str, AnswerValue]],
+    discernment: bool,
+) -> tuple[PersonReading, ...]:
+    """The guidance readings whose rule holds on a person's answers (in the file's order);
+    while weighing whether to stay, only those meant for that moment."""
+    scores = {s.ref: s.score for r in results.values() for s in r.scales}
+    given = {f"{qid}.{item_id}": value for qid, a in answers.items() for item_id, value in a.items()}
+    stages = {f"{qid}.{stage.stage_id}" for qid, r in results.items() for stage in r.stages}
+    found: list[PersonReading] = []
+    for reading in content.guidance.readings:
+        if discernment and not reading.in_discernment:
+            continue
+        if rule_holds(reading, lambda condition: condition_holds(condition, scores, given, stages)):
+            found.append(PersonReading(reading.id, reading.title, reading.text, reading.sources))
+    return tuple(found)
 
 
 def build_profile(
@@ -295,9 +406,21 @@ def build_profile(
         key=lambda s: -need(s),
     )
     verdict_kinds = {r.verdict.kind for r in results.values() if r.verdict is not None}
-    professional = any(r.support_flag for r in results.values()) or "different_conversation" in verdict_kinds
+    discernment = in_discernment(content.guidance.discernment, results)
+    if discernment:
+        # Weighing whether to stay: no reading of the roadmap back to closeness.
+        results = {qid: dataclasses.replace(r, stages=()) for qid, r in results.items()}
+    professional = (
+        any(r.support_flag for r in results.values()) or "different_conversation" in verdict_kinds or discernment
+    )
+    readings = person_readings(content, results, answers, discernment)
     # The safety override wins over every other rule: no exercise at all.
-    steps = () if safety else choose_next_steps(all_scales, content.suggestions, audience)
+    if safety:
+        steps: tuple[NextStep, ...] = ()
+    elif discernment:
+        steps = discernment_steps(content.suggestions, audience)
+    else:
+        steps = choose_next_steps(all_scales, content.suggestions, audience, rules=content.guidance.step_rules)
     return Profile(
         results=results,
         strengths=tuple(strengths),
@@ -306,4 +429,6 @@ def build_profile(
         safety_concern=safety,
         professional_help=professional or safety,
         individual_support=safety,
+        readings=readings,
+        discernment=discernment,
     )

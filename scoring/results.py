@@ -53,6 +53,16 @@ class StageReading:
 
 
 @dataclass(frozen=True)
+class PersonReading:
+    """A reading for one person beyond the stages (questions/data/guidance.yaml ``readings``)."""
+
+    reading_id: str
+    title: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class QuestionnaireResult:
     questionnaire_id: str
     title: str
@@ -85,6 +95,9 @@ class NextStep:
     sources: tuple[str, ...]
     #: The scale this step was chosen for, e.g. ``intimacy.communication``.
     because_of: str
+    #: A couple's plan: the partner (slot) whose need the step answers first, where both
+    #: shared item answers and one partner's need is the larger; otherwise None.
+    whose: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,11 @@ class Profile:
     #: Individual (not couples) support: always so under the safety override.
     individual_support: bool = False
     notes: tuple[str, ...] = field(default=())
+    #: Readings beyond the stage reading (not seeing each other, a partner not on board...).
+    readings: tuple[PersonReading, ...] = ()
+    #: A "different conversation" (the verdict, or someone thinking of leaving): the next
+    #: steps are discernment steps, with guidance on finding professional help.
+    discernment: bool = False
 
     @property
     def scales(self) -> tuple[ScaleScore, ...]:

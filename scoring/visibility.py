@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from questions.loader import Content
-from scoring.compare import CoupleComparison, PartnerData, ShareLevel, compare, predictions_id
-from scoring.engine import build_profile
+from scoring.compare import WORTH_IT, CoupleComparison, PartnerData, ShareLevel, compare, predictions_id
+from scoring.engine import build_profile, score_questionnaire
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
 
 Viewer = Literal["self", "partner", "counselor_shared", "counselor_private"]
@@ -79,8 +79,9 @@ class Visible:
     predictions: bool = False
     #: Safety and support answers, and which answer raised a concern.
     safety: bool = False
-    #: Exercises, stage readings, conversation starters and the check-in: anything
-    #: that invites the person to work on the relationship.
+    #: Exercises, stage readings and other readings, discernment guidance, conversation
+    #: starters and the check-in: anything that invites the person to work on the
+    #: relationship.
     exercises: bool = False
     #: Support resources in place of exercises.
     safety_resources: bool = False
@@ -154,8 +155,9 @@ def effective_level(viewer: Viewer, subject: Subject) -> ShareLevel:
 def own_profile(profile: Profile) -> Profile:
     """A profile as its owner may see it (page, report, JSON, command line).
 
-    Under a safety concern: no verdict, no stage reading, no step; support
-    resources and individual support instead (``Profile.safety_concern``).
+    Under a safety concern: no verdict, no stage reading or other reading, no step, no
+    discernment guidance; support resources and individual support instead
+    (``Profile.safety_concern``).
     """
     seen = visible("self", Subject(safe=not profile.safety_concern))
     if seen.exercises and seen.verdict:
@@ -172,6 +174,8 @@ def own_profile(profile: Profile) -> Profile:
         profile,
         results=results,
         next_steps=profile.next_steps if seen.exercises else (),
+        readings=profile.readings if seen.exercises else (),
+        discernment=profile.discernment and seen.exercises,
         individual_support=profile.individual_support or seen.safety_resources,
         professional_help=profile.professional_help or seen.safety_resources,
     )
@@ -242,7 +246,13 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
         guesses = partner.answers.get(predictions_id(qid), {})
         if seen.predictions and guesses:
             kept[predictions_id(qid)] = dict(guesses)
-    return PartnerData(partner.slot, kept, level)
+    # The verdict the partner saw on their own results: the engine's, on all their answers.
+    # Only a safe partner is visible here, so it can never be a verdict beside a safety
+    # concern, and it says nothing of the safety answer that the verdict itself doesn't.
+    verdict = None
+    if seen.verdict and WORTH_IT in content.questionnaires:
+        verdict = score_questionnaire(content.questionnaire(WORTH_IT), partner.answers.get(WORTH_IT, {})).verdict
+    return PartnerData(partner.slot, kept, level, verdict)
 
 
 def couple_comparison(
@@ -256,6 +266,9 @@ def couple_comparison(
     who shared nothing, and nothing else may depend on it.
     """
     comparison = compare(content, shown_partner(content, viewer, first), shown_partner(content, viewer, second))
+    # Words addressed to one partner reach that partner alone: on their own device only.
+    personal = {slot: note for slot, note in comparison.personal_guidance.items() if slot == viewer_slot}
+    comparison = dataclasses.replace(comparison, personal_guidance=personal)
     if viewer_slot is None:
         return comparison
     own = first if first.slot == viewer_slot else second
@@ -268,7 +281,14 @@ def without_exercises(comparison: CoupleComparison) -> CoupleComparison:
     """The comparison with nothing that invites work on the relationship."""
     differences = tuple(dataclasses.replace(d, starter=None) for d in comparison.differences)
     return dataclasses.replace(
-        comparison, plan=(), starters=(), differences=differences, leaning_apart=False, exercises=False
+        comparison,
+        plan=(),
+        starters=(),
+        differences=differences,
+        leaning_apart=False,
+        exercises=False,
+        personal_guidance={},
+        shared_guidance=None,
     )
 
 

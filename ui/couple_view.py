@@ -479,18 +479,22 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
     if unsafe:
         st.caption("No exercises are suggested to you this time: safety first.")
-    elif comparison.leaning_apart:
-        st.subheader(guidance.partner_not_on_board.title)
-        st.markdown(guidance.partner_not_on_board.text)
-        st.caption(f"Source: {', '.join(guidance.partner_not_on_board.sources)}")
-    elif comparison.plan:
+    # Words for both, then (own device only: scoring/visibility.py keeps just the viewer's)
+    # words for this partner alone.
+    notes = [comparison.shared_guidance, *comparison.personal_guidance.values()]
+    for note in (n for n in notes if n is not None and not unsafe):
+        st.subheader(note.title)
+        st.markdown(note.text)
+        st.caption(f"Source: {', '.join(note.sources)}")
+    if comparison.plan and not unsafe:
         st.subheader("Our shared plan — start small")
         for number, step in enumerate(comparison.plan, start=1):
             with st.container(border=True):
                 st.markdown(f"**{number}. {step.title}**")
                 st.markdown(step.text)
                 minutes = f", about {step.minutes} min" if step.minutes else ""
-                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+                whose = f" · First of all for {names[step.whose]}" if step.whose in names else ""
+                st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {', '.join(step.sources)}")
     if comparison.professional_help and not unsafe:
         st.subheader(guidance.professional_help.title)
         st.markdown(guidance.professional_help.text)

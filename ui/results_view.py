@@ -86,7 +86,27 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
                 st.markdown(stage.text)
                 st.caption(f"Source: {', '.join(stage.sources)}")
 
-    if profile.next_steps:
+    for reading in profile.readings:
+        with st.container(border=True):
+            st.markdown(f"**{reading.title}**")
+            st.markdown(reading.text)
+            st.caption(f"Source: {', '.join(reading.sources)}")
+
+    if profile.discernment:
+        discernment = guidance.discernment
+        st.subheader(discernment.title)
+        st.markdown(discernment.text)
+        st.caption(f"Source: {', '.join(discernment.sources)}")
+
+    if profile.next_steps and profile.discernment:
+        st.subheader("Next steps — one at a time")
+        for number, step in enumerate(profile.next_steps, start=1):
+            with st.container(border=True):
+                st.markdown(f"**{number}. {step.title}**")
+                st.markdown(step.text)
+                minutes = f", about {step.minutes} min" if step.minutes else ""
+                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+    elif profile.next_steps:
         st.subheader("Next steps — start small")
         st.caption(f"{guidance.start_small.text} (Source: {', '.join(guidance.start_small.sources)})")
         for number, step in enumerate(profile.next_steps, start=1):
@@ -102,6 +122,10 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
         for kind in guidance.help_kinds:
             st.markdown(f"- **{kind.title}** — {kind.text}")
         st.caption(f"Source: {', '.join(guidance.professional_help.sources)}")
+        if profile.discernment:
+            finding = guidance.discernment.finding_help
+            st.markdown(f"**{finding.title}** — {finding.text}")
+            st.caption(f"Source: {', '.join(finding.sources)}")
 
     st.caption(guidance.not_therapy)
 

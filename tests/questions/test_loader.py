@@ -83,8 +83,13 @@ def _citations(content: Content) -> Iterator[tuple[str, tuple[str, ...]]]:
     for suggestion in content.suggestions:
         yield f"suggestions.{suggestion.id}", suggestion.sources
     guidance = content.guidance
-    for band_name in ("individual_support", "professional_help", "partner_not_on_board", "start_small"):
+    for band_name in ("individual_support", "professional_help", "partner_not_on_board", "start_small", "discernment"):
         yield f"guidance.{band_name}", getattr(guidance, band_name).sources
+    yield "guidance.discernment.finding_help", guidance.discernment.finding_help.sources
+    for band_name in ("to_partner_stepping_back", "shared", "willing_split"):
+        yield f"guidance.couple.{band_name}", getattr(guidance.couple, band_name).sources
+    for reading in guidance.readings:
+        yield f"guidance.readings.{reading.id}", reading.sources
     for kind in guidance.help_kinds:
         yield f"guidance.help_kinds.{kind.id}", kind.sources
 
@@ -322,7 +327,7 @@ def test_duplicate_suggestion_id_is_refused(data_copy: Path) -> None:
 
 def test_stage_condition_on_an_unknown_scale_is_refused(data_copy: Path) -> None:
     def change(data: YamlData) -> None:
-        data["stages"][1]["conditions"][0]["scale"] = "talking"
+        data["stages"][1]["requires"][0]["scale"] = "talking"  # escalation: talking is in "requires" now
 
     _edit(data_copy, "intimacy.yaml", change)
     message = _load_error(data_copy)
@@ -342,3 +347,47 @@ def test_a_file_that_is_not_utf8_names_the_file(data_copy: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b'"Yes"', b'"S\xed"'))  # "Sí" in Latin-1
     message = _load_error(data_copy)
     assert message.startswith("worth_it.yaml: ")
+
+
+def test_a_reading_on_an_unknown_item_is_refused(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["readings"][0]["requires"][0]["item"] = "worth_it.no_such_item"
+
+    _edit(data_copy, GUIDANCE_FILE, change)
+    message = _load_error(data_copy)
+    assert message.startswith(f"{GUIDANCE_FILE}: readings.partner_not_on_board")
+    assert "no_such_item" in message
+
+
+def test_a_reading_on_a_safety_item_is_refused(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["readings"][0]["requires"][0]["item"] = "worth_it.safe"
+
+    _edit(data_copy, GUIDANCE_FILE, change)
+    assert "worth_it.safe" in _load_error(data_copy)
+
+
+def test_a_sign_enough_alone_must_be_a_checklist_sign(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["support"]["enough_alone"].append("abuse")
+
+    _edit(data_copy, "intimacy.yaml", change)
+    assert "support.enough_alone" in _load_error(data_copy)
+
+
+def test_a_stage_on_a_multi_choice_item_is_refused(data_copy: Path) -> None:
+    """Stages are computed in bulk too (scoring/batch.py), on one-choice answers."""
+
+    def change(data: YamlData) -> None:
+        data["stages"][0]["requires"][0] = {"item": "pressures", "values": [1]}
+
+    _edit(data_copy, "intimacy.yaml", change)
+    assert "multi-choice" in _load_error(data_copy)
+
+
+def test_the_partner_not_on_board_reading_is_required(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["readings"] = [r for r in data["readings"] if r["id"] != "partner_not_on_board"]
+
+    _edit(data_copy, GUIDANCE_FILE, change)
+    assert "partner_not_on_board" in _load_error(data_copy)

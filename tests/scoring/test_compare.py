@@ -6,6 +6,7 @@ real questionnaires allow (each partner's answers, predictions and share level).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -343,7 +344,11 @@ def test_swapping_the_slots_swaps_the_sides_and_nothing_else(pair: tuple[Partner
     assert [d.item_id for d in original.differences] == [d.item_id for d in swapped.differences]
     for one_diff, other_diff in zip(original.differences, swapped.differences, strict=True):
         assert (one_diff.labels[1], one_diff.labels[2]) == (other_diff.labels[2], other_diff.labels[1])
-    assert original.plan == swapped.plan
+    # Whose need a step answers is a slot: it swaps with the partners.
+    other_slot = {1: 2, 2: 1, None: None}
+    assert original.plan == tuple(dataclasses.replace(step, whose=other_slot[step.whose]) for step in swapped.plan)
+    assert original.personal_guidance == {other_slot[slot]: note for slot, note in swapped.personal_guidance.items()}
+    assert original.shared_guidance == swapped.shared_guidance
     assert original.starters == swapped.starters
     assert original.worth_it.get(1) == swapped.worth_it.get(2)
     assert original.worth_it.get(2) == swapped.worth_it.get(1)
@@ -521,16 +526,40 @@ def test_one_leaning_in_and_one_out_is_leaning_apart(share_a: ShareLevel, share_
     assert result.professional_help is True
 
 
-def test_a_different_conversation_alone_calls_for_help_but_is_not_leaning_apart() -> None:
+@pytest.mark.parametrize("share", ["scores", "items"])
+@pytest.mark.parametrize("out", [1, 2])
+def test_a_different_conversation_beside_a_mixed_verdict_has_no_plan(share: ShareLevel, out: int) -> None:
+    """Issue 11: a hug, note or ritual plan used to appear here at share level "scores" (the
+    old rule needed "worth fighting for" on the other side). One partner weighing whether to
+    stay is reason enough for no rekindling plan; the one in between still wants to try."""
+    verdicts = {out: DIFFERENT_CONVERSATION, 3 - out: worth_it_answers()}
     result = compare(
         CONTENT,
-        partner(1, "scores", intimacy=MIDDLE, worth_it=worth_it_answers()),
+        partner(1, share, intimacy=MIDDLE, worth_it=verdicts[1]),
+        partner(2, share, intimacy=MIDDLE, worth_it=verdicts[2]),
+    )
+    assert result.worth_it[3 - out].verdict_kind == "mixed"
+    assert result.leaning_apart is True
+    assert result.professional_help is True
+    assert result.plan == ()
+    guidance = CONTENT.guidance
+    assert result.personal_guidance[3 - out].text == guidance.partner_not_on_board.text
+    assert result.personal_guidance[out].text == guidance.couple.to_partner_stepping_back.text
+    assert result.shared_guidance is not None
+    assert result.shared_guidance.text == guidance.couple.shared.text
+
+
+def test_two_partners_weighing_whether_to_stay_get_discernment_and_no_plan() -> None:
+    result = compare(
+        CONTENT,
+        partner(1, "scores", intimacy=MIDDLE, worth_it=DIFFERENT_CONVERSATION),
         partner(2, "scores", intimacy=MIDDLE, worth_it=DIFFERENT_CONVERSATION),
     )
-    assert result.worth_it[1].verdict_kind == "mixed"
     assert result.leaning_apart is False
-    assert result.professional_help is True
-    assert result.plan != ()
+    assert result.plan == ()
+    assert result.personal_guidance == {}
+    assert result.shared_guidance is not None
+    assert result.shared_guidance.text == CONTENT.guidance.discernment.text
 
 
 def test_a_both_willing_split_is_leaning_apart_when_items_are_shared() -> None:
@@ -578,10 +607,18 @@ def test_leaning_apart_follows_its_rule(pair: tuple[PartnerData, PartnerData]) -
         a.answers[WORTH_IT].get("both_willing"),
         b.answers[WORTH_IT].get("both_willing"),
     } == {YES, NO}
-    assert result.leaning_apart == ({"worth_fighting_for", "different_conversation"} <= kinds or split)
+    out = {slot for slot, side in result.worth_it.items() if side.verdict_kind == "different_conversation"}
+    leaning_in = {
+        slot for slot, side in result.worth_it.items() if side.verdict_kind in ("worth_fighting_for", "mixed")
+    }
+    assert result.leaning_apart == ((bool(out) and bool(leaning_in)) or split)
     assert result.professional_help == (result.leaning_apart or "different_conversation" in kinds)
-    if result.leaning_apart:
+    if result.leaning_apart or out:
         assert result.plan == ()
+    # Never the same words to both partners.
+    texts = [note.text for note in result.personal_guidance.values()]
+    assert len(texts) == len(set(texts))
+    if result.leaning_apart:
         assert result.both_shared
 
 
@@ -687,9 +724,15 @@ def test_an_answer_one_step_apart_is_not_a_difference_but_two_steps_are() -> Non
 def test_at_most_five_differences() -> None:
     result = compare(CONTENT, partner(1, intimacy=all_intimacy(5)), partner(2, intimacy=all_intimacy(1)))
     assert len(result.differences) == MAX_DIFFERENCES
-    # All gaps tie at 100: questionnaire order decides.
-    scored = [i.id for i in INTIMACY_Q.items if i.kind == "scored"]
-    assert [d.item_id for d in result.differences] == scored[:MAX_DIFFERENCES]
+    # All gaps tie at 100 and the topics matter equally: one item for each of the first five
+    # topics rather than five items of the first two (issue 11: file order used to drop every
+    # item of later topics), and a "Try saying" opener for each topic with no starter.
+    first_items = [next(i.id for i in INTIMACY_Q.items if i.scale == s and i.kind == "scored") for s in SCALE_IDS]
+    assert [d.item_id for d in result.differences] == first_items[:MAX_DIFFERENCES]
+    starter_scales = {s.scale_id for s in result.starters}
+    openers = [d.starter for d in result.differences if d.starter]
+    assert len(openers) == len(set(openers))
+    assert all(d.starter is None for d in result.differences if d.scale_id in starter_scales)
 
 
 # --------------------------------------------------------------------------- starters

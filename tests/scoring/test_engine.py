@@ -435,8 +435,17 @@ def test_escalation_needs_both_talking_and_repair_low(intimacy: Questionnaire) -
     assert "escalation" in _stage_ids(intimacy, both_low)
     one_low = {**bottom_answers(intimacy, "communication"), **top_answers(intimacy, "conflict_repair")}
     assert "escalation" not in _stage_ids(intimacy, one_low)
-    # 41.7 and 50.0: just below and at/above the 45 line.
-    near = {"comm_heard": 2, "comm_honest": 3, "comm_listen": 3, "conf_issue": 3, "conf_pause": 3, "conf_move_on": 3}
+    # 41.7 and 50.0: just below and at/above the 45 line (with a sign that there are
+    # arguments: the stage is about fights, see test_advice.py for a quiet couple).
+    near = {
+        "comm_heard": 2,
+        "comm_honest": 3,
+        "comm_listen": 3,
+        "conf_issue": 3,
+        "conf_pause": 3,
+        "conf_move_on": 3,
+        "sign_same_arguments": 1,
+    }
     result = score_questionnaire(intimacy, near)
     assert result.scale("communication").score == pytest.approx(41.7, abs=0.05)
     assert result.scale("conflict_repair").score == 50.0

@@ -7,6 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from questions.loader import default_content
+from questions.schema import Condition, Suggestion
 from scoring.engine import (
     EFFORT_ORDER,
     GROWTH_THRESHOLD,
@@ -179,6 +180,12 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
     profile = build_profile(CONTENT, answers, audience)  # type: ignore[arg-type]
     scored = {s.ref: s for s in _intimacy_scored(profile)}
     steps = profile.next_steps
+    if profile.discernment:
+        # Weighing whether to stay: discernment steps in the file's order, not rekindling ones,
+        # with or without topic scores.
+        pool = [s.id for s in CONTENT.suggestions if s.purpose == "discernment" and audience in s.audience]
+        assert [step.suggestion_id for step in steps] == pool[:3]
+        return
     if not scored:
         assert steps == ()
         return
@@ -199,19 +206,39 @@ def test_next_steps_start_small_and_serve_the_highest_need(answers: AnswersByQue
         suggestion = suggestions[step.suggestion_id]
         assert step.because_of in suggestion.scales
         assert audience in suggestion.audience
+        assert suggestion.purpose == "rekindle"
         assert step.sources == suggestion.sources
-        # Least effort first: no other unused step for this scale is easier.
+        # A step whose main topic is the area first, then least effort: no other unused
+        # step for this area ranks before it.
         candidates = [
             s
             for s in CONTENT.suggestions
-            if step.because_of in s.scales and audience in s.audience and s.id not in used
+            if step.because_of in s.scales and audience in s.audience and s.id not in used and s.purpose == "rekindle"
         ]
-        assert EFFORT_ORDER[step.effort] == min(EFFORT_ORDER[s.effort] for s in candidates)
+
+        def rank(s: Suggestion, area: str = step.because_of) -> tuple[bool, int]:
+            return (s.scales[0] != area, EFFORT_ORDER[s.effort])
+
+        assert rank(suggestion) == min(rank(s) for s in candidates)
         used.add(step.suggestion_id)
-    highest = max(need(s) for s in scored.values())
-    assert need(scored[steps[0].because_of]) == highest
-    needs = [need(scored[step.because_of]) for step in specific]
-    assert needs == sorted(needs, reverse=True)
+    # Highest need first, except that the sexual side waits for every topic of emotional
+    # closeness that also calls for attention (guidance.yaml step_rules).
+    rules = CONTENT.guidance.step_rules
+    areas = [step.because_of for step in specific]
+    # One step per area first (highest need first), then a second round for the areas
+    # of highest need: the first steps of each area are in need order.
+    firsts = list(dict.fromkeys(areas))
+    assert areas[: len(firsts)] == firsts
+    plain = [need(scored[ref]) for ref in firsts if ref not in rules.later]
+    assert plain == sorted(plain, reverse=True)
+    gate = {
+        ref for ref, s in scored.items() if ref in rules.first and s.score is not None and s.score < GROWTH_THRESHOLD
+    }
+    for position, ref in enumerate(areas):
+        if ref in rules.later:
+            assert not gate & set(areas[position + 1 :]), "a sexual step before an emotional one"
+    if not gate:
+        assert need(scored[steps[0].because_of]) == max(need(s) for s in scored.values())
 
 
 # --------------------------------------------------------------------------- strengths, growth, support, stages
@@ -250,7 +277,8 @@ def test_support_flag_iff_enough_signs(answers: Answers) -> None:
     yes = tuple(i.id for i in INTIMACY.items if i.kind == "checklist" and answers.get(i.id) == 1)
     assert INTIMACY.support is not None
     assert result.support_signs == yes
-    assert result.support_flag is (len(yes) >= INTIMACY.support.min_signs)
+    alone = set(yes) & set(INTIMACY.support.enough_alone)
+    assert result.support_flag is (len(yes) >= INTIMACY.support.min_signs or bool(alone))
 
 
 @PROPERTY
@@ -268,12 +296,23 @@ def test_professional_help_follows_support_verdict_or_safety(answers: AnswersByQ
 
 @PROPERTY
 @given(answers=questionnaire_answers("intimacy"))
-def test_stages_appear_only_when_their_conditions_hold(answers: Answers) -> None:
+def test_the_stage_shown_is_the_furthest_whose_rule_holds(answers: Answers) -> None:
     result = score_questionnaire(INTIMACY, answers)
     scores = {s.scale_id: s.score for s in result.scales}
-    shown = {stage.stage_id for stage in result.stages}
-    for stage in INTIMACY.stages:
-        held = sum(1 for c in stage.conditions if (score := scores[c.scale]) is not None and score < c.below)
-        assert (stage.id in shown) is (held >= (stage.min_matches or len(stage.conditions)))
+
+    def holds(c: Condition) -> bool:
+        if c.scale is not None:
+            score = scores[c.scale]
+            return score is not None and score < (c.below or 0)
+        value = answers.get(c.item or "")
+        return value in c.values if c.values else value not in c.not_values
+
+    reached = [
+        stage.id
+        for stage in INTIMACY.stages
+        if all(holds(c) for c in stage.requires)
+        and sum(holds(c) for c in stage.conditions) >= (stage.min_matches or len(stage.conditions))
+    ]
+    assert [stage.stage_id for stage in result.stages] == reached[-1:]
     for reading in result.stages:
         assert reading.sources

@@ -191,3 +191,20 @@ def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_pa
     after = page_text(app)
     assert "Where your answers differed most" not in after
     assert NOT_SHARED.format(name="Partner 1") in after
+
+
+def test_one_device_in_different_places_shows_only_the_words_for_both(db_path: Path) -> None:
+    """Issue 11: one wants out, the other wants to try. On a shared screen no rekindling
+    plan, and neither partner's own words (each is addressed to one of them): only the
+    note for both."""
+    guidance = default_content().guidance
+    out = {"respect": 0, "both_willing": 0, "love_foundation": 0, "same_future": 0, "happy_again": 0}
+    app = start_together()
+    app = take_turn(app, out, {}, share="scores")
+    app.button(key="home:handover").click().run()
+    app = take_turn(app, {}, {}, share="scores")
+    text = page_text(app)
+    assert guidance.couple.shared.title in text
+    assert guidance.partner_not_on_board.title not in text
+    assert guidance.couple.to_partner_stepping_back.title not in text
+    assert "Our shared plan" not in text
