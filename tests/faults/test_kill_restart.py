@@ -1,4 +1,4 @@
-"""SIGKILL the server while a partner is mid-questionnaire, 100 times; nothing saved is lost.
+"""SIGKILL the server while a partner is mid-questionnaire, 30 to 100 times; nothing saved is lost.
 
 The real app (``streamlit run app.py``, SQLite file) is driven by a real browser page,
 reused across restarts. Each round, with a seeded random generator:
@@ -27,8 +27,10 @@ so the check in step 3 is the first open after the crash. A small TCP relay
 balancer would, so it keeps its cached frontend.
 
 Runtime: about 3.2 CPU-seconds per round; 100 rounds take about 4 minutes on an idle
-2-CPU machine, 5-6 minutes on a busy one (340 s measured with a load average of 5).
-The test prints the time spent per phase.
+2-CPU machine. The rounds stop once 5 minutes have passed (SPARK_CHECK_KILL_BUDGET_S),
+but never before 30 kills: a busy machine kills fewer times instead of failing on a
+timeout (the 100-round version once hit its 900 s limit on a busy CI machine). The
+test prints the rounds done and the time spent per phase.
 """
 
 from __future__ import annotations
@@ -58,7 +60,11 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.faults
 
-ROUNDS = int(os.environ.get("SPARK_CHECK_KILL_ROUNDS", "100"))  # CI runs the default, 100
+#: At most this many rounds, and at least MIN_ROUNDS; between the two, as many as fit in
+#: BUDGET_S: a busy machine kills fewer times (never under 30) instead of timing out.
+ROUNDS = int(os.environ.get("SPARK_CHECK_KILL_ROUNDS", "100"))
+MIN_ROUNDS = min(ROUNDS, 30)
+BUDGET_S = float(os.environ.get("SPARK_CHECK_KILL_BUDGET_S", "300"))
 SEED = 4242
 MAX_KILL_DELAY_S = 0.3
 #: Every COLD_EVERY-th round restarts the same server cold; the others switch to a spare
@@ -184,7 +190,7 @@ def _stored(db_path: Path, token: str) -> dict[str, int]:
         store.engine.dispose()
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(2400)  # a last resort only: the rounds themselves stop at the budget
 def test_sigkill_at_random_moments_loses_no_saved_answer(
     page: Page, streamlit_server: StreamlitServerFactory, tmp_path: Path
 ) -> None:
@@ -233,7 +239,11 @@ def test_sigkill_at_random_moments_loses_no_saved_answer(
                     warm_relay.point_to(warmed.port)
                     warmer.goto(warm_relay.url, wait_until="commit")
 
+            rounds = 0
             for round_ in range(ROUNDS):
+                if round_ >= MIN_ROUNDS and time.monotonic() - began > BUDGET_S:
+                    break
+                rounds = round_ + 1
                 cold = round_ % COLD_EVERY == COLD_EVERY - 1
                 if not cold and spare is None:
                     spare = executor.submit(streamlit_server, db_path=database)
@@ -308,7 +318,7 @@ def test_sigkill_at_random_moments_loses_no_saved_answer(
     finally:
         store.engine.dispose()
     print(
-        f"\n{ROUNDS} SIGKILL rounds ({cold_rounds} cold restarts) in {took:.0f} s ({took / max(ROUNDS, 1):.1f} s each); "
+        f"\n{rounds} SIGKILL rounds ({cold_rounds} cold restarts) in {took:.0f} s ({took / max(rounds, 1):.1f} s each); "
         f"the in-flight answer was lost to the kill {lost_in_flight} time(s) and saved before it otherwise; "
         "seconds per phase: " + ", ".join(f"{name} {total:.0f}" for name, total in timings.items())
     )
