@@ -61,6 +61,19 @@ def skip_or_fail(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+#: Test folders whose every test is slow: real servers, browsers, crash loops, benchmarks.
+SLOW_FOLDERS = ("e2e", "faults", "benchmarks", "deploy")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in a slow folder ``slow``: ``-m "not slow"`` is the quick inner loop."""
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.resolve().relative_to(tests_dir).parts if item.path.is_relative_to(tests_dir) else ()
+        if parts and parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     """Remember each phase's report so fixtures can tell whether the test failed."""
