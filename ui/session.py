@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import streamlit as st
 
+import settings as app_settings
 from questions import Content, ContentError, default_content
-from storage import AnswersLocked, StorageError, Store, configured_url
+from settings import Settings
+from storage import AnswersLocked, StorageError, Store
 from storage.counselors import CounselorDesk
-from storage.crypto import KEYS_SETTING, KeyConfigError, sealer_from_settings
+from storage.crypto import KeyConfigError
 from storage.repository import CoupleRecord, JoinOutcome
 
 Role = Literal["person", "couple", "counselor"]
@@ -91,46 +92,18 @@ class SessionData:
 
 
 @functools.cache
-def _store_for(url: str, keys: str) -> Store:
-    # One engine per process and URL: a connection pool, not anyone's data.
-    store = Store.from_url(url, sealer=sealer_from_settings({KEYS_SETTING: keys}))
+def _store_for(settings: Settings) -> Store:
+    # One engine per process and settings: a connection pool, not anyone's data.
+    store = Store.from_url(settings.database_url, sealer=settings.sealer())
     # Expired, never-finished responses go after the documented period (docs/SECURITY.md).
     with contextlib.suppress(StorageError):
         store.purge_unfinished()
     return store
 
 
-def _encryption_keys() -> str:
-    """``SPARK_CHECK_ENCRYPTION_KEYS`` from the environment, else from Streamlit secrets."""
-    keys = os.environ.get(KEYS_SETTING, "")
-    if not keys:
-        try:
-            keys = str(st.secrets.get(KEYS_SETTING, "") or st.secrets.get("encryption_keys", "") or "")
-        except Exception:  # no secrets.toml
-            keys = ""
-    return keys
-
-
 def store() -> Store:
-    return _store_for(database_url(), _encryption_keys())
-
-
-def database_url() -> str:
-    """``DATABASE_URL`` or ``SPARK_CHECK_SQLITE_PATH`` from the environment, else
-    ``[connections.spark_check] url`` from Streamlit secrets, else the SQLite default."""
-    url = configured_url()
-    if url.startswith("sqlite") and not _env_configured():
-        try:
-            secret_url = st.secrets.get("connections", {}).get("spark_check", {}).get("url")
-        except Exception:  # no or malformed secrets.toml: the default database serves
-            secret_url = None
-        if secret_url:
-            return configured_url({"DATABASE_URL": str(secret_url)})
-    return url
-
-
-def _env_configured() -> bool:
-    return bool(os.environ.get("DATABASE_URL") or os.environ.get("SPARK_CHECK_SQLITE_PATH"))
+    """The app's store, for the settings of ``settings.for_app`` (environment, then ``st.secrets``)."""
+    return _store_for(app_settings.for_app())
 
 
 def content() -> Content:
