@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from scoring.compare import CATEGORY_TITLES, ScaleComparison
+from scoring.compare import CATEGORY_TITLES, Category, ScaleComparison
 from scoring.engine import GROWTH_THRESHOLD, STRENGTH_THRESHOLD
 from scoring.results import ScaleScore
+from scoring.trends import TrendPoint
 
 BLUE = "#0072B2"
 ORANGE = "#E69F00"
@@ -94,6 +95,8 @@ def chart_alt_text(scales: Sequence[ScaleScore]) -> str:
 # Couples -----------------------------------------------------------------
 
 PARTNER_COLOURS = {1: BLUE, 2: ORANGE}
+#: The categories a comparison sorts topics into, in the order pages and reports show them.
+SHOWN_CATEGORIES: tuple[Category, ...] = ("shared_strength", "seen_differently", "shared_growth", "in_between")
 #: The title in the top margin and the legend under it, both inside the margin: the
 #: legend never covers the title (it did, on every side-by-side chart), on a phone too.
 TITLE_AT_TOP: dict[str, object] = {"x": 0, "xanchor": "left", "y": 0.99, "yanchor": "top", "yref": "container"}
@@ -267,3 +270,139 @@ def divergence_bars(scales: Sequence[ScaleComparison]) -> list[dict[str, object]
             }
         )
     return rows
+
+
+# The trend over re-assessments ------------------------------------------------
+
+#: One facet's height in the trend chart, in pixels.
+TREND_ROW_HEIGHT = 130
+
+
+def trend_chart(
+    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
+    titles: Mapping[str, str],
+    names: Mapping[int, str],
+) -> go.Figure:
+    """One faceted figure: a row per topic (``titles``: scale id → title, in order), a
+    column per partner, 0–100 up, the assessments' dates along (every facet labels them,
+    none clipped). A marked change (``TrendPoint.marked``) is a large dot.
+
+    Built as one figure in one go: ``make_subplots`` and ``add_trace`` validate every
+    property again on each call, and cost several times as much for 22 facets."""
+    scale_ids = [scale_id for scale_id in titles if scale_id in series]
+    slots = sorted(names)
+    dates = sorted({p.when for scale_id in scale_ids for line in series[scale_id].values() for p in line})
+    rows, columns = max(1, len(scale_ids)), len(slots)
+    row_gap, column_gap = 0.32 / rows, 0.08
+    height = (1.0 - row_gap * (rows - 1)) / rows
+    width = (1.0 - column_gap * (columns - 1)) / columns
+    span = (dates[-1] - dates[0]) if len(dates) > 1 else None
+    pad = span * 0.08 if span else None
+    x_range = [dates[0] - pad, dates[-1] + pad] if pad is not None and dates else None
+    traces: list[dict[str, object]] = []
+    layout: dict[str, object] = {
+        "title": {"text": "Each topic over time, by partner (0–100)"},
+        "height": TREND_ROW_HEIGHT * rows + 120,
+        "margin": {"l": 10, "r": 10, "t": 90, "b": 20},
+        "font": {"family": FONT},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        "showlegend": True,
+    }
+    annotations: list[dict[str, object]] = []
+    for row, scale_id in enumerate(scale_ids):
+        top = 1.0 - row * (height + row_gap)
+        for column, slot in enumerate(slots):
+            index = row * columns + column + 1
+            suffix = "" if index == 1 else str(index)
+            left = column * (width + column_gap)
+            line = series[scale_id].get(slot, [])
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [p.when for p in line],
+                    "y": [p.score for p in line],
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                    "mode": "lines+markers",
+                    "name": names[slot],
+                    "legendgroup": names[slot],
+                    "showlegend": row == 0,
+                    "line": {"color": PARTNER_COLOURS[slot], "dash": "solid" if slot == 1 else "dash"},
+                    "marker": {"size": [14 if p.marked else 7 for p in line], "symbol": "circle"},
+                    "connectgaps": True,
+                    "hovertemplate": f"{titles[scale_id]} · {names[slot]}<br>%{{x|%d %b %Y}}: %{{y:.0f}}<extra></extra>",
+                }
+            )
+            layout[f"xaxis{suffix}"] = {
+                "domain": [left, left + width],
+                "anchor": f"y{suffix}",
+                "type": "date",
+                "tickvals": dates,
+                "tickformat": "%d %b %Y",
+                "range": x_range,
+                "automargin": True,
+                "fixedrange": True,
+            }
+            layout[f"yaxis{suffix}"] = {
+                "domain": [top - height, top],
+                "anchor": f"x{suffix}",
+                "range": [0, 100],
+                "tickvals": [0, 50, 100],
+                "fixedrange": True,
+            }
+            annotations.append(
+                {
+                    "text": f"{titles[scale_id]} · {names[slot]}",
+                    "x": left + width / 2,
+                    "y": top,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 13},
+                }
+            )
+    layout["annotations"] = annotations
+    return go.Figure(data=traces, layout=layout)
+
+
+def trend_rows(
+    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
+    titles: Mapping[str, str],
+    names: Mapping[int, str],
+) -> list[dict[str, object]]:
+    """The trend as a table: a row per topic, partner and assessment."""
+    return [
+        {
+            "Topic": title,
+            "Partner": names[slot],
+            "Date": f"{point.when:%d %b %Y}",
+            "Score": round(point.score) if point.score is not None else None,
+            "Change": f"{point.change:+.0f}{' ●' if point.marked else ''}" if point.change is not None else "",
+        }
+        for scale_id, title in titles.items()
+        for slot, line in series.get(scale_id, {}).items()
+        for point in line
+    ]
+
+
+def trend_alt_text(
+    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
+    titles: Mapping[str, str],
+    names: Mapping[int, str],
+) -> str:
+    """The trend chart in words: what it shows, and every marked change."""
+    marked = [
+        f"{titles[scale_id]}, {names[slot]}: {point.change:+.0f} on {point.when:%d %b %Y}"
+        for scale_id in titles
+        for slot, line in series.get(scale_id, {}).items()
+        for point in line
+        if point.marked and point.change is not None
+    ]
+    return (
+        f"Each topic's score over time for {' and '.join(names[s] for s in sorted(names))}, one small chart per "
+        "topic and partner. "
+        + (f"Marked changes: {'; '.join(marked)}." if marked else "No change is large enough to be marked.")
+        + " The table below has every score."
+    )

@@ -13,6 +13,7 @@ from typing import Any
 
 from questions.loader import Content
 from reporting.charts import (
+    SHOWN_CATEGORIES,
     comparison_alt_text,
     comparison_rows,
     divergence_bars,
@@ -84,10 +85,7 @@ def couple_report(
     """``prepared_for``: a counselor's label for the couple, printed (escaped) in the header."""
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     apart = [s for s in scored if s.gap is not None]
-    groups = {
-        key: [s.title for s in comparison.scales if s.category == key]
-        for key in ("shared_strength", "seen_differently", "shared_growth", "in_between")
-    }
+    groups = {key: [s.title for s in comparison.scales if s.category == key] for key in SHOWN_CATEGORIES}
     return (
         environment()
         .get_template("couple_report.html.j2")

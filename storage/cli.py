@@ -8,11 +8,12 @@
     python -m storage purge [--days 90]           # delete unfinished responses untouched for N days,
                                                   # then empty SQLite's write-ahead log (see Store.compact)
 
-The database is the app's: ``DATABASE_URL``, else the SQLite file of
-``SPARK_CHECK_SQLITE_PATH`` (default ``data/spark_check.sqlite3``), or ``--database-url``.
-Encryption keys come from ``SPARK_CHECK_ENCRYPTION_KEYS`` (comma-separated, newest
-first), or from that top-level key in the TOML file given with ``--secrets``
-(e.g. ``.streamlit/secrets.toml``; the environment wins).
+The database and the encryption keys are the app's, resolved by ``settings.py`` the
+same way from the same inputs: the environment (``DATABASE_URL`` or
+``SPARK_CHECK_SQLITE_PATH``; ``SPARK_CHECK_ENCRYPTION_KEYS``, comma-separated, newest
+first) wins over the secrets file (``--secrets PATH``, by default
+``.streamlit/secrets.toml`` when there is one: ``[connections.spark_check] url``,
+``SPARK_CHECK_ENCRYPTION_KEYS`` or ``encryption_keys``). ``--database-url`` overrides both.
 
 Exit status: 0 done; 2 bad input (one line on stderr says what); 1 the database
 could not do it (one line too).
@@ -22,18 +23,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from sqlalchemy.engine import make_url
 
-from storage.crypto import KEYS_SETTING, KeyConfigError, Sealer, generate_key, sealer_from_settings
-from storage.database import configured_url
+from settings import Settings, SettingsError, for_cli
+from storage.crypto import KEYS_SETTING, KeyConfigError, Sealer, generate_key
 from storage.errors import StorageError
 from storage.repository import RETENTION_DAYS, Store
 
@@ -51,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m storage", description="Spark Check database commands.")
     parser.add_argument("--database-url", help="database URL (default: DATABASE_URL or SPARK_CHECK_SQLITE_PATH)")
     parser.add_argument(
-        "--secrets", type=Path, help=f"a TOML file with a top-level {KEYS_SETTING} (the environment wins)"
+        "--secrets",
+        type=Path,
+        help="the app's secrets file (default .streamlit/secrets.toml if there is one; the environment wins)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -94,22 +95,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _settings(secrets: Path | None) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    if secrets is not None:
-        try:
-            settings.update(tomllib.loads(secrets.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise UsageError(f"can't read {secrets}: {exc.strerror or exc}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"{secrets} is not valid TOML: {exc}") from None
-    settings.update(os.environ)
-    return settings
-
-
-def _sealer(settings: Mapping[str, Any]) -> Sealer:
+def _settings(secrets: Path | None) -> Settings:
+    """The app's settings (``settings.resolve``): the environment, then the secrets file."""
     try:
-        return sealer_from_settings(settings)
+        return for_cli(secrets)
+    except (SettingsError, KeyConfigError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _sealer(settings: Settings) -> Sealer:
+    try:
+        return settings.sealer()
     except KeyConfigError as exc:
         raise UsageError(str(exc)) from None
 
@@ -136,7 +132,7 @@ def _run(args: argparse.Namespace) -> str:
     if args.command == "generate-key":
         return generate_key()
     settings = _settings(args.secrets)
-    url = args.database_url or configured_url()
+    url = args.database_url or settings.database_url
     if args.command == "upgrade":
         store = Store.from_url(url, create=False)
         try:

@@ -59,8 +59,7 @@ class Sealer:
             return stored.removeprefix(PLAIN_PREFIX)
         if is_sealed(stored):
             raise KeyMissingError(
-                f"this data is encrypted and no encryption key is configured: set {KEYS_SETTING} "
-                "(see docs/SECURITY.md)"
+                f"this data is encrypted and no encryption key is configured: set {KEYS_SETTING} (see docs/SECURITY.md)"
             )
         return stored
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import hmac
 import json
-import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator, Mapping
@@ -20,21 +16,55 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from scoring.results import AnswerValue
+from storage.couples import (
+    JOIN_ALPHABET,
+    JOIN_CODE_LIFETIME,
+    JOIN_MAX_FAILURES,
+    JOIN_PREFIX_LENGTH,
+    JOIN_SECRET_LENGTH,
+    SHARE_LEVELS,
+    CoupleRecord,
+    CoupleStore,
+    JoinOutcome,
+    JoinResult,
+    PartnerRecord,
+    format_join_code,
+    normalise_join_code,
+)
 from storage.crypto import PLAIN, Sealer
 from storage.database import make_engine, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
 from storage.models import Answer, Couple, Person, utcnow
+from storage.tokens import TOKEN_BYTES, hash_token, new_token
 
-#: 32 random bytes: 256 bits, well above the 128 the resume link needs.
-TOKEN_BYTES = 32
-#: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
-JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-JOIN_PREFIX_LENGTH = 4
-JOIN_SECRET_LENGTH = 6
-JOIN_CODE_LIFETIME = timedelta(hours=24)
-#: Wrong secrets for one code before it locks for good (a new code is needed).
-JOIN_MAX_FAILURES = 5
-SHARE_LEVELS = ("nothing", "scores", "items")
+#: What callers have always imported from here; couples live in storage/couples.py.
+__all__ = [
+    "JOIN_ALPHABET",
+    "JOIN_CODE_LIFETIME",
+    "JOIN_MAX_FAILURES",
+    "JOIN_PREFIX_LENGTH",
+    "JOIN_SECRET_LENGTH",
+    "PURGE_BATCH",
+    "RETENTION_DAYS",
+    "SHARE_LEVELS",
+    "TOKEN_BYTES",
+    "AnswerValue",
+    "AnswersByQuestionnaire",
+    "CoupleRecord",
+    "JoinOutcome",
+    "JoinResult",
+    "PartnerRecord",
+    "PersonRecord",
+    "PurgeReport",
+    "StorageError",
+    "Store",
+    "format_join_code",
+    "hash_token",
+    "new_token",
+    "normalise_join_code",
+]
+
 #: Unfinished responses untouched for this long are purged (``python -m storage purge``).
 RETENTION_DAYS = 90
 #: People deleted per transaction by a purge.
@@ -42,16 +72,7 @@ PURGE_BATCH = 500
 #: SQLite: how long a thread waits for its turn behind the others of its process.
 QUEUE_TIMEOUT_S = 60.0
 
-AnswerValue = int | list[int]
 AnswersByQuestionnaire = dict[str, dict[str, AnswerValue]]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 @dataclass(frozen=True)
@@ -60,56 +81,6 @@ class PersonRecord:
     progress: dict[str, Any]
     couple_id: str | None = None
     slot: int | None = None
-
-
-@dataclass(frozen=True)
-class PartnerRecord:
-    person_id: str
-    slot: int
-    share_level: str | None
-    #: Done and chose what to share; their answers are read-only until they reopen them.
-    finished: bool
-    counselor_consent: bool = False
-    #: When this partner last changed anything (answers included): a cheap stamp for memos.
-    updated_at: datetime | None = None
-    #: They reopened their answers after finishing at least once (the comparison says so).
-    reopened: bool = False
-
-
-@dataclass(frozen=True)
-class CoupleRecord:
-    id: str
-    mode: str
-    active_slot: int
-    partners: tuple[PartnerRecord, ...]
-    join_expires_at: datetime | None = None
-    join_open: bool = False
-    #: Set when a counselor runs this assessment.
-    client_id: str | None = None
-
-    def partner(self, slot: int) -> PartnerRecord | None:
-        return next((p for p in self.partners if p.slot == slot), None)
-
-    @property
-    def both_finished(self) -> bool:
-        return len(self.partners) == 2 and all(p.finished for p in self.partners)
-
-
-class JoinOutcome(enum.Enum):
-    JOINED = "joined"
-    UNKNOWN = "unknown"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    USED = "used"
-    LOCKED = "locked"
-
-
-@dataclass(frozen=True)
-class JoinResult:
-    outcome: JoinOutcome
-    couple_id: str | None = None
-    person_id: str | None = None
-    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,20 +93,8 @@ class PurgeReport:
     join_codes: int = 0
 
 
-def normalise_join_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())[:64]
-
-
-def format_join_code(code: str) -> str:
-    return f"{code[:JOIN_PREFIX_LENGTH]}-{code[JOIN_PREFIX_LENGTH:]}"
-
-
-def _random_code(length: int) -> str:
-    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
-
-
-class Store:
-    """All database access for the app, behind plain methods."""
+class Store(CoupleStore):
+    """All database access for the app, behind plain methods (couples: :class:`storage.couples.CoupleStore`)."""
 
     def __init__(self, engine: Engine, sealer: Sealer = PLAIN) -> None:
         self.engine = engine
@@ -169,8 +128,9 @@ class Store:
                 self._queue.release()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One transaction, in this process's turn: committed whole, or rolled back and reported."""
+    def transaction(self) -> Iterator[Session]:
+        """One transaction, in this process's turn: committed whole, or rolled back and reported.
+        For the storage modules (storage/couples.py, storage/counselors.py); the app calls methods."""
         with self._turn():
             try:
                 with self._sessions.begin() as session:
@@ -184,14 +144,14 @@ class Store:
         """A new person; returns (person id, resume token). Only the hash is kept."""
         token = new_token()
         person_id = uuid.uuid4().hex
-        with self._transaction() as session:
+        with self.transaction() as session:
             session.add(Person(id=person_id, token_hash=hash_token(token), progress="{}"))
         return person_id, token
 
     def person_by_token(self, token: str) -> PersonRecord | None:
         if not token or len(token) > 256:
             return None
-        with self._transaction() as session:
+        with self.transaction() as session:
             person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
             if person is None:
                 return None
@@ -200,7 +160,7 @@ class Store:
             )
 
     def person(self, person_id: str) -> PersonRecord | None:
-        with self._transaction() as session:
+        with self.transaction() as session:
             person = session.get(Person, person_id)
             if person is None:
                 return None
@@ -209,24 +169,24 @@ class Store:
             )
 
     def person_exists(self, person_id: str) -> bool:
-        with self._transaction() as session:
+        with self.transaction() as session:
             return session.get(Person, person_id) is not None
 
     def set_progress(self, person_id: str, progress: Mapping[str, Any]) -> None:
-        with self._transaction() as session:
+        with self.transaction() as session:
             person = session.get(Person, person_id)
             if person is None:
                 raise StorageError("unknown person")
             person.progress = json.dumps(dict(progress), sort_keys=True)
 
     def delete_person(self, person_id: str) -> None:
-        """Remove a person and every answer of theirs, for good (see :meth:`erase_traces`).
+        """Remove a person and every answer of theirs, for good (see :meth:`erase_traces`):
+        the answers go with the person (``ON DELETE CASCADE``).
 
         A couple space left with nobody in it (its join code included) goes too.
         """
-        with self._transaction() as session:
+        with self.transaction() as session:
             couple_id = session.scalar(select(Person.couple_id).where(Person.id == person_id))
-            session.execute(delete(Answer).where(Answer.person_id == person_id))
             session.execute(delete(Person).where(Person.id == person_id))
             if couple_id is not None:
                 session.execute(
@@ -239,167 +199,12 @@ class Store:
 
         The first time counts; later calls change nothing.
         """
-        with self._transaction() as session:
+        with self.transaction() as session:
             person = session.get(Person, person_id)
             if person is None:
                 raise StorageError("unknown person")
             if person.finished_at is None:
                 person.finished_at = utcnow()
-
-    # Couples --------------------------------------------------------------
-
-    def create_couple_one_device(self) -> tuple[str, str, tuple[str, str]]:
-        """A couple answering in turn on one device; returns (couple id, device token, person ids)."""
-        device_token = new_token()
-        couple_id = uuid.uuid4().hex
-        people = (uuid.uuid4().hex, uuid.uuid4().hex)
-        with self._transaction() as session:
-            session.add(Couple(id=couple_id, mode="one_device", device_token_hash=hash_token(device_token)))
-            session.flush()
-            for slot, person_id in enumerate(people, start=1):
-                # Partners on one device resume through the device link, never their own.
-                session.add(Person(id=person_id, token_hash=hash_token(new_token()), couple_id=couple_id, slot=slot))
-        return couple_id, device_token, people
-
-    def create_couple_two_devices(self, person_id: str | None = None) -> tuple[str, str, str | None, str]:
-        """A couple space for two devices, with the creator as partner 1.
-
-        An existing solo person (``person_id``) becomes partner 1 with their answers;
-        otherwise a new person is made. Returns (couple id, person id, new token or
-        None, join code).
-        """
-        couple_id = uuid.uuid4().hex
-        token: str | None = None
-        # One transaction: a couple space is never left without its code, nor a solo
-        # person moved into a space that failed to open.
-        with self._transaction() as session:
-            couple = Couple(id=couple_id, mode="two_devices")
-            session.add(couple)
-            session.flush()
-            if person_id is None:
-                token = new_token()
-                person_id = uuid.uuid4().hex
-                session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple_id, slot=1))
-            else:
-                person = session.get(Person, person_id)
-                if person is None or person.couple_id is not None:
-                    raise StorageError("this person can't start a couple space")
-                person.couple_id, person.slot = couple_id, 1
-            session.flush()
-            code = _issue_join_code(session, couple)
-        return couple_id, person_id, token, code
-
-    def new_join_code(self, couple_id: str) -> str:
-        """A fresh join code (the old one stops working); only its secret's hash is kept."""
-        with self._transaction() as session:
-            couple = session.get(Couple, couple_id)
-            if couple is None or couple.mode != "two_devices":
-                raise StorageError("unknown couple space")
-            if len(couple.partners) >= 2:
-                raise StorageError("both partners have joined already")
-            return _issue_join_code(session, couple)
-
-    def join_couple(self, code: str, now: datetime | None = None, person_id: str | None = None) -> JoinResult:
-        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries.
-
-        A solo ``person_id`` joins with their answers; otherwise a new person is made.
-        """
-        clean = normalise_join_code(code)
-        prefix, secret = clean[:JOIN_PREFIX_LENGTH], clean[JOIN_PREFIX_LENGTH:]
-        moment = now or utcnow()
-        with self._transaction() as session:
-            couple = (
-                session.scalar(select(Couple).where(Couple.join_prefix == prefix).with_for_update())
-                if len(prefix) == JOIN_PREFIX_LENGTH
-                else None
-            )
-            if couple is None:
-                return JoinResult(JoinOutcome.UNKNOWN)
-            if couple.join_secret_hash is None or len(couple.partners) >= 2:
-                return JoinResult(JoinOutcome.USED)
-            if couple.join_failed_attempts >= JOIN_MAX_FAILURES:
-                return JoinResult(JoinOutcome.LOCKED)
-            if not hmac.compare_digest(hash_token(secret), couple.join_secret_hash):
-                couple.join_failed_attempts += 1
-                locked = couple.join_failed_attempts >= JOIN_MAX_FAILURES
-                return JoinResult(JoinOutcome.LOCKED if locked else JoinOutcome.WRONG)
-            if couple.join_expires_at is None or couple.join_expires_at <= moment:
-                return JoinResult(JoinOutcome.EXPIRED)
-            token: str | None = None
-            existing = session.get(Person, person_id) if person_id else None
-            if existing is not None and existing.couple_id is None:
-                existing.couple_id, existing.slot = couple.id, 2
-                person_id = existing.id
-            else:
-                token = new_token()
-                person_id = uuid.uuid4().hex
-                session.add(Person(id=person_id, token_hash=hash_token(token), couple_id=couple.id, slot=2))
-            couple.join_secret_hash = None  # single use
-            couple.join_expires_at = None
-            return JoinResult(JoinOutcome.JOINED, couple_id=couple.id, person_id=person_id, token=token)
-
-    def couple(self, couple_id: str) -> CoupleRecord | None:
-        with self._transaction() as session:
-            couple = session.get(Couple, couple_id)
-            return _couple_record(couple) if couple is not None else None
-
-    def couple_by_device_token(self, token: str) -> CoupleRecord | None:
-        if not token or len(token) > 256:
-            return None
-        with self._transaction() as session:
-            couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
-            return _couple_record(couple) if couple is not None else None
-
-    def set_active_slot(self, couple_id: str, slot: int) -> None:
-        with self._transaction() as session:
-            couple = session.get(Couple, couple_id)
-            if couple is None or slot not in (1, 2):
-                raise StorageError("unknown couple or partner")
-            couple.active_slot = slot
-
-    def finish(self, person_id: str, share_level: str) -> None:
-        """A partner is done and has chosen what the other may see.
-
-        From then on their answers are read-only (``save_answers`` refuses them)
-        until they ``reopen``.
-        """
-        if share_level not in SHARE_LEVELS:
-            raise StorageError(f"unknown share level {share_level!r}")
-        with self._transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None or person.couple_id is None:
-                raise StorageError("unknown partner")
-            person.share_level = share_level
-            person.finished_at = utcnow()
-
-    def reopen(self, person_id: str) -> None:
-        """A finished partner takes their answers back to change them: not finished any more
-        (they finish again, choosing what to share anew), and marked as reopened for good."""
-        with self._transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None or person.couple_id is None:
-                raise StorageError("unknown partner")
-            if person.share_level is None:
-                return  # not finished: nothing to reopen
-            person.share_level = None
-            person.reopened_at = utcnow()
-
-    def give_counselor_consent(self, person_id: str) -> None:
-        """This partner agrees that the couple's counselor may see their results."""
-        with self._transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None or person.couple_id is None:
-                raise StorageError("unknown partner")
-            person.counselor_consent_at = utcnow()
-
-    def delete_couple(self, couple_id: str) -> None:
-        """Remove a couple, both partners and every answer, for good (see :meth:`erase_traces`)."""
-        with self._transaction() as session:
-            people = select(Person.id).where(Person.couple_id == couple_id)
-            session.execute(delete(Answer).where(Answer.person_id.in_(people)))
-            session.execute(delete(Person).where(Person.couple_id == couple_id))
-            session.execute(delete(Couple).where(Couple.id == couple_id))
-        self.erase_traces()
 
     # Answers --------------------------------------------------------------
 
@@ -434,7 +239,7 @@ class Store:
             for qid, items in answers.items()
             for item_id, value in items.items()
         ]
-        with self._transaction() as session:
+        with self.transaction() as session:
             # Core statements, not the ORM's unit of work: saving an answer is the
             # commonest write of all (one per click), so it is kept to two statements.
             connection = session.connection()
@@ -469,7 +274,7 @@ class Store:
         return self._upsert
 
     def answers_for(self, person_id: str) -> AnswersByQuestionnaire:
-        with self._transaction() as session:
+        with self.transaction() as session:
             rows = session.execute(
                 select(Answer.questionnaire_id, Answer.item_id, Answer.value).where(Answer.person_id == person_id)
             ).all()
@@ -479,7 +284,7 @@ class Store:
         return result
 
     def count_answers(self, person_id: str) -> int:
-        with self._transaction() as session:
+        with self.transaction() as session:
             return int(
                 session.scalar(select(func.count()).select_from(Answer).where(Answer.person_id == person_id)) or 0
             )
@@ -552,13 +357,13 @@ class Store:
         )
         people = answers = 0
         while True:
-            with self._transaction() as session:
+            with self.transaction() as session:
                 ids = list(session.scalars(stale))
                 if not ids:
                     break
                 answers += _rowcount(session.execute(delete(Answer).where(Answer.person_id.in_(ids))))
                 people += _rowcount(session.execute(delete(Person).where(Person.id.in_(ids))))
-        with self._transaction() as session:
+        with self.transaction() as session:
             couples = _rowcount(
                 session.execute(
                     delete(Couple).where(
@@ -579,53 +384,6 @@ class Store:
         if people or couples or codes:
             self.compact()  # nothing of it left in SQLite's log, as far as other readers allow (see compact)
         return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
-
-
-def _issue_join_code(session: Session, couple: Couple) -> str:
-    """Give ``couple`` a fresh code (prefix in clear, secret hashed); returns the code."""
-    secret = _random_code(JOIN_SECRET_LENGTH)
-    for _attempt in range(20):
-        prefix = _random_code(JOIN_PREFIX_LENGTH)
-        if session.scalar(select(Couple.id).where(Couple.join_prefix == prefix)) is None:
-            break
-    else:  # 31**4 prefixes make this vanishingly rare
-        raise StorageError("no free join code")
-    couple.join_prefix = prefix
-    couple.join_secret_hash = hash_token(secret)
-    couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
-    couple.join_failed_attempts = 0
-    return prefix + secret
-
-
-def _couple_record(couple: Couple) -> CoupleRecord:
-    partners = tuple(
-        sorted(
-            (
-                PartnerRecord(
-                    person_id=p.id,
-                    slot=p.slot or 0,
-                    share_level=p.share_level,
-                    # finished_at alone is not enough: a solo person who saw their results
-                    # (mark_finished) and then made or joined a couple space has not finished here.
-                    finished=p.finished_at is not None and p.share_level is not None,
-                    counselor_consent=p.counselor_consent_at is not None,
-                    updated_at=p.updated_at,
-                    reopened=p.reopened_at is not None,
-                )
-                for p in couple.partners
-            ),
-            key=lambda p: p.slot,
-        )
-    )
-    return CoupleRecord(
-        id=couple.id,
-        mode=couple.mode,
-        active_slot=couple.active_slot,
-        partners=partners,
-        join_expires_at=couple.join_expires_at,
-        join_open=couple.join_secret_hash is not None and couple.join_failed_attempts < JOIN_MAX_FAILURES,
-        client_id=couple.client_id,
-    )
 
 
 def _rowcount(result: Any) -> int:

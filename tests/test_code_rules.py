@@ -91,3 +91,154 @@ def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: The project's own top-level packages and modules (not tests, not benchmarks).
+PROJECT = ("app", "settings", "questions", "scoring", "reporting", "storage", "services", "ui")
+#: Packages whose modules stay small enough to read in one sitting.
+SMALL_MODULES = ("ui", "services", "storage")
+MAX_MODULE_LINES = 400
+
+
+def project_modules() -> dict[str, Path]:
+    """Every module of the project by dotted name (a package's ``__init__`` by the package's)."""
+    modules: dict[str, Path] = {}
+    for top in PROJECT:
+        single = ROOT / f"{top}.py"
+        paths = [single] if single.exists() else sorted((ROOT / top).rglob("*.py"))
+        for path in paths:
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join(parts)] = path
+    return modules
+
+
+def imports_of(
+    name: str, path: Path, modules: dict[str, Path], source: str | None = None
+) -> list[tuple[str, list[str]]]:
+    """(imported module, names taken from it) for every import in the module, wherever it is
+    (a function-level import makes a cycle all the same), resolved to the project's modules."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    text = path.read_text(encoding="utf-8") if source is None else source
+    found: list[tuple[str, list[str]]] = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = parts[: len(parts) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                found.append((submodule, []) if submodule in modules else (base, [alias.name]))
+    return [(target, names) for target, names in found if target in modules]
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    assert private_imports(project_modules()) == []
+
+
+def test_the_project_has_no_import_cycles() -> None:
+    assert import_cycles(project_modules()) == []
+
+
+def private_imports(modules: dict[str, Path], sources: dict[str, str] | None = None) -> list[str]:
+    return [
+        f"{name} imports {target}.{imported}"
+        for name, path in modules.items()
+        for target, names in imports_of(name, path, modules, (sources or {}).get(name))
+        for imported in names
+        if imported.startswith("_") and target != name
+    ]
+
+
+def import_cycles(modules: dict[str, Path], sources: dict[str, str] | None = None) -> list[list[str]]:
+    graph = {
+        name: {target for target, _ in imports_of(name, path, modules, (sources or {}).get(name)) if target != name}
+        for name, path in modules.items()
+    }
+    cycles: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    return cycles
+
+
+def test_the_rules_catch_a_cycle_and_a_private_import() -> None:
+    """The two rules above, on made-up modules that break both (a private name, and a cycle
+    closed by an import inside a function, as pages_registry <-> counselor_view once was)."""
+    modules = {"pkg.a": ROOT / "pkg" / "a.py", "pkg.b": ROOT / "pkg" / "b.py", "pkg.c": ROOT / "pkg" / "c.py"}
+    sources = {
+        "pkg.a": "from pkg.b import _hidden\n",
+        "pkg.b": "def f():\n    import pkg.a\n",
+        "pkg.c": "from . import a\n",
+    }
+    assert private_imports(modules, sources) == ["pkg.a imports pkg.b._hidden"]
+    assert import_cycles(modules, sources) == [["pkg.a", "pkg.b", "pkg.a"]]
+
+
+@pytest.mark.parametrize("package", SMALL_MODULES)
+def test_no_module_is_over_400_lines(package: str) -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in (ROOT / package).rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_services_never_import_streamlit_or_the_ui() -> None:
+    offenders = [
+        str(p.relative_to(ROOT)) for p, names in imported_modules("services").items() if names & {"streamlit", "ui"}
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [
+        ("INTIMACY", "scoring/compare.py"),
+        ("PAGE_SIZE", "storage/counselors.py"),
+        ("AnswerValue", "scoring/results.py"),
+        ("SHOWN_CATEGORIES", "reporting/charts.py"),
+    ],
+)
+def test_shared_names_are_defined_once(name: str, home: str) -> None:
+    """Names that once collided are defined in one module and imported everywhere else."""
+    defined = []
+    for path in (p for package in PROJECT if (ROOT / package).is_dir() for p in (ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                defined.append(str(path.relative_to(ROOT)))
+    assert defined == [home]
+    # The category keys are written out once too: nowhere else as a literal list of them.
+    literal = '"shared_strength", "seen_differently", "shared_growth", "in_between"'
+    repeats = [
+        str(p.relative_to(ROOT))
+        for package in ("ui", "reporting", "services")
+        for p in (ROOT / package).rglob("*.py")
+        if literal in p.read_text(encoding="utf-8")
+    ]
+    assert repeats == ["reporting/charts.py"]

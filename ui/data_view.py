@@ -8,12 +8,8 @@ from reporting.export import ImportProblem, export_result, import_result
 from reporting.html_report import solo_report
 from storage import AnswersLocked, StorageError
 from ui import browser, session
+from ui.components import app_link, download, guarded
 from ui.text import plain
-
-
-def _resume_link(param: str, token: str) -> str:
-    base = st.context.url.split("?", 1)[0] if st.context.url else ""
-    return f"{base}?{param}={token}"
 
 
 def render() -> None:
@@ -30,7 +26,7 @@ def render() -> None:
             "or send it to yourself."
         )
         with st.container(key=browser.RESUME_LINK_KEY):
-            st.code(_resume_link(*link), language=None, wrap_lines=True)
+            st.code(app_link(f"{link[0]}={link[1]}"), language=None, wrap_lines=True)
         browser.copy_link_buttons()
     else:
         st.markdown("Your resume link appears here as soon as you answer your first question.")
@@ -47,11 +43,8 @@ def render() -> None:
         st.markdown("This removes your answers from this server for good. It can't be undone.")
     confirm = st.checkbox("Yes, delete all my answers", key="delete:confirm")
     if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
-        try:
+        with guarded("Your answers couldn't be deleted just now. Please try again in a moment."):
             session.delete_everything(state)
-        except StorageError:
-            st.error("Your answers couldn't be deleted just now. Please try again in a moment.")
-        else:
             st.rerun()
 
 
@@ -62,21 +55,19 @@ def _downloads_and_import(state: session.SessionData) -> None:
         # A snapshot, built only when a button is clicked (the report inlines Plotly).
         snapshot = {qid: dict(items) for qid, items in state.answers.items()}
         left, right = st.columns(2)
-        left.download_button(
+        download(
             "Report (printable HTML)",
-            data=lambda: solo_report(content, snapshot),
-            file_name="spark-check-report.html",
-            mime="text/html",
-            on_click="ignore",
+            lambda: solo_report(content, snapshot),
+            "spark-check-report.html",
             key="download:report",
+            where=left,
         )
-        right.download_button(
+        download(
             "Result file (JSON)",
-            data=lambda: export_result(content, snapshot),
-            file_name="spark-check-result.json",
-            mime="application/json",
-            on_click="ignore",
+            lambda: export_result(content, snapshot),
+            "spark-check-result.json",
             key="download:json",
+            where=right,
         )
         st.caption("The report works offline and prints well. The result file can be imported here later.")
     else:

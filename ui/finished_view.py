@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage import StorageError
-from ui import session
+from ui import couple_session, session
+from ui.components import guarded
 
 #: Set while the "are you really Partner N?" confirmation is on screen.
 ASKED_KEY = "reopen:asked"
@@ -57,13 +57,10 @@ def render_reopen(state: session.SessionData) -> None:
             label = "Yes, reopen my answers"
         go, cancel = st.columns(2)
         if go.button(label, type="primary", key="reopen:confirm"):
-            try:
-                session.reopen(state)
-            except StorageError:
-                st.error("Your answers couldn't be reopened just now. Please try again.")
-                return
-            st.session_state.pop(ASKED_KEY, None)
-            st.rerun()
+            with guarded("Your answers couldn't be reopened just now. Please try again."):
+                couple_session.reopen(state)
+                st.session_state.pop(ASKED_KEY, None)
+                st.rerun()
         if cancel.button("Cancel", key="reopen:cancel"):
             st.session_state.pop(ASKED_KEY, None)
             st.rerun()

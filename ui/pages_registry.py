@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from ui import browser, session
+from ui import browser, counselor_login_view, couple_session, session
 
 PAGES_DIR = "ui/pages"
 
@@ -105,11 +105,11 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     """A resume link opens the app's root: go back to where the person was. Then
     show any one-off notices at the top of whichever page runs.
 
-    A couple's session first follows what is stored (``session.follow_couple``): after a
+    A couple's session first follows what is stored (``couple_session.follow_couple``): after a
     partner finishes or hands over, no page — whether reached by the navigation, a
     button, the browser's Back button or another tab — shows that partner's answers.
     """
-    state = session.follow_couple(state)
+    state = couple_session.follow_couple(state)
     target = state.resume_page
     state.resume_page = None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
@@ -117,9 +117,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     browser.page_style()
     session.show_notices(state)
     if state.role == "counselor":
-        from ui.counselor_view import render_logout_button
-
-        render_logout_button()
+        counselor_login_view.render_logout_button()
     elif state.role == "couple" and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
@@ -128,7 +126,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
 def needs_consent(state: session.SessionData) -> bool:
     if state.consent_settled:
         return False
-    record = session.couple(state)
+    record = couple_session.couple(state)
     if record is None:
         return False
     me = record.partner(state.slot or 0)

@@ -11,8 +11,10 @@ from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
+from services import answers as answers_service
 from storage import StorageError
-from ui import quick_exit, session
+from ui import couple_session, quick_exit, session
+from ui.components import guarded, plan_steps
 from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
 
@@ -109,12 +111,7 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
     elif profile.next_steps:
         st.subheader("Next steps — start small")
         st.caption(f"{guidance.start_small.text} (Source: {', '.join(guidance.start_small.sources)})")
-        for number, step in enumerate(profile.next_steps, start=1):
-            with st.container(border=True):
-                st.markdown(f"**{number}. {step.title}**")
-                st.markdown(step.text)
-                minutes = f", about {step.minutes} min" if step.minutes else ""
-                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+        plan_steps(profile.next_steps)
 
     if profile.professional_help and not profile.safety_concern:
         st.subheader(guidance.professional_help.title)
@@ -142,7 +139,7 @@ def render() -> None:
     if state.person_id and state.role == "person" and not state.progress.get("finished"):
         # Reaching results counts as finishing: finished answers are never purged as abandoned.
         with contextlib.suppress(StorageError):
-            session.store().mark_finished(state.person_id)
+            answers_service.mark_finished(session.store(), state.person_id)
             state.progress["finished"] = True
     key = answers_key(state.answers)
     profile = memo("profile", key, lambda: profile_for_self(content, state.answers))
@@ -168,11 +165,8 @@ def _what_next(state: session.SessionData) -> None:
             "and you choose what the other may see. Your answers so far come along."
         )
         if st.button("Invite my partner", key="results:invite", width="stretch"):
-            try:
-                st.session_state["join_code"] = session.start_two_devices(state)
-            except StorageError:
-                st.error("The couple space couldn't be made just now. Please try again.")
-            else:
+            with guarded("The couple space couldn't be made just now. Please try again."):
+                st.session_state["join_code"] = couple_session.start_two_devices(state)
                 switch_to("couple_home")
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")
     if st.button("Downloads and my data →", key="results:to_data", width="stretch"):

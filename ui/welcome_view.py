@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from storage import StorageError
-from storage.repository import JoinOutcome
-from ui import session
+from storage.couples import JoinOutcome
+from ui import couple_session, session
+from ui.components import guarded
 from ui.pages_registry import switch_to
 
 JOIN_MESSAGES = {
@@ -94,11 +95,8 @@ def _couple_options(state: session.SessionData) -> None:
     with together:
         st.markdown("Answer in turn on this device. While one of you answers, the other's answers stay hidden.")
         if st.button("Start together on this device", key="couple:one_device"):
-            try:
-                session.start_one_device()
-            except StorageError:
-                st.error("The couple space couldn't be made just now. Please try again.")
-            else:
+            with guarded("The couple space couldn't be made just now. Please try again."):
+                couple_session.start_one_device()
                 st.rerun()
     with space:
         st.markdown(
@@ -106,11 +104,8 @@ def _couple_options(state: session.SessionData) -> None:
         )
         label = "Invite my partner (keeps my answers)" if state.person_id else "Make a couple space"
         if st.button(label, key="couple:two_devices"):
-            try:
-                st.session_state["join_code"] = session.start_two_devices(state)
-            except StorageError:
-                st.error("The couple space couldn't be made just now. Please try again.")
-            else:
+            with guarded("The couple space couldn't be made just now. Please try again."):
+                st.session_state["join_code"] = couple_session.start_two_devices(state)
                 st.rerun()
     with join:
         _join_form(state, "")
@@ -128,11 +123,11 @@ def _join(state: session.SessionData, code: str) -> None:
     if not code.strip():
         st.warning("Type the code your partner gave you first.")
         return
-    if state.join_failures >= session.MAX_JOIN_TRIES_PER_SESSION:
+    if state.join_failures >= couple_session.MAX_JOIN_TRIES_PER_SESSION:
         st.error("Too many tries from this browser. Please ask your partner for a fresh join link.")
         return
     try:
-        outcome = session.join(state, code)
+        outcome = couple_session.join(state, code)
     except StorageError:
         st.error("Joining didn't work just now. Please try again in a moment.")
         return

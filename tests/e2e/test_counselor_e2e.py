@@ -166,7 +166,7 @@ def test_counselor_session_privacy_trend_and_isolation(
         trend = counselor.get_by_role("tabpanel", name="Trend")
         expect(trend.get_by_text("A change is marked ● only when it is 15 points or more")).to_be_visible()
         scales = content.questionnaire("intimacy").scales
-        expect(trend.locator('[data-testid="stPlotlyChart"]')).to_have_count(len(scales))
+        expect(trend.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)  # one chart: topics x partners
         expect(trend.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
         for scale in scales[:2]:
             expect(trend.get_by_text(scale.title).first).to_be_visible()

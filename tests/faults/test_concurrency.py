@@ -157,4 +157,3 @@ def test_fifty_couples_answer_at_once_while_a_counselor_reads(shared_store: Stor
         f"{store.engine.dialect.name}: {len(partners)} partners x {len(partners[0].plan)} saves in {took:.1f} s; "
         f"counselor read {reads['assessments']} rosters, {reads['values_seen']} values"
     )
-

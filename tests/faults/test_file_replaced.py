@@ -105,7 +105,7 @@ def test_a_file_moved_while_a_transaction_runs_is_not_committed(store: Store) ->
     transaction that was refused left nothing."""
     person_id, _ = store.create_person()
     path = _path(store)
-    with pytest.raises(StorageError, match="restart the app"), store._transaction() as session:
+    with pytest.raises(StorageError, match="restart the app"), store.transaction() as session:
         session.execute(update(Person).where(Person.id == person_id).values(progress='{"page": "lost"}'))
         _move_away(path)
     path.with_name("moved.sqlite3").rename(path)

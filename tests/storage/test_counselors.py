@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher, extract_parameters
 
-from storage import counselors
+from storage import accounts
 from storage.counselors import (
     LOCK_TIME,
     MAX_FAILED_LOGINS,
@@ -46,7 +46,7 @@ def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     """Argon2id at minimal cost, to keep these tests quick; the production parameters
     are checked by the test marked ``production_hasher``."""
     if "production_hasher" not in request.keywords:
-        monkeypatch.setattr(counselors, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture
@@ -98,17 +98,17 @@ def test_a_wrong_password_fails_and_counts(desk: CounselorDesk, password: str) -
 def test_an_unknown_user_fails_like_a_wrong_password_after_the_same_work(
     desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage import counselors
+    from storage import accounts
 
     desk.add_counselor("rivera", PASSWORD)
     verified: list[str] = []
-    real = counselors._verify
+    real = accounts._verify
 
     def counting(password_hash: str, password: str) -> bool:
         verified.append(password_hash)
         return real(password_hash, password)
 
-    monkeypatch.setattr(counselors, "_verify", counting)
+    monkeypatch.setattr(accounts, "_verify", counting)
     assert desk.authenticate("nobody", PASSWORD) == LoginResult(None)
     assert desk.authenticate("rivera", "wrong password!") == LoginResult(None)
     assert len(verified) == 2, "an unknown username costs one Argon2 check too (no timing oracle)"
@@ -157,14 +157,14 @@ def _counting_verify(monkeypatch: pytest.MonkeyPatch, pause: float = 0.0) -> lis
     """Record the hash each Argon2 verification is made against (``pause``: each takes
     that long, so that parallel attempts overlap)."""
     verified: list[str] = []
-    real = counselors._verify
+    real = accounts._verify
 
     def counting(password_hash: str, password: str) -> bool:
         verified.append(password_hash)
         time.sleep(pause)
         return real(password_hash, password)
 
-    monkeypatch.setattr(counselors, "_verify", counting)
+    monkeypatch.setattr(accounts, "_verify", counting)
     return verified
 
 

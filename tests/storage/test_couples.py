@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from storage import repository
+from storage import couples
 from storage.models import Answer, Couple, Person, utcnow
 from storage.repository import (
     JOIN_ALPHABET,
@@ -333,7 +333,7 @@ def test_brute_force_evaluates_at_most_the_allowed_failures(store: Store, monkey
         evaluated.append(a)
         return real_compare(a, b)
 
-    monkeypatch.setattr(repository.hmac, "compare_digest", counting_compare)
+    monkeypatch.setattr(couples.hmac, "compare_digest", counting_compare)
     outcomes = [store.join_couple(_other_secret(code)).outcome for _ in range(1000)]
     assert len(evaluated) <= JOIN_MAX_FAILURES
     assert JoinOutcome.JOINED not in outcomes
@@ -647,7 +647,7 @@ def test_concurrent_wrong_guesses_are_all_counted(store: Store) -> None:
 
 def test_a_failed_couple_start_leaves_the_solo_person_solo(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # Every code drawn is "AAAA…": the second couple finds no free prefix, so issuing its code fails.
-    monkeypatch.setattr(repository, "_random_code", lambda length: JOIN_ALPHABET[0] * length)
+    monkeypatch.setattr(couples, "random_code", lambda length: JOIN_ALPHABET[0] * length)
     store.create_couple_two_devices()
     person_id, token = store.create_person()
     store.save_answers(person_id, SAMPLE_ANSWERS, VERSIONS)

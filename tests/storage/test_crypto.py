@@ -144,7 +144,9 @@ def test_sealer_from_settings() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["not-a-key", f"{KEY_A},short", "a" * 44, 12345], ids=["not-a-key", "second-key-bad", "44-chars", "a-number"]
+    "value",
+    ["not-a-key", f"{KEY_A},short", "a" * 44, 12345],
+    ids=["not-a-key", "second-key-bad", "44-chars", "a-number"],
 )
 def test_a_malformed_key_stops_with_a_message_that_does_not_echo_it(value: Any) -> None:
     with pytest.raises(KeyConfigError, match=KEYS_SETTING) as caught:

@@ -73,7 +73,7 @@ def test_a_transaction_takes_the_write_lock_at_begin(sqlite_store: Store) -> Non
     still works (WAL); once the transaction ends, the other can write."""
     outsider = _outsider(sqlite_store)
     try:
-        with sqlite_store._transaction() as session:
+        with sqlite_store.transaction() as session:
             session.connection()  # BEGIN: nothing read or written yet
             with pytest.raises(sqlite3.OperationalError, match="database is locked"):
                 outsider.execute("BEGIN IMMEDIATE")
@@ -90,7 +90,7 @@ def test_reads_take_the_lock_too_so_no_transaction_upgrades_later(sqlite_store: 
     person_id, _ = sqlite_store.create_person()
     outsider = _outsider(sqlite_store)
     try:
-        with sqlite_store._transaction() as session:
+        with sqlite_store.transaction() as session:
             assert session.scalar(select(Person.id)) == person_id
             with pytest.raises(sqlite3.OperationalError, match="database is locked"):
                 outsider.execute("BEGIN IMMEDIATE")
@@ -144,7 +144,7 @@ def test_threads_of_one_process_queue_instead_of_timing_out(tmp_path: Path, monk
     holding = threading.Event()
 
     def hold_a_transaction() -> None:
-        with store._transaction():
+        with store.transaction():
             holding.set()
             time.sleep(1.0)
 

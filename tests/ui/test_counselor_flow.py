@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from storage import Store, counselors
+from storage import Store, accounts
 from storage.counselors import MAX_FAILED_LOGINS, CounselorDesk
 from storage.models import Counselor, utcnow
 from tests.db import rows
-from ui import counselor_view, session
+from ui import client_view, counselor_login_view, session
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -80,7 +80,7 @@ def test_roster_add_couple_and_note_then_isolation_and_logout(desk: CounselorDes
     client_id = state_of(app).client_id
     assert client_id is not None
 
-    app.session_state[counselor_view.TAB_KEY] = "Notes & homework"  # only the open tab runs
+    app.session_state[client_view.TAB_KEY] = "Notes & homework"  # only the open tab runs
     app.run()
     app.text_area(key="note:body").input("Talked about **chores**; <script>alert(1)</script>")
     next(b for b in app.button if b.label == "Save note").click().run()
@@ -148,13 +148,13 @@ def test_in_office_assessment_presentation_hides_items_and_safety(desk: Counselo
 def counting_verify(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the hash of every Argon2 verification the app makes."""
     verified: list[str] = []
-    real = counselors._verify
+    real = accounts._verify
 
     def counting(password_hash: str, password: str) -> bool:
         verified.append(password_hash)
         return real(password_hash, password)
 
-    monkeypatch.setattr(counselors, "_verify", counting)
+    monkeypatch.setattr(accounts, "_verify", counting)
     return verified
 
 
@@ -184,7 +184,7 @@ def test_unknown_wrong_locked_and_throttled_look_and_take_the_same(
     for _ in range(MAX_FAILED_LOGINS):
         desk.authenticate("ben", "not the password")  # Ben's account is locked
     throttled = fresh_session()
-    for _ in range(counselor_view.SESSION_MAX_FAILURES):
+    for _ in range(counselor_login_view.SESSION_MAX_FAILURES):
         attempt(throttled, "nobody", "not the password")
     verified = counting_verify(monkeypatch)
     cases = {
@@ -198,9 +198,9 @@ def test_unknown_wrong_locked_and_throttled_look_and_take_the_same(
         took = attempt(app, username, password)
         assert not app.exception
         assert state_of(app).role == "person", case
-        assert [e.value for e in app.error] == [counselor_view.LOGIN_REFUSED], case
+        assert [e.value for e in app.error] == [counselor_login_view.LOGIN_REFUSED], case
         assert len(verified) == before + 1, f"{case}: one Argon2 check, like every other refusal"
-        assert took >= counselor_view.FAILED_LOGIN_DELAY_S, case
+        assert took >= counselor_login_view.FAILED_LOGIN_DELAY_S, case
 
 
 def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
@@ -208,22 +208,22 @@ def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
 ) -> None:
     real_hash = password_hash(desk, "ana")
     verified = counting_verify(monkeypatch)
-    monkeypatch.setattr(counselor_view, "FAILED_LOGIN_DELAY_S", 0.0)
+    monkeypatch.setattr(counselor_login_view, "FAILED_LOGIN_DELAY_S", 0.0)
     app = fresh_session()
     for _ in range(MAX_FAILED_LOGINS + 3):
         attempt(app, "ana", "not the password")
-    assert verified.count(real_hash) == counselor_view.SESSION_MAX_FAILURES < MAX_FAILED_LOGINS
+    assert verified.count(real_hash) == counselor_login_view.SESSION_MAX_FAILURES < MAX_FAILED_LOGINS
     attempt(app, "ana", PASSWORD)  # throttled: refused unchecked, right password or not
     assert state_of(app).role == "person"
-    assert verified.count(real_hash) == counselor_view.SESSION_MAX_FAILURES
+    assert verified.count(real_hash) == counselor_login_view.SESSION_MAX_FAILURES
     (row,) = [r for r in rows(desk.store.engine, "counselors") if r["username"] == "ana"]
     assert row["locked_until"] is None  # the account was never locked
     other = fresh_session()
     attempt(other, "ana", PASSWORD)
     assert state_of(other).role == "counselor"
     # The throttle ends SESSION_THROTTLE_S after the failures.
-    app.session_state[counselor_view.LOGIN_FAILURES_KEY] = [
-        t - counselor_view.SESSION_THROTTLE_S for t in app.session_state[counselor_view.LOGIN_FAILURES_KEY]
+    app.session_state[counselor_login_view.LOGIN_FAILURES_KEY] = [
+        t - counselor_login_view.SESSION_THROTTLE_S for t in app.session_state[counselor_login_view.LOGIN_FAILURES_KEY]
     ]
     attempt(app, "ana", PASSWORD)
     assert state_of(app).role == "counselor"
@@ -232,7 +232,7 @@ def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
 def test_after_a_lock_the_right_password_works_again_from_a_fresh_session(
     desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(counselor_view, "FAILED_LOGIN_DELAY_S", 0.0)
+    monkeypatch.setattr(counselor_login_view, "FAILED_LOGIN_DELAY_S", 0.0)
     first, second = fresh_session(), fresh_session()
     for app in (first, first, first, second, second):
         attempt(app, "ana", "not the password")
@@ -280,7 +280,7 @@ def test_oidc_needs_a_verified_email_address(desk: CounselorDesk, verified: obje
     app = oidc_session(**claims)
     assert not app.exception
     assert state_of(app).role == "person"
-    assert [e.value for e in app.error] == [counselor_view.OIDC_UNVERIFIED]
+    assert [e.value for e in app.error] == [counselor_login_view.OIDC_UNVERIFIED]
 
 
 def test_oidc_log_out_signs_out_and_the_login_page_does_not_log_back_in(desk: CounselorDesk) -> None:

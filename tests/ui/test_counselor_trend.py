@@ -14,11 +14,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from questions import default_content
+from services import counselor as counselor_service
 from storage import Store
 from storage.counselors import PAGE_SIZE, CounselorDesk
 from tests.ui.test_counselor_flow import APP, PASSWORD, TIMEOUT, log_in, page_text, state_of
 from tests.ui.test_couple_flow import take_turn
-from ui import counselor_view, session
+from ui import client_view, session
 from ui.text import plain
 
 CONTENT = default_content()
@@ -93,14 +94,19 @@ def run_in_office(app: AppTest, first: dict[str, int], second: dict[str, int]) -
 
 def tab(app: AppTest, label: str) -> Any:
     """Open a tab of the couple's page (only the open tab's content runs) and return it."""
-    app.session_state[counselor_view.TAB_KEY] = label
+    app.session_state[client_view.TAB_KEY] = label
     app.run()
     assert not app.exception
     return next(t for t in app.tabs if t.label == label)
 
 
-def chart_titles(block: Any) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in block.get("plotly_chart")]
+def facets(block: Any) -> dict[str, dict[str, Any]]:
+    """The trend's one faceted chart: each facet's title ("Topic · Partner N") → its trace."""
+    (chart,) = block.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert len(titles) == len(spec["data"])
+    return dict(zip(titles, spec["data"], strict=True))
 
 
 def roster_labels(app: AppTest) -> list[str]:
@@ -128,7 +134,14 @@ def test_two_assessments_show_a_chart_per_scale_and_mark_only_big_changes(desk: 
     assert [t.value for t in app.title] == ["Couple"]
     trend = tab(app, "Trend")
     assert not trend.info
-    assert chart_titles(trend) == [s.title for s in INTIMACY.scales]
+    # One faceted chart, topics x partners (not a chart per topic), its dates on every facet.
+    shown = facets(trend)
+    assert list(shown) == [f"{s.title} · Partner {slot}" for s in INTIMACY.scales for slot in (1, 2)]
+    (chart,) = trend.get("plotly_chart")
+    layout = json.loads(chart.proto.spec)["layout"]
+    date_axes = [axis for name, axis in layout.items() if name.startswith("xaxis")]
+    assert len(date_axes) == len(shown) and all(len(axis["tickvals"]) == 2 for axis in date_axes)
+    assert f"{SCALE_TITLES['communication']}, Partner 1: -50" in chart.proto.alt  # its alt text names marked changes
     assert any(f"marked {MARK} only when it is 15 points or more" in c.value for c in trend.caption)
 
     (frame,) = trend.dataframe
@@ -148,13 +161,8 @@ def test_two_assessments_show_a_chart_per_scale_and_mark_only_big_changes(desk: 
     assert (table["Change"] == "").sum() == len(INTIMACY.scales) * 2
 
     # The marked points are drawn bigger in the chart too.
-    charts = {json.loads(c.proto.spec)["layout"]["title"]["text"]: c for c in trend.get("plotly_chart")}
-    spec = json.loads(charts[SCALE_TITLES["communication"]].proto.spec)
-    partner_one = next(trace for trace in spec["data"] if trace["name"] == "Partner 1")
-    assert partner_one["marker"]["size"] == [7, 14]
-    spec = json.loads(charts[SCALE_TITLES["quality_time"]].proto.spec)
-    partner_one = next(trace for trace in spec["data"] if trace["name"] == "Partner 1")
-    assert partner_one["marker"]["size"] == [7, 7]
+    assert shown[f"{SCALE_TITLES['communication']} · Partner 1"]["marker"]["size"] == [7, 14]
+    assert shown[f"{SCALE_TITLES['quality_time']} · Partner 1"]["marker"]["size"] == [7, 7]
 
 
 # --------------------------------------------------------------------------- roster: paging and search
@@ -374,7 +382,7 @@ def test_the_export_csv_holds_only_consented_shared_scores_with_labels_neutralis
     served, mimetype, file_name = recorded[button.proto.deferred_file_id]
     assert (mimetype, file_name) == ("text/csv", "spark-check-scores.csv")
 
-    text = counselor_view.scores_csv(state_of(app), ana)
+    text = counselor_service.scores_csv(desk, CONTENT, ana)
     assert served() == text
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
     assert header == ["Couple", "Assessment date", "Partner", "Topic", "Score (0-100)"]
@@ -427,7 +435,7 @@ def test_the_presentation_view_never_shows_another_couples_results(desk: Counsel
 
 
 def test_the_trend_follows_an_answer_changed_after_it_was_drawn(desk: CounselorDesk) -> None:
-    """The trend's scores are kept between reruns (``counselor_view.CouplePage.trend_points``);
+    """The trend's scores are kept between reruns (``services.counselor.CouplePage.trend_points``, memoised per session);
     an answer changed since, by a partner who consented, is shown at the next rerun."""
     ana = counselor_id(desk, "ana")
     client = add_clients(desk, "ana", ["Couple K"])["Couple K"]

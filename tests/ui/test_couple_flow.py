@@ -12,7 +12,7 @@ from questions import default_content
 from scoring.compare import predictions_id
 from storage import Store
 from ui import session
-from ui.couple_view import NOT_SHARED
+from ui.comparison_view import NOT_SHARED
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60

@@ -1,5 +1,5 @@
 """One couple on a counselor's roster."""
 
-from ui import counselor_view
+from ui import client_view
 
-counselor_view.render_client()
+client_view.render_client()

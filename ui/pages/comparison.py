@@ -1,5 +1,5 @@
 """The couple's comparison, or the wait for the partner."""
 
-from ui import couple_view
+from ui import comparison_view
 
-couple_view.render_comparison()
+comparison_view.render_comparison()

@@ -1,5 +1,5 @@
 """Counselor login."""
 
-from ui import counselor_view
+from ui import counselor_login_view
 
-counselor_view.render_login()
+counselor_login_view.render_login()

@@ -1,5 +1,5 @@
 """A counselor's CSV export."""
 
-from ui import counselor_view
+from ui import roster_view
 
-counselor_view.render_export()
+roster_view.render_export()

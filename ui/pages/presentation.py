@@ -1,5 +1,5 @@
 """The presentation view for a shared screen."""
 
-from ui import counselor_view
+from ui import presentation_view
 
-counselor_view.render_presentation()
+presentation_view.render_presentation()

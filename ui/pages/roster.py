@@ -1,5 +1,5 @@
 """A counselor's roster of couples."""
 
-from ui import counselor_view
+from ui import roster_view
 
-counselor_view.render_roster()
+roster_view.render_roster()

@@ -1,0 +1,80 @@
+"""A couple: start (one device or two), join, hand over, finish, reopen, consent, and
+the comparison a partner sees (as ``scoring/visibility.py`` decides)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from questions import Content
+from scoring import visibility
+from scoring.compare import CoupleComparison
+from storage import Store
+from storage.couples import CoupleRecord, JoinResult
+
+
+def start_one_device(store: Store) -> tuple[CoupleRecord, str]:
+    """Two partners answering in turn on one device; returns (the couple, its device token)."""
+    couple_id, device_token, _people = store.create_couple_one_device()
+    record = store.couple(couple_id)
+    assert record is not None
+    return record, device_token
+
+
+def start_two_devices(store: Store, person_id: str | None) -> tuple[str, str, str | None, str]:
+    """A couple space with ``person_id`` (bringing their answers), or someone new, as partner 1.
+    Returns (couple id, person id, new token or None, join code)."""
+    return store.create_couple_two_devices(person_id)
+
+
+def new_join_code(store: Store, couple_id: str) -> str:
+    return store.new_join_code(couple_id)
+
+
+def join(store: Store, code: str, person_id: str | None = None, now: datetime | None = None) -> JoinResult:
+    """Join as partner 2 with a code; a solo ``person_id`` brings their answers."""
+    return store.join_couple(code, now=now, person_id=person_id)
+
+
+def couple(store: Store, couple_id: str | None) -> CoupleRecord | None:
+    return store.couple(couple_id) if couple_id else None
+
+
+def hand_over(store: Store, couple_id: str) -> None:
+    """One device: partner 2's turn."""
+    store.set_active_slot(couple_id, 2)
+
+
+def finish(store: Store, person_id: str, share_level: str) -> None:
+    """A partner is done and has chosen what to share: their answers are read-only now."""
+    store.finish(person_id, share_level)
+
+
+def reopen(store: Store, person_id: str) -> None:
+    """A finished partner takes their answers back to change them."""
+    store.reopen(person_id)
+
+
+def give_counselor_consent(store: Store, person_id: str) -> None:
+    store.give_counselor_consent(person_id)
+
+
+def partners(store: Store, record: CoupleRecord) -> list[visibility.Partner]:
+    """Both partners of a couple with their answers, for ``scoring/visibility.py`` to filter."""
+    return [
+        visibility.Partner(
+            slot=partner.slot,
+            answers=store.answers_for(partner.person_id),
+            share_level=partner.share_level,  # type: ignore[arg-type]
+            counselor_consent=partner.counselor_consent,
+        )
+        for partner in record.partners
+    ]
+
+
+def partner_comparison(
+    store: Store, content: Content, record: CoupleRecord, viewer_slot: int | None
+) -> CoupleComparison:
+    """The comparison as a partner may see it. ``viewer_slot``: the partner on their own
+    device, or None for a shared screen (one device)."""
+    first, second = partners(store, record)
+    return visibility.couple_comparison(content, "partner", first, second, viewer_slot)

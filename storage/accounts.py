@@ -1,0 +1,219 @@
+"""Counselor accounts: Argon2id passwords, the login lock, and removing an account.
+
+The account half of :class:`storage.counselors.CounselorDesk` (:class:`AccountDesk`,
+its base class). Never imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import case, delete, or_, select, update
+
+from storage.models import Client, Counselor, utcnow
+from storage.repository import Store
+
+#: Wrong passwords before an account locks for LOCK_TIME.
+MAX_FAILED_LOGINS = 5
+LOCK_TIME = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,119}$")
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so timing doesn't reveal which usernames
+    exist. Made on first use, not at import: an Argon2 hash costs every app start ~0.1 s."""
+    return _hasher.hash("not-a-real-password-0000")
+
+
+def decoy_verification(password: str) -> None:
+    """One Argon2 verification that can't succeed: the work of a real password check,
+    for a login attempt refused without checking (see :meth:`CounselorDesk.authenticate`)."""
+    _verify(_dummy_hash(), password)
+
+
+class AccountError(ValueError):
+    """A username, password, label or note that can't be accepted; the message says why."""
+
+
+class CouplesLeftError(AccountError):
+    """A counselor to be removed still has couples, and no choice was made for them."""
+
+
+@dataclass(frozen=True)
+class CounselorRecord:
+    id: str
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    counselor: CounselorRecord | None
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemovalReport:
+    """What removing a counselor did with their couples."""
+
+    couples: int
+    #: The counselor who has them now, if they were handed over.
+    handed_over_to: str | None = None
+    #: True if they were deleted with all their data.
+    deleted: bool = False
+
+
+def check_username(username: str) -> str:
+    """The username as stored (trimmed, lower-case), or AccountError saying what's wrong."""
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError("A username is 3-120 characters: letters, digits, and . _ @ -")
+    return name
+
+
+class AccountDesk:
+    """Counselor accounts, over the store's engine."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def add_counselor(self, username: str, password: str, display_name: str | None = None) -> str:
+        name = check_username(username)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        counselor_id = uuid.uuid4().hex
+        with self.store.transaction() as session:
+            if session.scalar(select(Counselor.id).where(Counselor.username == name)) is not None:
+                raise AccountError(f"There is already a counselor called {name!r}.")
+            session.add(
+                Counselor(
+                    id=counselor_id,
+                    username=name,
+                    display_name=(display_name or name).strip()[:120],
+                    password_hash=_hasher.hash(password),
+                )
+            )
+        return counselor_id
+
+    def authenticate(self, username: str, password: str, now: datetime | None = None) -> LoginResult:
+        """Check a password; lock the account for a while after repeated failures.
+
+        Every call costs exactly one Argon2 verification, whether the username is unknown,
+        the account locked or the password wrong (against the account's hash, or a decoy's),
+        so the work done doesn't tell them apart.
+
+        The attempt is counted *before* the password is verified, in one atomic
+        ``UPDATE … RETURNING`` that only matches an unlocked account: the attempt that
+        brings the count to :data:`MAX_FAILED_LOGINS` also sets the lock. However many
+        attempts run at once, at most that many are verified against the account's hash
+        per lock period; attempts during a lock neither count nor extend it. A right
+        password clears the count. The verification runs outside any transaction, so
+        no lock is held meanwhile.
+        """
+        moment = now or utcnow()
+        name = username.strip().lower()[:120]
+        reaches_limit = Counselor.failed_logins + 1 >= MAX_FAILED_LOGINS
+        claim = (
+            update(Counselor)
+            .where(
+                Counselor.username == name,
+                Counselor.password_hash.is_not(None),
+                or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
+            )
+            .values(
+                failed_logins=case((reaches_limit, 0), else_=Counselor.failed_logins + 1),
+                locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
+            )
+            .returning(
+                Counselor.id,
+                Counselor.username,
+                Counselor.display_name,
+                Counselor.password_hash,
+                Counselor.locked_until,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        with self.store.transaction() as session:
+            claimed = session.execute(claim).one_or_none()
+            locked_until = None
+            if claimed is None:  # unknown or locked: the same one query either way
+                locked_until = session.scalar(select(Counselor.locked_until).where(Counselor.username == name))
+        if claimed is None:
+            decoy_verification(password)  # the same work as a real check
+            return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
+        counselor_id, stored_name, display_name, password_hash, locked_until = claimed
+        if not _verify(password_hash, password):
+            return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
+        if _hasher.check_needs_rehash(password_hash):
+            values["password_hash"] = _hasher.hash(password)
+        with self.store.transaction() as session:
+            session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
+        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name))
+
+    def remove_counselor(
+        self, username: str, hand_over_to: str | None = None, delete_couples: bool = False
+    ) -> RemovalReport:
+        """Remove a counselor's account. Their couples (with assessments, notes and
+        homework) go to the counselor ``hand_over_to``, or with ``delete_couples`` are
+        deleted with all their data; a counselor with couples and neither choice is
+        refused (AccountError), as are an unknown name and both choices at once. Deleted
+        data leaves SQLite's file at once; its log, at the next :meth:`Store.compact`."""
+        name = username.strip().lower()
+        if hand_over_to is not None and delete_couples:
+            raise AccountError("Either hand the couples over or delete them, not both.")
+        with self.store.transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
+            if counselor is None:
+                raise AccountError(f"There is no counselor called {name!r}.")
+            client_ids = list(session.scalars(select(Client.id).where(Client.counselor_id == counselor.id)))
+            successor = None
+            if hand_over_to is not None:
+                successor = session.scalar(select(Counselor).where(Counselor.username == hand_over_to.strip().lower()))
+                if successor is None:
+                    raise AccountError(
+                        f"There is no counselor called {hand_over_to.strip().lower()!r} to hand over to."
+                    )
+                if successor.id == counselor.id:
+                    raise AccountError("A counselor can't hand their couples over to themselves.")
+                session.execute(
+                    update(Client).where(Client.counselor_id == counselor.id).values(counselor_id=successor.id)
+                )
+            elif client_ids and not delete_couples:
+                raise CouplesLeftError(
+                    f"{name!r} still has {len(client_ids)} couple(s): hand them over to another counselor "
+                    "or delete them with all their data."
+                )
+            # With delete_couples, the account's roster goes with it, and with each couple
+            # every assessment, partner, answer, note and step (ON DELETE CASCADE).
+            session.execute(delete(Counselor).where(Counselor.id == counselor.id))
+        return RemovalReport(
+            couples=len(client_ids),
+            handed_over_to=successor.username if successor is not None else None,
+            deleted=delete_couples and bool(client_ids),
+        )
+
+    def counselor_by_username(self, username: str) -> CounselorRecord | None:
+        with self.store.transaction() as session:
+            counselor = session.scalar(select(Counselor).where(Counselor.username == username.strip().lower()))
+            if counselor is None:
+                return None
+            return CounselorRecord(counselor.id, counselor.username, counselor.display_name)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,83 @@
+"""services/counselor.py: the CSV export reads everything in a fixed number of queries,
+however many assessments, and says what the per-assessment reads said."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from questions import default_content
+from services import counselor
+from storage import Store
+from storage.counselors import CounselorDesk
+from tests.ui.test_counselor_trend import top_answers
+
+CONTENT = default_content()
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[CounselorDesk]:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'export.sqlite3'}")
+    yield CounselorDesk(store)
+    store.engine.dispose()
+
+
+def add_assessments(desk: CounselorDesk, owner: str, label: str, count: int) -> None:
+    client_id = desk.add_client(owner, label)
+    versions = {qid: q.version for qid, q in CONTENT.questionnaires.items()}
+    for _ in range(count):
+        couple_id, _token = desk.start_in_office(owner, client_id)
+        record = desk.store.couple(couple_id)
+        assert record is not None
+        for partner in record.partners:
+            desk.store.give_counselor_consent(partner.person_id)
+            desk.store.save_answers(partner.person_id, top_answers(), versions)
+            desk.store.finish(partner.person_id, "scores")
+
+
+def statements(desk: CounselorDesk, owner: str) -> tuple[int, str]:
+    seen: list[Any] = []
+
+    def count(*_args: Any) -> None:
+        seen.append(1)
+
+    event.listen(desk.store.engine, "before_cursor_execute", count)
+    try:
+        text = counselor.scores_csv(desk, CONTENT, owner)
+    finally:
+        event.remove(desk.store.engine, "before_cursor_execute", count)
+    return len(seen), text
+
+
+def per_assessment_csv(desk: CounselorDesk, owner: str) -> str:
+    """The export as it was once built: one read of the answers per assessment."""
+    rows = []
+    for client, record in desk.roster_assessments(owner):
+        if record.couple.both_finished:
+            answers = desk.consented_answers(owner, record.couple.id)
+            shown = counselor.comparison(CONTENT, record, answers, "counselor_private")
+            rows += [
+                [client.label, f"{record.created_at:%Y-%m-%d}", counselor.NAMES[slot], s.title, s.scores[slot]]
+                for s in shown.scales
+                for slot in (1, 2)
+                if s.scores.get(slot) is not None
+            ]
+    from reporting.csv_export import to_csv
+
+    return to_csv(counselor.CSV_HEADER, rows)
+
+
+def test_the_csv_export_costs_the_same_queries_for_one_assessment_or_many(desk: CounselorDesk) -> None:
+    owner = desk.add_counselor("ana", "a long enough password")
+    add_assessments(desk, owner, "First", 1)
+    few, _ = statements(desk, owner)
+    add_assessments(desk, owner, "Second", 4)
+    add_assessments(desk, owner, "Third", 3)
+    many, many_text = statements(desk, owner)
+    assert many == few <= 6  # a transaction's BEGIN and a few selects, never one per assessment
+    assert many_text == per_assessment_csv(desk, owner)
+    assert len(many_text.splitlines()) == 1 + 8 * 2 * len(CONTENT.questionnaire("intimacy").scales)

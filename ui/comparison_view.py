@@ -1,0 +1,246 @@
+"""A couple's comparison (what a partner may see of the other is ``scoring/visibility.py``'s
+viewer ``partner``), or the wait for the partner to finish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from reporting.charts import (
+    SHOWN_CATEGORIES,
+    comparison_alt_text,
+    comparison_rows,
+    divergence_chart,
+    paired_chart,
+)
+from reporting.couple_report import comparison_json, couple_report, prediction_rows
+from scoring.compare import CATEGORY_TITLES, CoupleComparison, ScaleComparison
+from services import couples
+from storage.couples import CoupleRecord
+from ui import couple_session, session
+from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps
+from ui.couple_view import answering_is_safe, names_for
+from ui.memo import memo
+from ui.results_view import render_safety
+
+NOT_SHARED = (
+    "{name} chose not to share results this time. That's always all right, and it says nothing about you. "
+    "What was shared is below."
+)
+WAIT_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """What the comparison page draws, worked out once per change of either partner."""
+
+    comparison: CoupleComparison
+    scored: list[ScaleComparison]
+    paired: go.Figure | None
+    divergence: go.Figure | None
+    table: pd.DataFrame
+    predictions: pd.DataFrame | None
+    worth_it: pd.DataFrame | None
+
+
+def _comparison_view(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> ComparisonView:
+    # What a partner may see (scoring/visibility.py). On one device the screen is shared:
+    # no viewer slot, so exercises are offered only when both partners are safe.
+    comparison = couples.partner_comparison(session.store(), session.content(), record, viewer_slot)
+    scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    apart = [s for s in scored if s.gap is not None]
+    predictions = prediction_rows(comparison, names)
+    return ComparisonView(
+        comparison=comparison,
+        scored=scored,
+        paired=paired_chart(scored, names) if scored else None,
+        divergence=divergence_chart(apart, names) if apart else None,
+        table=pd.DataFrame(comparison_rows(comparison.scales, names)),
+        predictions=pd.DataFrame(predictions) if predictions else None,
+        worth_it=_worth_it_table(comparison, names),
+    )
+
+
+def _comparison_key(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> tuple[Any, ...]:
+    # Any change by either partner (an answer, the share level, finishing) moves
+    # their updated_at, so the partners' stamps say when to work it out again.
+    partners = tuple(
+        (p.slot, p.person_id, p.share_level, p.finished, p.counselor_consent, p.updated_at) for p in record.partners
+    )
+    return (record.id, partners, tuple(sorted(names.items())), viewer_slot)
+
+
+def render_comparison() -> None:
+    with guarded(PAGE_UNAVAILABLE):
+        _comparison_page()
+
+
+def _comparison_page() -> None:
+    state = session.data()
+    record = couple_session.couple(state)
+    st.title("Our comparison")
+    if record is None:
+        st.info("There's no couple space here yet.")
+        return
+    if not record.both_finished:
+        if state.mode == "one_device":
+            st.info(f"The comparison opens when you've both finished. It's Partner {state.slot}'s turn now.")
+        else:
+            _waiting(state)
+        return
+    names = names_for(state)
+    viewer_slot = state.slot if state.mode == "two_devices" else None
+    for partner in record.partners:
+        if partner.reopened:
+            st.info(
+                f"{names[partner.slot]} reopened and updated answers after finishing. This comparison uses the newest answers."
+            )
+    # Per session (st.session_state), never shared: see ui/memo.py.
+    view = memo(
+        "comparison",
+        _comparison_key(record, names, viewer_slot),
+        lambda: _comparison_view(record, names, viewer_slot),
+    )
+    # Resources for the person on their own device only; a shared screen shows none of it.
+    unsafe = state.mode == "two_devices" and not answering_is_safe(state)
+    _render_comparison(view, names, unsafe)
+    _downloads(view.comparison, names, unsafe)
+
+
+@st.fragment(run_every=WAIT_SECONDS)
+def _waiting(state: session.SessionData) -> None:
+    record = couple_session.couple(state)
+    if record is not None and record.both_finished:
+        st.rerun()  # the whole page: the comparison is ready
+    st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
+    me = record.partner(state.slot or 0) if record else None
+    if me is None or not me.finished:
+        st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
+
+
+def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool) -> None:
+    comparison = view.comparison
+    guidance = session.content().guidance
+    if unsafe:
+        render_safety(guidance)
+    for slot, level in comparison.shared.items():
+        if level == "nothing":
+            st.info(NOT_SHARED.format(name=names[slot]))
+    if view.paired is not None:
+        st.subheader("Topic by topic")
+        st.plotly_chart(
+            view.paired,
+            config={"displayModeBar": False},
+            key="chart:couple:paired",
+            alt=comparison_alt_text(view.scored, names),
+        )
+        if view.divergence is not None:
+            st.plotly_chart(
+                view.divergence,
+                config={"displayModeBar": False},
+                key="chart:couple:divergence",
+                alt="How far apart the two scores are for each topic.",
+            )
+        with st.expander("The same as a table"):
+            st.dataframe(view.table, hide_index=True)
+        for key in SHOWN_CATEGORIES:
+            titles = [s.title for s in comparison.scales if s.category == key]
+            if titles:
+                st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+        st.caption(
+            "Seen differently: 25 or more points apart. Shared strength: both 70 or more. "
+            "Shared growth area: both under 50."
+        )
+    if view.predictions is not None:
+        st.subheader("How well you read each other")
+        st.caption("A gentle prompt to talk: “What did I miss?” (Source: 002_a6bdd72907629e70.txt)")
+        st.dataframe(view.predictions, hide_index=True)
+    _worth_it(comparison, names, view.worth_it)
+    if comparison.starters or comparison.differences:
+        st.subheader("Things to talk about" if comparison.exercises else "Where your answers differed most")
+        if comparison.exercises:
+            st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
+            st.caption(f"Source: {', '.join(guidance.weekly_checkin.sources)}")
+        for starter in comparison.starters:
+            with st.container(border=True):
+                st.markdown(f"**{starter.scale_title}** — {starter.because}")
+                st.markdown(f"“{starter.text}”")
+                st.caption(f"Source: {', '.join(starter.sources)}")
+        if comparison.differences:
+            if comparison.exercises:
+                st.markdown("**Where your answers differed most**")
+            for difference in comparison.differences:
+                with st.container(border=True):
+                    st.markdown(f"“{difference.text}” — *{difference.scale_title}*")
+                    st.markdown(f"{names[1]}: **{difference.labels[1]}** · {names[2]}: **{difference.labels[2]}**")
+                    if difference.starter:
+                        st.markdown(f"Try saying: “{difference.starter}”")
+        if comparison.exercises:
+            st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
+    if unsafe:
+        st.caption("No exercises are suggested to you this time: safety first.")
+    # Words for both, then (own device only: scoring/visibility.py keeps just the viewer's)
+    # words for this partner alone.
+    notes = [comparison.shared_guidance, *comparison.personal_guidance.values()]
+    for note in (n for n in notes if n is not None and not unsafe):
+        st.subheader(note.title)
+        st.markdown(note.text)
+        st.caption(f"Source: {', '.join(note.sources)}")
+    if comparison.plan and not unsafe:
+        st.subheader("Our shared plan — start small")
+        plan_steps(comparison.plan, names)
+    if comparison.professional_help and not unsafe:
+        st.subheader(guidance.professional_help.title)
+        st.markdown(guidance.professional_help.text)
+        for kind in guidance.help_kinds:
+            st.markdown(f"- **{kind.title}** — {kind.text}")
+    st.caption(guidance.not_therapy)
+
+
+def _worth_it_table(comparison: CoupleComparison, names: dict[int, str]) -> pd.DataFrame | None:
+    sides = comparison.worth_it
+    if len(sides) != 2 or not all(side.answers for side in sides.values()):
+        return None
+    rows: list[dict[str, Any]] = [
+        {
+            "Question": text,
+            names[1]: sides[1].answers.get(item_id, "—"),
+            names[2]: sides[2].answers.get(item_id, "—"),
+        }
+        for item_id, text in comparison.worth_it_questions.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _worth_it(comparison: CoupleComparison, names: dict[int, str], table: pd.DataFrame | None) -> None:
+    if not comparison.worth_it:
+        return
+    st.subheader("Is it worth it? — side by side")
+    for slot, side in sorted(comparison.worth_it.items()):
+        st.markdown(f"- **{names[slot]}:** {side.verdict_title or 'not enough answers yet'}")
+    if table is not None:
+        st.dataframe(table, hide_index=True)
+
+
+def _downloads(comparison: CoupleComparison, names: dict[int, str], unsafe: bool) -> None:
+    content = session.content()
+    st.divider()
+    left, right = st.columns(2)
+    download(
+        "Couple report (printable HTML)",
+        lambda: couple_report(content, comparison, names, viewer_safety_concern=unsafe),
+        "spark-check-couple-report.html",
+        key="download:couple_report",
+        where=left,
+    )
+    download(
+        "Comparison (JSON)",
+        lambda: comparison_json(comparison, names),
+        "spark-check-comparison.json",
+        key="download:comparison_json",
+        where=right,
+    )

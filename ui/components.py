@@ -1,0 +1,94 @@
+"""Pieces every view uses the same way: links into the app, the guard around a service
+call, next-step cards, and download buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import streamlit as st
+
+from storage import StorageError
+from storage.accounts import AccountError
+
+#: Said instead of a page when the database can't be reached.
+PAGE_UNAVAILABLE = "This page can't be shown just now: the app can't reach its database. Please try again in a moment."
+
+
+def app_link(query: str) -> str:
+    """A link to the app's root (its ``server.baseUrlPath`` included) with ``query``,
+    e.g. a resume, device or join link; the page it opens on follows from the link."""
+    parts = urlsplit(st.context.url or "")
+    base_path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    path = f"/{base_path}/" if base_path else "/"
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+@dataclass
+class Outcome:
+    """Whether the guarded call went through."""
+
+    ok: bool = True
+
+
+@contextmanager
+def guarded(failure: str) -> Iterator[Outcome]:
+    """Run a service call: if the database can't do it (``StorageError``), show
+    ``failure`` — one kind line — instead of a traceback; if the input can't be
+    accepted (``AccountError``), say why. Either way nothing changed, and the rest
+    of the ``with`` block is skipped.
+
+    ``with guarded("The note wasn't saved. Please try again."): counselor.add_note(...)``
+    """
+    outcome = Outcome()
+    try:
+        yield outcome
+    except AccountError as problem:
+        outcome.ok = False
+        st.error(str(problem))
+    except StorageError:
+        outcome.ok = False
+        st.error(failure)
+
+
+class Step(Protocol):
+    """A suggested next step (``scoring.results.NextStep`` and the couple's plan alike)."""
+
+    title: str
+    text: str
+    effort: str
+    minutes: int | None
+    sources: tuple[str, ...]
+
+
+def plan_steps(steps: Sequence[Step], names: Mapping[int, str] | None = None) -> None:
+    """Numbered next-step cards: title, text, effort, minutes and sources; with ``names``
+    (a couple's plan), whose need a step serves first, where the comparison says so."""
+    for number, step in enumerate(steps, start=1):
+        with st.container(border=True):
+            st.markdown(f"**{number}. {step.title}**")
+            st.markdown(step.text)
+            minutes = f", about {step.minutes} min" if step.minutes else ""
+            whose_slot = getattr(step, "whose", None)
+            whose = f" · First of all for {names[whose_slot]}" if names and whose_slot in names else ""
+            st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {', '.join(step.sources)}")
+
+
+#: What a download is: HTML for reports, JSON for result files, CSV for exports.
+MIME_TYPES = {"html": "text/html", "json": "application/json", "csv": "text/csv"}
+
+
+def download(label: str, data: Callable[[], str], file_name: str, key: str, where: Any = st) -> None:
+    """A download button whose file is built only when it is clicked (``data``), with no
+    rerun of the page; ``where`` is a column or container to put it in."""
+    where.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=MIME_TYPES[file_name.rsplit(".", 1)[-1]],
+        on_click="ignore",
+        key=key,
+    )
