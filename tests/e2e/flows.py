@@ -44,6 +44,9 @@ def answer_visible_section(
             option = next(o for o in rset.options if o.value == overrides[item.id])
         elif item.safety:
             option = next(o for o in rset.options if o.value not in item.unsafe_values)
+        elif item.kind == "checklist":
+            # "No" to each sign that it may be time for help: a person with no such sign.
+            option = next(o for o in rset.options if o.value == rset.min_value)
         else:
             option = rset.options[len(rset.options) // 2]
         choose(page, item.text, option.label)
