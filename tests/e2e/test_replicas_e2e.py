@@ -260,7 +260,11 @@ def test_two_replicas_starting_together_on_an_empty_database_both_serve(
                     for name in REPLICAS:
                         proxy.wait_until_routed(name)
                     # Both first sessions at once, one on each replica: both migrate, under the lock.
-                    served = asyncio.run(asyncio.wait_for(_first_sessions(proxy.url, REPLICAS), SLOW_MS / 1000))
+                    # (In a thread of its own: Playwright's sync API may hold this one's event loop.)
+                    with ThreadPoolExecutor(1) as pool:
+                        served = pool.submit(
+                            lambda: asyncio.run(asyncio.wait_for(_first_sessions(proxy.url, REPLICAS), SLOW_MS / 1000))
+                        ).result()
                     assert served == [(name, "Spark Check") for name in REPLICAS]
                 with store.engine.connect() as connection:
                     assert current_revision(connection) == head_revision()
