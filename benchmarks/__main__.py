@@ -4,6 +4,7 @@ python -m benchmarks                     all of them, full size (about an hour o
 python -m benchmarks rerun batch         only these
 python -m benchmarks --quick             tiny sizes (what the smoke test runs)
 python -m benchmarks load --sizes 50     one load level
+python -m benchmarks replicas --replica-sizes 50,100 --hold 60   through HAProxy, one and two replicas
 python -m benchmarks browser --server-arg=--runner.postScriptGC=true   try a server setting
 """
 
@@ -37,6 +38,14 @@ def parse(argv: Sequence[str] | None) -> tuple[list[str], Options, Path]:
         "--pace", default="1,3", help="load: seconds between a person's interactions, min,max (default: %(default)s)"
     )
     parser.add_argument(
+        "--replica-sizes",
+        default="50,100",
+        help="replicas: concurrent sessions, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hold", type=float, default=60.0, help="replicas: seconds the sessions are held (default: %(default)s)"
+    )
+    parser.add_argument(
         "--responses", type=int, default=100_000, help="batch: responses to score (default: %(default)s)"
     )
     parser.add_argument("--seed", type=int, default=Options.seed)
@@ -63,6 +72,8 @@ def parse(argv: Sequence[str] | None) -> tuple[list[str], Options, Path]:
         quick=args.quick,
         load_sizes=tuple(int(n) for n in args.sizes.split(",")),
         pace=(low, high),
+        replica_sizes=tuple(int(n) for n in args.replica_sizes.split(",")),
+        hold_seconds=args.hold,
         batch_responses=args.responses,
         seed=args.seed,
         server_args=tuple(server_args),

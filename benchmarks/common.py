@@ -26,6 +26,10 @@ class Options:
     load_sizes: tuple[int, ...] = (10, 25, 50)
     #: Seconds a simulated person waits between answers (uniform, seeded); (0, 0) = no pacing.
     pace: tuple[float, float] = (1.0, 3.0)
+    #: Concurrent sessions of the replica benchmark (through HAProxy, one and two replicas).
+    replica_sizes: tuple[int, ...] = (50, 100)
+    #: Seconds the replica benchmark holds its sessions at each size.
+    hold_seconds: float = 60.0
     #: Responses for the batch scoring benchmark.
     batch_responses: int = 100_000
     seed: int = 20_251_123

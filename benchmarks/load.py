@@ -58,6 +58,10 @@ RUN_DEADLINE = 45 * 60.0
 SERVER_ARGS = ("--server.disconnectedSessionTTL", str(SESSION_TTL))
 
 
+class Held(Exception):
+    """The visitor's time is up (``deadline``): the flow stops there, and that is no error."""
+
+
 @dataclass
 class Visitor:
     """One simulated person: their session, their pace, what they measured."""
@@ -67,11 +71,15 @@ class Visitor:
     pace: tuple[float, float]
     times: list[float] = field(default_factory=list)
     error: str | None = None
+    #: ``time.perf_counter()`` after which no new interaction starts (None: the whole flow).
+    deadline: float | None = None
 
     async def step(self, action: Callable[[], Awaitable[float]]) -> None:
         low, high = self.pace
         if high > 0:
             await asyncio.sleep(self.rng.uniform(low, high))
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            raise Held
         self.times.append(await action())
 
     def expect(self, title: str) -> None:
@@ -161,13 +169,22 @@ class Level:
 
 
 async def _visit(
-    url: str, flow: Callable[[Visitor], Awaitable[None]], rng: random.Random, pace: tuple[float, float], delay: float
+    url: str,
+    flow: Callable[[Visitor], Awaitable[None]],
+    rng: random.Random,
+    pace: tuple[float, float],
+    delay: float,
+    *,
+    deadline: float | None = None,
+    cookies: dict[str, str] | None = None,
 ) -> Visitor:
     await asyncio.sleep(delay)
-    visitor = Visitor(Session(url), rng, pace)
+    visitor = Visitor(Session(url, cookies=cookies), rng, pace, deadline=deadline)
     try:
         await visitor.session.connect()
         await flow(visitor)
+    except Held:
+        pass
     except Exception as exc:  # a timeout, a closed socket, a page not as expected: an error, not a crash
         visitor.error = f"{type(exc).__name__}: {exc}"
     return visitor

@@ -8,14 +8,16 @@ to add one, write such a module and list it here.
 - ``load``: part 3, concurrent sessions over the websocket protocol;
 - ``batch``: part 4, ``python -m scoring score`` on many responses;
 - ``dashboard``: part 5, the counselor dashboard at scale (2,000 couples x 12
-  assessments) on SQLite and PostgreSQL: the roster and a couple's trend page.
+  assessments) on SQLite and PostgreSQL: the roster and a couple's trend page;
+- ``replicas``: part 6, sessions held through HAProxy (deploy/haproxy.cfg) on one
+  and on two replicas sharing one PostgreSQL.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from benchmarks import batch_scoring, browser, dashboard, load, rerun
+from benchmarks import batch_scoring, browser, dashboard, load, replicas, rerun
 
 BENCHMARKS: dict[str, ModuleType] = {
     rerun.KEY: rerun,
@@ -23,4 +25,5 @@ BENCHMARKS: dict[str, ModuleType] = {
     load.KEY: load,
     batch_scoring.KEY: batch_scoring,
     dashboard.KEY: dashboard,
+    replicas.KEY: replicas,
 }

@@ -6,6 +6,10 @@ What the frontend (Streamlit 1.67's ``index.*.js``) does, and this client does t
   (XSRF protection is on in ``.streamlit/config.toml``), then opens the
   websocket with that cookie, a same-origin ``Origin`` header and the
   subprotocols ``["streamlit", <xsrf cookie>]``; no server option is turned off;
+* it keeps every cookie it is given, as a browser does: behind HAProxy
+  (``deploy/haproxy.cfg``) the health check's answer sets the sticky cookie
+  too, and the websocket that follows carries it to the same replica
+  (:attr:`Session.cookies`; a session can also start with one, to be pinned);
 * every interaction is a ``BackMsg`` with ``rerun_script`` = ``ClientState``:
   the current query string, ``page_script_hash`` (empty on the first load,
   then the one the last ``new_session`` named), ``context_info``, and
@@ -101,10 +105,12 @@ class Page:
 class Session:
     """One browser tab, as far as the server can tell."""
 
-    def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 60.0, cookies: dict[str, str] | None = None) -> None:
         require_loopback(base_url)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        #: The cookies this tab holds (name -> value), as the server set them.
+        self.cookies: dict[str, str] = dict(cookies or {})
         self.page = Page()
         self.page_script_hash = ""
         self.query_string = ""
@@ -113,9 +119,10 @@ class Session:
         self.bytes_received = 0
 
     async def connect(self) -> None:
-        cookie = await asyncio.to_thread(self._xsrf_cookie)
+        await asyncio.to_thread(self._health)
+        cookie = self.cookies.get(XSRF_COOKIE)
         parts = urllib.parse.urlsplit(self.base_url)
-        headers = {"Cookie": f"{XSRF_COOKIE}={cookie}"} if cookie else {}
+        headers = {"Cookie": self._cookie_header()} if self.cookies else {}
         self._socket = await connect(
             f"ws://{parts.netloc}/_stcore/stream",
             subprotocols=["streamlit", cookie or "PLACEHOLDER_AUTH_TOKEN"],  # type: ignore[list-item]
@@ -129,13 +136,18 @@ class Session:
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _xsrf_cookie(self) -> str | None:
-        with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=self.timeout) as response:
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def _health(self) -> None:
+        """GET the health endpoint, as the frontend does first; keep the cookies it sets."""
+        request = urllib.request.Request(f"{self.base_url}/_stcore/health")
+        if self.cookies:
+            request.add_header("Cookie", self._cookie_header())
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
-                if name.strip() == XSRF_COOKIE:
-                    return rest.split(";", 1)[0]
-        return None
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
 
     async def close(self) -> None:
         if self._socket is not None:

@@ -101,6 +101,20 @@ def switch_to(name: str) -> NoReturn:
     st.switch_page(new_page(name), query_params=dict([link]) if link else None)
 
 
+#: How often the reconnect guard below reruns (it draws nothing; any interval would do).
+RECONNECT_GUARD_EVERY = "10min"
+
+
+@st.fragment(run_every=RECONNECT_GUARD_EVERY)
+def reconnect_guard() -> None:
+    """Draws nothing: its timer alone matters. When its websocket comes back, Streamlit's
+    frontend asks for a full run only if the last run was a fragment's or a timer is set.
+    After a replica dies (deploy/README.md), the websocket comes back to a new, empty
+    session on another replica; without that run, the answers given next would rerun
+    fragments the new session does not have, and be dropped unsaved. With it, the new
+    session resumes from the link in the address bar first."""
+
+
 def before_page(state: session.SessionData, page: st.Page) -> None:
     """A resume link opens the app's root: go back to where the person was. Then
     show any one-off notices at the top of whichever page runs.
@@ -121,6 +135,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     elif state.role == "couple" and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
+    reconnect_guard()  # an empty block: Streamlit draws nothing for it
 
 
 def needs_consent(state: session.SessionData) -> bool:
