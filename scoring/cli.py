@@ -11,7 +11,7 @@ read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
 status 2 and one line saying what is wrong and where.
 
 ``score`` prints one record per response, in the order given: its ``id`` (if
-it has one), ``questionnaire`` and the fields of :func:`scoring.vectorised.fields_of`,
+it has one), ``questionnaire`` and the fields of :func:`fields_of`,
 as the person may see them (safety first: no verdict and no stage reading
 beside an unsafe answer). ``--format json`` (the default) prints a JSON list
 with one record per line (one record alone for a file holding one response),
@@ -40,6 +40,7 @@ from scoring.reader import Table
 if TYPE_CHECKING:
     from questions.loader import Content
     from questions.schema import Questionnaire
+    from scoring.results import QuestionnaireResult
     from scoring.vectorised import Codes, Fields
 
 # The content (pydantic, YAML), the engine and NumPy are imported where they are used.
@@ -327,6 +328,31 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
 # --------------------------------------------------------------------------- writing
 
 
+def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict[str, Any]:
+    """What ``score`` prints of one result (as the person may see it: scoring.visibility.own_results)
+    after its ``id`` and ``questionnaire``; :func:`scoring.vectorised.score` gives the same for many."""
+    fields: dict[str, Any] = {
+        "version": result.version,
+        "answered": result.answered,
+        "total": result.total,
+        "safety_concern": result.safety_concern,
+    }
+    if questionnaire.verdict is not None:
+        verdict = result.verdict
+        fields["verdict"] = verdict.kind if verdict else None
+        for count in ("yes", "no", "unsure"):
+            fields[f"verdict.{count}"] = getattr(verdict, count) if verdict else None
+    if questionnaire.support is not None:
+        fields["support_flag"] = result.support_flag
+        fields["support_signs"] = result.support_signs
+    if questionnaire.stages:
+        fields["stages"] = tuple(stage.stage_id for stage in result.stages)
+    for scale in result.scales:
+        for name in ("score", "answered", "total", "importance"):
+            fields[f"{scale.scale_id}.{name}"] = getattr(scale, name)
+    return fields
+
+
 def _json(value: Any) -> str:
     if type(value) is str:
         return encode_basestring(value)  # type: ignore[no-any-return]
@@ -370,7 +396,6 @@ def json_records(scored: Scored) -> list[str]:
 def csv_header(content: Content) -> list[str]:
     """``id``, ``questionnaire``, then every questionnaire's fields (the same for every input)."""
     from scoring.engine import score_questionnaire
-    from scoring.vectorised import fields_of
 
     names = {"id": None, "questionnaire": None}
     for questionnaire in content.questionnaires.values():
