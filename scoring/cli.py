@@ -376,6 +376,10 @@ def _rendered(values: Sequence[Any], render: Callable[[Any], str]) -> list[str]:
     return list(map(texts.__getitem__, values))
 
 
+def _json_column(name: str, values: Sequence[Any], end: str) -> list[str]:
+    return _rendered(values, lambda value: f'"{name}": {_json(value)}{end}')
+
+
 def json_records(scored: Scored) -> list[str]:
     """Each response's record as one line of JSON, in the input's order."""
     lines = [""] * scored.count
@@ -386,8 +390,7 @@ def json_records(scored: Scored) -> list[str]:
         ]
         last = len(fields) - 1
         columns = [
-            _rendered(values, lambda value, name=name, end="}" if k == last else "": f'"{name}": {_json(value)}{end}')
-            for k, (name, values) in enumerate(fields.items())
+            _json_column(name, values, "}" if k == last else "") for k, (name, values) in enumerate(fields.items())
         ]
         for row, line in zip(rows, map(operator.add, starts, map(", ".join, zip(*columns, strict=True))), strict=True):
             lines[row] = line

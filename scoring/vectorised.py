@@ -154,10 +154,10 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
         kind = np.where(
             yes >= rule.most, "worth_fighting_for", np.where(no >= rule.most, "different_conversation", "mixed")
         )
-        shown = enough(given, len(asked)) & verdict_shown
-        fields["verdict"] = np.where(shown, kind.astype(object), None).tolist()
+        shown = (enough(given, len(asked)) & verdict_shown).tolist()
+        fields["verdict"] = [k if seen else None for k, seen in zip(kind.tolist(), shown, strict=True)]
         for name, number in (("yes", yes), ("no", no), ("unsure", given - yes - no)):
-            fields[f"verdict.{name}"] = np.where(shown, number.astype(object), None).tolist()
+            fields[f"verdict.{name}"] = [n if seen else None for n, seen in zip(number.tolist(), shown, strict=True)]
     if questionnaire.support is not None:
         checklist = [item for item in items if item.kind == "checklist"]
         signs = np.zeros((count, len(checklist)), dtype=np.bool_)
