@@ -50,12 +50,12 @@ def encode_answers(questionnaire: Questionnaire, answers: Sequence[dict[str, Any
     given = list(itertools.chain.from_iterable(map(answer.get, ids) for answer in answers))
     if set(map(type, given)) - {int, type(None)}:  # true and false are ints to Python: not here
         return None
-    found = len(given) - given.count(None)
     codes = np.zeros((count, len(items)), dtype=np.int16)
     for j, item in enumerate(single):
         code = _code(questionnaire, item, None, int)
         column = given[j :: len(single)]
         codes[:, items.index(item)] = np.fromiter(map(code.get, column, itertools.repeat(-1)), np.int16, count)
+    found = int(np.count_nonzero(codes))  # the one-choice answers given (-1: not an option)
     for item in [item for item in items if questionnaire.response_set_of(item).multi]:
         chosen = [value for value in map(dict.get, answers, itertools.repeat(item.id)) if value is not None]
         if set(map(type, chosen)) - {list}:
