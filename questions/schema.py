@@ -8,7 +8,9 @@ field (see ``questions.loader``). Nothing here imports Streamlit or storage.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,13 +24,24 @@ Effort = Literal["low", "medium", "high"]
 
 
 class Strict(BaseModel):
-    """Base: unknown fields are an error and models are immutable."""
+    """Base: unknown fields are an error and models are immutable.
+
+    Being immutable, a model may cache what it derives from its fields
+    (``functools.cached_property``, kept in ``__dict__`` beside the fields and
+    ignored by ``==``); a copy made with other field values derives it afresh.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: Why this entry departs from the seeds on purpose (documentation only, never shown;
     #: docs/CONTENT.md lists every note).
     note: str | None = None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        for cached in copied.__dict__.keys() - type(self).model_fields.keys():
+            del copied.__dict__[cached]
+        return copied
 
 
 def _check_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
@@ -61,15 +74,20 @@ class ResponseSet(Strict):
             raise ValueError("option values must be distinct")
         return options
 
-    @property
+    @cached_property
     def values(self) -> tuple[int, ...]:
         return tuple(o.value for o in self.options)
 
-    @property
+    @cached_property
+    def allowed(self) -> frozenset[int]:
+        """The option values, to test an answer against."""
+        return frozenset(self.values)
+
+    @cached_property
     def min_value(self) -> int:
         return min(self.values)
 
-    @property
+    @cached_property
     def max_value(self) -> int:
         return max(self.values)
 
@@ -306,7 +324,7 @@ class Questionnaire(Strict):
                         raise ValueError(f"{where}: unknown item {ref!r}")
                     rset = self.response_sets[items[ref].response_set]
                     if rset.multi:
-                        # Stages are computed in bulk too (scoring/batch.py), on one-choice answers.
+                        # Stages are computed in bulk too (scoring/vectorised.py), on one-choice answers.
                         raise ValueError(f"{where}: {ref!r} is multi-choice; stages use one-choice items")
                     bad = [v for v in condition.values + condition.not_values if v not in rset.values]
                     if bad:
@@ -327,15 +345,21 @@ class Questionnaire(Strict):
                     raise ValueError(f"scales.{scale.id}.conversation_starter: needed for the comparison")
         return self
 
-    @property
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for section in self.sections for item in section.items)
 
+    @cached_property
+    def items_by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
+    @cached_property
+    def items_by_scale(self) -> dict[str, tuple[Item, ...]]:
+        """Each scale's items (scored, verdict and importance), in questionnaire order."""
+        return {scale.id: tuple(i for i in self.items if i.scale == scale.id) for scale in self.scales}
+
     def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        return self.items_by_id[item_id]
 
     def scale(self, scale_id: str) -> Scale:
         for scale in self.scales:

@@ -1,11 +1,9 @@
 """Command line for counselors and researchers.
 
-    python -m scoring questionnaires      the questionnaires as JSON
-    python -m scoring score FILE          score responses (JSON, JSON Lines or CSV; - for stdin)
-    python -m scoring profile FILE [--format csv]
-                                          one profile per person (responses grouped by id) across
-                                          both questionnaires: verdict, readings, growth areas,
-                                          next steps, safety flag (scoring/profile_cli.py)
+    python -m scoring questionnaires                  the questionnaires as JSON
+    python -m scoring score FILE [--format FORMAT]    score responses (JSON, JSON Lines or CSV; - for stdin)
+    python -m scoring profile FILE [--format csv]     one profile per person (responses grouped by id)
+                                                      across both questionnaires (scoring/profile_cli.py)
 
 A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON
 file holds one or a list of them, a JSON Lines file (``.jsonl``) one per line;
@@ -13,41 +11,56 @@ a CSV has a ``questionnaire`` column, an optional ``id`` column, and one column
 per item (empty = not answered; several choices separated by ``;``). Files are
 read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
 status 2 and one line saying what is wrong and where.
+
+``score`` prints one record per response, in the order given: its ``id`` (if
+it has one), ``questionnaire`` and the fields of :func:`fields_of`,
+as the person may see them (safety first: no verdict and no stage reading
+beside an unsafe answer). ``--format json`` (the default) prints a JSON list
+with one record per line (one record alone for a file holding one response),
+``jsonl`` one record per line, ``csv`` a column per field.
+
+The commands are the table :data:`COMMANDS`: a new one is a function and a row.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import csv
+import gc
 import json
-import queue
+import operator
 import sys
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scoring import reader
 from scoring.reader import Table
-from scoring.results import to_jsonable
 
 if TYPE_CHECKING:
     from questions.loader import Content
     from questions.schema import Questionnaire
+    from scoring.results import QuestionnaireResult
+    from scoring.vectorised import Codes, Fields
 
-# The content (pydantic, YAML), scoring.engine and NumPy are imported where
-# they are used.
+# The content (pydantic, YAML), the engine and NumPy are imported where they are used.
 
 EXIT_BAD_INPUT = 2
 #: The largest input ``score`` reads (README: "Command line").
 MAX_INPUT_BYTES = 100 * 1024 * 1024
 #: The longest error line, not counting the file's name.
 ERROR_LIMIT = reader.MESSAGE_LIMIT
+FORMATS = ("json", "jsonl", "csv")
 
 
 class InputProblem(Exception):
     """Bad input: the message says what is wrong and where."""
+
+
+# --------------------------------------------------------------------------- questionnaires
 
 
 def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
@@ -79,7 +92,17 @@ def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
         ],
         "verdict": questionnaire.verdict.model_dump(mode="json") if questionnaire.verdict else None,
         "support": questionnaire.support.model_dump(mode="json") if questionnaire.support else None,
+        "stages": [stage.model_dump(mode="json") for stage in questionnaire.stages],
     }
+
+
+def _questionnaires(args: argparse.Namespace, content: Content, out: TextIO) -> None:
+    document = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
+    json.dump(document, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# --------------------------------------------------------------------------- reading
 
 
 def _csv_cell(value: str) -> int | list[int] | None:
@@ -169,7 +192,7 @@ class Responses:
     responses: list[Any] = field(default_factory=list)
     #: The line of each response (CSV, JSON Lines); None for JSON, where a response is named by its place.
     lines: list[int] | None = None
-    #: One JSON object in a file: ``score`` prints one result rather than a list.
+    #: One JSON object in a file: ``score`` prints one record rather than a list.
     single: bool = False
     table: Table | None = None
 
@@ -199,19 +222,82 @@ def read_input(path: str, stdin: TextIO | None = None) -> Responses:
     raise InputProblem(f"{where}: expected a response object or a list of them")
 
 
-def with_csv_responses(found: Responses, content: Content) -> Responses:
-    """``found``, a CSV's rows made responses."""
+# --------------------------------------------------------------------------- scoring
+
+#: The id of a response that has none.
+MISSING: Any = object()
+#: Per questionnaire: the positions of its responses in the input, and their answers as codes.
+Encoded = dict[str, tuple[list[int], "Codes"]]
+
+
+@dataclass
+class Scored:
+    """Every response scored: per questionnaire, the positions of its responses and their fields."""
+
+    count: int
+    ids: list[Any]
+    groups: list[tuple[Questionnaire, list[int], Fields]]
+
+
+def score_input(found: Responses, content: Content) -> Scored:
+    """Score what ``read_input`` read, or raise InputProblem naming the first bad response."""
+    from scoring import vectorised
+
+    if found.table is not None:
+        fast = _encode_csv(found.table, content)
+        count = len(found.table.rows)
+    else:
+        fast = _encode_json(found.responses, content)
+        count = len(found.responses)
+    encoded, ids = fast if fast is not None else _encode_checked(found, content)
+    groups = [
+        (content.questionnaire(qid), rows, vectorised.score(content.questionnaire(qid), codes))
+        for qid, (rows, codes) in encoded.items()
+    ]
+    return Scored(count, ids, groups)
+
+
+def _encode_json(responses: Sequence[Any], content: Content) -> tuple[Encoded, list[Any]] | None:
+    """Plainly valid responses encoded at once; None if any might not be (see scoring.vectorised)."""
+    from scoring.vectorised import encode_answers
+
+    positions: dict[str, list[int]] = {}
+    for position, response in enumerate(responses):
+        if type(response) is not dict or type(response.get("answers")) is not dict:
+            return None
+        qid = response.get("questionnaire")
+        if type(qid) is not str or qid not in content.questionnaires:
+            return None
+        positions.setdefault(qid, []).append(position)
+    encoded: Encoded = {}
+    for qid, rows in positions.items():
+        codes = encode_answers(content.questionnaire(qid), [responses[row]["answers"] for row in rows])
+        if codes is None:
+            return None
+        encoded[qid] = (rows, codes)
+    return encoded, [response.get("id", MISSING) for response in responses]
+
+
+def _encode_csv(table: Table, content: Content) -> tuple[Encoded, list[Any]] | None:
+    """A plainly valid CSV encoded at once; None if any row might not be (see scoring.vectorised)."""
+    from scoring.vectorised import encode_csv
+
+    encoded = encode_csv(content.questionnaires, table.header, table.rows)
+    if encoded is None:
+        return None
+    at = table.header.index("id") if "id" in table.header else None
+    return encoded, [MISSING if at is None or not row[at] else row[at] for row in table.rows]
+
+
+def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[Any]]:
+    """Each response checked by the engine (the first bad one raises InputProblem), then encoded."""
+    from scoring.engine import AnswerError, clip, validate_answers
+    from scoring.vectorised import encode_answers
+
     if found.table is not None:
         found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
-    return found
-
-
-def score_responses(
-    responses: Sequence[Any], content: Content, where: str, lines: Sequence[int] | None = None
-) -> list[dict[str, Any]]:
-    from scoring.engine import AnswerError, clip, score_questionnaire, validate_answers
-
-    results: list[dict[str, Any]] = []
+    responses, lines, where = found.responses, found.lines, found.where
+    checked: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
     for index, response in enumerate(responses):
         at = (
             f"{where} line {lines[index]}"
@@ -227,61 +313,166 @@ def score_responses(
         answers = response.get("answers")
         if not isinstance(answers, dict):
             raise InputProblem(f"{at}: answers: expected an object of item ids to values")
-        questionnaire = content.questionnaire(qid)
         try:
-            clean = validate_answers(questionnaire, answers)
+            clean = validate_answers(content.questionnaire(qid), answers)
         except AnswerError as exc:
             raise InputProblem(f"{at}: {exc}") from None
-        entry: dict[str, Any] = {"questionnaire": qid, "result": to_jsonable(score_questionnaire(questionnaire, clean))}
-        if "id" in response:
-            entry = {"id": response["id"], **entry}
-        results.append(entry)
-    return results
+        rows, given = checked.setdefault(qid, ([], []))
+        rows.append(index)
+        given.append(clean)
+    encoded: Encoded = {}
+    for qid, (rows, given) in checked.items():
+        codes = encode_answers(content.questionnaire(qid), given)
+        assert codes is not None, "validated answers are plainly valid"
+        encoded[qid] = (rows, codes)
+    return encoded, [response.get("id", MISSING) for response in responses]
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("questionnaires", help="print the questionnaires as JSON")
-    score = commands.add_parser("score", help="score responses from a JSON, JSON Lines or CSV file (- for stdin)")
-    score.add_argument("file")
-    profile = commands.add_parser("profile", help="one profile per person (responses grouped by id)")
-    profile.add_argument("file")
-    profile.add_argument("--format", choices=("json", "csv"), default="json")
-    args = parser.parse_args(argv)
-    from questions.loader import ContentError, default_content
+# --------------------------------------------------------------------------- writing
 
+
+def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict[str, Any]:
+    """What ``score`` prints of one result (as the person may see it: scoring.visibility.own_results)
+    after its ``id`` and ``questionnaire``; :func:`scoring.vectorised.score` gives the same for many."""
+    fields: dict[str, Any] = {
+        "version": result.version,
+        "answered": result.answered,
+        "total": result.total,
+        "safety_concern": result.safety_concern,
+    }
+    if questionnaire.verdict is not None:
+        verdict = result.verdict
+        fields["verdict"] = verdict.kind if verdict else None
+        for count in ("yes", "no", "unsure"):
+            fields[f"verdict.{count}"] = getattr(verdict, count) if verdict else None
+    if questionnaire.support is not None:
+        fields["support_flag"] = result.support_flag
+        fields["support_signs"] = result.support_signs
+    if questionnaire.stages:
+        fields["stages"] = tuple(stage.stage_id for stage in result.stages)
+    for scale in result.scales:
+        for name in ("score", "answered", "total", "importance"):
+            fields[f"{scale.scale_id}.{name}"] = getattr(scale, name)
+    return fields
+
+
+def _json(value: Any) -> str:
+    if type(value) is str:
+        return encode_basestring(value)  # type: ignore[no-any-return]
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _csv(value: Any) -> str:
+    if value is None or value is MISSING:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return value if isinstance(value, str) else _json(value)
+
+
+def _rendered(values: Sequence[Any], render: Callable[[Any], str]) -> list[str]:
+    """Each value rendered, each distinct one once (a column holds values of one type, or None)."""
+    texts = {value: render(value) for value in set(values)}
+    return list(map(texts.__getitem__, values))
+
+
+def _json_column(name: str, values: Sequence[Any], end: str) -> list[str]:
+    return _rendered(values, lambda value: f'"{name}": {_json(value)}{end}')
+
+
+def json_records(scored: Scored) -> list[str]:
+    """Each response's record as one line of JSON, in the input's order."""
+    lines = [""] * scored.count
+    for questionnaire, rows, fields in scored.groups:
+        head = f'"questionnaire": {_json(questionnaire.id)}, '
+        starts = [
+            "{" + (f'"id": {_json(scored.ids[row])}, ' if scored.ids[row] is not MISSING else "") + head for row in rows
+        ]
+        last = len(fields) - 1
+        columns = [
+            _json_column(name, values, "}" if k == last else "") for k, (name, values) in enumerate(fields.items())
+        ]
+        for row, line in zip(rows, map(operator.add, starts, map(", ".join, zip(*columns, strict=True))), strict=True):
+            lines[row] = line
+    return lines
+
+
+def csv_header(content: Content) -> list[str]:
+    """``id``, ``questionnaire``, then every questionnaire's fields (the same for every input)."""
+    from scoring.engine import score_questionnaire
+
+    names = {"id": None, "questionnaire": None}
+    for questionnaire in content.questionnaires.values():
+        names |= dict.fromkeys(fields_of(questionnaire, score_questionnaire(questionnaire, {})))
+    return list(names)
+
+
+def csv_records(scored: Scored, header: Sequence[str]) -> list[Sequence[str]]:
+    """Each response's record as the cells of a CSV row under ``header``, in the input's order."""
+    records: list[Sequence[str]] = [()] * scored.count
+    for questionnaire, rows, fields in scored.groups:
+        blank = [""] * len(rows)
+        columns = [_rendered(fields[name], _csv) if name in fields else blank for name in header[2:]]
+        for row, cells in zip(rows, zip(*columns, strict=True), strict=True):
+            records[row] = (_csv(scored.ids[row]), questionnaire.id, *cells)
+    return records
+
+
+def _score(args: argparse.Namespace, content: Content, out: TextIO) -> None:
+    # The input is millions of small objects and not one reference cycle: the cyclic garbage
+    # collector would only walk them again and again (a tenth of the time for nothing).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        content = default_content()
-        if args.command == "questionnaires":
-            document: Any = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
-        elif args.command == "profile":
-            return profile_command(args.file, args.format, content, out)
-        else:
-            found = read_input(args.file)
-            output = _score_at_once(found, content)
-            if output is not None:
-                _write_utf8(out, output)
-                out.write("\n")
-                return 0
-            with_csv_responses(found, content)
-            results = score_responses(found.responses, content, found.where, found.lines)
-            document = results[0] if found.single else results
-    except (InputProblem, ContentError) as problem:
-        limit = ERROR_LIMIT + (len(args.file) if args.command == "score" else 0)  # the file's name in full
-        print(f"error: {reader.one_line(str(problem), limit)}", file=err)
-        return EXIT_BAD_INPUT
-    json.dump(document, out, indent=2, ensure_ascii=False, allow_nan=False)
-    out.write("\n")
-    return 0
+        _score_without_collector(args, content, out)
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def profile_command(path: str, output_format: str, content: Content, out: TextIO) -> int:
+def _score_without_collector(args: argparse.Namespace, content: Content, out: TextIO) -> None:
+    found = read_input(args.file)
+    scored = score_input(found, content)
+    found.responses, found.table = [], None  # what was read is scored: its memory serves the output
+    if args.format == "csv":
+        header = csv_header(content)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(csv_records(scored, header))
+        return
+    lines = json_records(scored)
+    if found.single and args.format == "json":
+        out.write(lines[0] + "\n")
+    elif lines:
+        _write(out, lines, *(("\n", "", "\n") if args.format == "jsonl" else (",\n", "[\n", "\n]\n")))
+    elif args.format == "json":
+        out.write("[]\n")
+
+
+def _write(out: TextIO, lines: list[str], between: str, start: str, end: str, chunk: int = 4096) -> None:
+    """``start``, the lines with ``between`` between them, then ``end``: joined ``chunk`` lines at a time."""
+    out.write(start)
+    for first in range(0, len(lines), chunk):
+        out.write((between if first else "") + between.join(lines[first : first + chunk]))
+    out.write(end)
+
+
+def _score_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="json", help="json (default): a list, one record a line; jsonl; csv"
+    )
+
+
+def _profile(args: argparse.Namespace, content: Content, out: TextIO) -> None:
     """``profile``: read the responses as ``score`` does, one profile per person."""
     from scoring.profile_cli import ProfileInputProblem, as_csv, group_people, profiles
 
-    found = with_csv_responses(read_input(path), content)
+    found = read_input(args.file)
+    if found.table is not None:
+        found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
     responses = found.responses
     if found.lines is not None:  # name a response by its line, as ``score`` does
         responses = [
@@ -292,70 +483,48 @@ def profile_command(path: str, output_format: str, content: Content, out: TextIO
         rows = profiles(group_people(responses, content, found.where), content)
     except ProfileInputProblem as problem:
         raise InputProblem(str(problem)) from None
-    if output_format == "csv":
+    if args.format == "csv":
         out.write(as_csv(rows, content))
     else:
         json.dump(rows, out, indent=2, ensure_ascii=False, allow_nan=False)
         out.write("\n")
-    return 0
 
 
-#: From this many responses on, ``score`` scores them all at once (scoring.batch, NumPy).
-BATCH_MIN_RESPONSES = 200
-
-# Many responses are scored at once by scoring.batch, which prints exactly what
-# the per-response road prints. It returns None for anything it won't vouch for
-# (see scoring.batch): the per-response road then prints the same results, or
-# the same one-line error, as it always has.
+def _profile_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
 
 
-def _score_at_once(found: Responses, content: Content) -> Iterator[bytes] | None:
-    count = len(found.table.rows) if found.table is not None else len(found.responses)
-    if count < BATCH_MIN_RESPONSES:
-        return None
-    from scoring import batch  # NumPy is imported only for many responses
-
-    if found.table is not None:
-        parsed = batch.parse_csv(found.table, content)
-        return None if parsed is None else batch.iter_document(*parsed)
-    groups = batch.split_json_responses(found.responses, content)
-    return None if groups is None else batch.iter_document(groups, count)
+# --------------------------------------------------------------------------- the commands
 
 
-def _write_utf8(out: TextIO, chunks: Iterable[bytes]) -> None:
-    """UTF-8 pieces to a text stream: straight to its byte buffer when it has a UTF-8 one."""
-    buffer = getattr(out, "buffer", None)
-    if buffer is not None and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8":
-        out.flush()
-        _write_behind(buffer, chunks)
-        buffer.flush()
-    else:
-        for chunk in chunks:
-            out.write(chunk.decode("utf-8"))
+@dataclass(frozen=True)
+class Command:
+    help: str
+    run: Callable[[argparse.Namespace, Content, TextIO], None]
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
 
 
-def _write_behind(buffer: Any, chunks: Iterable[bytes]) -> None:
-    """Write each chunk in a thread while the next one is put together (a write lets go of the GIL)."""
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
-    failed: list[BaseException] = []
+COMMANDS: dict[str, Command] = {
+    "questionnaires": Command("print the questionnaires as JSON", _questionnaires),
+    "score": Command("score responses from a JSON, JSON Lines or CSV file (- for stdin)", _score, _score_arguments),
+    "profile": Command("one profile per person (responses grouped by id)", _profile, _profile_arguments),
+}
 
-    def writer() -> None:
-        while (chunk := pending.get()) is not None:
-            if not failed:
-                try:
-                    buffer.write(chunk)
-                except BaseException as exc:  # e.g. a closed pipe: raised again below
-                    failed.append(exc)
 
-    thread = threading.Thread(target=writer, name="scoring-writer", daemon=True)
-    thread.start()
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        command.arguments(commands.add_parser(name, help=command.help))
+    args = parser.parse_args(argv)
+    from questions.loader import ContentError, default_content
+
     try:
-        for chunk in chunks:
-            if failed:
-                break
-            pending.put(chunk)
-    finally:
-        pending.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
+        COMMANDS[args.command].run(args, default_content(), out)
+    except (InputProblem, ContentError) as problem:
+        limit = ERROR_LIMIT + len(getattr(args, "file", ""))  # the file's name in full
+        print(f"error: {reader.one_line(str(problem), limit)}", file=err)
+        return EXIT_BAD_INPUT
+    return 0

@@ -70,7 +70,7 @@ def enough_answered(answered: int, total: int) -> bool:
 
 def validate_answers(questionnaire: Questionnaire, answers: Mapping[str, object]) -> dict[str, AnswerValue]:
     """Check item ids and values; return the answers in canonical form."""
-    items = {item.id: item for item in questionnaire.items}
+    items = questionnaire.items_by_id
     clean: dict[str, AnswerValue] = {}
     for item_id, value in answers.items():
         item = items.get(item_id)
@@ -88,7 +88,7 @@ def clip(text: object, limit: int = 40) -> str:
 
 def check_value(questionnaire: Questionnaire, item: Item, value: object) -> AnswerValue:
     rset = questionnaire.response_set_of(item)
-    allowed = set(rset.values)
+    allowed = rset.allowed
     if rset.multi:
         if not isinstance(value, list) or not all(_is_int(v) for v in value):
             raise AnswerError(f"answers.{item.id}: expected a list of choices")
@@ -126,13 +126,14 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
     """Score one questionnaire. ``answers`` must already be validated."""
     scales: list[ScaleScore] = []
     for scale in questionnaire.scales:
-        measured = [i for i in questionnaire.items if i.scale == scale.id and i.kind in ("scored", "verdict")]
+        of_scale = questionnaire.items_by_scale[scale.id]
+        measured = [i for i in of_scale if i.kind in ("scored", "verdict")]
         points = [
             item_points(questionnaire, item, answers[item.id])  # type: ignore[arg-type]
             for item in measured
             if item.id in answers
         ]
-        importance_items = [i for i in questionnaire.items if i.scale == scale.id and i.kind == "importance"]
+        importance_items = [i for i in of_scale if i.kind == "importance"]
         importance = answers.get(importance_items[0].id) if importance_items else None
         score = round(sum(points) / len(points), 1) if enough_answered(len(points), len(measured)) else None
         scales.append(

@@ -376,7 +376,7 @@ def test_a_sign_enough_alone_must_be_a_checklist_sign(data_copy: Path) -> None:
 
 
 def test_a_stage_on_a_multi_choice_item_is_refused(data_copy: Path) -> None:
-    """Stages are computed in bulk too (scoring/batch.py), on one-choice answers."""
+    """Stages are computed in bulk too (scoring/vectorised.py), on one-choice answers."""
 
     def change(data: YamlData) -> None:
         data["stages"][0]["requires"][0] = {"item": "pressures", "values": [1]}
@@ -391,3 +391,30 @@ def test_the_partner_not_on_board_reading_is_required(data_copy: Path) -> None:
 
     _edit(data_copy, GUIDANCE_FILE, change)
     assert "partner_not_on_board" in _load_error(data_copy)
+
+
+# --------------------------------------------------------------------------- derived indexes
+
+
+def test_derived_indexes_are_worked_out_once_and_follow_the_sections(content: Content) -> None:
+    intimacy = content.questionnaire("intimacy")
+    assert intimacy.items is intimacy.items  # cached, not rebuilt on every access
+    assert intimacy.response_sets["agreement"].values is intimacy.response_sets["agreement"].values
+    assert intimacy.items == tuple(item for section in intimacy.sections for item in section.items)
+    for scale in intimacy.scales:
+        assert intimacy.items_by_scale[scale.id] == tuple(i for i in intimacy.items if i.scale == scale.id)
+    assert all(intimacy.item(item.id) is item for item in intimacy.items)
+    assert intimacy.model_dump().keys() == type(intimacy).model_fields.keys()  # no cache in the data
+    assert intimacy == load_content().questionnaire("intimacy")
+
+
+def test_a_copy_with_other_sections_works_its_indexes_out_afresh(content: Content) -> None:
+    intimacy = content.questionnaire("intimacy")
+    first = intimacy.sections[0]
+    copy = intimacy.model_copy(update={"sections": (first,)})
+    assert copy.items == first.items and len(intimacy.items) > len(first.items)
+    assert set(copy.items_by_id) == {item.id for item in first.items}
+    assert intimacy.model_copy(deep=True).items == intimacy.items
+    rset = intimacy.response_sets["agreement"]
+    fewer = rset.model_copy(update={"options": rset.options[:2]})
+    assert (fewer.values, fewer.max_value, fewer.allowed) == ((1, 2), 2, frozenset({1, 2}))

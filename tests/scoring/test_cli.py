@@ -1,7 +1,9 @@
-"""``python -m scoring``: the questionnaires as JSON, and scoring of JSON or CSV responses."""
+"""``python -m scoring``: the questionnaires as JSON, and scoring of JSON or CSV responses into JSON,
+JSON Lines or CSV records."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -12,9 +14,9 @@ from typing import Any
 import pytest
 
 from questions.loader import Content, default_content
-from scoring.cli import EXIT_BAD_INPUT, main
+from scoring.cli import EXIT_BAD_INPUT, fields_of, main
 from scoring.engine import score_questionnaire, validate_answers
-from scoring.results import to_jsonable
+from scoring.visibility import own_results
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,9 +33,11 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 def expected(content: Content, questionnaire_id: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """The record ``score`` prints: the engine's result as the person may see it (scoring.visibility)."""
     questionnaire = content.questionnaire(questionnaire_id)
     result = score_questionnaire(questionnaire, validate_answers(questionnaire, answers))
-    return {"questionnaire": questionnaire_id, "result": to_jsonable(result)}
+    seen = own_results({questionnaire_id: result}, safe=not result.safety_concern)[questionnaire_id]
+    return json.loads(json.dumps({"questionnaire": questionnaire_id, **fields_of(questionnaire, seen)}))
 
 
 def assert_one_error_line(status: int, out: str, err: str, *fragments: str) -> str:
@@ -83,6 +87,10 @@ def test_questionnaires_prints_both_with_options_and_flags(content: Content) -> 
     assert by_id["worth_it"]["verdict"]["most"] == 4
     assert by_id["intimacy"]["support"]["min_signs"] == 2
     assert by_id["intimacy"]["verdict"] is None
+    assert [stage["id"] for stage in by_id["intimacy"]["stages"]] == [
+        s.id for s in content.questionnaire("intimacy").stages
+    ]
+    assert all(stage["title"] and stage["text"] for stage in by_id["intimacy"]["stages"])
 
 
 def test_questionnaires_via_python_dash_m() -> None:
@@ -110,8 +118,9 @@ def test_score_a_json_object_prints_one_result(tmp_path: Path, content: Content)
     assert (status, err) == (0, "")
     document = json.loads(out)
     assert document == expected(content, "worth_it", WORTH_IT_YES)
-    assert document["result"]["verdict"]["kind"] == "worth_fighting_for"
-    assert document["result"]["safety_concern"] is False
+    assert (document["verdict"], document["verdict.yes"]) == ("worth_fighting_for", 5)
+    assert document["safety_concern"] is False
+    assert (document["worth_it.score"], document["worth_it.answered"], document["worth_it.total"]) == (91.7, 6, 6)
 
 
 def test_score_a_json_list_keeps_ids_and_order(tmp_path: Path, content: Content) -> None:
@@ -128,9 +137,8 @@ def test_score_a_json_list_keeps_ids_and_order(tmp_path: Path, content: Content)
         {"id": "a", **expected(content, "intimacy", INTIMACY_SOME)},
         expected(content, "worth_it", {**WORTH_IT_YES, "safe": 0}),
     ]
-    assert document[0]["result"]["scales"][0]["scale_id"] == "communication"
-    assert document[0]["result"]["scales"][0]["score"] == pytest.approx(81.25, abs=0.051)
-    assert document[1]["result"]["safety_concern"] is True
+    assert document[0]["communication.score"] == pytest.approx(81.25, abs=0.051)
+    assert (document[1]["safety_concern"], document[1]["verdict"]) == (True, None)
 
 
 def test_a_one_item_json_list_stays_a_list(tmp_path: Path, content: Content) -> None:
@@ -159,11 +167,10 @@ def test_score_a_csv_with_ids_empty_cells_and_multi_cells(tmp_path: Path, conten
         {"id": "p1", **expected(content, "intimacy", p1)},
         {"id": "p2", **expected(content, "worth_it", {"respect": 2, "safe": 0})},
     ]
-    communication = document[0]["result"]["scales"][0]
-    assert (communication["answered"], communication["total"]) == (3, 4)
-    assert communication["score"] == pytest.approx((100 + 75 + 25) / 3, abs=0.05)
-    assert document[0]["result"]["answered"] == 3  # the context item is not counted
-    assert document[1]["result"]["safety_concern"] is True
+    assert (document[0]["communication.answered"], document[0]["communication.total"]) == (3, 4)
+    assert document[0]["communication.score"] == pytest.approx((100 + 75 + 25) / 3, abs=0.05)
+    assert document[0]["answered"] == 3  # the context item is not counted
+    assert document[1]["safety_concern"] is True
 
 
 def test_a_csv_without_an_id_column_is_scored(tmp_path: Path, content: Content) -> None:
@@ -408,3 +415,116 @@ def test_the_documented_size_limit_is_the_real_one() -> None:
     assert cli.MAX_INPUT_BYTES == 100 * 1024 * 1024
     assert "at most 100 MiB" in readme
     assert f"nested at most {reader.MAX_DEPTH} levels deep" in readme
+
+
+# --------------------------------------------------------------------------- output formats, safety first
+
+
+def parsed(out: str, fmt: str) -> list[dict[str, Any]]:
+    """The records ``score`` printed; a CSV's cells as text."""
+    if fmt == "json":
+        return list(json.loads(out))
+    if fmt == "jsonl":
+        return [json.loads(line) for line in out.splitlines()]
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def as_csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return ";".join(value) if isinstance(value, list) else str(value)
+
+
+#: Every positively keyed intimacy statement answered "strongly disagree": low scores, stage readings.
+LOW = {
+    item.id: 1
+    for item in default_content().questionnaire("intimacy").items
+    if item.kind == "scored" and not item.reverse
+}
+MIXED = [
+    {"id": "a", "questionnaire": "intimacy", "answers": {**INTIMACY_SOME, "sign_unheard": 1, "sign_silence": 1}},
+    {"questionnaire": "worth_it", "answers": WORTH_IT_YES},
+    {"id": 3, "questionnaire": "intimacy", "answers": LOW},
+]
+
+
+def test_json_lines_and_csv_print_the_same_records_as_json(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(MIXED), encoding="utf-8")
+    outputs = {}
+    for fmt in ("json", "jsonl", "csv"):
+        status, out, err = run("score", str(path), "--format", fmt)
+        assert (status, err) == (0, "")
+        outputs[fmt] = out
+    records = parsed(outputs["json"], "json")
+    assert records == [
+        {"id": "a", **expected(content, "intimacy", MIXED[0]["answers"])},
+        expected(content, "worth_it", WORTH_IT_YES),
+        {"id": 3, **expected(content, "intimacy", LOW)},
+    ]
+    assert records[0]["support_signs"] == ["sign_unheard", "sign_silence"] and records[0]["support_flag"] is True
+    assert outputs["json"].count("\n") == len(MIXED) + 2  # compact: one record a line
+    assert parsed(outputs["jsonl"], "jsonl") == records
+    rows = parsed(outputs["csv"], "csv")
+    header = outputs["csv"].splitlines()[0].split(",")
+    assert header[:3] == ["id", "questionnaire", "version"] and "verdict" in header and "stages" in header
+    assert len(header) == len(set(header))
+    for row, record in zip(rows, records, strict=True):
+        assert row == {name: as_csv_cell(record.get(name)) for name in header}
+
+
+def test_a_csv_always_has_the_same_columns(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}]), encoding="utf-8")
+    first = run("score", str(path), "--format", "csv")[1].splitlines()[0]
+    path.write_text(json.dumps(MIXED), encoding="utf-8")
+    assert run("score", str(path), "--format", "csv")[1].splitlines()[0] == first
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_under_a_safety_concern_no_stage_reading_and_no_verdict_are_printed(
+    tmp_path: Path, content: Content, fmt: str
+) -> None:
+    """Safety first, as in the app (scoring.visibility): abuse ticked, or not (sure of) feeling safe."""
+    intimacy = content.questionnaire("intimacy")
+    assert score_questionnaire(intimacy, {**LOW, "abuse": 1}).stages  # the engine has readings to hold back
+    responses = [
+        {"id": "low", "questionnaire": "intimacy", "answers": LOW},
+        {"id": "low, abuse ticked", "questionnaire": "intimacy", "answers": {**LOW, "abuse": 1}},
+        {"id": "yes", "questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        {"id": "yes, not safe", "questionnaire": "worth_it", "answers": {**WORTH_IT_YES, "safe": 0}},
+        {"id": "yes, not sure", "questionnaire": "worth_it", "answers": {**WORTH_IT_YES, "safe": 1}},
+    ]
+    path = tmp_path / "safety.json"
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    status, out, err = run("score", str(path), "--format", fmt)
+    assert (status, err) == (0, "")
+    records = {record["id"]: record for record in parsed(out, fmt)}
+    none, no, yes = ("", "", "true") if fmt == "csv" else (None, [], True)
+    assert records["low"]["stages"] not in (none, no)
+    assert records["low"]["safety_concern"] in ("false", False)
+    assert (records["low, abuse ticked"]["stages"], records["low, abuse ticked"]["safety_concern"]) == (no, yes)
+    assert records["yes"]["verdict"] == "worth_fighting_for"
+    for unsafe in ("yes, not safe", "yes, not sure"):
+        assert (records[unsafe]["verdict"], records[unsafe]["safety_concern"]) == (none, yes)
+        assert records[unsafe]["verdict.yes"] == none
+
+
+def test_many_responses_via_python_dash_m(tmp_path: Path, content: Content) -> None:
+    path = tmp_path / "many.jsonl"
+    lines = [json.dumps({"id": f"r{n}", "questionnaire": "intimacy", "answers": LOW}) for n in range(600)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", "score", str(path), "--format", "csv"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (completed.returncode, completed.stderr) == (0, "")
+    rows = list(csv.DictReader(io.StringIO(completed.stdout)))
+    assert [row["id"] for row in rows] == [f"r{n}" for n in range(600)]
+    assert rows[-1]["communication.score"] == str(expected(content, "intimacy", LOW)["communication.score"])
