@@ -93,6 +93,12 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_is_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run([ruff, "format", "--check", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 #: The project's own top-level packages and modules (not tests, not benchmarks).
 PROJECT = ("app", "settings", "questions", "scoring", "reporting", "storage", "services", "ui")
 #: Packages whose modules stay small enough to read in one sitting.
