@@ -99,6 +99,9 @@ class _Writer:
             self.line(depth, f"st.{kind}({proto.body!r}{', unsafe_allow_html=True' if proto.allow_html else ''})")
         elif kind == "divider":
             self.line(depth, "st.divider()")
+        elif kind == "html":  # the app's constant snippets (ui/browser.py), drawn the same way
+            js = ", unsafe_allow_javascript=True" if proto.unsafe_allow_javascript else ""
+            self.line(depth, f"st.html({proto.body!r}{js})")
         elif kind in ("info", "success", "warning", "error"):
             self.line(depth, f"st.{kind}({proto.body!r}{', ' + _kwargs(icon=proto.icon) if proto.icon else ''})")
         elif kind == "progress":
