@@ -31,6 +31,17 @@ JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
 SHARE_LEVELS = ("nothing", "scores", "items")
+#: The longest first name or nickname a partner may give.
+NICKNAME_MAX_LENGTH = 40
+
+
+def clean_nickname(text: str) -> str | None:
+    """A nickname as stored: spaces and control characters squeezed out, None when empty.
+    Raises StorageError when it is too long."""
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if len(cleaned) > NICKNAME_MAX_LENGTH:
+        raise StorageError(f"a name of at most {NICKNAME_MAX_LENGTH} characters, please")
+    return cleaned or None
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class PartnerRecord:
     updated_at: datetime | None = None
     #: They reopened their answers after finishing at least once (the comparison says so).
     reopened: bool = False
+    #: The first name or nickname this partner gave, if any (plain text, never markup).
+    nickname: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ def couple_record(couple: Couple) -> CoupleRecord:
                     counselor_consent=p.counselor_consent_at is not None,
                     updated_at=p.updated_at,
                     reopened=p.reopened_at is not None,
+                    nickname=p.nickname,
                 )
                 for p in couple.partners
             ),
@@ -303,6 +317,16 @@ class CoupleStore:
                 return  # not finished: nothing to reopen
             person.share_level = None
             person.reopened_at = utcnow()
+
+    def set_nickname(self, person_id: str, nickname: str) -> str | None:
+        """A partner's first name or nickname (empty: none); returns it as stored."""
+        cleaned = clean_nickname(nickname)
+        with self.transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.couple_id is None:
+                raise StorageError("unknown partner")
+            person.nickname = cleaned
+        return cleaned
 
     def give_counselor_consent(self, person_id: str) -> None:
         """This partner agrees that the couple's counselor may see their results."""

@@ -62,6 +62,8 @@ class Person(Base):
     reopened_at: Mapped[datetime | None] = mapped_column(default=None)
     #: When this partner agreed that the couple's counselor may see their results.
     counselor_consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: An optional first name or nickname a partner gives (shown to the couple and their counselor only).
+    nickname: Mapped[str | None] = mapped_column(String(40), default=None)
 
     couple: Mapped[Couple | None] = relationship(back_populates="partners")
 

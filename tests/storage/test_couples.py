@@ -657,3 +657,28 @@ def test_a_failed_couple_start_leaves_the_solo_person_solo(store: Store, monkeyp
     assert me is not None and me.couple_id is None and me.slot is None
     assert store.answers_for(person_id) == SAMPLE_ANSWERS
     assert _count(store.engine, COUPLES) == 1
+
+
+def test_a_partner_nickname_is_stored_cleaned_and_cleared(store: Store) -> None:
+    couple_id, _token, (first, second) = store.create_couple_one_device()
+    assert store.set_nickname(first, "  Sam\n <b>x</b>  ") == "Sam <b>x</b>"
+    record = store.couple(couple_id)
+    assert record is not None
+    assert [p.nickname for p in record.partners] == ["Sam <b>x</b>", None]
+    assert store.set_nickname(first, "   ") is None
+    record = store.couple(couple_id)
+    assert record is not None and record.partner(1).nickname is None  # type: ignore[union-attr]
+
+
+def test_a_too_long_nickname_is_refused_and_changes_nothing(store: Store) -> None:
+    couple_id, _token, (first, _second) = store.create_couple_one_device()
+    store.set_nickname(first, "Sam")
+    with pytest.raises(StorageError):
+        store.set_nickname(first, "x" * (couples.NICKNAME_MAX_LENGTH + 1))
+    record = store.couple(couple_id)
+    assert record is not None and record.partner(1).nickname == "Sam"  # type: ignore[union-attr]
+
+
+def test_a_nickname_for_someone_outside_a_couple_is_refused(store: Store) -> None:
+    with pytest.raises(StorageError):
+        store.set_nickname("0" * 32, "Sam")
