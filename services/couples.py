@@ -54,6 +54,30 @@ def reopen(store: Store, person_id: str) -> None:
     store.reopen(person_id)
 
 
+def set_nickname(store: Store, person_id: str, nickname: str) -> str | None:
+    """A partner's optional first name or nickname (empty clears it); StorageError when refused."""
+    return store.set_nickname(person_id, nickname)
+
+
+def partner_names(record: CoupleRecord) -> dict[int, str]:
+    """What each partner is called wherever both see the same thing (a shared screen, the
+    downloads): their nickname, else "Partner 1" / "Partner 2". One name per slot, as one
+    colour per slot (reporting/charts.py PARTNER_COLOURS)."""
+    names = {slot: f"Partner {slot}" for slot in (1, 2)}
+    for partner in record.partners:
+        if partner.nickname:
+            names[partner.slot] = partner.nickname
+    return names
+
+
+def names_for_viewer(record: CoupleRecord, viewer_slot: int | None) -> dict[int, str]:
+    """``partner_names``, with "(you)" after the viewer's own name on their own device."""
+    names = partner_names(record)
+    if viewer_slot in names:
+        names[viewer_slot] = f"{names[viewer_slot]} (you)"
+    return names
+
+
 def give_counselor_consent(store: Store, person_id: str) -> None:
     store.give_counselor_consent(person_id)
 

@@ -35,12 +35,23 @@ SHARE_LEVELS = ("nothing", "scores", "items")
 NICKNAME_MAX_LENGTH = 40
 
 
+class NicknameError(StorageError):
+    """A nickname that can't be stored; its message is a kind sentence to show as it is."""
+
+
+#: Besides letters, digits and spaces, the characters a nickname may hold.
+NICKNAME_PUNCTUATION = "'-.’"
+
+
 def clean_nickname(text: str) -> str | None:
-    """A nickname as stored: spaces and control characters squeezed out, None when empty.
-    Raises StorageError when it is too long."""
-    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    """A nickname as stored: runs of spaces squeezed, None when empty. Raises StorageError
+    when it is too long or holds anything but letters, digits, spaces and ' - . (so it
+    can never be markup anywhere it is shown)."""
+    cleaned = " ".join(text.split())
     if len(cleaned) > NICKNAME_MAX_LENGTH:
-        raise StorageError(f"a name of at most {NICKNAME_MAX_LENGTH} characters, please")
+        raise NicknameError(f"A name of at most {NICKNAME_MAX_LENGTH} characters, please.")
+    if any(not (ch.isalnum() or ch == " " or ch in NICKNAME_PUNCTUATION) for ch in cleaned):
+        raise NicknameError("Letters, digits, spaces, apostrophes, hyphens and full stops only, please.")
     return cleaned or None
 
 

@@ -26,6 +26,7 @@ from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
 from ui.results_view import render_safety
+from ui.text import plain
 
 NOT_SHARED = (
     "{name} chose not to share results this time. That's always all right, and it says nothing about you. "
@@ -92,12 +93,12 @@ def _comparison_page() -> None:
         else:
             _waiting(state)
         return
-    names = names_for(state)
+    names = names_for(state, record)
     viewer_slot = state.slot if state.mode == "two_devices" else None
     for partner in record.partners:
         if partner.reopened:
             st.info(
-                f"{names[partner.slot]} reopened and updated answers after finishing. This comparison uses the newest answers."
+                f"{plain(names[partner.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
             )
     # Per session (st.session_state), never shared: see ui/memo.py.
     view = memo(
@@ -108,7 +109,8 @@ def _comparison_page() -> None:
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
     _render_comparison(view, names, unsafe)
-    _downloads(view.comparison, names, unsafe)
+    # The downloads are the same for both partners: names without "(you)".
+    _downloads(view.comparison, couples.partner_names(record), unsafe)
 
 
 @st.fragment(run_every=WAIT_SECONDS)
@@ -129,7 +131,7 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
         render_safety(guidance)
     for slot, level in comparison.shared.items():
         if level == "nothing":
-            st.info(NOT_SHARED.format(name=names[slot]))
+            st.info(NOT_SHARED.format(name=plain(names[slot])))
     if view.paired is not None:
         st.subheader("Topic by topic")
         st.plotly_chart(
@@ -176,7 +178,9 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             for difference in comparison.differences:
                 with st.container(border=True):
                     st.markdown(f"“{difference.text}” — *{difference.scale_title}*")
-                    st.markdown(f"{names[1]}: **{difference.labels[1]}** · {names[2]}: **{difference.labels[2]}**")
+                    st.markdown(
+                        f"{plain(names[1])}: **{difference.labels[1]}** · {plain(names[2])}: **{difference.labels[2]}**"
+                    )
                     if difference.starter:
                         st.markdown(f"Try saying: “{difference.starter}”")
         if comparison.exercises:
@@ -221,7 +225,7 @@ def _worth_it(comparison: CoupleComparison, names: dict[int, str], table: pd.Dat
         return
     st.subheader("Is it worth it? — side by side")
     for slot, side in sorted(comparison.worth_it.items()):
-        st.markdown(f"- **{names[slot]}:** {side.verdict_title or 'not enough answers yet'}")
+        st.markdown(f"- **{plain(names[slot])}:** {side.verdict_title or 'not enough answers yet'}")
     if table is not None:
         st.dataframe(table, hide_index=True)
 
