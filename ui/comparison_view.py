@@ -28,10 +28,13 @@ from ui.memo import memo
 from ui.results_view import render_safety
 from ui.text import plain
 
+#: To the other partner, on their own device.
 NOT_SHARED = (
     "{name} chose not to share results this time. That's always all right, and it says nothing about you. "
     "What was shared is below."
 )
+#: On a shared screen (and to the partner who chose it): words for both.
+NOT_SHARED_BOTH = "{name} chose not to share results this time. That's always all right. What was shared is below."
 WAIT_SECONDS = 3
 
 
@@ -108,7 +111,7 @@ def _comparison_page() -> None:
     )
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
-    _render_comparison(view, names, unsafe)
+    _render_comparison(view, names, unsafe, viewer_slot)
     # The downloads are the same for both partners: names without "(you)".
     _downloads(view.comparison, couples.partner_names(record), unsafe)
 
@@ -124,14 +127,15 @@ def _waiting(state: session.SessionData) -> None:
         st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
 
 
-def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool) -> None:
+def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_slot: int | None) -> None:
     comparison = view.comparison
     guidance = session.content().guidance
     if unsafe:
         render_safety(guidance)
     for slot, level in comparison.shared.items():
         if level == "nothing":
-            st.info(NOT_SHARED.format(name=plain(names[slot])))
+            words = NOT_SHARED if viewer_slot is not None and viewer_slot != slot else NOT_SHARED_BOTH
+            st.info(words.format(name=plain(names[slot])))
     if view.paired is not None:
         st.subheader("Topic by topic")
         st.plotly_chart(

@@ -12,7 +12,7 @@ from questions import default_content
 from scoring.compare import predictions_id
 from storage import Store
 from ui import session
-from ui.comparison_view import NOT_SHARED
+from ui.comparison_view import NOT_SHARED_BOTH
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -81,6 +81,16 @@ def take_turn(app: AppTest, worth_it: dict[str, int], intimacy: dict[str, int], 
     return app
 
 
+def assert_addressed_to_both(text: str) -> None:
+    """Issue 13, item 9: every word on a shared screen is for both partners at once; nothing
+    meant for one of them (their own guidance, "nothing about you", waiting for "your partner")."""
+    guidance = default_content().guidance
+    for one in (guidance.partner_not_on_board, guidance.couple.to_partner_stepping_back):
+        assert one.title not in text and one.text not in text
+    for phrase in ("says nothing about you", "Waiting for your partner", "Your partner has", "(you)"):
+        assert phrase not in text, phrase
+
+
 def start_together() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     app.button(key="couple:one_device").click().run()
@@ -129,6 +139,7 @@ def test_one_device_unsafe_partner_is_kept_private_and_partner_sees_neutral_mess
     app = take_turn(app, {}, {}, share="scores")
     text = page_text(app)
     assert "Partner 1 chose not to share results this time" in text
+    assert_addressed_to_both(text)
     content = default_content()
     assert content.questionnaire("worth_it").item("safe").text not in text
     assert content.guidance.safety_title not in text
@@ -190,7 +201,8 @@ def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_pa
     assert not app.exception
     after = page_text(app)
     assert "Where your answers differed most" not in after
-    assert NOT_SHARED.format(name="Partner 1") in after
+    assert NOT_SHARED_BOTH.format(name="Partner 1") in after
+    assert_addressed_to_both(after)
 
 
 def test_one_device_in_different_places_shows_only_the_words_for_both(db_path: Path) -> None:
@@ -208,3 +220,4 @@ def test_one_device_in_different_places_shows_only_the_words_for_both(db_path: P
     assert guidance.partner_not_on_board.title not in text
     assert guidance.couple.to_partner_stepping_back.title not in text
     assert "Our shared plan" not in text
+    assert_addressed_to_both(text)

@@ -16,6 +16,8 @@ from services import couples
 from storage import Store
 from tests.ui.test_couple_flow import page_text, start_together, state_of
 from tests.ui.test_solo_flow import db_path, new_app  # noqa: F401 (fixture)
+from ui.comparison_view import NOT_SHARED, NOT_SHARED_BOTH
+from ui.text import plain
 
 CONTENT = default_content()
 
@@ -34,7 +36,7 @@ def _answers() -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
     return given, versions
 
 
-def _two_device_couple(path: Path) -> tuple[Store, str, dict[int, str]]:
+def _two_device_couple(path: Path, first_shares: str = "items") -> tuple[Store, str, dict[int, str]]:
     """Both partners finished on their own devices; returns (store, couple id, resume token per slot)."""
     store = Store.from_url(f"sqlite:///{path}")
     first, first_token = store.create_person()
@@ -42,9 +44,9 @@ def _two_device_couple(path: Path) -> tuple[Store, str, dict[int, str]]:
     couple_id, _, _, code = store.create_couple_two_devices(first)
     store.join_couple(code, person_id=second)
     given, versions = _answers()
-    for person in (first, second):
+    for person, level in ((first, first_shares), (second, "items")):
         store.save_answers(person, given, versions)
-        store.finish(person, "items")
+        store.finish(person, level)
     return store, couple_id, {1: first_token, 2: second_token}
 
 
@@ -109,3 +111,12 @@ def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Pat
     assert record is not None and record.partner(1).nickname == "Sam"  # type: ignore[union-attr]
     assert "Sam: your steps" in [s.value for s in app.subheader]
     assert slot == state_of(app).widget_slot
+
+
+def test_not_sharing_is_told_kindly_to_the_other_and_plainly_to_the_one_who_chose_it(db_path: Path) -> None:  # noqa: F811
+    _store, _couple_id, tokens = _two_device_couple(db_path, first_shares="nothing")
+    other = page_text(_comparison(tokens[2]))
+    assert NOT_SHARED.format(name="Partner 1") in other  # "it says nothing about you": to partner 2 alone
+    own = page_text(_comparison(tokens[1]))
+    assert NOT_SHARED_BOTH.format(name=plain("Partner 1 (you)")) in own
+    assert "says nothing about you" not in own
