@@ -33,7 +33,7 @@ def names_for(state: session.SessionData, record: CoupleRecord) -> dict[int, str
 
 
 def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
-    """The partner on this screen may give a first name or nickname, shown to the couple (and their counselor)."""
+    """The partner on this screen may give a first name or nickname, shown to the two of them."""
     me = record.partner(state.slot or 0)
     if me is None:
         return
@@ -43,7 +43,7 @@ def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
                 "First name or nickname",
                 value=me.nickname or "",
                 max_chars=NICKNAME_MAX_LENGTH,
-                help="Shown to the two of you (and your counselor, if you have one) instead of "
+                help="Shown to the two of you instead of "
                 f"“Partner {me.slot}”. Leave it empty to stay “Partner {me.slot}”.",
             )
             saved = st.form_submit_button("Save name")
