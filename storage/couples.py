@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
-from storage.models import Couple, Person, utcnow
+from storage.models import Couple, HomeworkStep, Person, PlanStep, utcnow
 from storage.tokens import hash_token, new_token
 
 #: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
@@ -88,6 +88,16 @@ class CoupleRecord:
     @property
     def both_finished(self) -> bool:
         return len(self.partners) == 2 and all(p.finished for p in self.partners)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A step of a couple's chosen plan, or of their counselor's homework."""
+
+    suggestion_id: str
+    #: When the couple chose it (plan) or the counselor set it (homework).
+    since: datetime
+    done_at: datetime | None = None
 
 
 class JoinOutcome(enum.Enum):
@@ -346,6 +356,46 @@ class CoupleStore:
             if person is None or person.couple_id is None:
                 raise StorageError("unknown partner")
             person.counselor_consent_at = utcnow()
+
+    def choose_plan(self, couple_id: str, suggestion_ids: list[str]) -> None:
+        """The couple will try these steps; steps already chosen keep their dates and ticks."""
+        with self.transaction() as session:
+            if session.get(Couple, couple_id) is None:
+                raise StorageError("unknown couple")
+            chosen = set(session.scalars(select(PlanStep.suggestion_id).where(PlanStep.couple_id == couple_id)))
+            for suggestion_id in dict.fromkeys(suggestion_ids):
+                if suggestion_id not in chosen:
+                    session.add(PlanStep(couple_id=couple_id, suggestion_id=suggestion_id[:64]))
+
+    def chosen_plan(self, couple_id: str) -> list[StepRecord]:
+        """The steps the couple chose, in the order chosen."""
+        with self.transaction() as session:
+            rows = session.scalars(
+                select(PlanStep).where(PlanStep.couple_id == couple_id).order_by(PlanStep.chosen_at, PlanStep.id)
+            )
+            return [StepRecord(r.suggestion_id, r.chosen_at, r.done_at) for r in rows]
+
+    def set_plan_step_done(self, couple_id: str, suggestion_id: str, done: bool) -> None:
+        with self.transaction() as session:
+            step = session.scalar(
+                select(PlanStep).where(PlanStep.couple_id == couple_id, PlanStep.suggestion_id == suggestion_id)
+            )
+            if step is None:
+                raise StorageError("no such step in this couple's plan")
+            step.done_at = (step.done_at or utcnow()) if done else None
+
+    def couple_homework(self, couple_id: str) -> list[StepRecord]:
+        """The homework the couple's counselor set (none without a counselor), oldest first."""
+        with self.transaction() as session:
+            couple = session.get(Couple, couple_id)
+            if couple is None or couple.client_id is None:
+                return []
+            rows = session.scalars(
+                select(HomeworkStep)
+                .where(HomeworkStep.client_id == couple.client_id)
+                .order_by(HomeworkStep.assigned_at, HomeworkStep.id)
+            )
+            return [StepRecord(r.suggestion_id, r.assigned_at, r.done_at) for r in rows]
 
     def delete_couple(self, couple_id: str) -> None:
         """Remove a couple, both partners and every answer, for good (see ``Store.erase_traces``):

@@ -142,6 +142,19 @@ class HomeworkStep(Base):
     done_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class PlanStep(Base):
+    """A step of the shared plan a couple chose to try, ticked off when done."""
+
+    __tablename__ = "plan_steps"
+    __table_args__ = (UniqueConstraint("couple_id", "suggestion_id", name="uq_plan_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    couple_id: Mapped[str] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[str] = mapped_column(String(64))
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 Index("ix_people_updated_at", Person.updated_at)
 Index("ix_clients_counselor_label", Client.counselor_id, Client.label_key)
 Index("ix_clients_counselor_updated", Client.counselor_id, Client.updated_at)
