@@ -112,6 +112,8 @@ def _comparison_page() -> None:
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
     _render_comparison(view, names, unsafe, viewer_slot)
+    if not unsafe:
+        _between_sessions(record, view.comparison)
     # The downloads are the same for both partners: names without "(you)".
     _downloads(view.comparison, couples.partner_names(record), unsafe)
 
@@ -207,6 +209,41 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
         for kind in guidance.help_kinds:
             st.markdown(f"- **{kind.title}** — {kind.text}")
     st.caption(guidance.not_therapy)
+
+
+def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
+    with guarded("That tick couldn't be saved just now. Please try again."):
+        couples.tick_plan_step(session.store(), record, suggestion_id, bool(st.session_state.get(key)))
+
+
+def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> None:
+    """The plan the couple chose (to tick off, and when to take Spark Check again), and the
+    homework their counselor set. Not beside a safety concern (the caller checks)."""
+    follow = couples.follow_up(session.store(), session.content(), record)
+    if not follow.plan and comparison.plan:
+        st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
+        if st.button("We'll try this plan", key="plan:choose"):
+            with guarded("The plan couldn't be saved just now. Please try again."):
+                couples.choose_plan(session.store(), record, comparison)
+                st.rerun()
+    if follow.plan:
+        st.subheader("The plan you chose")
+        for suggestion, step in follow.plan:
+            key = f"plan:done:{suggestion.id}"
+            st.session_state[key] = step.done_at is not None  # what is stored, on every run
+            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(record, suggestion.id, key))
+        if follow.retake_on is not None:
+            when = follow.retake_on
+            st.info(
+                f"No rush. In a few weeks — around {when.day} {when:%B %Y} — take Spark Check again together "
+                "to see what has changed. Your link brings you back here.",
+                icon=":material/event:",
+            )
+    if follow.homework:
+        st.subheader("Homework from your counselor")
+        for suggestion, step in follow.homework:
+            mark = "✓ " if step.done_at is not None else ""
+            st.markdown(f"- {mark}**{suggestion.title}** — {suggestion.text}")
 
 
 def _worth_it_table(comparison: CoupleComparison, names: dict[int, str]) -> pd.DataFrame | None:
