@@ -31,22 +31,17 @@ JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
 SHARE_LEVELS = ("nothing", "scores", "items")
-#: The longest first name or nickname a partner may give.
 NICKNAME_MAX_LENGTH = 40
+NICKNAME_PUNCTUATION = "'-.’"
 
 
 class NicknameError(StorageError):
     """A nickname that can't be stored; its message is a kind sentence to show as it is."""
 
 
-#: Besides letters, digits and spaces, the characters a nickname may hold.
-NICKNAME_PUNCTUATION = "'-.’"
-
-
 def clean_nickname(text: str) -> str | None:
-    """A nickname as stored: runs of spaces squeezed, None when empty. Raises StorageError
-    when it is too long or holds anything but letters, digits, spaces and ' - . (so it
-    can never be markup anywhere it is shown)."""
+    """A nickname as stored (spaces squeezed; None when empty). NicknameError when too long or
+    holding anything but letters, digits, spaces and ' - . (so it is never markup anywhere)."""
     cleaned = " ".join(text.split())
     if len(cleaned) > NICKNAME_MAX_LENGTH:
         raise NicknameError(f"A name of at most {NICKNAME_MAX_LENGTH} characters, please.")
@@ -92,10 +87,9 @@ class CoupleRecord:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """A step of a couple's chosen plan, or of their counselor's homework."""
+    """A step of a couple's chosen plan (``since`` chosen), or of their counselor's homework (set)."""
 
     suggestion_id: str
-    #: When the couple chose it (plan) or the counselor set it (homework).
     since: datetime
     done_at: datetime | None = None
 
