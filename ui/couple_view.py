@@ -37,7 +37,8 @@ def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
     me = record.partner(state.slot or 0)
     if me is None:
         return
-    with st.expander("Your first name or nickname (optional)", expanded=False):
+    label = f"Your name here: {plain(me.nickname)}" if me.nickname else "Your first name or nickname (optional)"
+    with st.expander(label, expanded=False):
         with st.form(key=f"nickname:{state.widget_slot}", border=False):
             given = st.text_input(
                 "First name or nickname",

@@ -110,6 +110,7 @@ def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Pat
     record = store.couple(state_of(app).couple_id)  # type: ignore[arg-type]
     assert record is not None and record.partner(1).nickname == "Sam"  # type: ignore[union-attr]
     assert "Sam: your steps" in [s.value for s in app.subheader]
+    assert "Your name here: Sam" in [e.label for e in app.expander]
     assert slot == state_of(app).widget_slot
 
 
