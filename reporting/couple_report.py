@@ -69,9 +69,14 @@ def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> l
     return rows
 
 
+YOU_SUFFIX = " (you)"
+
+
 def possessive(name: str) -> str:
-    """ "Your" for "You", else "Name's": table headers read as words, never "You's"."""
-    return "Your" if name == "You" else f"{name}'s"
+    """ "Name's", and "Your (Name's)" for "Name (you)": table headers read as words."""
+    if name.endswith(YOU_SUFFIX):
+        return f"Your ({name.removesuffix(YOU_SUFFIX)}'s)"
+    return f"{name}'s"
 
 
 def couple_report(

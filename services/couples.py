@@ -3,13 +3,28 @@ the comparison a partner sees (as ``scoring/visibility.py`` decides)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from questions import Content
+from questions.schema import Suggestion
 from scoring import visibility
 from scoring.compare import CoupleComparison
 from storage import Store
-from storage.couples import CoupleRecord, JoinResult
+from storage.couples import CoupleRecord, JoinResult, StepRecord
+
+#: When a couple who chose a plan is invited to take Spark Check again.
+RETAKE_AFTER = timedelta(weeks=4)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Between sessions: the plan a couple chose (ticked off or not), when to take it again,
+    and the homework their counselor set."""
+
+    plan: tuple[tuple[Suggestion, StepRecord], ...]
+    retake_on: date | None
+    homework: tuple[tuple[Suggestion, StepRecord], ...]
 
 
 def start_one_device(store: Store) -> tuple[CoupleRecord, str]:
@@ -54,6 +69,30 @@ def reopen(store: Store, person_id: str) -> None:
     store.reopen(person_id)
 
 
+def set_nickname(store: Store, person_id: str, nickname: str) -> str | None:
+    """A partner's optional first name or nickname (empty clears it); StorageError when refused."""
+    return store.set_nickname(person_id, nickname)
+
+
+def partner_names(record: CoupleRecord) -> dict[int, str]:
+    """What each partner is called wherever both see the same thing (a shared screen, the
+    downloads): their nickname, else "Partner 1" / "Partner 2". One name per slot, as one
+    colour per slot (reporting/charts.py PARTNER_COLOURS)."""
+    names = {slot: f"Partner {slot}" for slot in (1, 2)}
+    for partner in record.partners:
+        if partner.nickname:
+            names[partner.slot] = partner.nickname
+    return names
+
+
+def names_for_viewer(record: CoupleRecord, viewer_slot: int | None) -> dict[int, str]:
+    """``partner_names``, with "(you)" after the viewer's own name on their own device."""
+    names = partner_names(record)
+    if viewer_slot in names:
+        names[viewer_slot] = f"{names[viewer_slot]} (you)"
+    return names
+
+
 def give_counselor_consent(store: Store, person_id: str) -> None:
     store.give_counselor_consent(person_id)
 
@@ -78,3 +117,27 @@ def partner_comparison(
     device, or None for a shared screen (one device)."""
     first, second = partners(store, record)
     return visibility.couple_comparison(content, "partner", first, second, viewer_slot)
+
+
+def _with_suggestions(content: Content, steps: list[StepRecord]) -> tuple[tuple[Suggestion, StepRecord], ...]:
+    known = {suggestion.id: suggestion for suggestion in content.suggestions}
+    return tuple((known[step.suggestion_id], step) for step in steps if step.suggestion_id in known)
+
+
+def choose_plan(store: Store, record: CoupleRecord, comparison: CoupleComparison) -> None:
+    """The couple will try the plan their comparison proposes."""
+    store.choose_plan(record.id, [step.suggestion_id for step in comparison.plan])
+
+
+def tick_plan_step(store: Store, record: CoupleRecord, suggestion_id: str, done: bool) -> None:
+    store.set_plan_step_done(record.id, suggestion_id, done)
+
+
+def follow_up(store: Store, content: Content, record: CoupleRecord) -> FollowUp:
+    plan = store.chosen_plan(record.id)
+    retake_on = (min(step.since for step in plan) + RETAKE_AFTER).date() if plan else None
+    return FollowUp(
+        plan=_with_suggestions(content, plan),
+        retake_on=retake_on,
+        homework=_with_suggestions(content, store.couple_homework(record.id)),
+    )

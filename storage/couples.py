@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
-from storage.models import Couple, Person, utcnow
+from storage.models import Couple, HomeworkStep, Person, PlanStep, utcnow
 from storage.tokens import hash_token, new_token
 
 #: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
@@ -31,6 +31,23 @@ JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
 SHARE_LEVELS = ("nothing", "scores", "items")
+NICKNAME_MAX_LENGTH = 40
+NICKNAME_PUNCTUATION = "'-.’"
+
+
+class NicknameError(StorageError):
+    """A nickname that can't be stored; its message is a kind sentence to show as it is."""
+
+
+def clean_nickname(text: str) -> str | None:
+    """A nickname as stored (spaces squeezed; None when empty). NicknameError when too long or
+    holding anything but letters, digits, spaces and ' - . (so it is never markup anywhere)."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) > NICKNAME_MAX_LENGTH:
+        raise NicknameError(f"A name of at most {NICKNAME_MAX_LENGTH} characters, please.")
+    if any(not (ch.isalnum() or ch == " " or ch in NICKNAME_PUNCTUATION) for ch in cleaned):
+        raise NicknameError("Letters, digits, spaces, apostrophes, hyphens and full stops only, please.")
+    return cleaned or None
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,8 @@ class PartnerRecord:
     updated_at: datetime | None = None
     #: They reopened their answers after finishing at least once (the comparison says so).
     reopened: bool = False
+    #: The first name or nickname this partner gave, if any (plain text, never markup).
+    nickname: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +83,15 @@ class CoupleRecord:
     @property
     def both_finished(self) -> bool:
         return len(self.partners) == 2 and all(p.finished for p in self.partners)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A step of a couple's chosen plan (``since`` chosen), or of their counselor's homework (set)."""
+
+    suggestion_id: str
+    since: datetime
+    done_at: datetime | None = None
 
 
 class JoinOutcome(enum.Enum):
@@ -125,6 +153,7 @@ def couple_record(couple: Couple) -> CoupleRecord:
                     counselor_consent=p.counselor_consent_at is not None,
                     updated_at=p.updated_at,
                     reopened=p.reopened_at is not None,
+                    nickname=p.nickname,
                 )
                 for p in couple.partners
             ),
@@ -304,6 +333,16 @@ class CoupleStore:
             person.share_level = None
             person.reopened_at = utcnow()
 
+    def set_nickname(self, person_id: str, nickname: str) -> str | None:
+        """A partner's first name or nickname (empty: none); returns it as stored."""
+        cleaned = clean_nickname(nickname)
+        with self.transaction() as session:
+            person = session.get(Person, person_id)
+            if person is None or person.couple_id is None:
+                raise StorageError("unknown partner")
+            person.nickname = cleaned
+        return cleaned
+
     def give_counselor_consent(self, person_id: str) -> None:
         """This partner agrees that the couple's counselor may see their results."""
         with self.transaction() as session:
@@ -311,6 +350,46 @@ class CoupleStore:
             if person is None or person.couple_id is None:
                 raise StorageError("unknown partner")
             person.counselor_consent_at = utcnow()
+
+    def choose_plan(self, couple_id: str, suggestion_ids: list[str]) -> None:
+        """The couple will try these steps; steps already chosen keep their dates and ticks."""
+        with self.transaction() as session:
+            if session.get(Couple, couple_id) is None:
+                raise StorageError("unknown couple")
+            chosen = set(session.scalars(select(PlanStep.suggestion_id).where(PlanStep.couple_id == couple_id)))
+            for suggestion_id in dict.fromkeys(suggestion_ids):
+                if suggestion_id not in chosen:
+                    session.add(PlanStep(couple_id=couple_id, suggestion_id=suggestion_id[:64]))
+
+    def chosen_plan(self, couple_id: str) -> list[StepRecord]:
+        """The steps the couple chose, in the order chosen."""
+        with self.transaction() as session:
+            rows = session.scalars(
+                select(PlanStep).where(PlanStep.couple_id == couple_id).order_by(PlanStep.chosen_at, PlanStep.id)
+            )
+            return [StepRecord(r.suggestion_id, r.chosen_at, r.done_at) for r in rows]
+
+    def set_plan_step_done(self, couple_id: str, suggestion_id: str, done: bool) -> None:
+        with self.transaction() as session:
+            step = session.scalar(
+                select(PlanStep).where(PlanStep.couple_id == couple_id, PlanStep.suggestion_id == suggestion_id)
+            )
+            if step is None:
+                raise StorageError("no such step in this couple's plan")
+            step.done_at = (step.done_at or utcnow()) if done else None
+
+    def couple_homework(self, couple_id: str) -> list[StepRecord]:
+        """The homework the couple's counselor set (none without a counselor), oldest first."""
+        with self.transaction() as session:
+            couple = session.get(Couple, couple_id)
+            if couple is None or couple.client_id is None:
+                return []
+            rows = session.scalars(
+                select(HomeworkStep)
+                .where(HomeworkStep.client_id == couple.client_id)
+                .order_by(HomeworkStep.assigned_at, HomeworkStep.id)
+            )
+            return [StepRecord(r.suggestion_id, r.assigned_at, r.done_at) for r in rows]
 
     def delete_couple(self, couple_id: str) -> None:
         """Remove a couple, both partners and every answer, for good (see ``Store.erase_traces``):

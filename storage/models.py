@@ -62,6 +62,8 @@ class Person(Base):
     reopened_at: Mapped[datetime | None] = mapped_column(default=None)
     #: When this partner agreed that the couple's counselor may see their results.
     counselor_consent_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: An optional first name or nickname a partner gives (shown to the couple and their counselor only).
+    nickname: Mapped[str | None] = mapped_column(String(40), default=None)
 
     couple: Mapped[Couple | None] = relationship(back_populates="partners")
 
@@ -137,6 +139,19 @@ class HomeworkStep(Base):
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     suggestion_id: Mapped[str] = mapped_column(String(64))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PlanStep(Base):
+    """A step of the shared plan a couple chose to try, ticked off when done."""
+
+    __tablename__ = "plan_steps"
+    __table_args__ = (UniqueConstraint("couple_id", "suggestion_id", name="uq_plan_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    couple_id: Mapped[str] = mapped_column(ForeignKey("couples.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[str] = mapped_column(String(64))
+    chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -26,11 +26,15 @@ from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
 from ui.results_view import render_safety
+from ui.text import plain
 
+#: To the other partner, on their own device.
 NOT_SHARED = (
     "{name} chose not to share results this time. That's always all right, and it says nothing about you. "
     "What was shared is below."
 )
+#: On a shared screen (and to the partner who chose it): words for both.
+NOT_SHARED_BOTH = "{name} chose not to share results this time. That's always all right. What was shared is below."
 WAIT_SECONDS = 3
 
 
@@ -92,12 +96,12 @@ def _comparison_page() -> None:
         else:
             _waiting(state)
         return
-    names = names_for(state)
+    names = names_for(state, record)
     viewer_slot = state.slot if state.mode == "two_devices" else None
     for partner in record.partners:
         if partner.reopened:
             st.info(
-                f"{names[partner.slot]} reopened and updated answers after finishing. This comparison uses the newest answers."
+                f"{plain(names[partner.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
             )
     # Per session (st.session_state), never shared: see ui/memo.py.
     view = memo(
@@ -107,8 +111,11 @@ def _comparison_page() -> None:
     )
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
-    _render_comparison(view, names, unsafe)
-    _downloads(view.comparison, names, unsafe)
+    _render_comparison(view, names, unsafe, viewer_slot)
+    if not unsafe:
+        _between_sessions(record, view.comparison)
+    # The downloads are the same for both partners: names without "(you)".
+    _downloads(view.comparison, couples.partner_names(record), unsafe)
 
 
 @st.fragment(run_every=WAIT_SECONDS)
@@ -122,14 +129,15 @@ def _waiting(state: session.SessionData) -> None:
         st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
 
 
-def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool) -> None:
+def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_slot: int | None) -> None:
     comparison = view.comparison
     guidance = session.content().guidance
     if unsafe:
         render_safety(guidance)
     for slot, level in comparison.shared.items():
         if level == "nothing":
-            st.info(NOT_SHARED.format(name=names[slot]))
+            words = NOT_SHARED if viewer_slot is not None and viewer_slot != slot else NOT_SHARED_BOTH
+            st.info(words.format(name=plain(names[slot])))
     if view.paired is not None:
         st.subheader("Topic by topic")
         st.plotly_chart(
@@ -176,7 +184,9 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             for difference in comparison.differences:
                 with st.container(border=True):
                     st.markdown(f"“{difference.text}” — *{difference.scale_title}*")
-                    st.markdown(f"{names[1]}: **{difference.labels[1]}** · {names[2]}: **{difference.labels[2]}**")
+                    st.markdown(
+                        f"{plain(names[1])}: **{difference.labels[1]}** · {plain(names[2])}: **{difference.labels[2]}**"
+                    )
                     if difference.starter:
                         st.markdown(f"Try saying: “{difference.starter}”")
         if comparison.exercises:
@@ -201,6 +211,41 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
     st.caption(guidance.not_therapy)
 
 
+def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
+    with guarded("That tick couldn't be saved just now. Please try again."):
+        couples.tick_plan_step(session.store(), record, suggestion_id, bool(st.session_state.get(key)))
+
+
+def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> None:
+    """The plan the couple chose (to tick off, and when to take Spark Check again), and the
+    homework their counselor set. Not beside a safety concern (the caller checks)."""
+    follow = couples.follow_up(session.store(), session.content(), record)
+    if not follow.plan and comparison.plan:
+        st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
+        if st.button("We'll try this plan", key="plan:choose"):
+            with guarded("The plan couldn't be saved just now. Please try again."):
+                couples.choose_plan(session.store(), record, comparison)
+                st.rerun()
+    if follow.plan:
+        st.subheader("The plan you chose")
+        for suggestion, step in follow.plan:
+            key = f"plan:done:{suggestion.id}"
+            st.session_state[key] = step.done_at is not None  # what is stored, on every run
+            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(record, suggestion.id, key))
+        if follow.retake_on is not None:
+            when = follow.retake_on
+            st.info(
+                f"No rush. In a few weeks — around {when.day} {when:%B %Y} — take Spark Check again together "
+                "to see what has changed. Your link brings you back here.",
+                icon=":material/event:",
+            )
+    if follow.homework:
+        st.subheader("Homework from your counselor")
+        for suggestion, step in follow.homework:
+            mark = "✓ " if step.done_at is not None else ""
+            st.markdown(f"- {mark}**{suggestion.title}** — {suggestion.text}")
+
+
 def _worth_it_table(comparison: CoupleComparison, names: dict[int, str]) -> pd.DataFrame | None:
     sides = comparison.worth_it
     if len(sides) != 2 or not all(side.answers for side in sides.values()):
@@ -221,7 +266,7 @@ def _worth_it(comparison: CoupleComparison, names: dict[int, str], table: pd.Dat
         return
     st.subheader("Is it worth it? — side by side")
     for slot, side in sorted(comparison.worth_it.items()):
-        st.markdown(f"- **{names[slot]}:** {side.verdict_title or 'not enough answers yet'}")
+        st.markdown(f"- **{plain(names[slot])}:** {side.verdict_title or 'not enough answers yet'}")
     if table is not None:
         st.dataframe(table, hide_index=True)
 

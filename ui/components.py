@@ -13,6 +13,7 @@ import streamlit as st
 
 from storage import StorageError
 from storage.accounts import AccountError
+from ui.text import plain
 
 #: Said instead of a page when the database can't be reached.
 PAGE_UNAVAILABLE = "This page can't be shown just now: the app can't reach its database. Please try again in a moment."
@@ -73,7 +74,7 @@ def plan_steps(steps: Sequence[Step], names: Mapping[int, str] | None = None) ->
             st.markdown(step.text)
             minutes = f", about {step.minutes} min" if step.minutes else ""
             whose_slot = getattr(step, "whose", None)
-            whose = f" · First of all for {names[whose_slot]}" if names and whose_slot in names else ""
+            whose = f" · First of all for {plain(names[whose_slot])}" if names and whose_slot in names else ""
             st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {', '.join(step.sources)}")
 
 

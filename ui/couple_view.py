@@ -8,13 +8,15 @@ import streamlit as st
 from scoring import visibility
 from scoring.compare import INTIMACY, predictions_id
 from services import couples
-from storage.couples import CoupleRecord, format_join_code
+from storage import StorageError
+from storage.couples import NICKNAME_MAX_LENGTH, CoupleRecord, NicknameError, format_join_code
 from ui import couple_session, session
 from ui.components import PAGE_UNAVAILABLE, app_link, guarded
 from ui.finished_view import is_locked, render_finished, render_reopen
 from ui.pages_registry import switch_to
 from ui.questionnaire_view import show_answer
 from ui.results_view import render_safety
+from ui.text import plain
 
 SHARE_LABELS = {
     "scores": "Share my topic scores",
@@ -23,11 +25,39 @@ SHARE_LABELS = {
 }
 
 
-def names_for(state: session.SessionData) -> dict[int, str]:
-    if state.mode == "one_device" or state.slot is None:
-        return {1: "Partner 1", 2: "Partner 2"}
-    other = 2 if state.slot == 1 else 1
-    return {state.slot: "You", other: "Your partner"}
+def names_for(state: session.SessionData, record: CoupleRecord) -> dict[int, str]:
+    """What each partner is called on this screen: their nickname (else "Partner 1" / "Partner 2"),
+    the same for both; on a partner's own device their own name says "(you)". Plain text:
+    pass it through ui.text.plain before Markdown."""
+    return couples.names_for_viewer(record, state.slot if state.mode == "two_devices" else None)
+
+
+def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
+    """The partner on this screen may give a first name or nickname, shown to the two of them."""
+    me = record.partner(state.slot or 0)
+    if me is None:
+        return
+    label = f"Your name here: {plain(me.nickname)}" if me.nickname else "Your first name or nickname (optional)"
+    with st.expander(label, expanded=False):
+        with st.form(key=f"nickname:{state.widget_slot}", border=False):
+            given = st.text_input(
+                "First name or nickname",
+                value=me.nickname or "",
+                max_chars=NICKNAME_MAX_LENGTH,
+                help="Shown to the two of you instead of "
+                f"“Partner {me.slot}”. Leave it empty to stay “Partner {me.slot}”.",
+            )
+            saved = st.form_submit_button("Save name")
+        if saved:
+            try:
+                couples.set_nickname(session.store(), me.person_id, given)
+            except NicknameError as error:
+                st.error(str(error))
+                return
+            except StorageError:
+                st.error("Your name couldn't be saved just now. Please try again.")
+                return
+            st.rerun()
 
 
 def answering_is_safe(state: session.SessionData) -> bool:
@@ -74,7 +104,9 @@ def _render_home() -> None:
         _two_device_home(state, record)
     if me is not None and me.finished:
         return
-    st.subheader(f"{names_for(state)[state.slot or 1]}: your steps" if state.mode == "one_device" else "Your steps")
+    _nickname(state, record)
+    who = plain(names_for(state, record)[state.slot or 1])
+    st.subheader(f"{who}: your steps" if state.mode == "one_device" else "Your steps")
     for number, (page, title, status) in enumerate(_step_status(state), start=1):
         if st.button(f"{number}. {title}", key=f"home:{page}", width="stretch"):
             switch_to(page)

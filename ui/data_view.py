@@ -41,7 +41,9 @@ def render() -> None:
         st.markdown("This removes **both** partners' answers on this device from this server for good.")
     else:
         st.markdown("This removes your answers from this server for good. It can't be undone.")
-    confirm = st.checkbox("Yes, delete all my answers", key="delete:confirm")
+    # Keyed by whose answers they are: after a deletion the box is a new one, unticked.
+    whose = state.couple_id if state.mode == "one_device" else state.person_id
+    confirm = st.checkbox("Yes, delete all my answers", key=f"delete:confirm:{whose or 'none'}")
     if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
         with guarded("Your answers couldn't be deleted just now. Please try again in a moment."):
             session.delete_everything(state)

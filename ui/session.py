@@ -161,13 +161,20 @@ def keep_link_in_url(state: SessionData) -> None:
         del st.query_params[other]
 
 
+#: Shown on whichever page the link opened, so it points to where a fresh start is.
+UNKNOWN_LINK = (
+    "That resume link doesn't match any saved answers. They may have been deleted. "
+    "You can start afresh from **Welcome**."
+)
+
+
 def _unknown_link(param: str) -> None:
     if param in st.query_params:
         del st.query_params[param]
     data().notices.append(
         (
             "warning",
-            "That resume link doesn't match any saved answers. They may have been deleted. You can start afresh below.",
+            UNKNOWN_LINK,
         )
     )
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 
 from questions import default_content
+from reporting.charts import PARTNER_COLOURS
 from storage import Store
 from storage.models import Couple, utcnow
 from tests.e2e.flows import answer_visible_section, choose, click, finish_with_few_answers
@@ -104,6 +105,12 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
         wait_for_app_idle(first)
         expect(first.get_by_text("Your partner has joined.")).to_be_visible()
 
+        # Partner 1 gives a nickname: both devices and both downloads then say "Sam".
+        first.get_by_text("Your first name or nickname (optional)").click()
+        first.get_by_role("textbox", name="First name or nickname").fill("Sam")
+        click(first, "Save name")
+        expect(first.get_by_text("Your name here: Sam")).to_be_visible()
+
         # Partner 1 says the relationship is not safe: their results stay private (the only choice).
         take_part(first, {"safe": 0}, "Don't share my results this time")
         expect(first.get_by_role("heading", name="Our comparison", level=1)).to_be_visible()
@@ -121,7 +128,19 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
         # Partner 2's page: exactly what anyone sees when results aren't shared; no safety
         # answer, no safety resources, nothing of partner 1's, so no shared plan either.
         page_text = second.locator('[data-testid="stMain"]').inner_text()
-        assert "Your partner chose not to share results this time." in page_text
+        assert "Sam chose not to share results this time." in page_text
+        assert "Your partner" not in page_text
+        # The chart (its legend): the same partner names and slot colours on both screens, "(you)" on one's own.
+        for page, names in ((first, ("Sam (you)", "Partner 2")), (second, ("Sam", "Partner 2 (you)"))):
+            page.wait_for_function(
+                "() => document.querySelector('.js-plotly-plot') && document.querySelector('.js-plotly-plot').data",
+                timeout=30_000,
+            )
+            colours = page.evaluate(
+                "() => Object.fromEntries(document.querySelector('.js-plotly-plot').data"
+                ".map(t => [t.name, t.marker.color]))"
+            )
+            assert colours == {names[0]: PARTNER_COLOURS[1], names[1]: PARTNER_COLOURS[2]}, colours
         assert safe_question not in page_text
         assert content.guidance.safety_title not in page_text
         assert "Where your answers differed most" not in page_text
@@ -138,6 +157,8 @@ def test_two_devices_join_compare_and_keep_private_what_was_not_shared(
             assert safe_question not in text
             assert '"safe"' not in text
             assert content.guidance.safety_title not in text
+        assert document["partners"] == {"1": "Sam", "2": "Partner 2"}  # the same file for both partners
+        assert "Sam" in report and "(you)" not in report
         comparison = document["comparison"]
         assert comparison["shared"] == {"1": "nothing", "2": "items"}
         assert "1" not in comparison["worth_it"]

@@ -110,3 +110,25 @@ def test_solo_flow_survives_reload_and_server_kill(
     assert document["questionnaires"]["intimacy"]["answers"] == chosen
     assert document["questionnaires"]["worth_it"]["answers"] == saved["worth_it"]
     resumed.close()
+
+
+def test_after_a_deletion_the_confirmation_box_is_unticked(
+    page: Page, streamlit_server: StreamlitServerFactory
+) -> None:
+    """Issue 13: the "Yes, delete" box stayed ticked after deleting, on the page that stays open."""
+    from playwright.sync_api import expect
+
+    server = streamlit_server()
+    open_app(page, server.url)
+    click(page, "Start “Is it worth it?”")
+    choose(page, default_content().questionnaire("worth_it").items[0].text, "Yes")
+    page.get_by_role("link", name="My data & downloads").click()
+    wait_for_app_idle(page)
+    expect(page.get_by_role("heading", name="Delete my answers")).to_be_visible()
+    box = page.get_by_role("checkbox", name="Yes, delete all my answers")
+    box.check(force=True)
+    wait_for_app_idle(page)
+    click(page, "Delete my answers")
+    expect(page.get_by_text("Your answers have been deleted for good.")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Yes, delete all my answers")).not_to_be_checked()
+    expect(page.get_by_role("button", name="Delete my answers")).to_be_disabled()

@@ -418,3 +418,16 @@ def test_a_copy_with_other_sections_works_its_indexes_out_afresh(content: Conten
     rset = intimacy.response_sets["agreement"]
     fewer = rset.model_copy(update={"options": rset.options[:2]})
     assert (fewer.values, fewer.max_value, fewer.allowed) == ((1, 2), 2, frozenset({1, 2}))
+
+
+def test_every_yes_and_no_question_offers_yes_first() -> None:
+    """Issue 13: the support checklist offered No/Yes while worth-it offered Yes/No. Only the
+    order shown changes: scoring reads values, never positions."""
+    seen = 0
+    for questionnaire in default_content().questionnaires.values():
+        for name, rset in questionnaire.response_sets.items():
+            labels = [option.label for option in rset.options]
+            if "Yes" in labels and "No" in labels:
+                seen += 1
+                assert labels.index("Yes") < labels.index("No"), f"{questionnaire.id}.{name}: {labels}"
+    assert seen >= 2

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from storage import couples
-from storage.models import Answer, Couple, Person, utcnow
+from storage.models import Answer, Couple, Person, PlanStep, utcnow
 from storage.repository import (
     JOIN_ALPHABET,
     JOIN_CODE_LIFETIME,
@@ -657,3 +657,70 @@ def test_a_failed_couple_start_leaves_the_solo_person_solo(store: Store, monkeyp
     assert me is not None and me.couple_id is None and me.slot is None
     assert store.answers_for(person_id) == SAMPLE_ANSWERS
     assert _count(store.engine, COUPLES) == 1
+
+
+def test_a_partner_nickname_is_stored_cleaned_and_cleared(store: Store) -> None:
+    couple_id, _token, (first, _second) = store.create_couple_one_device()
+    assert store.set_nickname(first, "  Zoë\n  O'Brien-Smith  ") == "Zoë O'Brien-Smith"
+    record = store.couple(couple_id)
+    assert record is not None
+    assert [p.nickname for p in record.partners] == ["Zoë O'Brien-Smith", None]
+    assert store.set_nickname(first, "   ") is None
+    record = store.couple(couple_id)
+    assert record is not None and record.partner(1).nickname is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "bad", ["x" * (couples.NICKNAME_MAX_LENGTH + 1), "<b>Sam</b>", "**Sam**", "[Sam](x)", "Sam\x00"]
+)
+def test_a_too_long_or_markup_nickname_is_refused_and_changes_nothing(store: Store, bad: str) -> None:
+    couple_id, _token, (first, _second) = store.create_couple_one_device()
+    store.set_nickname(first, "Sam")
+    with pytest.raises(StorageError):
+        store.set_nickname(first, bad)
+    record = store.couple(couple_id)
+    assert record is not None and record.partner(1).nickname == "Sam"  # type: ignore[union-attr]
+
+
+def test_a_nickname_for_someone_outside_a_couple_is_refused(store: Store) -> None:
+    with pytest.raises(StorageError):
+        store.set_nickname("0" * 32, "Sam")
+
+
+def test_a_chosen_plan_is_kept_ticked_off_and_goes_with_the_couple(store: Store) -> None:
+    couple_id, _token, _people = store.create_couple_one_device()
+    assert store.chosen_plan(couple_id) == []
+    store.choose_plan(couple_id, ["calendar", "thanks", "calendar"])
+    store.choose_plan(couple_id, ["thanks", "hug"])  # already chosen steps keep their place
+    plan = store.chosen_plan(couple_id)
+    assert [s.suggestion_id for s in plan] == ["calendar", "thanks", "hug"]
+    assert all(s.done_at is None for s in plan)
+    store.set_plan_step_done(couple_id, "thanks", True)
+    ticked = {s.suggestion_id: s.done_at for s in store.chosen_plan(couple_id)}
+    assert ticked["thanks"] is not None and ticked["calendar"] is None
+    store.set_plan_step_done(couple_id, "thanks", False)
+    assert all(s.done_at is None for s in store.chosen_plan(couple_id))
+    with pytest.raises(StorageError):
+        store.set_plan_step_done(couple_id, "never-chosen", True)
+    with pytest.raises(StorageError):
+        store.choose_plan("0" * 32, ["calendar"])
+    store.delete_couple(couple_id)
+    assert store.chosen_plan(couple_id) == []
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(PlanStep.__table__)).scalar_one() == 0
+
+
+def test_a_couple_sees_the_homework_their_counselor_set_and_no_other(store: Store) -> None:
+    from storage.counselors import CounselorDesk
+
+    desk = CounselorDesk(store)
+    counselor = desk.add_counselor("ana", "a long enough password 123")
+    ours, theirs = desk.add_client(counselor, "Couple A"), desk.add_client(counselor, "Couple B")
+    couple_id, _link, _code = desk.start_homework(counselor, ours)
+    other_id, _link, _code = desk.start_homework(counselor, theirs)
+    desk.assign_homework(counselor, ours, ["calendar", "thanks"])
+    desk.assign_homework(counselor, theirs, ["hug"])
+    assert [s.suggestion_id for s in store.couple_homework(couple_id)] == ["calendar", "thanks"]
+    assert [s.suggestion_id for s in store.couple_homework(other_id)] == ["hug"]
+    alone, _token, _people = store.create_couple_one_device()
+    assert store.couple_homework(alone) == []

@@ -416,7 +416,7 @@ def test_my_data_delete_in_the_app_leaves_no_byte_in_the_file_or_its_log(
     assert [n for n in needles if n.encode() in data] == needles
 
     app.switch_page("ui/pages/my_data.py").run()
-    app.checkbox(key="delete:confirm").check().run()
+    app.checkbox(key=f"delete:confirm:{state.person_id}").check().run()
     app.button(key="delete:go").click().run()
 
     assert not app.exception

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from scoring.compare import predictions_id
+from services import couples
 from storage import Store
 from ui import session
-from ui.comparison_view import NOT_SHARED
+from ui.comparison_view import NOT_SHARED_BOTH
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 60
@@ -81,6 +83,16 @@ def take_turn(app: AppTest, worth_it: dict[str, int], intimacy: dict[str, int], 
     return app
 
 
+def assert_addressed_to_both(text: str) -> None:
+    """Issue 13, item 9: every word on a shared screen is for both partners at once; nothing
+    meant for one of them (their own guidance, "nothing about you", waiting for "your partner")."""
+    guidance = default_content().guidance
+    for one in (guidance.partner_not_on_board, guidance.couple.to_partner_stepping_back):
+        assert one.title not in text and one.text not in text
+    for phrase in ("says nothing about you", "Waiting for your partner", "Your partner has", "(you)"):
+        assert phrase not in text, phrase
+
+
 def start_together() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     app.button(key="couple:one_device").click().run()
@@ -129,6 +141,7 @@ def test_one_device_unsafe_partner_is_kept_private_and_partner_sees_neutral_mess
     app = take_turn(app, {}, {}, share="scores")
     text = page_text(app)
     assert "Partner 1 chose not to share results this time" in text
+    assert_addressed_to_both(text)
     content = default_content()
     assert content.questionnaire("worth_it").item("safe").text not in text
     assert content.guidance.safety_title not in text
@@ -190,7 +203,8 @@ def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_pa
     assert not app.exception
     after = page_text(app)
     assert "Where your answers differed most" not in after
-    assert NOT_SHARED.format(name="Partner 1") in after
+    assert NOT_SHARED_BOTH.format(name="Partner 1") in after
+    assert_addressed_to_both(after)
 
 
 def test_one_device_in_different_places_shows_only_the_words_for_both(db_path: Path) -> None:
@@ -208,3 +222,38 @@ def test_one_device_in_different_places_shows_only_the_words_for_both(db_path: P
     assert guidance.partner_not_on_board.title not in text
     assert guidance.couple.to_partner_stepping_back.title not in text
     assert "Our shared plan" not in text
+    assert_addressed_to_both(text)
+
+
+def test_a_couple_keeps_the_plan_they_chose_ticks_it_off_and_is_told_when_to_come_back(db_path: Path) -> None:
+    """Issue 13, item 11: between sessions."""
+    app = start_together()
+    app = take_turn(app, {}, {"comm_heard": 1, "comm_honest": 1}, share="items")
+    app.button(key="home:handover").click().run()
+    app = take_turn(app, {}, {}, share="items")
+    assert "Our shared plan" in page_text(app)
+    assert not [c for c in app.checkbox if c.key.startswith("plan:done:")]
+    app.button(key="plan:choose").click().run()
+    assert not app.exception
+    boxes = [c for c in app.checkbox if c.key.startswith("plan:done:")]
+    assert boxes and not any(box.value for box in boxes)
+    when = datetime.now(UTC).date() + couples.RETAKE_AFTER
+    assert f"around {when.day} {when:%B %Y}" in page_text(app)
+    boxes[0].check().run()
+    assert not app.exception
+    first = boxes[0].key.removeprefix("plan:done:")
+    store = Store.from_url(f"sqlite:///{db_path}")
+    couple_id = state_of(app).couple_id or ""
+    done = {step.suggestion_id: step.done_at is not None for step in store.chosen_plan(couple_id)}
+    assert done[first] and sum(done.values()) == 1
+
+    # Weeks later, the device link brings them back to their plan, ticks and all.
+    device = state_of(app).device_token
+    back = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    back.query_params[session.DEVICE_PARAM] = device or ""
+    back.run()
+    back.switch_page("ui/pages/comparison.py").run()
+    assert not back.exception
+    assert back.checkbox(key=f"plan:done:{first}").value
+    back.checkbox(key=f"plan:done:{first}").uncheck().run()
+    assert not any(step.done_at for step in store.chosen_plan(couple_id))

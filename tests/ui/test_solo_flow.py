@@ -151,6 +151,8 @@ def test_unknown_resume_link_is_told_kindly(db_path: Path) -> None:
     app = new_app({session.RESUME_PARAM: "not-a-real-token"})
     assert not app.exception
     assert "doesn't match any saved answers" in texts(app)
+    assert "start afresh below" not in texts(app)  # the link may open a page with nothing to start
+    assert "start afresh from **Welcome**" in texts(app)
     assert state_of(app).person_id is None
 
 
@@ -188,9 +190,13 @@ def test_delete_removes_everything_for_good(db_path: Path) -> None:
     assert person_id is not None
     app.switch_page("ui/pages/my_data.py").run()
     assert app.button(key="delete:go").disabled
-    app.checkbox(key="delete:confirm").check().run()
+    app.checkbox(key=f"delete:confirm:{person_id}").check().run()
     app.button(key="delete:go").click().run()
     assert not app.exception
+    # The page stays open; its confirmation box is unticked again and the button off. It is a
+    # new box (another key): a browser would otherwise keep showing the old one ticked.
+    assert [(box.key, box.value) for box in app.checkbox] == [("delete:confirm:none", False)]
+    assert app.button(key="delete:go").disabled
     store = Store.from_url(f"sqlite:///{db_path}")
     assert not store.person_exists(person_id)
     assert store.answers_for(person_id) == {}
