@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ui import pages_registry, session
+from ui import counselor_session, pages_registry, session
 
 st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
 
-state = session.start()
+state = counselor_session.restore(session.start())
 page = st.navigation(pages_registry.for_role(state))
 pages_registry.before_page(state, page)
 page.run()

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from ui import browser, counselor_login_view, couple_session, session
+from ui import browser, counselor_login_view, counselor_session, couple_session, session
 
 PAGES_DIR = "ui/pages"
 
@@ -130,6 +130,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
         switch_to(target)
     browser.page_style()
     session.show_notices(state)
+    counselor_session.keep_in_browser(state)
     if state.role == "counselor":
         counselor_login_view.render_logout_button()
     elif state.role == "couple" and page.url_path not in ("", "my-data") and needs_consent(state):
