@@ -111,8 +111,28 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
     if not assessments:
         st.info("No assessments yet.")
         return
-    for number, record in reversed(list(enumerate(assessments, start=1))):
+    if all(record.couple.both_finished for record in assessments):
+        _assessment_cards(state, page)
+    else:
+        _live_assessment_cards(state, page)
+
+
+#: While an assessment is open, its card reads the database again this often.
+LIVE_EVERY = "10s"
+
+
+def _assessment_cards(state: session.SessionData, page: CouplePage) -> None:
+    for number, record in reversed(list(enumerate(page.assessments, start=1))):
         _assessment_card(state, number, record, page)
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def _live_assessment_cards(state: session.SessionData, page: CouplePage) -> None:
+    """The cards while an assessment is open: they update by themselves (partners
+    finishing, agreeing to share) with no refresh of the page."""
+    with guarded(UNAVAILABLE):
+        page.reload()  # the timer's reruns must read the database afresh
+        _assessment_cards(state, page)
 
 
 def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord, page: CouplePage) -> None:
