@@ -95,8 +95,9 @@ def random_code(length: int) -> str:
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
 
 
-def issue_join_code(session: Session, couple: Couple) -> str:
-    """Give ``couple`` a fresh code (prefix in clear, secret hashed); returns the code."""
+def issue_join_code(session: Session, couple: Couple, lifetime: timedelta = JOIN_CODE_LIFETIME) -> str:
+    """Give ``couple`` a fresh code (prefix in clear, secret hashed) that works for
+    ``lifetime``; the old one stops working. Returns the code."""
     secret = random_code(JOIN_SECRET_LENGTH)
     for _attempt in range(20):
         prefix = random_code(JOIN_PREFIX_LENGTH)
@@ -106,7 +107,7 @@ def issue_join_code(session: Session, couple: Couple) -> str:
         raise StorageError("no free join code")
     couple.join_prefix = prefix
     couple.join_secret_hash = hash_token(secret)
-    couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
+    couple.join_expires_at = utcnow() + lifetime
     couple.join_failed_attempts = 0
     return prefix + secret
 
@@ -159,11 +160,15 @@ def add_one_device_couple(session: Session, client_id: str | None = None) -> tup
 
 
 def add_two_device_couple(
-    session: Session, person_id: str | None = None, client_id: str | None = None
+    session: Session,
+    person_id: str | None = None,
+    client_id: str | None = None,
+    join_lifetime: timedelta = JOIN_CODE_LIFETIME,
 ) -> tuple[str, str, str | None, str]:
-    """A couple space for two devices with its join code, in ``session``'s transaction,
-    with ``person_id`` (a solo person, who brings their answers) or a new person as
-    partner 1. Returns (couple id, person id, new token or None, join code)."""
+    """A couple space for two devices with its join code (working for ``join_lifetime``),
+    in ``session``'s transaction, with ``person_id`` (a solo person, who brings their
+    answers) or a new person as partner 1. Returns (couple id, person id, new token or
+    None, join code)."""
     couple_id = uuid.uuid4().hex
     token: str | None = None
     couple = Couple(id=couple_id, mode="two_devices", client_id=client_id)
@@ -179,7 +184,7 @@ def add_two_device_couple(
             raise StorageError("this person can't start a couple space")
         person.couple_id, person.slot = couple_id, 1
     session.flush()
-    return couple_id, person_id, token, issue_join_code(session, couple)
+    return couple_id, person_id, token, issue_join_code(session, couple, join_lifetime)
 
 
 class CoupleStore:

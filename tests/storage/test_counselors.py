@@ -363,6 +363,7 @@ def _snapshot(store: Store) -> dict[str, list[str]]:
 #: Every CounselorDesk method that takes someone's id, and how another counselor might try it.
 INTRUSIONS: dict[str, Any] = {
     "client": lambda d, me, a: d.client(me, a["client"]),
+    "client_with_label": lambda d, me, a: d.client_with_label(me, "Couple of alice"),
     "delete_client": lambda d, me, a: d.delete_client(me, a["client"]),
     "start_in_office": lambda d, me, a: d.start_in_office(me, a["client"]),
     "start_homework": lambda d, me, a: d.start_homework(me, a["client"]),
@@ -640,3 +641,13 @@ def test_homework_is_assigned_once_while_open_and_checked_off(desk: CounselorDes
     assert desk.homework(counselor, client)[0].done_at is None
     with pytest.raises(StorageError):
         desk.set_homework_done(counselor, 10_000_000, True)
+
+
+def test_a_label_already_on_the_roster_is_found_whatever_its_case_and_spacing(desk: CounselorDesk) -> None:
+    ana = desk.add_counselor("ana", PASSWORD)
+    ben = desk.add_counselor("ben", PASSWORD)
+    first = desk.add_client(ana, "Couple 0317")
+    assert desk.client_with_label(ana, "Couple 0318") is None
+    found = desk.client_with_label(ana, "  couple   0317 ")
+    assert found is not None and found.id == first
+    assert desk.client_with_label(ben, "Couple 0317") is None
