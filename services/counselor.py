@@ -205,12 +205,13 @@ class CouplePage:
             self.desk.answers_stamp(self.counselor_id, self.client_id),
         )
 
-    def trend_points(self) -> TrendPoints:
-        """Every finished assessment's scores as the counselor reads them privately: the
-        scores each consenting partner shared."""
+    def trend_points(self, viewer: visibility.Viewer = "counselor_private") -> TrendPoints:
+        """Every finished assessment's scores as ``viewer`` may see them: privately, the
+        scores each consenting partner shared; on a shared screen (``counselor_shared``),
+        what the couple may see."""
         points: TrendPoints = []
         for record in self.assessments:
-            shown = self.comparison(record, "counselor_private")
+            shown = self.comparison(record, viewer)
             if shown is None:
                 continue
             by_slot = {slot: {s.scale_id: s.scores.get(slot) for s in shown.scales} for slot in (1, 2)}

@@ -155,7 +155,7 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
             _reissue_buttons(state, record)
         if couple.both_finished:
             if st.button("Presentation view", key=f"client:present:{couple.id}", type="primary"):
-                state.assessment_id = couple.id
+                state.assessment_id, state.presenting = couple.id, True
                 switch_to("presentation")
             _private_panel(page, record)
 

@@ -15,7 +15,7 @@ from ui.components import guarded
 from ui.text import plain
 
 
-def require_counselor(on_couple_page: bool = False) -> session.SessionData:
+def require_counselor(on_couple_page: bool = False, presenting: bool = False) -> session.SessionData:
     """The logged-in counselor's session, or a kind message and nothing else on the page."""
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
@@ -23,6 +23,8 @@ def require_counselor(on_couple_page: bool = False) -> session.SessionData:
         st.stop()
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
+    if not presenting:
+        state.presenting = False
     return state
 
 

@@ -72,6 +72,8 @@ class SessionData:
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
+    #: The presentation view is on a shared screen: no navigation, no counselor data.
+    presenting: bool = False
     #: The browser's login token this session has already looked up (once is enough).
     checked_login_token: str | None = None
     #: The roster entry and assessment the counselor is looking at.

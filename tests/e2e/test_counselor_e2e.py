@@ -136,7 +136,9 @@ def test_counselor_session_privacy_trend_and_isolation(
         assert "Where your answers differed most" not in shown
 
         # A note with HTML in it is shown as text, and no image element is made.
-        go_to_nav(counselor, "Couple", "Couple")
+        # (Presenting hides the navigation: the way back is the page's own button.)
+        click(counselor, "← Back to the couple's page")
+        expect(counselor.get_by_role("heading", name="Couple", level=1, exact=True)).to_be_visible()
         counselor.get_by_role("tab", name="Notes & homework").click()
         counselor.get_by_role("textbox", name="A private note about this session").fill(NOTE)
         click(counselor, "Save note")
