@@ -45,6 +45,15 @@ def authenticate(desk: CounselorDesk, username: str, password: str) -> Counselor
     return desk.authenticate(username, password).counselor
 
 
+def has_counselors(desk: CounselorDesk) -> bool:
+    return desk.has_counselors()
+
+
+def change_password(desk: CounselorDesk, counselor_id: str, current: str, new: str) -> None:
+    """``AccountError`` says what's wrong (the current password, or the new one's length)."""
+    desk.change_password(counselor_id, current, new)
+
+
 def counselor_by_username(desk: CounselorDesk, username: str) -> CounselorRecord | None:
     return desk.counselor_by_username(username)
 

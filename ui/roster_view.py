@@ -11,7 +11,7 @@ from services import counselor
 from storage.counselors import ClientRecord
 from ui import session
 from ui.components import download, guarded
-from ui.counselor_login_view import require_counselor
+from ui.counselor_login_view import render_change_password, require_counselor
 from ui.pages_registry import switch_to
 from ui.text import plain
 
@@ -36,6 +36,7 @@ def render_roster() -> None:
                 else:
                     st.session_state[DUPLICATE_KEY] = (label, existing.id)
     _duplicate_choice(state)
+    render_change_password()
     search = st.text_input("Search by label", max_chars=80, key="roster:search", on_change=_first_page)
     with guarded("The roster can't be shown just now. Please try again in a moment."):
         page = int(st.session_state.get(PAGE_KEY, 1))

@@ -65,3 +65,22 @@ def test_removing_a_counselor_removes_their_sessions(store: Store) -> None:
     token = open_session(store, counselor_id)
     desk.remove_counselor("dr.lee")
     assert session_counselor(store, token) is None
+
+
+def test_a_counselor_changes_their_password_with_the_current_one(store: Store) -> None:
+    import pytest
+
+    from storage.counselors import AccountError
+
+    desk = CounselorDesk(store)
+    assert not desk.has_counselors()
+    counselor_id = _counselor(store)
+    assert desk.has_counselors()
+    with pytest.raises(AccountError):
+        desk.change_password(counselor_id, "not the password", "a brand new password")
+    with pytest.raises(AccountError):
+        desk.change_password(counselor_id, PASSWORD, "short")
+    assert desk.authenticate("dr.lee", PASSWORD).counselor is not None
+    desk.change_password(counselor_id, PASSWORD, "a brand new password")
+    assert desk.authenticate("dr.lee", PASSWORD).counselor is None
+    assert desk.authenticate("dr.lee", "a brand new password").counselor is not None
