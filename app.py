@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ui import pages_registry, session
+from ui import counselor_session, pages_registry, session
 
-st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
+st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered", initial_sidebar_state="auto")
 
-state = session.start()
-page = st.navigation(pages_registry.for_role(state))
+state = counselor_session.restore(session.start())
+page = st.navigation(pages_registry.for_role(state), position=pages_registry.nav_position(state))
 pages_registry.before_page(state, page)
 page.run()

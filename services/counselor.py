@@ -17,6 +17,7 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
+from storage import homework_links
 from storage.counselors import (
     PAGE_SIZE,
     AssessmentRecord,
@@ -42,6 +43,15 @@ SlotAnswers = dict[int, AnswersByQuestionnaire]
 def authenticate(desk: CounselorDesk, username: str, password: str) -> CounselorRecord | None:
     """The counselor whose password this is, or None (the account's lock counts the try)."""
     return desk.authenticate(username, password).counselor
+
+
+def has_counselors(desk: CounselorDesk) -> bool:
+    return desk.has_counselors()
+
+
+def change_password(desk: CounselorDesk, counselor_id: str, current: str, new: str) -> None:
+    """``AccountError`` says what's wrong (the current password, or the new one's length)."""
+    desk.change_password(counselor_id, current, new)
 
 
 def counselor_by_username(desk: CounselorDesk, username: str) -> CounselorRecord | None:
@@ -74,6 +84,11 @@ def roster_page(desk: CounselorDesk, counselor_id: str, search: str, page: int) 
 def add_client(desk: CounselorDesk, counselor_id: str, label: str) -> str:
     """A couple on the roster under ``label`` (``AccountError`` says what's wrong with it)."""
     return desk.add_client(counselor_id, label)
+
+
+def client_with_label(desk: CounselorDesk, counselor_id: str, label: str) -> ClientRecord | None:
+    """A couple already on the roster under ``label`` (case and spacing aside), if any."""
+    return desk.client_with_label(counselor_id, label)
 
 
 def client(desk: CounselorDesk, counselor_id: str, client_id: str) -> ClientRecord | None:
@@ -199,17 +214,28 @@ class CouplePage:
             self.desk.answers_stamp(self.counselor_id, self.client_id),
         )
 
-    def trend_points(self) -> TrendPoints:
-        """Every finished assessment's scores as the counselor reads them privately: the
-        scores each consenting partner shared."""
+    def trend_points(self, viewer: visibility.Viewer = "counselor_private") -> TrendPoints:
+        """Every finished assessment's scores as ``viewer`` may see them: privately, the
+        scores each consenting partner shared; on a shared screen (``counselor_shared``),
+        what the couple may see."""
         points: TrendPoints = []
         for record in self.assessments:
-            shown = self.comparison(record, "counselor_private")
+            shown = self.comparison(record, viewer)
             if shown is None:
                 continue
             by_slot = {slot: {s.scale_id: s.scores.get(slot) for s in shown.scales} for slot in (1, 2)}
             points.append((record.created_at, by_slot))
         return points
+
+
+def reissue_join_link(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str:
+    """A new join code for partner 2 of a homework assessment; the old one stops working."""
+    return homework_links.reissue_join_link(desk.store, counselor_id, couple_id)
+
+
+def reissue_resume_link(desk: CounselorDesk, counselor_id: str, couple_id: str, slot: int) -> str:
+    """A new resume link for a partner of a homework assessment; the old one stops working."""
+    return homework_links.reissue_resume_link(desk.store, counselor_id, couple_id, slot)
 
 
 # Notes and homework -----------------------------------------------------------
@@ -237,16 +263,20 @@ def set_homework_done(desk: CounselorDesk, counselor_id: str, homework_id: int, 
 
 # Export -----------------------------------------------------------------------
 
-CSV_HEADER = ["Couple", "Assessment date", "Partner", "Topic", "Score (0-100)"]
+CSV_HEADER = ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]
 
 
 def scores_csv(desk: CounselorDesk, content: Content, counselor_id: str) -> str:
     """Every score of every finished assessment of this counselor's couples, as the
     counselor reads them privately (only consenting partners, only what they shared),
-    with spreadsheet formulas neutralised. Three queries, however many assessments."""
+    with spreadsheet formulas neutralised. Three queries, however many assessments.
+    Each row names its assessment as the couple's page does ("Assessment 2": the
+    couple's second, by start) and its date and time, so two on one day stay apart."""
     answers = desk.consented_answers_by_assessment(counselor_id)
     rows: list[list[Any]] = []
+    numbers: dict[str, int] = {}
     for roster_entry, record in desk.roster_assessments(counselor_id):
+        numbers[roster_entry.id] = number = numbers.get(roster_entry.id, 0) + 1
         if not record.couple.both_finished:
             continue
         shown = comparison(content, record, answers.get(record.couple.id, {}), "counselor_private")
@@ -254,5 +284,14 @@ def scores_csv(desk: CounselorDesk, content: Content, counselor_id: str) -> str:
             for slot in (1, 2):
                 score = scale.scores.get(slot)
                 if score is not None:
-                    rows.append([roster_entry.label, f"{record.created_at:%Y-%m-%d}", NAMES[slot], scale.title, score])
+                    rows.append(
+                        [
+                            roster_entry.label,
+                            number,
+                            f"{record.created_at:%Y-%m-%d %H:%M}",
+                            NAMES[slot],
+                            scale.title,
+                            score,
+                        ]
+                    )
     return to_csv(CSV_HEADER, rows)

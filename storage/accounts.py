@@ -204,6 +204,28 @@ class AccountDesk:
             deleted=delete_couples and bool(client_ids),
         )
 
+    def has_counselors(self) -> bool:
+        """Whether any counselor account exists (the login page helps on a first run)."""
+        with self.store.transaction() as session:
+            return session.scalar(select(Counselor.id).limit(1)) is not None
+
+    def change_password(self, counselor_id: str, current: str, new: str) -> None:
+        """A counselor's new password, if ``current`` is right (AccountError otherwise, or if
+        the new one is too short); one Argon2 check whatever happens."""
+        with self.store.transaction() as session:
+            password_hash = session.scalar(select(Counselor.password_hash).where(Counselor.id == counselor_id))
+        if password_hash is None:
+            decoy_verification(current)
+            raise AccountError("That isn't your current password.")
+        if not _verify(password_hash, current):
+            raise AccountError("That isn't your current password.")
+        if len(new) < MIN_PASSWORD_LENGTH:
+            raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        with self.store.transaction() as session:
+            session.execute(
+                update(Counselor).where(Counselor.id == counselor_id).values(password_hash=_hasher.hash(new))
+            )
+
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
         with self.store.transaction() as session:
             counselor = session.scalar(select(Counselor).where(Counselor.username == username.strip().lower()))

@@ -32,6 +32,7 @@ from storage.accounts import (
 from storage.couples import CoupleRecord, add_one_device_couple, add_two_device_couple, couple_record
 from storage.crypto import Sealer
 from storage.errors import StorageError
+from storage.homework_links import HOMEWORK_LINK_LIFETIME
 from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
 from storage.repository import AnswersByQuestionnaire, Store
 
@@ -166,6 +167,19 @@ class CounselorDesk(AccountDesk):
             count = session.scalar(select(func.count()).select_from(Couple).where(Couple.client_id == client.id))
             return ClientRecord(client.id, client.label, client.created_at, client.updated_at, count or 0)
 
+    def client_with_label(self, counselor_id: str, label: str) -> ClientRecord | None:
+        """This counselor's couple with the same label (case and spacing aside), if any:
+        the most recently active one."""
+        key = " ".join(label.split()).lower()
+        with self.store.transaction() as session:
+            found = session.scalar(
+                select(Client.id)
+                .where(Client.counselor_id == counselor_id, Client.label_key == key)
+                .order_by(Client.updated_at.desc())
+                .limit(1)
+            )
+        return self.client(counselor_id, found) if found else None
+
     def delete_client(self, counselor_id: str, client_id: str) -> None:
         """Remove a couple from the roster with every assessment, answer, note and step."""
         with self.store.transaction() as session:
@@ -198,7 +212,9 @@ class CounselorDesk(AccountDesk):
         # One transaction: no couple space without its client or its code.
         with self.store.transaction() as session:
             client = self._owned_client(session, counselor_id, client_id)
-            couple_id, _person, token, code = add_two_device_couple(session, client_id=client.id)
+            couple_id, _person, token, code = add_two_device_couple(
+                session, client_id=client.id, join_lifetime=HOMEWORK_LINK_LIFETIME
+            )
             client.updated_at = utcnow()
         assert token is not None  # a new partner 1 always gets their link
         return couple_id, token, code

@@ -123,8 +123,8 @@ def random_code(length: int) -> str:
     return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(length))
 
 
-def issue_join_code(session: Session, couple: Couple) -> str:
-    """Give ``couple`` a fresh code (prefix in clear, secret hashed); returns the code."""
+def issue_join_code(session: Session, couple: Couple, lifetime: timedelta = JOIN_CODE_LIFETIME) -> str:
+    """Give ``couple`` a fresh code (prefix in clear, secret hashed) for ``lifetime``; the old one ends."""
     secret = random_code(JOIN_SECRET_LENGTH)
     for _attempt in range(20):
         prefix = random_code(JOIN_PREFIX_LENGTH)
@@ -134,7 +134,7 @@ def issue_join_code(session: Session, couple: Couple) -> str:
         raise StorageError("no free join code")
     couple.join_prefix = prefix
     couple.join_secret_hash = hash_token(secret)
-    couple.join_expires_at = utcnow() + JOIN_CODE_LIFETIME
+    couple.join_expires_at = utcnow() + lifetime
     couple.join_failed_attempts = 0
     return prefix + secret
 
@@ -188,10 +188,13 @@ def add_one_device_couple(session: Session, client_id: str | None = None) -> tup
 
 
 def add_two_device_couple(
-    session: Session, person_id: str | None = None, client_id: str | None = None
+    session: Session,
+    person_id: str | None = None,
+    client_id: str | None = None,
+    join_lifetime: timedelta = JOIN_CODE_LIFETIME,
 ) -> tuple[str, str, str | None, str]:
-    """A couple space for two devices with its join code, in ``session``'s transaction,
-    with ``person_id`` (a solo person, who brings their answers) or a new person as
+    """A couple space for two devices with its join code (for ``join_lifetime``), in ``session``'s
+    transaction, with ``person_id`` (a solo person, who brings their answers) or a new person as
     partner 1. Returns (couple id, person id, new token or None, join code)."""
     couple_id = uuid.uuid4().hex
     token: str | None = None
@@ -208,7 +211,7 @@ def add_two_device_couple(
             raise StorageError("this person can't start a couple space")
         person.couple_id, person.slot = couple_id, 1
     session.flush()
-    return couple_id, person_id, token, issue_join_code(session, couple)
+    return couple_id, person_id, token, issue_join_code(session, couple, join_lifetime)
 
 
 class CoupleStore:
@@ -227,12 +230,8 @@ class CoupleStore:
             return add_one_device_couple(session)
 
     def create_couple_two_devices(self, person_id: str | None = None) -> tuple[str, str, str | None, str]:
-        """A couple space for two devices, with the creator as partner 1.
-
-        An existing solo person (``person_id``) becomes partner 1 with their answers;
-        otherwise a new person is made. Returns (couple id, person id, new token or
-        None, join code).
-        """
+        """A couple space for two devices with the creator as partner 1 (a solo ``person_id``
+        brings their answers); returns (couple id, person id, new token or None, join code)."""
         # One transaction: a couple space is never left without its code, nor a solo
         # person moved into a space that failed to open.
         with self.transaction() as session:
@@ -249,10 +248,8 @@ class CoupleStore:
             return issue_join_code(session, couple)
 
     def join_couple(self, code: str, now: datetime | None = None, person_id: str | None = None) -> JoinResult:
-        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries.
-
-        A solo ``person_id`` joins with their answers; otherwise a new person is made.
-        """
+        """Join as partner 2 with a code: single use, expiring, locked after a few wrong tries
+        (a solo ``person_id`` joins with their answers; otherwise a new person is made)."""
         clean = normalise_join_code(code)
         prefix, secret = clean[:JOIN_PREFIX_LENGTH], clean[JOIN_PREFIX_LENGTH:]
         moment = now or utcnow()

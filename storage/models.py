@@ -155,6 +155,21 @@ class PlanStep(Base):
     done_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class CounselorSession(Base):
+    """A counselor's login that survives a page refresh: only the SHA-256 of its random
+    token is stored; it ends on log out (revoked), after IDLE_TIMEOUT without use, or at
+    expires_at (storage/sessions.py, docs/SECURITY.md "Counselor sessions")."""
+
+    __tablename__ = "counselor_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counselor_id: Mapped[str] = mapped_column(ForeignKey("counselors.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 Index("ix_people_updated_at", Person.updated_at)
 Index("ix_clients_counselor_label", Client.counselor_id, Client.label_key)
 Index("ix_clients_counselor_updated", Client.counselor_id, Client.updated_at)

@@ -9,7 +9,9 @@ which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks thi
   shown (the part is a fragment, so the browser would otherwise keep its scroll
   position and land on the next part's buttons);
 * a visible "Copy link" button (and the phone's share sheet where there is one) for
-  the resume link, whose own copy icon shows only on hover.
+  the resume link, whose own copy icon shows only on hover;
+* keeping a counselor's session token in a browser cookie, so a page refresh keeps
+  them logged in, and deleting it on log out (docs/SECURITY.md, "Counselor sessions").
 """
 
 from __future__ import annotations
@@ -134,6 +136,38 @@ COPY_LINK_HTML = """
 </script>
 """
 
+#: The cookie that carries a counselor's session token (read back by st.context.cookies).
+LOGIN_COOKIE = "spark_counselor"
+#: The key of the container whose class carries the token REMEMBER_LOGIN keeps: its
+#: class is ``st-key-counselor_session_<token>``; nothing shows the token on screen.
+LOGIN_TOKEN_KEY = "counselor_session_"
+
+#: Keeps the token named by the ``counselor_session_<token>`` container in a cookie for
+#: this site only (SameSite=Strict, Secure over HTTPS), with no expiry date: the browser
+#: drops it when it closes, the server ends it sooner (idle, absolute, log out).
+REMEMBER_LOGIN = r"""
+<script>
+(function () {
+  var box = document.querySelector('[class*="st-key-counselor_session_"]');
+  var found = box ? /st-key-counselor_session_([A-Za-z0-9_-]{20,64})(\s|$)/.exec(box.className) : null;
+  if (!found) { return; }
+  var token = found[1];
+  var secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = "spark_counselor=" + token + "; path=/; SameSite=Strict" + secure;
+})();
+</script>
+"""
+
+#: Deletes the counselor's session cookie (after log out, or once it restores nothing).
+FORGET_LOGIN = """
+<script>
+(function () {
+  var secure = window.location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = "spark_counselor=; path=/; max-age=0; SameSite=Strict" + secure;
+})();
+</script>
+"""
+
 #: The key of the container that holds the resume link COPY_LINK_HTML copies.
 RESUME_LINK_KEY = "resume_link"
 
@@ -154,3 +188,17 @@ def copy_link_buttons() -> None:
     """A visible "Copy link" button (and "Share…" where the browser has a share sheet) for
     the link shown in the ``resume_link`` container on the same page."""
     st.html(COPY_LINK_HTML, unsafe_allow_javascript=True)
+
+
+def remember_login(token: str) -> None:
+    """Keep the counselor's session token in the browser (see REMEMBER_LOGIN): the token
+    is only in the class of an empty container, and the constant snippet copies it to
+    the cookie (never any user text: the token is the server's own random string)."""
+    with st.container(key=LOGIN_TOKEN_KEY + token, height=1, border=False):
+        st.html(REMEMBER_LOGIN, unsafe_allow_javascript=True)
+
+
+def forget_login() -> None:
+    """Delete the counselor's session cookie from the browser."""
+    with st.container(key="forget_login", height=1, border=False):
+        st.html(FORGET_LOGIN, unsafe_allow_javascript=True)

@@ -18,6 +18,7 @@ from services import counselor
 from services.counselor import NAMES, CouplePage
 from storage.counselors import AssessmentRecord, ClientRecord
 from storage.couples import format_join_code
+from storage.homework_links import HOMEWORK_LINK_LIFETIME
 from ui import session
 from ui.components import app_link, download, guarded
 from ui.counselor_login_view import require_counselor
@@ -97,22 +98,50 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
             }
             page.reload()
     assessments = page.assessments
+    shown_for = next((a for a in assessments if a.couple.id == state.fresh_links.get("couple")), None)
+    if shown_for is not None and shown_for.couple.both_finished:
+        state.fresh_links = {}  # the assessment is done: its links are of no more use
     if "in_office" in state.fresh_links:
         st.success("Hand the device to the couple: open the questionnaire in a new tab. Each partner answers in turn.")
         st.link_button("Open the questionnaire for the couple", state.fresh_links["in_office"], type="primary")
         st.caption("This link resumes the assessment on this device. It is shown only now.")
-    elif "partner_1" in state.fresh_links:
+    elif "partner_1" in state.fresh_links or "partner_2" in state.fresh_links:
         st.success("Send each partner their own link. They'll be asked to agree to share with you.")
-        st.markdown("**Partner 1's link**")
-        st.code(state.fresh_links["partner_1"], language=None)
-        st.markdown("**Partner 2's join link** (works once, for 24 hours)")
-        st.code(state.fresh_links["partner_2"], language=None)
-        st.caption("These links are shown only now.")
+        if "partner_1" in state.fresh_links:
+            st.markdown("**Partner 1's link**")
+            st.code(state.fresh_links["partner_1"], language=None)
+        if "partner_2" in state.fresh_links:
+            st.markdown(f"**Partner 2's join link** (works once, for {HOMEWORK_LINK_LIFETIME.days} days)")
+            st.code(state.fresh_links["partner_2"], language=None)
+        if "partner_2_resume" in state.fresh_links:
+            st.markdown("**Partner 2's link**")
+            st.code(state.fresh_links["partner_2_resume"], language=None)
+        st.caption("These links are shown only now. Any earlier link for the same partner no longer works.")
     if not assessments:
         st.info("No assessments yet.")
         return
-    for number, record in reversed(list(enumerate(assessments, start=1))):
+    if all(record.couple.both_finished for record in assessments):
+        _assessment_cards(state, page)
+    else:
+        _live_assessment_cards(state, page)
+
+
+#: While an assessment is open, its card reads the database again this often.
+LIVE_EVERY = "10s"
+
+
+def _assessment_cards(state: session.SessionData, page: CouplePage) -> None:
+    for number, record in reversed(list(enumerate(page.assessments, start=1))):
         _assessment_card(state, number, record, page)
+
+
+@st.fragment(run_every=LIVE_EVERY)
+def _live_assessment_cards(state: session.SessionData, page: CouplePage) -> None:
+    """The cards while an assessment is open: they update by themselves (partners
+    finishing, agreeing to share) with no refresh of the page."""
+    with guarded(UNAVAILABLE):
+        page.reload()  # the timer's reruns must read the database afresh
+        _assessment_cards(state, page)
 
 
 def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord, page: CouplePage) -> None:
@@ -122,11 +151,40 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
     with st.container(border=True):
         st.markdown(f"**Assessment {number}** · {record.created_at:%d %b %Y} · {mode}")
         st.caption(f"{done} of 2 partners finished · {len(record.consented)} of 2 agreed to share with you")
+        if couple.mode == "two_devices" and not couple.both_finished:
+            _reissue_buttons(state, record)
         if couple.both_finished:
             if st.button("Presentation view", key=f"client:present:{couple.id}", type="primary"):
-                state.assessment_id = couple.id
+                state.assessment_id, state.presenting = couple.id, True
                 switch_to("presentation")
             _private_panel(page, record)
+
+
+def _reissue_buttons(state: session.SessionData, record: AssessmentRecord) -> None:
+    """Homework: a partner lost their link, or partner 2's join link ran out. A new one
+    ends the old one; it is shown once, above the cards."""
+    couple, counselor_id = record.couple, state.counselor_id or ""
+    joined = {p.slot: p for p in couple.partners}
+    wanted: list[tuple[str, str]] = []
+    for slot in (1, 2):
+        partner = joined.get(slot)
+        if partner is None:
+            wanted.append(("partner_2", "New join link for Partner 2"))
+        elif not partner.finished:
+            wanted.append((f"partner_{slot}" if slot == 1 else "partner_2_resume", f"New link for Partner {slot}"))
+    columns = st.columns(max(1, len(wanted)))
+    for column, (kind, label) in zip(columns, wanted, strict=False):
+        if column.button(label, key=f"client:reissue:{kind}:{couple.id}"):
+            with guarded("A new link couldn't be made just now. Please try again."):
+                desk = session.desk()
+                if kind == "partner_2":
+                    link = f"{session.JOIN_PARAM}={format_join_code(counselor.reissue_join_link(desk, counselor_id, couple.id))}"
+                else:
+                    slot = 1 if kind == "partner_1" else 2
+                    token = counselor.reissue_resume_link(desk, counselor_id, couple.id, slot)
+                    link = f"{session.RESUME_PARAM}={token}"
+                state.fresh_links = {kind: app_link(link), "couple": couple.id, "client": couple.client_id or ""}
+                st.rerun()
 
 
 def _private_panel(page: CouplePage, record: AssessmentRecord) -> None:

@@ -15,7 +15,7 @@ from ui.components import guarded
 from ui.text import plain
 
 
-def require_counselor(on_couple_page: bool = False) -> session.SessionData:
+def require_counselor(on_couple_page: bool = False, presenting: bool = False) -> session.SessionData:
     """The logged-in counselor's session, or a kind message and nothing else on the page."""
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
@@ -23,6 +23,8 @@ def require_counselor(on_couple_page: bool = False) -> session.SessionData:
         st.stop()
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
+    if not presenting:
+        state.presenting = False
     return state
 
 
@@ -61,6 +63,13 @@ def render_login() -> None:
         "For counselors who use Spark Check in sessions. Couples and individuals don't need an account. "
         "A counselor account is made by whoever runs this server: `python -m storage add-counselor NAME`."
     )
+    with guarded("Logging in isn't possible just now. Please try again in a moment.") as outcome:
+        first_run = not counselor_service.has_counselors(session.desk())
+    if outcome.ok and first_run:
+        st.info(
+            "No counselor account exists yet. Whoever runs this server makes the first one on that machine:\n\n"
+            '`python -m storage add-counselor NAME --display-name "Your Name"`'
+        )
     if _oidc_configured():
         if _oidc_signed_in():
             _oidc_login()
@@ -143,6 +152,23 @@ def _log_out() -> None:
     session.log_out()
     if signed_in:
         st.logout()  # run as a callback: no rerun follows that could drop its redirect
+
+
+def render_change_password() -> None:
+    """A counselor changes their own password (their current one first)."""
+    state = session.data()
+    with st.expander("Change my password"), st.form("change_password", clear_on_submit=True):
+        current = st.text_input("Current password", type="password", max_chars=256, autocomplete="current-password")
+        new = st.text_input("New password", type="password", max_chars=256, autocomplete="new-password")
+        again = st.text_input("New password again", type="password", max_chars=256, autocomplete="new-password")
+        if st.form_submit_button("Change password"):
+            if new != again:
+                st.error("The two new passwords aren't the same.")
+                return
+            with guarded("The password couldn't be changed just now. Please try again.") as outcome:
+                counselor_service.change_password(session.desk(), state.counselor_id or "", current, new)
+            if outcome.ok:
+                st.success("Your password is changed.")
 
 
 def render_logout_button() -> None:

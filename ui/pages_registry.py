@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import streamlit as st
 
-from ui import browser, counselor_login_view, couple_session, session
+from ui import browser, counselor_login_view, counselor_session, couple_session, session
 
 PAGES_DIR = "ui/pages"
 
@@ -91,6 +91,11 @@ def page_names(state: session.SessionData) -> tuple[str, ...]:
     return SOLO_PAGES
 
 
+def nav_position(state: session.SessionData) -> Literal["sidebar", "hidden"]:
+    """Presenting on a shared screen: no navigation (the counselor's pages, the roster)."""
+    return "hidden" if state.role == "counselor" and state.presenting else "sidebar"
+
+
 def for_role(state: session.SessionData) -> list[st.Page]:
     return [new_page(name) for name in page_names(state)]
 
@@ -130,7 +135,8 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
         switch_to(target)
     browser.page_style()
     session.show_notices(state)
-    if state.role == "counselor":
+    counselor_session.keep_in_browser(state)
+    if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()
     elif state.role == "couple" and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.

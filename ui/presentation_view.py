@@ -1,23 +1,46 @@
 """The presentation view: a couple's comparison for a shared screen — charts, categories
 and conversation starters; no item answers, never a safety answer (what the counselor
-may show is ``scoring/visibility.py``'s viewer ``counselor_shared``)."""
+may show is ``scoring/visibility.py``'s viewer ``counselor_shared``), and the trend
+across the couple's assessments as the couple may see it.
+
+Made for a 1920×1080 shared screen: wide, no navigation, nothing of the counselor
+(name, log out, roster), large topic labels, and one button back to the couple's page."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from reporting.charts import SHOWN_CATEGORIES, comparison_alt_text, comparison_rows, paired_chart
-from scoring.compare import CATEGORY_TITLES
+from reporting.charts import (
+    SHOWN_CATEGORIES,
+    comparison_alt_text,
+    comparison_rows,
+    paired_chart,
+    trend_alt_text,
+    trend_chart,
+)
+from scoring.compare import CATEGORY_TITLES, CoupleComparison
+from scoring.trends import trends
 from services import counselor
-from services.counselor import NAMES
+from services.counselor import NAMES, CouplePage
 from ui import session
 from ui.components import guarded
 from ui.counselor_login_view import require_counselor
+from ui.pages_registry import switch_to
+
+#: The topic labels on a shared screen, readable from across the room.
+LABEL_SIZE = 22
+
+
+def _stop_presenting() -> None:
+    session.data().presenting = False  # before the run: the navigation and sidebar come back
 
 
 def render_presentation() -> None:
-    state = require_counselor()
+    st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+    state = require_counselor(presenting=True)
+    if st.button("← Back to the couple's page", key="present:back", on_click=_stop_presenting):
+        switch_to("client")
     comparison = None
     with guarded("The presentation can't be shown just now. Please try again in a moment."):
         if state.assessment_id:
@@ -26,6 +49,7 @@ def render_presentation() -> None:
             )
     if comparison is None:
         state.assessment_id = None  # only ever the open couple's finished assessment on the shared screen
+        state.presenting = False
         st.title("Presentation view")
         st.info("Open a finished assessment from a couple's page first.")
         return
@@ -34,21 +58,46 @@ def render_presentation() -> None:
         if level == "nothing":
             st.info(f"{NAMES[slot]}'s results are not shown here.")
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
+    chart_side, words_side = st.columns([3, 2], gap="large")
     if scored:
         figure = paired_chart(scored, NAMES)
-        figure.update_layout(font={"size": 20}, height=max(480, 80 * len(scored) + 140))
-        st.plotly_chart(
+        figure.update_layout(font={"size": LABEL_SIZE}, height=max(480, 56 * len(scored) + 140))
+        chart_side.plotly_chart(
             figure, key="present:paired", config={"displayModeBar": False}, alt=comparison_alt_text(scored, NAMES)
         )
-        with st.expander("The same as a table"):
+        with chart_side.expander("The same as a table"):
             st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, NAMES)), hide_index=True)
-        columns = st.columns(2)
+        columns = words_side.columns(2)
         for index, key in enumerate(SHOWN_CATEGORIES):
             titles = [s.title for s in comparison.scales if s.category == key]
             if titles:
                 with columns[index % 2], st.container(border=True):
                     st.subheader(CATEGORY_TITLES[key])
-                    st.markdown("\n".join(f"- {t}" for t in titles))
+                    st.markdown("\n".join(f"- **{t}**" for t in titles))
+    with words_side:
+        _starters(comparison)
+    with guarded("The trend can't be shown just now."):
+        _trend(state)
+
+
+def _trend(state: session.SessionData) -> None:
+    """The couple's topics across their assessments, as the couple may see them."""
+    page = CouplePage(session.desk(), session.content(), state.counselor_id or "", state.client_id or "")
+    points = page.trend_points("counselor_shared")
+    if len(points) < 2:
+        return
+    questionnaire = session.content().questionnaire("intimacy")
+    titles = {scale.id: scale.title for scale in questionnaire.scales}
+    series = trends(points, list(titles))
+    st.subheader("How it has changed since you started")
+    figure = trend_chart(series, titles, NAMES)
+    figure.update_layout(font={"size": LABEL_SIZE - 4})
+    st.plotly_chart(
+        figure, key="present:trend", config={"displayModeBar": False}, alt=trend_alt_text(series, titles, NAMES)
+    )
+
+
+def _starters(comparison: CoupleComparison) -> None:
     if comparison.starters:
         st.subheader("Things to talk about")
         for starter in comparison.starters:

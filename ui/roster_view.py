@@ -11,11 +11,13 @@ from services import counselor
 from storage.counselors import ClientRecord
 from ui import session
 from ui.components import download, guarded
-from ui.counselor_login_view import require_counselor
+from ui.counselor_login_view import render_change_password, require_counselor
 from ui.pages_registry import switch_to
 from ui.text import plain
 
 PAGE_KEY = "roster:page"
+#: A label that is already on the roster, waiting for the counselor's choice.
+DUPLICATE_KEY = "roster:duplicate"
 
 
 def render_roster() -> None:
@@ -26,9 +28,15 @@ def render_roster() -> None:
     with st.form("add_client", clear_on_submit=True):
         label = st.text_input("Add a couple (a label or pseudonym — no real names needed)", max_chars=80)
         if st.form_submit_button("Add couple"):
+            st.session_state.pop(DUPLICATE_KEY, None)
             with guarded("The couple couldn't be added just now. Please try again."):
-                state.client_id = counselor.add_client(session.desk(), counselor_id, label)
-                switch_to("client")
+                existing = counselor.client_with_label(session.desk(), counselor_id, label)
+                if existing is None:
+                    _add(state, label)
+                else:
+                    st.session_state[DUPLICATE_KEY] = (label, existing.id)
+    _duplicate_choice(state)
+    render_change_password()
     search = st.text_input("Search by label", max_chars=80, key="roster:search", on_change=_first_page)
     with guarded("The roster can't be shown just now. Please try again in a moment."):
         page = int(st.session_state.get(PAGE_KEY, 1))
@@ -43,6 +51,29 @@ def render_roster() -> None:
             _roster_row(state, client)
         if roster.pages > 1:
             st.pagination(roster.pages, default=min(roster.page, roster.pages), key=PAGE_KEY)
+
+
+def _add(state: session.SessionData, label: str) -> None:
+    st.session_state.pop(DUPLICATE_KEY, None)
+    state.client_id = counselor.add_client(session.desk(), state.counselor_id or "", label)
+    switch_to("client")
+
+
+def _duplicate_choice(state: session.SessionData) -> None:
+    """A label already on the roster: open that couple, or add another one anyway."""
+    pending = st.session_state.get(DUPLICATE_KEY)
+    if not pending:
+        return
+    label, existing_id = pending
+    st.warning(f"You already have a couple called “{plain(' '.join(label.split()))}”. Open it, or add another?")
+    left, right = st.columns(2)
+    if left.button("Open the existing couple", key="roster:open_existing", type="primary"):
+        st.session_state.pop(DUPLICATE_KEY, None)
+        state.client_id = existing_id
+        switch_to("client")
+    if right.button("Add another with this label", key="roster:add_anyway"):
+        with guarded("The couple couldn't be added just now. Please try again."):
+            _add(state, label)
 
 
 def _first_page() -> None:

@@ -22,6 +22,7 @@ from questions import Content, ContentError, default_content
 from services import answers as answers_service
 from settings import Settings
 from storage import AnswersLocked, StorageError, Store
+from storage import sessions as counselor_sessions
 from storage.counselors import CounselorDesk
 from storage.couples import CoupleRecord
 from storage.crypto import KeyConfigError
@@ -68,6 +69,13 @@ class SessionData:
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
     counselor_name: str | None = None
+    #: The counselor's session token (storage/sessions.py), also kept in the browser
+    #: so a page refresh restores the login (ui/counselor_session.py).
+    counselor_token: str | None = None
+    #: The presentation view is on a shared screen: no navigation, no counselor data.
+    presenting: bool = False
+    #: The browser's login token this session has already looked up (once is enough).
+    checked_login_token: str | None = None
     #: The roster entry and assessment the counselor is looking at.
     client_id: str | None = None
     assessment_id: str | None = None
@@ -320,16 +328,31 @@ def desk() -> CounselorDesk:
     return CounselorDesk(store())
 
 
-def log_in_counselor(counselor_id: str, name: str) -> None:
-    """A counselor's session starts clean: nothing of anyone else's stays in it."""
+def log_in_counselor(counselor_id: str, name: str, token: str | None = None) -> None:
+    """A counselor's session starts clean: nothing of anyone else's stays in it. Without
+    ``token`` (a fresh login) a new counselor session is opened in the database."""
     reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(role="counselor", counselor_id=counselor_id, counselor_name=name)
+    if token is None:
+        token = counselor_sessions.open_session(store(), counselor_id)
+    st.session_state[STATE_KEY] = SessionData(
+        role="counselor",
+        counselor_id=counselor_id,
+        counselor_name=name,
+        counselor_token=token,
+        checked_login_token=token,
+    )
     for param in (RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM):
         if param in st.query_params:
             del st.query_params[param]
 
 
-def log_out() -> None:
+def log_out(notice: str = "You're logged out.") -> None:
+    """End the counselor's session: revoked in the database, so the token the browser
+    keeps restores nothing."""
+    token = data().counselor_token
+    if token:
+        with contextlib.suppress(StorageError):
+            counselor_sessions.revoke_session(store(), token)
     reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", "You're logged out.")])
+    st.session_state[STATE_KEY] = SessionData(notices=[("success", notice)], checked_login_token=token)
     st.query_params.clear()

@@ -136,7 +136,9 @@ def test_counselor_session_privacy_trend_and_isolation(
         assert "Where your answers differed most" not in shown
 
         # A note with HTML in it is shown as text, and no image element is made.
-        go_to_nav(counselor, "Couple", "Couple")
+        # (Presenting hides the navigation: the way back is the page's own button.)
+        click(counselor, "← Back to the couple's page")
+        expect(counselor.get_by_role("heading", name="Couple", level=1, exact=True)).to_be_visible()
         counselor.get_by_role("tab", name="Notes & homework").click()
         counselor.get_by_role("textbox", name="A private note about this session").fill(NOTE)
         click(counselor, "Save note")
@@ -177,15 +179,15 @@ def test_counselor_session_privacy_trend_and_isolation(
             counselor.get_by_role("button", name="All scores (CSV)").click()
         exported = Path(download.value.path()).read_text(encoding="utf-8")
         header, *rows = list(csv.reader(io.StringIO(exported, newline="")))
-        assert header == ["Couple", "Assessment date", "Partner", "Topic", "Score (0-100)"]
+        assert header == ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]
         communication = scales[0].title
         assert {row[0] for row in rows} == {"'" + LABEL}
-        assert sorted((row[2], row[3]) for row in rows) == [
-            ("Partner 1", communication),  # the second visit only: the first time, nothing was shared
-            ("Partner 2", communication),
-            ("Partner 2", communication),
+        assert sorted((row[1], row[3], row[4]) for row in rows) == [
+            ("1", "Partner 2", communication),
+            ("2", "Partner 1", communication),  # the second visit only: the first time, nothing was shared
+            ("2", "Partner 2", communication),
         ]
-        assert sorted(float(row[4]) for row in rows if row[2] == "Partner 2") == [50.0, 100.0]
+        assert sorted(float(row[5]) for row in rows if row[3] == "Partner 2") == [50.0, 100.0]
         assert safe_question not in exported and guidance.safety_title not in exported
 
         # Opening the couple's address in the session works while logged in (the control

@@ -56,12 +56,21 @@ def statements(desk: CounselorDesk, owner: str) -> tuple[int, str]:
 def per_assessment_csv(desk: CounselorDesk, owner: str) -> str:
     """The export as it was once built: one read of the answers per assessment."""
     rows = []
+    numbers: dict[str, int] = {}
     for client, record in desk.roster_assessments(owner):
+        numbers[client.id] = numbers.get(client.id, 0) + 1
         if record.couple.both_finished:
             answers = desk.consented_answers(owner, record.couple.id)
             shown = counselor.comparison(CONTENT, record, answers, "counselor_private")
             rows += [
-                [client.label, f"{record.created_at:%Y-%m-%d}", counselor.NAMES[slot], s.title, s.scores[slot]]
+                [
+                    client.label,
+                    numbers[client.id],
+                    f"{record.created_at:%Y-%m-%d %H:%M}",
+                    counselor.NAMES[slot],
+                    s.title,
+                    s.scores[slot],
+                ]
                 for s in shown.scales
                 for slot in (1, 2)
                 if s.scores.get(slot) is not None
@@ -81,3 +90,16 @@ def test_the_csv_export_costs_the_same_queries_for_one_assessment_or_many(desk: 
     assert many == few <= 6  # a transaction's BEGIN and a few selects, never one per assessment
     assert many_text == per_assessment_csv(desk, owner)
     assert len(many_text.splitlines()) == 1 + 8 * 2 * len(CONTENT.questionnaire("intimacy").scales)
+
+
+def test_the_csv_tells_a_couples_assessments_apart_by_number_and_time(desk: CounselorDesk) -> None:
+    import csv
+    import io
+
+    owner = desk.add_counselor("ana", "a long enough password")
+    add_assessments(desk, owner, "Couple 0317", 2)
+    header, *rows = list(csv.reader(io.StringIO(counselor.scores_csv(desk, CONTENT, owner), newline="")))
+    assert header[:3] == ["Couple", "Assessment", "Assessment date"]
+    scales = len(CONTENT.questionnaire("intimacy").scales)
+    assert [row[1] for row in rows] == ["1"] * 2 * scales + ["2"] * 2 * scales
+    assert all(len(row[2]) == len("2026-11-26 17:30") for row in rows)

@@ -363,6 +363,7 @@ def _snapshot(store: Store) -> dict[str, list[str]]:
 #: Every CounselorDesk method that takes someone's id, and how another counselor might try it.
 INTRUSIONS: dict[str, Any] = {
     "client": lambda d, me, a: d.client(me, a["client"]),
+    "client_with_label": lambda d, me, a: d.client_with_label(me, "Couple of alice"),
     "delete_client": lambda d, me, a: d.delete_client(me, a["client"]),
     "start_in_office": lambda d, me, a: d.start_in_office(me, a["client"]),
     "start_homework": lambda d, me, a: d.start_homework(me, a["client"]),
@@ -379,7 +380,15 @@ INTRUSIONS: dict[str, Any] = {
     "clients": lambda d, me, a: [d.clients(me), d.clients(me, search="alice")],
     "roster_assessments": lambda d, me, a: d.roster_assessments(me),
     "add_client": lambda d, me, a: d.add_client(a["client"], "a client id is no counselor id"),
+    "change_password": lambda d, me, a: _refused(lambda: d.change_password(a["counselor"], "a guess", "x" * 20)),
 }
+
+
+def _refused(attempt: Any) -> str:
+    """An attempt that must be refused with AccountError, changing nothing."""
+    with pytest.raises(AccountError):
+        attempt()
+    return "refused"
 
 
 def test_every_method_that_takes_an_id_is_tried_by_the_isolation_test() -> None:
@@ -640,3 +649,13 @@ def test_homework_is_assigned_once_while_open_and_checked_off(desk: CounselorDes
     assert desk.homework(counselor, client)[0].done_at is None
     with pytest.raises(StorageError):
         desk.set_homework_done(counselor, 10_000_000, True)
+
+
+def test_a_label_already_on_the_roster_is_found_whatever_its_case_and_spacing(desk: CounselorDesk) -> None:
+    ana = desk.add_counselor("ana", PASSWORD)
+    ben = desk.add_counselor("ben", PASSWORD)
+    first = desk.add_client(ana, "Couple 0317")
+    assert desk.client_with_label(ana, "Couple 0318") is None
+    found = desk.client_with_label(ana, "  couple   0317 ")
+    assert found is not None and found.id == first
+    assert desk.client_with_label(ben, "Couple 0317") is None

@@ -385,16 +385,17 @@ def test_the_export_csv_holds_only_consented_shared_scores_with_labels_neutralis
     text = counselor_service.scores_csv(desk, CONTENT, ana)
     assert served() == text
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
-    assert header == ["Couple", "Assessment date", "Partner", "Topic", "Score (0-100)"]
+    assert header == ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]
     titles = sorted(s.title for s in INTIMACY.scales)
     by_couple: dict[str, list[list[str]]] = {}
     for row in rows:
         by_couple.setdefault(row[0], []).append(row)
     assert set(by_couple) == {"'" + formula, LABEL}  # the formula label neutralised; nobody else's couples
     for label, couple_rows in by_couple.items():
-        assert {row[2] for row in couple_rows} == {"Partner 1"}, label
-        assert sorted(row[3] for row in couple_rows) == titles
-        assert {float(row[4]) for row in couple_rows} == {100.0}
+        assert {row[1] for row in couple_rows} == {"1"}, label
+        assert {row[3] for row in couple_rows} == {"Partner 1"}, label
+        assert sorted(row[4] for row in couple_rows) == titles
+        assert {float(row[5]) for row in couple_rows} == {100.0}
     assert "Ben" not in text and "Not consented" not in text and "Unfinished" not in text
     assert not any(line.startswith(("=", "+", "-", "@")) for line in text.splitlines())
 

@@ -2,7 +2,7 @@
 they chose and ticks its steps off (plan_steps).
 
 Revision ID: 0006_couple_names_plans
-Revises: 0004_reopened
+Revises: 0005_counselor_sessions
 Create Date: 2026-11-26
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_couple_names_plans"
-down_revision: str | None = "0004_reopened"
+down_revision: str | None = "0005_counselor_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

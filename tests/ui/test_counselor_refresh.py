@@ -1,0 +1,85 @@
+"""A counselor's login survives a page refresh (a new Streamlit session carrying the
+browser's session cookie), and log out or the idle timeout ends it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from streamlit.testing.v1 import AppTest
+
+from storage.counselors import CounselorDesk
+from storage.models import CounselorSession
+from storage.sessions import IDLE_TIMEOUT
+from storage.tokens import hash_token
+from tests.ui.test_counselor_flow import APP, TIMEOUT, desk, log_in, page_text, state_of
+from ui import counselor_session
+
+__all__ = ["desk"]  # the fixture
+
+
+def refresh(monkeypatch: pytest.MonkeyPatch, token: str, page: str | None = None, **query: str) -> AppTest:
+    """A page load in a browser that holds ``token`` in its cookie."""
+    monkeypatch.setattr(counselor_session, "browser_token", lambda: token)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in query.items():
+        app.query_params[name] = value
+    if page:
+        app.switch_page(page)
+    return app.run()
+
+
+def test_a_refresh_keeps_the_counselor_logged_in_on_the_couples_page(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = log_in("ana")
+    token = state_of(app).counselor_token
+    assert token
+    next(t for t in app.text_input if t.label.startswith("Add a couple")).input("The Rivers")
+    next(b for b in app.button if b.label == "Add couple").click().run()
+    client_id = state_of(app).client_id
+    assert client_id
+
+    again = refresh(monkeypatch, token, "ui/pages/client.py", client=client_id)
+    assert not again.exception
+    assert state_of(again).role == "counselor" and state_of(again).counselor_name == "Ana"
+    assert [t.value for t in again.title] == ["Couple"]
+    assert "The Rivers" in [t.value for t in again.text]
+
+
+def test_a_refresh_after_log_out_or_with_a_wrong_token_is_logged_out(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = log_in("ana")
+    token = state_of(app).counselor_token or ""
+    next(b for b in app.button if b.label == "Log out").click().run()
+    assert state_of(app).role == "person"
+    assert state_of(refresh(monkeypatch, token)).role == "person"
+    assert state_of(refresh(monkeypatch, token + "x")).role == "person"
+    assert state_of(refresh(monkeypatch, "")).role == "person"
+
+
+def test_an_idle_login_ends_in_the_open_tab_and_on_refresh(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = log_in("ana")
+    token = state_of(app).counselor_token or ""
+    with desk.store.transaction() as db:
+        db.execute(
+            update(CounselorSession)
+            .where(CounselorSession.token_hash == hash_token(token))
+            .values(last_seen_at=CounselorSession.last_seen_at - IDLE_TIMEOUT - timedelta(minutes=1))
+        )
+    app.run()
+    assert state_of(app).role == "person"
+    assert counselor_session.ENDED in page_text(app)
+    assert state_of(refresh(monkeypatch, token)).role == "person"
+
+
+def test_a_resume_link_opened_in_a_counselors_browser_is_not_taken_over(
+    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = state_of(log_in("ana")).counselor_token or ""
+    app = refresh(monkeypatch, token, join="ABCD-EFGH-IJKL")
+    assert state_of(app).role != "counselor"
