@@ -35,20 +35,10 @@ from typing import Any
 
 from benchmarks.common import Goal, Options, Section, Table, median, ms, percentile, stamp, times
 from benchmarks.server import APP, BARE, Server
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 KEY = "browser"
 TITLE = "2. In a real browser (headless Chromium)"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 GOAL = 1.5
 LOADS, QUICK_LOADS = 10, 1
 CLICKS, QUICK_CLICKS = 30, 2

@@ -43,8 +43,8 @@ from typing import Any
 
 from benchmarks.common import Goal, Options, Section, Table, ms, percentile, stamp, times
 from benchmarks.server import APP, BARE, Server
-from benchmarks.stclient import ProtocolError, Session
 from questions.loader import default_content
+from tests.support.stclient import ProtocolError, Session
 
 KEY = "load"
 TITLE = "3. Load: concurrent sessions over the websocket protocol"
