@@ -92,11 +92,13 @@ def test_batch_benchmark_reports_both_inputs_and_keeps_the_rest_of_the_report(tm
 
 
 @pytest.mark.e2e
-def test_browser_benchmark_reports_first_render_and_clicks(tmp_path: Path) -> None:
+def test_browser_benchmark_reports_web_vitals_beside_the_plain_page(tmp_path: Path) -> None:
     needs_chromium()
     text = run_quick("browser", tmp_path)
-    goal_row(text, "click to rendered on a questionnaire page")
-    assert re.search(r"^\| first render \(the app's root\) \| [\d.]+ ms", text, re.MULTILINE)
+    for goal in ("welcome: LCP p75", "Is it worth it?: LCP p75", "Is it worth it?: INP p75"):
+        goal_row(text, goal)
+    for page in ("Is it worth it? (Spark Check)", "the same page, plain script"):
+        assert re.search(rf"^\| {re.escape(page)} \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \|", text, re.MULTILINE), page
 
 
 @pytest.mark.e2e
