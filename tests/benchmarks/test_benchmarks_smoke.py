@@ -106,6 +106,7 @@ def test_load_benchmark_reports_latency_errors_and_memory(tmp_path: Path) -> Non
     text = run_quick("load", tmp_path)
     assert "met" in goal_row(text, "N = 2: errors")  # both couples got through the whole flow
     goal_row(text, "N = 2: p95 round trip")
+    goal_row(text, "break point: most sessions held")
     assert re.search(r"^\| 2 \| [\d.]+ ms / [\d.]+ ms / [\d.]+ ms \| [\d.]+ ms", text, re.MULTILINE)
 
 
