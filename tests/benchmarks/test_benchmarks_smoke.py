@@ -17,6 +17,7 @@ import pytest
 
 from tests.support import REPO_ROOT
 from tests.support.chromium import CHROMIUM
+from tests.support.stclient import STREAMLIT_VERSION
 
 RERUN_PAGES = (
     "worth_it (questionnaire)",
@@ -129,3 +130,12 @@ def test_dashboard_benchmark_reports_the_roster_and_the_trend(
     assert re.search(rf"^\| {database} \| clients: 2\d, couples: \d+, people: \d+, answers: [\d,]+", text, re.MULTILINE)
     if database == "SQLite":  # no server named: PostgreSQL is said to be unmeasured, never faked
         assert "PostgreSQL was not measured" in text
+
+
+def test_the_websocket_client_is_pinned_to_the_streamlit_it_speaks_to() -> None:
+    """The load test's client copies the frontend's protocol: a new Streamlit means checking it again."""
+    import streamlit
+
+    assert streamlit.__version__ == STREAMLIT_VERSION
+    requirements = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert f"streamlit=={STREAMLIT_VERSION}" in requirements
