@@ -40,7 +40,6 @@ SQL statements per rerun are counted at the engine.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -76,8 +75,6 @@ WARMUP, QUICK_WARMUP = 3, 1
 POSTGRES_URL_ENVS = ("SPARK_CHECK_BENCH_POSTGRES_URL", "SPARK_CHECK_TEST_POSTGRES_URL")
 PASSWORD = "a long enough benchmark password"
 MAIN, OTHER = "dana.counselor", "eli.counselor"
-#: Assessments written per transaction while seeding.
-CHUNK = 300
 #: What counselors call their couples (with a number): the search looks for one of them.
 PSEUDONYMS = (
     "The Rivers", "Oak & Ivy", "The Millers", "Sun & Moon", "The Parks", "Salt & Pepper", "The Fishers",
@@ -116,7 +113,6 @@ QUICK = Size(couples=20, assessments=3, other_couples=3, other_assessments=2)
 class PartnerSpec:
     slot: int
     person_id: str
-    token_hash: str
     created_at: datetime
     consent_at: datetime
     answers_from: datetime
@@ -134,8 +130,6 @@ class AssessmentSpec:
     created_at: datetime
     updated_at: datetime
     active_slot: int
-    device_token_hash: str | None
-    join_prefix: str | None
     partners: tuple[PartnerSpec, PartnerSpec]
     note: str
     homework: str
@@ -164,10 +158,6 @@ class ClientPlan:
 
 def _uuid(rng: random.Random) -> str:
     return uuid.UUID(int=rng.getrandbits(128), version=4).hex
-
-
-def _token_hash(rng: random.Random) -> str:
-    return hashlib.sha256(rng.randbytes(32).hex().encode()).hexdigest()
 
 
 def plan_client(
@@ -274,9 +264,7 @@ def _progress(content: Content, rng: random.Random) -> str:
     return json.dumps(progress, sort_keys=True)
 
 
-def assessment_spec(
-    content: Content, plan: ClientPlan, number: int, used_prefixes: set[str] | None = None
-) -> AssessmentSpec:
+def assessment_spec(content: Content, plan: ClientPlan, number: int) -> AssessmentSpec:
     """Assessment ``number`` of a couple, as deterministic as the plan (its own seeded generator)."""
     rng = random.Random(f"{plan.key}:{number}")
     start = plan.starts[number]
@@ -305,7 +293,6 @@ def assessment_spec(
             PartnerSpec(
                 slot=slot,
                 person_id=_uuid(rng),
-                token_hash=_token_hash(rng),
                 created_at=created[slot - 1],
                 consent_at=consent,
                 answers_from=answers_from,
@@ -318,13 +305,6 @@ def assessment_spec(
         if slot == 1:
             handover = finished + timedelta(seconds=rng.uniform(5, 60))
             clock = handover + timedelta(seconds=rng.uniform(20, 90))
-    prefix = None
-    if mode == "two_devices":
-        alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-        while prefix is None or (used_prefixes is not None and prefix in used_prefixes):
-            prefix = "".join(rng.choice(alphabet) for _ in range(4))
-        if used_prefixes is not None:
-            used_prefixes.add(prefix)
     suggestions = [s.id for s in content.suggestions]
     return AssessmentSpec(
         couple_id=couple_id,
@@ -333,8 +313,6 @@ def assessment_spec(
         created_at=start,
         updated_at=handover if mode == "one_device" else created[1],
         active_slot=2 if mode == "one_device" else 1,
-        device_token_hash=_token_hash(rng) if mode == "one_device" else None,
-        join_prefix=prefix,
         partners=(partners[0], partners[1]),
         note=rng.choice(NOTES),
         homework=rng.choice(suggestions),
