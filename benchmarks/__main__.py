@@ -3,7 +3,7 @@
 python -m benchmarks                     all of them, full size (about an hour on 2 cores)
 python -m benchmarks rerun batch         only these
 python -m benchmarks --quick             tiny sizes (what the smoke test runs)
-python -m benchmarks load --sizes 50     one load level
+python -m benchmarks load --sizes 50     one load level (default 50,100,200: the break point)
 python -m benchmarks replicas --replica-sizes 50,100 --hold 60   through HAProxy, one and two replicas
 python -m benchmarks browser --server-arg=--runner.postScriptGC=true   try a server setting
 """
@@ -32,7 +32,7 @@ def parse(argv: Sequence[str] | None) -> tuple[list[str], Options, Path]:
         "--output", type=Path, default=DEFAULT_REPORT, help="the report to write (default: %(default)s)"
     )
     parser.add_argument(
-        "--sizes", default="10,25,50", help="load: concurrent sessions, comma-separated (default: %(default)s)"
+        "--sizes", default="50,100,200", help="load: concurrent sessions, comma-separated (default: %(default)s)"
     )
     parser.add_argument(
         "--pace", default="1,3", help="load: seconds between a person's interactions, min,max (default: %(default)s)"

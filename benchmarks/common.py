@@ -23,7 +23,7 @@ class Options:
 
     quick: bool = False
     #: Concurrent sessions of the load test.
-    load_sizes: tuple[int, ...] = (10, 25, 50)
+    load_sizes: tuple[int, ...] = (50, 100, 200)
     #: Seconds a simulated person waits between answers (uniform, seeded); (0, 0) = no pacing.
     pace: tuple[float, float] = (1.0, 3.0)
     #: Concurrent sessions of the replica benchmark (through HAProxy, one and two replicas).
@@ -91,7 +91,8 @@ class Section:
     seconds: float = 0.0
 
     def markdown(self) -> str:
-        parts = [f"## {self.title}", "", self.method.strip(), ""]
+        summary = self.method.strip().split("\n\n", 1)[0]
+        parts = [f"## {self.title}", "", f"{summary} How it is measured: the module's docstring in `benchmarks/`.", ""]
         if self.machine:
             parts += [
                 "Run: " + "; ".join(f"{k} {v}" for k, v in self.machine.items()) + f"; took {self.seconds:.0f} s.",

@@ -4,7 +4,7 @@ A benchmark is a module with ``KEY``, ``TITLE`` and ``run(options) -> Section``;
 to add one, write such a module and list it here.
 
 - ``rerun``: part 1, one rerun in process (AppTest), page by page, against a baseline;
-- ``browser``: part 2, first render and click to rendered in headless Chromium;
+- ``browser``: part 2, LCP and INP in headless Chromium (4x CPU throttling), beside a plain page;
 - ``load``: part 3, concurrent sessions over the websocket protocol;
 - ``batch``: part 4, ``python -m scoring score`` on many responses;
 - ``dashboard``: part 5, the counselor dashboard at scale (2,000 couples x 12

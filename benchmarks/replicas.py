@@ -1,6 +1,6 @@
 """Part 6: sessions held through HAProxy, on one replica and on two, sharing one PostgreSQL.
 
-The set-up is deploy/'s: HAProxy runs ``deploy/haproxy.cfg`` (``benchmarks.cluster``),
+The set-up is deploy/'s: HAProxy runs ``deploy/haproxy.cfg`` (``tests.support.cluster``),
 in front of one, then two, ``streamlit run app.py`` replicas (as in part 3, through
 ``benchmarks.probe``) on a fresh PostgreSQL database made for the run
 (``SPARK_CHECK_BENCH_POSTGRES_URL``, else ``SPARK_CHECK_TEST_POSTGRES_URL``; without
@@ -39,11 +39,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.cluster import REPLICA_NAMES, STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
 from benchmarks.common import Goal, Options, Section, Table, ms, percentile, stamp
 from benchmarks.dashboard import postgres_url
 from benchmarks.load import GOAL_P95, SERVER_ARGS, Visitor, _visit, couple_flow
 from benchmarks.server import APP, Server
+from tests.support.cluster import REPLICA_NAMES, STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
 
 KEY = "replicas"
 TITLE = "6. Replicas behind HAProxy: one against two"

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,33 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT
+from tests.support.server import free_port, server_flags
 
 APP = REPO_ROOT / "app.py"
 BARE = REPO_ROOT / "benchmarks" / "apps" / "bare_button.py"
 STARTUP_TIMEOUT = 60.0
-
-
-def server_flags(port: int) -> list[str]:
-    """How every test and benchmark server runs: headless, on loopback, no usage stats, and
-    no file watcher (nothing edits the app while it runs; watcher threads only cost CPU)."""
-    return [
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.helpers import REPO_ROOT, StreamlitServer, StreamlitServerFactory, free_port
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -250,3 +250,10 @@ def test_shared_names_are_defined_once(name: str, home: str) -> None:
         if literal in p.read_text(encoding="utf-8")
     ]
     assert repeats == ["reporting/charts.py"]
+
+
+def test_tests_never_import_the_benchmarks() -> None:
+    """Shared server, Chromium and cluster helpers live in tests/support (the benchmarks may
+    import them); a benchmark's smoke test runs ``python -m benchmarks NAME`` instead."""
+    offenders = [str(p.relative_to(ROOT)) for p, names in imported_modules("tests").items() if "benchmarks" in names]
+    assert offenders == []

@@ -1,7 +1,7 @@
 """deploy/, Dockerfile and compose.yaml: one HAProxy configuration, run the same way everywhere.
 
 The end-to-end test (tests/e2e/test_replicas_e2e.py) runs deploy/haproxy.cfg through
-``benchmarks.cluster``; compose.yaml builds it into its HAProxy image; the replicas of
+``tests.support.cluster``; compose.yaml builds it into its HAProxy image; the replicas of
 the image and of the systemd unit run with the flags of the tests' servers. These
 tests keep the files from drifting apart, and have HAProxy itself check the file with
 each environment it is given (the test's, compose's, and with a TLS certificate).
@@ -18,9 +18,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.cluster import BIND_ENV, HAPROXY_CONFIG, REPLICA_NAMES, haproxy_environment, haproxy_path, replica_env
-from benchmarks.server import server_flags
 from tests.conftest import skip_or_fail
+from tests.support.cluster import (
+    BIND_ENV,
+    HAPROXY_CONFIG,
+    REPLICA_NAMES,
+    haproxy_environment,
+    haproxy_path,
+    replica_env,
+)
+from tests.support.server import server_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"

@@ -3,25 +3,28 @@ what it should; without PostgreSQL it says it measured nothing rather than fake 
 
 from __future__ import annotations
 
+import os
 import re
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks import dashboard
-from benchmarks.__main__ import main
-from benchmarks.cluster import haproxy_path
 from tests.conftest import skip_or_fail
+from tests.support import REPO_ROOT
+from tests.support.cluster import haproxy_path
+
+POSTGRES_URL_ENVS = ("SPARK_CHECK_BENCH_POSTGRES_URL", "SPARK_CHECK_TEST_POSTGRES_URL")
 
 
-def run_quick(tmp_path: Path) -> str:
+def run_quick(tmp_path: Path, env: dict[str, str]) -> str:
     report = tmp_path / "PERFORMANCE.md"
     args = ["replicas", "--quick", "--quiet", "--output", str(report), "--workdir", str(tmp_path)]
-    # A thread of its own: the benchmark runs asyncio, and Playwright's sync API (the e2e
-    # tests' browser, if open in this process) holds this thread's event loop.
-    with ThreadPoolExecutor(1) as pool:
-        assert pool.submit(main, args).result() == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
     text = report.read_text(encoding="utf-8")
     assert "<!-- BEGIN benchmark:replicas -->" in text and "<!-- END benchmark:replicas -->" in text
     assert re.search(r"\| cores \| \d+ \|", text)
@@ -30,13 +33,10 @@ def run_quick(tmp_path: Path) -> str:
 
 @pytest.mark.e2e
 @pytest.mark.postgres
-def test_replica_benchmark_reports_one_and_two_replicas(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str
-) -> None:
+def test_replica_benchmark_reports_one_and_two_replicas(tmp_path: Path, postgres_url: str) -> None:
     if haproxy_path() is None:
         skip_or_fail("HAProxy not found at /usr/sbin/haproxy (apt-get install haproxy)")
-    monkeypatch.setenv("SPARK_CHECK_BENCH_POSTGRES_URL", postgres_url)
-    text = run_quick(tmp_path)
+    text = run_quick(tmp_path, {**os.environ, "SPARK_CHECK_BENCH_POSTGRES_URL": postgres_url})
     for count in (1, 2):
         assert re.search(rf"^\| {count} replica\(s\), N = 2: p95 round trip \| [^\n]* \| [\d.]+ ms \|", text, re.M)
         assert re.search(rf"^\| {count} replica\(s\), N = 2: errors \| 0 \| 0 \| met \|$", text, re.M)
@@ -47,9 +47,7 @@ def test_replica_benchmark_reports_one_and_two_replicas(
     assert sum(int(sessions) for _, sessions in rows) == 2
 
 
-def test_without_postgresql_nothing_is_measured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in dashboard.POSTGRES_URL_ENVS:
-        monkeypatch.delenv(name, raising=False)
-    text = run_quick(tmp_path)
+def test_without_postgresql_nothing_is_measured(tmp_path: Path) -> None:
+    text = run_quick(tmp_path, {k: v for k, v in os.environ.items() if k not in POSTGRES_URL_ENVS})
     assert "Not measured: no PostgreSQL server named" in text
     assert "| 2 replica(s): p95 round trip | ≤ 250 ms | – | not measured |" in text

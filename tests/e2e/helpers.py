@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
-from benchmarks.server import server_flags
+from tests.support.server import server_flags
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

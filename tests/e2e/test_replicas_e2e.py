@@ -30,8 +30,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import inspect
 
-from benchmarks.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
-from benchmarks.stclient import Session
 from questions import default_content
 from questions.schema import Questionnaire
 from storage import Store
@@ -50,6 +48,8 @@ from tests.e2e.counselor_flows import (
 from tests.e2e.flows import choose, click, radio_for
 from tests.e2e.helpers import REPO_ROOT, StreamlitServer, free_port, open_app, wait_for_app_idle
 from tests.e2e.test_couple_e2e import join_code_on, take_part
+from tests.support.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
+from tests.support.stclient import Session
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page

@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from benchmarks.common import REPO_ROOT
-from benchmarks.server import free_port
+from tests.support import REPO_ROOT
+from tests.support.server import free_port
 
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CONFIG = REPO_ROOT / "deploy" / "haproxy.cfg"

@@ -51,6 +51,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 
+#: The Streamlit this client speaks the protocol of (requirements.txt pins it; a test checks both).
+STREAMLIT_VERSION = "1.67.0"
 XSRF_COOKIE = "_streamlit_xsrf"
 SUCCESS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 
