@@ -30,6 +30,9 @@ def render_safety(guidance: Guidance) -> None:
             if resource.contact:
                 line += f"  \n{resource.contact}"
             st.markdown(line)
+            # Tap-to-call links built from our own data (guidance.yaml), never user text.
+            for phone in resource.phones:
+                st.link_button(f"Call {phone.label}", phone.tel_url)
             if resource.url:
                 st.link_button(f"Open {resource.title}", resource.url)
         st.markdown(f"**{guidance.individual_support.title}** — {guidance.individual_support.text}")

@@ -120,13 +120,24 @@ def test_safety_report_shows_resources_and_no_steps(unsafe_report: str) -> None:
             assert _esc(resource.contact) in unsafe_report
         if resource.url:
             assert resource.url in unsafe_report
+        for phone in resource.phones:
+            assert f'href="{phone.tel_url}"' in unsafe_report
     assert _esc(guidance.individual_support.title) in unsafe_report
+
     assert 'id="steps-h"' not in unsafe_report
     assert "Next steps" not in unsafe_report
     for suggestion in CONTENT.suggestions:
         assert _esc(suggestion.text) not in unsafe_report
     # Couples counseling is not the next step when someone may not be safe.
     assert 'id="help-h"' not in unsafe_report
+
+
+def test_the_safety_resources_have_tap_to_call_numbers_and_a_line_for_men() -> None:
+    resources = {r.title: r for r in CONTENT.guidance.safety_resources}
+    men = resources["Men's Advice Line (UK)"]
+    assert [p.tel_url for p in men.phones] == ["tel:+448088010327"]
+    # Every number written in a contact line can be tapped.
+    assert all(r.phones for r in resources.values() if r.contact)
 
 
 def test_safety_section_comes_first(unsafe_report: str) -> None:

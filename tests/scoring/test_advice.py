@@ -405,3 +405,26 @@ def test_each_partner_gets_their_own_words_and_a_shared_screen_neither(share: st
 def test_growth_threshold_is_the_one_documented() -> None:
     assert GROWTH_THRESHOLD == 70.0
     assert "below 70" in CONTENT_MD.read_text(encoding="utf-8")
+
+
+def _closeness_steps(levels: dict[str, int]) -> set[str]:
+    answers = topic_answers(INTIMACY, {**{s.id: 5 for s in INTIMACY.scales}, **levels})
+    profile = build_profile(CONTENT, {"worth_it": {}, "intimacy": answers})
+    return {step.suggestion_id for step in profile.next_steps}
+
+
+ME_TIME = {s.id for s in CONTENT.suggestions if s.scales[0] == "intimacy.independence_balance"}
+TOGETHER = {s.id for s in CONTENT.suggestions if "intimacy.togetherness" in s.scales}
+
+
+def test_a_drifted_apart_person_is_not_told_to_take_more_me_time() -> None:
+    # Issue 11: the balance scale ran one way, so distance read as "too little me-time".
+    steps = _closeness_steps({"togetherness": 1, "independence_balance": 5})
+    assert steps & TOGETHER
+    assert not steps & ME_TIME
+
+
+def test_a_smothered_person_is_offered_room_of_their_own() -> None:
+    steps = _closeness_steps({"togetherness": 5, "independence_balance": 1})
+    assert steps & ME_TIME
+    assert not steps & TOGETHER

@@ -178,6 +178,8 @@ def test_not_feeling_safe_in_worth_it_shows_support_resources(db_path: Path) -> 
     guidance = default_content().guidance
     assert guidance.safety_title in page
     assert all(r.title in page for r in guidance.safety_resources)
+    call_links = {b.proto.url for b in app.get("link_button")}
+    assert {p.tel_url for r in guidance.safety_resources for p in r.phones} <= call_links
 
 
 def test_delete_removes_everything_for_good(db_path: Path) -> None:
