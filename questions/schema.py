@@ -478,6 +478,9 @@ class CoupleGuidance(Strict):
 class Guidance(Strict):
     """Fixed texts: safety resources, kinds of professional help, partner guidance."""
 
+    #: Each seed file's article title, shown wherever a source is cited (the file name
+    #: stays in the data and the JSON export); see ``questions.loader.source_title``.
+    source_titles: dict[str, str] = Field(min_length=1)
     safety_title: str
     safety_text: str
     safety_resources: tuple[Resource, ...] = Field(min_length=1)

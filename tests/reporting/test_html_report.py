@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from markupsafe import escape
 
-from questions.loader import Content, default_content
+from questions.loader import Content, default_content, source_titles
 from reporting.html_report import solo_report
 from scoring.engine import build_profile
 from tests.scoring.strategies import AnswersByQuestionnaire, bottom_answers, top_answers
@@ -98,7 +98,7 @@ def test_report_lists_the_next_steps_with_their_sources(safe_report: str) -> Non
     for step in profile.next_steps:
         assert _esc(step.title) in steps_section
         assert _esc(step.text) in steps_section
-        assert f"Source: {', '.join(step.sources)}" in steps_section
+        assert f"Source: {_esc(source_titles(step.sources))}" in steps_section
 
 
 def test_report_shows_the_verdict_and_the_non_safety_answers(safe_report: str) -> None:
@@ -211,3 +211,11 @@ def test_option_labels_and_question_texts_are_escaped() -> None:
     assert "<i>Yes</i>" not in page
     assert "Respect? &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
+
+
+def test_sources_are_cited_by_article_title_not_file_name(safe_report: str) -> None:
+    cited = {s for q in CONTENT.questionnaires.values() for s in q.sources}
+    cited |= {s for suggestion in CONTENT.suggestions for s in suggestion.sources}
+    assert cited <= CONTENT.guidance.source_titles.keys(), "every cited seed has a title"
+    assert "Source:" in safe_report
+    assert ".txt" not in safe_report

@@ -6,9 +6,11 @@ lists each rule with its seed, and its persona table must match the fixtures.
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
-from questions.loader import Content, default_content
+from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
 from scoring.compare import PartnerData, compare
 from scoring.engine import GROWTH_THRESHOLD, build_profile, score_questionnaire
@@ -267,7 +269,7 @@ def test_the_solo_report_shows_discernment_and_how_to_find_help() -> None:
     for text in (GUIDANCE.discernment.title, GUIDANCE.discernment.finding_help.title):
         assert text.replace("'", "&#39;") in report
     assert SUGGESTIONS["take_stock"].title in report
-    assert GUIDANCE.readings[0].sources[0] in report
+    assert escape(source_title(GUIDANCE.readings[0].sources[0])) in report
 
 
 # --------------------------------------------------------------------------- next steps
