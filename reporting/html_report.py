@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from questions.loader import Content, source_titles
 from reporting.charts import band_of, chart_alt_text, scale_rows, score_bars
+from scoring.engine import consistency_notes
 from scoring.results import AnswerValue, Profile
 from scoring.visibility import profile_for_self
 
@@ -56,6 +57,7 @@ def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], no
         .render(
             generated=(now or datetime.now(UTC)).strftime("%d %B %Y"),
             profile=profile,
+            consistency_notes=consistency_notes(profile),
             guidance=content.guidance,
             chart=chart,
             chart_alt=chart_alt_text(intimacy_scales),

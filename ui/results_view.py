@@ -10,6 +10,7 @@ import streamlit as st
 from questions.loader import source_titles
 from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
+from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
 from services import answers as answers_service
@@ -47,6 +48,9 @@ def render_safety(guidance: Guidance) -> None:
 def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None = None) -> None:
     if profile.safety_concern:
         render_safety(guidance)
+    else:
+        for note in consistency_notes(profile):
+            st.info(note, icon="💬")
 
     if profile.strengths:
         st.subheader("What's going well")

@@ -9,11 +9,12 @@ from __future__ import annotations
 from html import escape
 
 import pytest
+from markupsafe import escape as markup_escape
 
 from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
 from scoring.compare import PartnerData, compare
-from scoring.engine import GROWTH_THRESHOLD, build_profile, score_questionnaire
+from scoring.engine import CONSISTENCY_NOTES, GROWTH_THRESHOLD, build_profile, score_questionnaire
 from scoring.results import Profile
 from scoring.visibility import Partner, couple_comparison, profile_for_self
 from tests.scoring.personas import (
@@ -430,3 +431,16 @@ def test_a_smothered_person_is_offered_room_of_their_own() -> None:
     steps = _closeness_steps({"togetherness": 5, "independence_balance": 1})
     assert steps & ME_TIME
     assert not steps & TOGETHER
+
+
+def test_straight_lining_and_random_answers_are_told_kindly_the_profile_may_not_fit() -> None:
+    # Issue 11: straight "Very true" scored 75 on most scales and showed three strengths.
+    very_true = {i.id: 5 for i in INTIMACY.items if i.kind == "scored"}
+    result = score_questionnaire(INTIMACY, very_true)
+    assert result.consistency == "same_answers"
+    assert score_questionnaire(INTIMACY, PERSONAS["random_clicking"].answers["intimacy"]).consistency == "contradictory"
+    for persona in ("thriving", "wants_out", "after_kids_slump", "constant_conflict", "parallel_lives", "unsafe"):
+        assert all(r.consistency is None for r in build_profile(CONTENT, PERSONAS[persona].answers).results.values())
+    report = solo_report(CONTENT, {"intimacy": very_true})
+    assert str(markup_escape(CONSISTENCY_NOTES["same_answers"])) in report
+    assert "may not reflect" not in solo_report(CONTENT, PERSONAS["thriving"].answers)
