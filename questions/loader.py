@@ -7,6 +7,7 @@ field, so the app can stop with one clear line instead of a traceback.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -168,3 +169,13 @@ def load_content(directory: Path = DATA_DIR) -> Content:
 def default_content() -> Content:
     """The shipped content, read once per process (it is the same for everyone)."""
     return load_content()
+
+
+def source_title(file: str, content: Content | None = None) -> str:
+    """A seed file's article title (the file name itself if it has none)."""
+    return (content or default_content()).guidance.source_titles.get(file, file)
+
+
+def source_titles(files: Iterable[str], content: Content | None = None) -> str:
+    """Cited seeds as people read them: the article titles, joined by "; "."""
+    return "; ".join(source_title(f, content) for f in files)

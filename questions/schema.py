@@ -395,12 +395,27 @@ class Suggestion(Strict):
         return scales
 
 
+class Phone(Strict):
+    """A number to call, shown as a tap-to-call link (``tel:``) built from this data."""
+
+    #: As people write it, e.g. "0808 801 0327".
+    label: str = Field(min_length=1)
+    #: Digits only, with a leading + for an international number.
+    number: str = Field(pattern=r"^\+?[0-9]{3,15}$")
+
+    @property
+    def tel_url(self) -> str:
+        return f"tel:{self.number}"
+
+
 class Resource(Strict):
     title: str = Field(min_length=1)
     text: str = Field(min_length=1)
     #: A phone number, text line or address, shown as plain text.
     contact: str | None = None
     url: str | None = Field(default=None, pattern=r"^https://")
+    #: The numbers in ``contact`` to offer as tap-to-call links.
+    phones: tuple[Phone, ...] = ()
 
 
 class HelpKind(Strict):
@@ -463,6 +478,9 @@ class CoupleGuidance(Strict):
 class Guidance(Strict):
     """Fixed texts: safety resources, kinds of professional help, partner guidance."""
 
+    #: Each seed file's article title, shown wherever a source is cited (the file name
+    #: stays in the data and the JSON export); see ``questions.loader.source_title``.
+    source_titles: dict[str, str] = Field(min_length=1)
     safety_title: str
     safety_text: str
     safety_resources: tuple[Resource, ...] = Field(min_length=1)

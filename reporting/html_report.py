@@ -14,8 +14,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from questions.loader import Content
+from questions.loader import Content, source_titles
 from reporting.charts import band_of, chart_alt_text, scale_rows, score_bars
+from scoring.engine import consistency_notes
 from scoring.results import AnswerValue, Profile
 from scoring.visibility import profile_for_self
 
@@ -24,12 +25,15 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Sources are cited by article title; the file names stay in the data and the JSON export.
+    env.filters["source_titles"] = source_titles
+    return env
 
 
 def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], now: datetime | None = None) -> str:
@@ -53,6 +57,7 @@ def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], no
         .render(
             generated=(now or datetime.now(UTC)).strftime("%d %B %Y"),
             profile=profile,
+            consistency_notes=consistency_notes(profile),
             guidance=content.guidance,
             chart=chart,
             chart_alt=chart_alt_text(intimacy_scales),

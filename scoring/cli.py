@@ -339,6 +339,7 @@ def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict
         "answered": result.answered,
         "total": result.total,
         "safety_concern": result.safety_concern,
+        "consistency": result.consistency,
     }
     if questionnaire.verdict is not None:
         verdict = result.verdict

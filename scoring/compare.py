@@ -8,7 +8,9 @@ comparison is symmetric: swapping the partners swaps the sides and nothing else.
 Categories (thresholds in one place, all inclusive as written):
 
 * ``seen_differently``: the two scores are at least ``GAP`` (25) points apart
-  — one step and a bit on a five-point scale, averaged over a scale's items.
+  — one full answer step on every item of the scale, on average (one step on
+  one item of an n-item five-point scale moves its score 25/n points); a
+  convention, not a norm (docs/CONTENT.md "Scales and bands").
 * ``shared_strength``: otherwise, both at least ``HIGH`` (70).
 * ``shared_growth``: otherwise, both below ``LOW`` (50).
 * ``in_between``: everything else; ``not_enough`` when either score is missing.

@@ -58,6 +58,29 @@ FOUNDATION = "intimacy.communication"
 
 Audience = Literal["solo", "couple"]
 
+#: Straight-lining: at least this many scored answers, all the very same option.
+SAME_ANSWERS_MIN = 10
+#: A contradiction: a straight and a reverse-keyed item of one scale this far apart once the
+#: reverse one is mirrored (three of the four steps of a five-point scale: "Very true" to a
+#: statement and "Mostly true" to its opposite).
+CONTRADICTION_GAP = 75.0
+#: Scales with a contradiction before the answers are called inconsistent (random answers
+#: give about seven of twelve; an honest person rarely more than one or two).
+CONTRADICTION_SCALES = 4
+#: What the person is told, kindly, instead of a confident result.
+CONSISTENCY_NOTES = {
+    "same_answers": (
+        "You gave the same answer to every statement, including ones that point opposite ways, "
+        "so these scores may not reflect how things really are for you. If you'd like a truer "
+        "picture, go back and answer a little more slowly; there's no rush."
+    ),
+    "contradictory": (
+        "On several topics you agreed with a statement and also with its opposite, so this "
+        "profile may not reflect you well. That can happen when answering quickly, or when "
+        "feelings are mixed; read the scores loosely, or go back and look again."
+    ),
+}
+
 
 class AnswerError(ValueError):
     """An answer does not fit its questionnaire; the message says which and why."""
@@ -166,7 +189,31 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         support_signs=signs,
         support_flag=support_flag,
         stages=stage_reading(questionnaire, scales, answers),
+        consistency=consistency(questionnaire, answers),
     )
+
+
+def consistency_notes(profile: Profile) -> tuple[str, ...]:
+    """The kind words for each questionnaire whose answers may not reflect the person."""
+    kinds = dict.fromkeys(r.consistency for r in profile.results.values() if r.consistency)
+    return tuple(CONSISTENCY_NOTES[kind] for kind in kinds)
+
+
+def consistency(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> str | None:
+    """Whether the scored answers may not reflect the person (a check in the spirit of the
+    MSI-R's inconsistency scale): one option everywhere ("same_answers"), or a statement and its
+    opposite both agreed with on :data:`CONTRADICTION_SCALES` scales ("contradictory")."""
+    scored = [i for i in questionnaire.items if i.kind == "scored" and i.id in answers]
+    if len(scored) >= SAME_ANSWERS_MIN and len({answers[i.id] for i in scored}) == 1:
+        return "same_answers"
+    contradicted = 0
+    for scale in questionnaire.scales:
+        given = [i for i in questionnaire.items_by_scale[scale.id] if i in scored]
+        straight = [item_points(questionnaire, i, answers[i.id]) for i in given if not i.reverse]  # type: ignore[arg-type]
+        mirrored = [item_points(questionnaire, i, answers[i.id]) for i in given if i.reverse]  # type: ignore[arg-type]
+        if any(abs(a - b) >= CONTRADICTION_GAP for a in straight for b in mirrored):
+            contradicted += 1
+    return "contradictory" if contradicted >= CONTRADICTION_SCALES else None
 
 
 def support_flagged(questionnaire: Questionnaire, signs: Collection[str]) -> bool:

@@ -77,6 +77,10 @@ class QuestionnaireResult:
     support_signs: tuple[str, ...] = ()
     support_flag: bool = False
     stages: tuple[StageReading, ...] = ()
+    #: The answers may not reflect the person: "same_answers" (one option everywhere) or
+    #: "contradictory" (a statement and its opposite agreed with on several topics); see
+    #: :func:`scoring.engine.consistency`. None when nothing stands out.
+    consistency: str | None = None
 
     def scale(self, scale_id: str) -> ScaleScore:
         for scale in self.scales:

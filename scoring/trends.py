@@ -1,8 +1,12 @@
 """Change over re-assessments: a series per scale and partner, with real changes marked.
 
 A change is marked only when it is at least ``CHANGE_THRESHOLD`` points (on
-0-100) from the previous assessment that had a score: about one answer step on
-most of a scale's items, well beyond the wobble of answering on a different day.
+0-100) from the previous assessment that had a score. One answer step on one item
+of an n-item five-point scale moves the score 25/n points (6.25 on four items), so
+15 takes at least three item-steps on a four-item scale and two on a two- or
+three-item one: about one step on most of the items. How much answers wobble from
+day to day was never measured, so this is a convention (docs/CONTENT.md "Scales and
+bands"), not a proven margin.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from questions.schema import Condition, Item, Questionnaire
-from scoring.engine import enough_answered, item_points
+from scoring.engine import CONTRADICTION_GAP, CONTRADICTION_SCALES, SAME_ANSWERS_MIN, enough_answered, item_points
 from scoring.visibility import Subject, visible
 
 Codes = npt.NDArray[np.int16]
@@ -144,6 +144,7 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
         "answered": answered(counted).tolist(),
         "total": [len(counted)] * count,
         "safety_concern": unsafe.tolist(),
+        "consistency": _consistency(questionnaire, codes),
     }
     rule = questionnaire.verdict
     if rule is not None:  # scoring.engine._verdict
@@ -201,6 +202,40 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
         reached_one = furthest[:, None] == np.arange(len(questionnaire.stages))[None, :]
         fields["stages"] = _names(reached_one & exercises_shown[:, None], [stage.id for stage in questionnaire.stages])
     return fields | by_scale
+
+
+def _consistency(questionnaire: Questionnaire, codes: Codes) -> list[str | None]:
+    """scoring.engine.consistency for each response: one option everywhere, or contradictions."""
+    column = {item.id: j for j, item in enumerate(questionnaire.items)}
+    scored = [item for item in questionnaire.items if item.kind == "scored"]
+    if not scored:
+        return [None] * len(codes)
+    chosen = codes[:, [column[i.id] for i in scored]]
+    # The same option everywhere: codes are positions, so compare the option values.
+    value_of = [np.array([0, *questionnaire.response_set_of(i).values]) for i in scored]
+    values = np.stack([table[chosen[:, k]] for k, table in enumerate(value_of)], axis=1)
+    given = chosen > 0
+    count = given.sum(axis=1)
+    lowest = np.where(given, values, np.iinfo(np.int64).max).min(axis=1)
+    highest = np.where(given, values, np.iinfo(np.int64).min).max(axis=1)
+    same = (count >= SAME_ANSWERS_MIN) & (lowest == highest)
+    contradicted = np.zeros(len(codes), dtype=np.int64)
+    for scale in questionnaire.scales:
+        of_scale = [i for i in questionnaire.items_by_scale[scale.id] if i.kind == "scored"]
+        points = {
+            i.id: np.array(
+                [np.nan, *(item_points(questionnaire, i, v) for v in questionnaire.response_set_of(i).values)]
+            )[codes[:, column[i.id]]]
+            for i in of_scale
+        }
+        hit = np.zeros(len(codes), dtype=np.bool_)
+        for a in (i for i in of_scale if not i.reverse):
+            for b in (i for i in of_scale if i.reverse):
+                hit |= np.nan_to_num(np.abs(points[a.id] - points[b.id]), nan=0.0) >= CONTRADICTION_GAP
+        contradicted += hit
+    return np.where(
+        same, "same_answers", np.where(contradicted >= CONTRADICTION_SCALES, "contradictory", None)
+    ).tolist()
 
 
 def _scale_scores(

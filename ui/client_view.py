@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from questions.loader import source_titles
 from reporting.charts import trend_alt_text, trend_chart, trend_rows
 from reporting.couple_report import couple_report
 from scoring.trends import CHANGE_THRESHOLD, trends
@@ -210,7 +211,7 @@ def _trend_tab(page: CouplePage) -> None:
     points = memo("trend", page.trend_basis(), page.trend_points)
     if len(points) < 2:
         st.info("The trend appears after two finished assessments. Re-assess every few weeks.")
-        st.caption("“See where you are in a few months.” (Source: 001_c9d6df4d0b5d511b.txt)")
+        st.caption(f"“See where you are in a few months.” (Source: {source_titles(['001_c9d6df4d0b5d511b.txt'])})")
         return
     questionnaire = session.content().questionnaire("intimacy")
     titles = {scale.id: scale.title for scale in questionnaire.scales}

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from questions.loader import source_titles
 from reporting.charts import (
     SHOWN_CATEGORIES,
     comparison_alt_text,
@@ -165,19 +166,21 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
         )
     if view.predictions is not None:
         st.subheader("How well you read each other")
-        st.caption("A gentle prompt to talk: “What did I miss?” (Source: 002_a6bdd72907629e70.txt)")
+        st.caption(
+            f"A gentle prompt to talk: “What did I miss?” (Source: {source_titles(['002_a6bdd72907629e70.txt'])})"
+        )
         st.dataframe(view.predictions, hide_index=True)
     _worth_it(comparison, names, view.worth_it)
     if comparison.starters or comparison.differences:
         st.subheader("Things to talk about" if comparison.exercises else "Where your answers differed most")
         if comparison.exercises:
             st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
-            st.caption(f"Source: {', '.join(guidance.weekly_checkin.sources)}")
+            st.caption(f"Source: {source_titles(guidance.weekly_checkin.sources)}")
         for starter in comparison.starters:
             with st.container(border=True):
                 st.markdown(f"**{starter.scale_title}** — {starter.because}")
                 st.markdown(f"“{starter.text}”")
-                st.caption(f"Source: {', '.join(starter.sources)}")
+                st.caption(f"Source: {source_titles(starter.sources)}")
         if comparison.differences:
             if comparison.exercises:
                 st.markdown("**Where your answers differed most**")
@@ -199,7 +202,7 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
     for note in (n for n in notes if n is not None and not unsafe):
         st.subheader(note.title)
         st.markdown(note.text)
-        st.caption(f"Source: {', '.join(note.sources)}")
+        st.caption(f"Source: {source_titles(note.sources)}")
     if comparison.plan and not unsafe:
         st.subheader("Our shared plan — start small")
         plan_steps(comparison.plan, names)

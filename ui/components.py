@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
+from questions.loader import source_titles
 from storage import StorageError
 from storage.accounts import AccountError
 from ui.text import plain
@@ -75,7 +76,7 @@ def plan_steps(steps: Sequence[Step], names: Mapping[int, str] | None = None) ->
             minutes = f", about {step.minutes} min" if step.minutes else ""
             whose_slot = getattr(step, "whose", None)
             whose = f" · First of all for {plain(names[whose_slot])}" if names and whose_slot in names else ""
-            st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {', '.join(step.sources)}")
+            st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {source_titles(step.sources)}")
 
 
 #: What a download is: HTML for reports, JSON for result files, CSV for exports.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from questions.loader import source_titles
 from scoring import visibility
 from scoring.compare import INTIMACY, predictions_id
 from services import couples
@@ -236,7 +237,7 @@ def _render_predictions() -> None:
         "Couples often stop really *seeing* each other. For each topic, guess how your partner "
         "would rate it. Your comparison will show how closely you read each other — as a prompt to talk, not a test."
     )
-    st.caption("Source: 002_a6bdd72907629e70.txt")
+    st.caption(f"Source: {source_titles(['002_a6bdd72907629e70.txt'])}")
     if rset_id is None:
         st.info("This questionnaire has no predictions.")
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from questions.loader import source_titles
 from reporting.charts import (
     SHOWN_CATEGORIES,
     comparison_alt_text,
@@ -102,4 +103,4 @@ def _starters(comparison: CoupleComparison) -> None:
         st.subheader("Things to talk about")
         for starter in comparison.starters:
             st.markdown(f"### “{starter.text}”")
-            st.caption(f"{starter.scale_title} — {starter.because} · Source: {', '.join(starter.sources)}")
+            st.caption(f"{starter.scale_title} — {starter.because} · Source: {source_titles(starter.sources)}")

@@ -7,8 +7,10 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
+from questions.loader import source_titles
 from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
+from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
 from services import answers as answers_service
@@ -30,10 +32,13 @@ def render_safety(guidance: Guidance) -> None:
             if resource.contact:
                 line += f"  \n{resource.contact}"
             st.markdown(line)
+            # Tap-to-call links built from our own data (guidance.yaml), never user text.
+            for phone in resource.phones:
+                st.link_button(f"Call {phone.label}", phone.tel_url)
             if resource.url:
                 st.link_button(f"Open {resource.title}", resource.url)
         st.markdown(f"**{guidance.individual_support.title}** — {guidance.individual_support.text}")
-        st.caption(f"Source: {', '.join(guidance.individual_support.sources)}")
+        st.caption(f"Source: {source_titles(guidance.individual_support.sources)}")
         st.caption(
             "If someone else uses this device, you may also want to clear your browser history: "
             "Spark Check can't remove earlier pages from it."
@@ -43,6 +48,9 @@ def render_safety(guidance: Guidance) -> None:
 def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None = None) -> None:
     if profile.safety_concern:
         render_safety(guidance)
+    else:
+        for note in consistency_notes(profile):
+            st.info(note, icon="💬")
 
     if profile.strengths:
         st.subheader("What's going well")
@@ -61,7 +69,7 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
                 st.markdown(verdict.text)
                 st.caption(
                     f"Yes: {verdict.yes} · Not sure: {verdict.unsure} · No: {verdict.no} · "
-                    f"Source: {', '.join(verdict.sources)}"
+                    f"Source: {source_titles(verdict.sources)}"
                 )
 
     intimacy = profile.results.get("intimacy")
@@ -86,19 +94,19 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
         for stage in intimacy.stages:
             with st.expander(f"A possible reading: {stage.title}"):
                 st.markdown(stage.text)
-                st.caption(f"Source: {', '.join(stage.sources)}")
+                st.caption(f"Source: {source_titles(stage.sources)}")
 
     for reading in profile.readings:
         with st.container(border=True):
             st.markdown(f"**{reading.title}**")
             st.markdown(reading.text)
-            st.caption(f"Source: {', '.join(reading.sources)}")
+            st.caption(f"Source: {source_titles(reading.sources)}")
 
     if profile.discernment:
         discernment = guidance.discernment
         st.subheader(discernment.title)
         st.markdown(discernment.text)
-        st.caption(f"Source: {', '.join(discernment.sources)}")
+        st.caption(f"Source: {source_titles(discernment.sources)}")
 
     if profile.next_steps and profile.discernment:
         st.subheader("Next steps — one at a time")
@@ -107,10 +115,10 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
                 st.markdown(f"**{number}. {step.title}**")
                 st.markdown(step.text)
                 minutes = f", about {step.minutes} min" if step.minutes else ""
-                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {', '.join(step.sources)}")
+                st.caption(f"{step.effort.capitalize()} effort{minutes} · Source: {source_titles(step.sources)}")
     elif profile.next_steps:
         st.subheader("Next steps — start small")
-        st.caption(f"{guidance.start_small.text} (Source: {', '.join(guidance.start_small.sources)})")
+        st.caption(f"{guidance.start_small.text} (Source: {source_titles(guidance.start_small.sources)})")
         plan_steps(profile.next_steps)
 
     if profile.professional_help and not profile.safety_concern:
@@ -118,11 +126,11 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
         st.markdown(guidance.professional_help.text)
         for kind in guidance.help_kinds:
             st.markdown(f"- **{kind.title}** — {kind.text}")
-        st.caption(f"Source: {', '.join(guidance.professional_help.sources)}")
+        st.caption(f"Source: {source_titles(guidance.professional_help.sources)}")
         if profile.discernment:
             finding = guidance.discernment.finding_help
             st.markdown(f"**{finding.title}** — {finding.text}")
-            st.caption(f"Source: {', '.join(finding.sources)}")
+            st.caption(f"Source: {source_titles(finding.sources)}")
 
     st.caption(guidance.not_therapy)
 

@@ -14,6 +14,8 @@ from questions.loader import DATA_DIR
 
 SEEDS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 RUN = 6
+#: Quoted on purpose: the seeds' article titles, cited as titles (guidance.yaml).
+QUOTED = "source_titles."
 
 
 def _words(text: str) -> list[str]:
@@ -42,6 +44,8 @@ def test_no_run_of_six_words_is_copied_from_a_seed(name: str) -> None:
         runs.update(tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1))
     copied = []
     for where, text in _strings(yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))):
+        if where.startswith(QUOTED):
+            continue
         words = _words(text)
         copied += [
             f"{where}: {' '.join(words[i : i + RUN])}"

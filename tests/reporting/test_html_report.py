@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from markupsafe import escape
 
-from questions.loader import Content, default_content
+from questions.loader import Content, default_content, source_titles
 from reporting.html_report import solo_report
 from scoring.engine import build_profile
 from tests.scoring.strategies import AnswersByQuestionnaire, bottom_answers, top_answers
@@ -98,7 +98,7 @@ def test_report_lists_the_next_steps_with_their_sources(safe_report: str) -> Non
     for step in profile.next_steps:
         assert _esc(step.title) in steps_section
         assert _esc(step.text) in steps_section
-        assert f"Source: {', '.join(step.sources)}" in steps_section
+        assert f"Source: {_esc(source_titles(step.sources))}" in steps_section
 
 
 def test_report_shows_the_verdict_and_the_non_safety_answers(safe_report: str) -> None:
@@ -120,13 +120,24 @@ def test_safety_report_shows_resources_and_no_steps(unsafe_report: str) -> None:
             assert _esc(resource.contact) in unsafe_report
         if resource.url:
             assert resource.url in unsafe_report
+        for phone in resource.phones:
+            assert f'href="{phone.tel_url}"' in unsafe_report
     assert _esc(guidance.individual_support.title) in unsafe_report
+
     assert 'id="steps-h"' not in unsafe_report
     assert "Next steps" not in unsafe_report
     for suggestion in CONTENT.suggestions:
         assert _esc(suggestion.text) not in unsafe_report
     # Couples counseling is not the next step when someone may not be safe.
     assert 'id="help-h"' not in unsafe_report
+
+
+def test_the_safety_resources_have_tap_to_call_numbers_and_a_line_for_men() -> None:
+    resources = {r.title: r for r in CONTENT.guidance.safety_resources}
+    men = resources["Men's Advice Line (UK)"]
+    assert [p.tel_url for p in men.phones] == ["tel:+448088010327"]
+    # Every number written in a contact line can be tapped.
+    assert all(r.phones for r in resources.values() if r.contact)
 
 
 def test_safety_section_comes_first(unsafe_report: str) -> None:
@@ -200,3 +211,11 @@ def test_option_labels_and_question_texts_are_escaped() -> None:
     assert "<i>Yes</i>" not in page
     assert "Respect? &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)</script>" not in page
+
+
+def test_sources_are_cited_by_article_title_not_file_name(safe_report: str) -> None:
+    cited = {s for q in CONTENT.questionnaires.values() for s in q.sources}
+    cited |= {s for suggestion in CONTENT.suggestions for s in suggestion.sources}
+    assert cited <= CONTENT.guidance.source_titles.keys(), "every cited seed has a title"
+    assert "Source:" in safe_report
+    assert ".txt" not in safe_report

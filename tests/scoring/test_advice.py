@@ -6,12 +6,15 @@ lists each rule with its seed, and its persona table must match the fixtures.
 
 from __future__ import annotations
 
-import pytest
+from html import escape
 
-from questions.loader import Content, default_content
+import pytest
+from markupsafe import escape as markup_escape
+
+from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
 from scoring.compare import PartnerData, compare
-from scoring.engine import GROWTH_THRESHOLD, build_profile, score_questionnaire
+from scoring.engine import CONSISTENCY_NOTES, GROWTH_THRESHOLD, build_profile, score_questionnaire
 from scoring.results import Profile
 from scoring.visibility import Partner, couple_comparison, profile_for_self
 from tests.scoring.personas import (
@@ -267,7 +270,7 @@ def test_the_solo_report_shows_discernment_and_how_to_find_help() -> None:
     for text in (GUIDANCE.discernment.title, GUIDANCE.discernment.finding_help.title):
         assert text.replace("'", "&#39;") in report
     assert SUGGESTIONS["take_stock"].title in report
-    assert GUIDANCE.readings[0].sources[0] in report
+    assert escape(source_title(GUIDANCE.readings[0].sources[0])) in report
 
 
 # --------------------------------------------------------------------------- next steps
@@ -405,3 +408,39 @@ def test_each_partner_gets_their_own_words_and_a_shared_screen_neither(share: st
 def test_growth_threshold_is_the_one_documented() -> None:
     assert GROWTH_THRESHOLD == 70.0
     assert "below 70" in CONTENT_MD.read_text(encoding="utf-8")
+
+
+def _closeness_steps(levels: dict[str, int]) -> set[str]:
+    answers = topic_answers(INTIMACY, {**{s.id: 5 for s in INTIMACY.scales}, **levels})
+    profile = build_profile(CONTENT, {"worth_it": {}, "intimacy": answers})
+    return {step.suggestion_id for step in profile.next_steps}
+
+
+ME_TIME = {s.id for s in CONTENT.suggestions if s.scales[0] == "intimacy.independence_balance"}
+TOGETHER = {s.id for s in CONTENT.suggestions if "intimacy.togetherness" in s.scales}
+
+
+def test_a_drifted_apart_person_is_not_told_to_take_more_me_time() -> None:
+    # Issue 11: the balance scale ran one way, so distance read as "too little me-time".
+    steps = _closeness_steps({"togetherness": 1, "independence_balance": 5})
+    assert steps & TOGETHER
+    assert not steps & ME_TIME
+
+
+def test_a_smothered_person_is_offered_room_of_their_own() -> None:
+    steps = _closeness_steps({"togetherness": 5, "independence_balance": 1})
+    assert steps & ME_TIME
+    assert not steps & TOGETHER
+
+
+def test_straight_lining_and_random_answers_are_told_kindly_the_profile_may_not_fit() -> None:
+    # Issue 11: straight "Very true" scored 75 on most scales and showed three strengths.
+    very_true = {i.id: 5 for i in INTIMACY.items if i.kind == "scored"}
+    result = score_questionnaire(INTIMACY, very_true)
+    assert result.consistency == "same_answers"
+    assert score_questionnaire(INTIMACY, PERSONAS["random_clicking"].answers["intimacy"]).consistency == "contradictory"
+    for persona in ("thriving", "wants_out", "after_kids_slump", "constant_conflict", "parallel_lives", "unsafe"):
+        assert all(r.consistency is None for r in build_profile(CONTENT, PERSONAS[persona].answers).results.values())
+    report = solo_report(CONTENT, {"intimacy": very_true})
+    assert str(markup_escape(CONSISTENCY_NOTES["same_answers"])) in report
+    assert "may not reflect" not in solo_report(CONTENT, PERSONAS["thriving"].answers)

@@ -260,3 +260,17 @@ def test_odd_csv_prints_the_same_result_or_error(text: str, tmp_path: Path, monk
     path.write_text(text, encoding="utf-8")
     at_once, one_by_one = both_roads(path, monkeypatch)
     assert at_once == one_by_one
+
+
+def test_the_consistency_check_equals_the_engine_on_same_answers_and_contradictions() -> None:
+    intimacy = CONTENT.questionnaire("intimacy")
+    scored = [item for item in intimacy.items if item.kind == "scored"]
+    answers: list[Answers] = [{item.id: value for item in scored} for value in (1, 3, 5)]
+    answers.append({item.id: 5 for item in scored[:9]})  # too few to call it straight-lining
+    answers.append({item.id: 1 if item.reverse else 5 for item in scored})  # consistent and high
+    fields = vectorised_fields("intimacy", answers)
+    assert [f["consistency"] for f in fields] == ["same_answers"] * 3 + [
+        engine_fields("intimacy", answers[3])["consistency"],
+        None,
+    ]
+    assert fields == [engine_fields("intimacy", a) for a in answers]

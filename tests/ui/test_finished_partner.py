@@ -150,9 +150,10 @@ def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
     assert not app.exception
     record = session.store().couple(state_of(app).couple_id or "")
     assert record is not None and not record.partner(1).finished  # type: ignore[union-attr]
-    assert "You've answered 1 of the 50 questions" in page_text(app)
+    scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
+    assert f"You've answered 1 of the {scored} questions" in page_text(app)
     confirm = app.button(key="share:done_confirm")
-    assert confirm.label == "Yes, I'm done with 1 of 50"
+    assert confirm.label == f"Yes, I'm done with 1 of {scored}"
     confirm.click().run()
     assert [t.value for t in app.title] == ["Our check-up"]
     record = session.store().couple(state_of(app).couple_id or "")
@@ -187,7 +188,8 @@ def test_after_the_hand_over_the_share_page_is_partner_twos_and_asks_before_fini
     app.button(key="share:done").click().run()
     record = session.store().couple(state_of(app).couple_id or "")
     assert record is not None and not record.partner(2).finished  # type: ignore[union-attr]
-    assert "You've answered 0 of the 50 questions" in page_text(app)
+    scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
+    assert f"You've answered 0 of the {scored} questions" in page_text(app)
 
 
 def test_reopening_is_deliberate_and_the_comparison_says_so(db_path: Path) -> None:

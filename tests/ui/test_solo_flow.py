@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from questions import default_content
+from scoring.engine import CONSISTENCY_NOTES
 from storage import StorageError, Store
 from ui import session
 
@@ -94,6 +95,8 @@ def _walk_intimacy(app: AppTest, pick: str, unsafe: bool = False) -> AppTest:
                 value = item.unsafe_values[0] if unsafe else next(v for v in rset.values if v not in item.unsafe_values)
             elif item.kind == "checklist":
                 value = rset.min_value
+            elif pick == "straight":  # "Very true" to everything, reverse-keyed statements too
+                value = rset.max_value
             else:
                 value = rset.max_value if (pick == "max") != item.reverse else rset.min_value
             radio.set_value(value)
@@ -118,6 +121,14 @@ def test_intimacy_one_section_per_page_then_results_with_strengths_and_steps(db_
     assert "Source:" in page
     assert len(app.get("plotly_chart")) == 1
     assert len(app.dataframe) == 1
+    assert not any(note in page for note in CONSISTENCY_NOTES.values())
+
+
+def test_the_same_answer_everywhere_is_told_kindly_the_profile_may_not_fit(db_path: Path) -> None:
+    app = _walk_intimacy(new_app(), pick="straight")
+    app.button(key="finish:intimacy:solo").click().run()
+    assert not app.exception
+    assert CONSISTENCY_NOTES["same_answers"] in texts(app)
 
 
 def test_back_keeps_answers_and_resume_link_restores_answers_and_page(db_path: Path) -> None:
@@ -180,6 +191,8 @@ def test_not_feeling_safe_in_worth_it_shows_support_resources(db_path: Path) -> 
     guidance = default_content().guidance
     assert guidance.safety_title in page
     assert all(r.title in page for r in guidance.safety_resources)
+    call_links = {b.proto.url for b in app.get("link_button")}
+    assert {p.tel_url for r in guidance.safety_resources for p in r.phones} <= call_links
 
 
 def test_delete_removes_everything_for_good(db_path: Path) -> None:
