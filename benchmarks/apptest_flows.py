@@ -55,9 +55,11 @@ def answer_questionnaire(
                 continue
             item = questionnaire.item(item_id)
             rset = questionnaire.response_set_of(item)
-            values = [v for v in rset.values if not (item.safety and v in item.unsafe_values)]
+            values = list(rset.values)
             if item.kind == "checklist":
                 values = [rset.min_value] * 3 + [rset.max_value]  # a sign now and then
+            # Always safe: a safety concern would change the flow (privacy, no exercises).
+            values = [v for v in values if not (item.safety and v in item.unsafe_values)]
             radio.set_value(rng.choice(values))
         _check(app.run())
         if index < len(questionnaire.sections) - 1:
