@@ -9,10 +9,8 @@ memory, and without pytest.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import REPO_ROOT
-from tests.support.server import free_port, server_flags
+from tests.support.server import free_port, server_flags, stop_process_group
 
 APP = REPO_ROOT / "app.py"
 BARE = REPO_ROOT / "benchmarks" / "apps" / "bare_button.py"
@@ -120,16 +118,7 @@ class Server:
         return dict(json.loads(answer.read_text(encoding="utf-8")))
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+        stop_process_group(self.process, timeout)
 
     def __enter__(self) -> Server:
         return self.start()
