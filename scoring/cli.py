@@ -31,7 +31,7 @@ import gc
 import json
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -289,15 +289,14 @@ def _encode_csv(table: Table, content: Content) -> tuple[Encoded, list[Any]] | N
     return encoded, [MISSING if at is None or not row[at] else row[at] for row in table.rows]
 
 
-def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[Any]]:
-    """Each response checked by the engine (the first bad one raises InputProblem), then encoded."""
+def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    """Each response checked by the engine, as (its place, where it is named, questionnaire id,
+    clean answers); the first bad one raises InputProblem. ``score`` and ``profile`` both read so."""
     from scoring.engine import AnswerError, clip, validate_answers
-    from scoring.vectorised import encode_answers
 
     if found.table is not None:
         found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
     responses, lines, where = found.responses, found.lines, found.where
-    checked: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
     for index, response in enumerate(responses):
         at = (
             f"{where} line {lines[index]}"
@@ -314,9 +313,17 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
         if not isinstance(answers, dict):
             raise InputProblem(f"{at}: answers: expected an object of item ids to values")
         try:
-            clean = validate_answers(content.questionnaire(qid), answers)
+            yield index, at, qid, validate_answers(content.questionnaire(qid), answers)
         except AnswerError as exc:
             raise InputProblem(f"{at}: {exc}") from None
+
+
+def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[Any]]:
+    """Each response checked by the engine (the first bad one raises InputProblem), then encoded."""
+    from scoring.vectorised import encode_answers
+
+    checked: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
+    for index, _at, qid, clean in _checked(found, content):
         rows, given = checked.setdefault(qid, ([], []))
         rows.append(index)
         given.append(clean)
@@ -325,7 +332,7 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
         codes = encode_answers(content.questionnaire(qid), given)
         assert codes is not None, "validated answers are plainly valid"
         encoded[qid] = (rows, codes)
-    return encoded, [response.get("id", MISSING) for response in responses]
+    return encoded, [response.get("id", MISSING) for response in found.responses]
 
 
 # --------------------------------------------------------------------------- writing
@@ -468,22 +475,22 @@ def _score_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _profile(args: argparse.Namespace, content: Content, out: TextIO) -> None:
-    """``profile``: read the responses as ``score`` does, one profile per person."""
-    from scoring.profile_cli import ProfileInputProblem, as_csv, group_people, profiles
+    """``profile``: read the responses as ``score`` does, one profile per person (by ``id``)."""
+    from scoring.engine import clip
+    from scoring.profile_cli import as_csv, profiles
 
     found = read_input(args.file)
-    if found.table is not None:
-        found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
-    responses = found.responses
-    if found.lines is not None:  # name a response by its line, as ``score`` does
-        responses = [
-            {**response, "_line": line} if isinstance(response, dict) else response
-            for response, line in zip(found.responses, found.lines, strict=True)
-        ]
-    try:
-        rows = profiles(group_people(responses, content, found.where), content)
-    except ProfileInputProblem as problem:
-        raise InputProblem(str(problem)) from None
+    people: dict[str, dict[str, Any]] = {}
+    for index, at, qid, clean in _checked(found, content):
+        person = found.responses[index].get("id", "")
+        if not isinstance(person, str | int) or isinstance(person, bool):
+            raise InputProblem(f"{at}: id: expected text or a whole number")
+        given = people.setdefault(str(person), {})
+        if qid in given:
+            who = f"person '{clip(str(person))}'" if str(person) else "the responses (they carry no id)"
+            raise InputProblem(f"{at}: a second '{qid}' response for {who}")
+        given[qid] = clean
+    rows = profiles(people, content)
     if args.format == "csv":
         out.write(as_csv(rows, content))
     else:

@@ -21,45 +21,6 @@ if TYPE_CHECKING:
 AnswersByQuestionnaire = dict[str, dict[str, AnswerValue]]
 
 
-class ProfileInputProblem(ValueError):
-    """Bad input: the message says what is wrong and where."""
-
-
-def group_people(responses: Sequence[Any], content: Content, where: str) -> dict[str, AnswersByQuestionnaire]:
-    """Validated answers per person id (``""`` when the responses carry no id)."""
-    from scoring.engine import AnswerError, clip, validate_answers
-
-    people: dict[str, AnswersByQuestionnaire] = {}
-    for index, response in enumerate(responses):
-        if isinstance(response, dict) and "_line" in response:
-            at = f"{where} line {response['_line']}"
-        else:
-            at = f"{where} response {index}" if len(responses) > 1 else where
-        if not isinstance(response, dict):
-            raise ProfileInputProblem(f"{at}: a response must be an object")
-        qid = response.get("questionnaire")
-        if not isinstance(qid, str) or qid not in content.questionnaires:
-            known = ", ".join(sorted(content.questionnaires))
-            raise ProfileInputProblem(f"{at}: questionnaire: '{clip(qid)}' is not one of {known}")
-        answers = response.get("answers")
-        if not isinstance(answers, dict):
-            raise ProfileInputProblem(f"{at}: answers: expected an object of item ids to values")
-        person = response.get("id", "")
-        if not isinstance(person, str | int) or isinstance(person, bool):
-            raise ProfileInputProblem(f"{at}: id: expected text or a whole number")
-        key = str(person)
-        try:
-            clean = validate_answers(content.questionnaire(qid), answers)
-        except AnswerError as exc:
-            raise ProfileInputProblem(f"{at}: {exc}") from None
-        given = people.setdefault(key, {})
-        if qid in given:
-            who = f"person '{clip(key)}'" if key else "the responses (they carry no id)"
-            raise ProfileInputProblem(f"{at}: a second '{qid}' response for {who}")
-        given[qid] = clean
-    return people
-
-
 def profile_row(person: str, profile: Profile) -> dict[str, Any]:
     """One person's profile as a flat record (the JSON entry; the CSV row flattens lists)."""
     worth_it = profile.results.get("worth_it")
