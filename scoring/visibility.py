@@ -292,11 +292,6 @@ def without_exercises(comparison: CoupleComparison) -> CoupleComparison:
     )
 
 
-def exercises_for(content: Content, answers: Answers) -> bool:
-    """Whether a person may be offered exercises at all (their own view)."""
-    return visible("self", Subject(safe=is_safe(content, answers))).exercises
-
-
 # A counselor's private panel -------------------------------------------------
 
 
