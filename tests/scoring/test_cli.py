@@ -528,3 +528,19 @@ def test_many_responses_via_python_dash_m(tmp_path: Path, content: Content) -> N
     rows = list(csv.DictReader(io.StringIO(completed.stdout)))
     assert [row["id"] for row in rows] == [f"r{n}" for n in range(600)]
     assert rows[-1]["communication.score"] == str(expected(content, "intimacy", LOW)["communication.score"])
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """``python -m scoring questionnaires | head -1`` ends quietly, not with a BrokenPipeError."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scoring", "questionnaires"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # like head: read one line, then go away
+    error = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert "Traceback" not in error and "BrokenPipe" not in error, error
