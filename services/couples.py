@@ -25,6 +25,9 @@ class FollowUp:
     plan: tuple[tuple[Suggestion, StepRecord], ...]
     retake_on: date | None
     homework: tuple[tuple[Suggestion, StepRecord], ...]
+    #: Steps the comparison proposes now that the kept plan lacks (a partner reopened and
+    #: changed their answers after the plan was chosen).
+    new_steps: tuple[str, ...] = ()
 
 
 def start_one_device(store: Store) -> tuple[CoupleRecord, str]:
@@ -133,11 +136,18 @@ def tick_plan_step(store: Store, record: CoupleRecord, suggestion_id: str, done:
     store.set_plan_step_done(record.id, suggestion_id, done)
 
 
-def follow_up(store: Store, content: Content, record: CoupleRecord) -> FollowUp:
+def follow_up(
+    store: Store, content: Content, record: CoupleRecord, comparison: CoupleComparison | None = None
+) -> FollowUp:
+    """What the couple chose and were set; with ``comparison`` (as the viewer sees it), the
+    steps it proposes that the kept plan lacks."""
     plan = store.chosen_plan(record.id)
     retake_on = (min(step.since for step in plan) + RETAKE_AFTER).date() if plan else None
+    kept = {step.suggestion_id for step in plan}
+    proposed = [step.suggestion_id for step in comparison.plan] if comparison is not None else []
     return FollowUp(
         plan=_with_suggestions(content, plan),
         retake_on=retake_on,
         homework=_with_suggestions(content, store.couple_homework(record.id)),
+        new_steps=tuple(s for s in proposed if s not in kept) if plan else (),
     )

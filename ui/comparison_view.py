@@ -222,7 +222,7 @@ def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
 def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> None:
     """The plan the couple chose (to tick off, and when to take Spark Check again), and the
     homework their counselor set. Not beside a safety concern (the caller checks)."""
-    follow = couples.follow_up(session.store(), session.content(), record)
+    follow = couples.follow_up(session.store(), session.content(), record, comparison)
     if not follow.plan and comparison.plan:
         st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
         if st.button("We'll try this plan", key="plan:choose"):
@@ -231,6 +231,16 @@ def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> Non
                 st.rerun()
     if follow.plan:
         st.subheader("The plan you chose")
+        if follow.new_steps:
+            st.info(
+                "Your answers changed after you chose this plan, and the comparison now suggests "
+                f"{len(follow.new_steps)} more step(s). Your ticks stay as they are.",
+                icon=":material/update:",
+            )
+            if st.button("Add them to our plan", key="plan:add_new"):
+                with guarded("The plan couldn't be saved just now. Please try again."):
+                    couples.choose_plan(session.store(), record, comparison)
+                    st.rerun()
         for suggestion, step in follow.plan:
             key = f"plan:done:{suggestion.id}"
             st.session_state[key] = step.done_at is not None  # what is stored, on every run

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from questions import default_content
+from scoring import visibility
 from services import couples
 from storage import Store
 from storage.counselors import CounselorDesk
@@ -52,3 +54,33 @@ def test_a_couple_finds_their_plan_the_date_to_come_back_and_their_counselors_ho
     ((suggestion, step),) = follow.plan
     assert suggestion.id == CONTENT.suggestions[2].id
     assert follow.retake_on == (step.since + couples.RETAKE_AFTER).date()
+
+
+def test_a_kept_plan_hears_about_steps_a_changed_comparison_now_suggests(store: Store) -> None:
+    """A partner reopened and changed their answers after the plan was chosen: the couple
+    is told the comparison now proposes more steps, and adding them keeps the old ticks."""
+    couple_id, _token, _people = store.create_couple_one_device()
+    record = store.couple(couple_id)
+    assert record is not None
+    low = {item.id: 1 for item in CONTENT.questionnaire("intimacy").items if item.kind == "scored"}
+    first = visibility.Partner(1, {"intimacy": low}, "items")
+    second = visibility.Partner(2, {"intimacy": low}, "items")
+    before = visibility.couple_comparison(CONTENT, "self", first, second)
+    assert before.plan
+    assert couples.follow_up(store, CONTENT, record, before).new_steps == ()  # nothing kept yet
+    couples.choose_plan(store, record, before)
+    store.set_plan_step_done(couple_id, before.plan[0].suggestion_id, True)
+    assert couples.follow_up(store, CONTENT, record, before).new_steps == ()
+
+    kept = {step.suggestion_id for step in before.plan}
+    extra = next(s for s in CONTENT.suggestions if s.id not in kept)
+    after = dataclasses.replace(
+        before, plan=(*before.plan[1:], dataclasses.replace(before.plan[0], suggestion_id=extra.id))
+    )
+    assert couples.follow_up(store, CONTENT, record, after).new_steps == (extra.id,)
+
+    couples.choose_plan(store, record, after)
+    follow = couples.follow_up(store, CONTENT, record, after)
+    assert follow.new_steps == ()
+    assert [s.id for s, _ in follow.plan] == [*(step.suggestion_id for step in before.plan), extra.id]
+    assert follow.plan[0][1].done_at is not None  # the tick survived
