@@ -158,6 +158,36 @@ def test_intimacy_scales_have_three_to_five_items_reverse_keys_and_one_importanc
     assert {i.id for i in intimacy.items if i.safety} == {"abuse"}
 
 
+def test_every_scored_scale_of_three_or_more_items_has_two_reverse_keyed_items(content: Content) -> None:
+    """Balanced keying (issue 11): straight "Very true" answers must not read as strengths."""
+    for questionnaire in content.questionnaires.values():
+        for scale in questionnaire.scales:
+            scored = [i for i in questionnaire.items_by_scale[scale.id] if i.kind == "scored"]
+            if len(scored) >= 3:
+                reverse = [i.id for i in scored if i.reverse]
+                assert len(reverse) >= 2, f"{questionnaire.id}.{scale.id} has reverse-keyed items {reverse}"
+
+
+def test_answers_saved_before_the_new_items_still_score(content: Content) -> None:
+    """Version 1 answers (without the items added in version 2) still give every scale a score."""
+    from scoring.engine import score_questionnaire
+
+    intimacy = content.questionnaire("intimacy")
+    added = {
+        "comm_defensive",
+        "appr_unsaid",
+        "qt_weeks_pass",
+        "nov_no_fun",
+        "aff_days_apart",
+        "sex_steer_around",
+        "conf_stay_distant",
+        "open_surface",
+    }
+    assert intimacy.version >= 2
+    old = {i.id: 3 for i in intimacy.items if i.kind == "scored" and i.id not in added}
+    assert all(s.score == 50.0 for s in score_questionnaire(intimacy, old).scales)
+
+
 def test_every_intimacy_scale_is_served_by_a_suggestion_for_each_audience(content: Content) -> None:
     intimacy = content.questionnaire("intimacy")
     for scale in intimacy.scales:

@@ -84,7 +84,9 @@ def test_every_answer_pattern_of_the_worth_it_questions() -> None:
 
 
 def test_low_scores_give_a_stage_reading_unless_the_person_is_not_safe() -> None:
-    low = {item.id: 1 for item in CONTENT.questionnaire("intimacy").items if item.kind == "scored" and not item.reverse}
+    low = {
+        item.id: 5 if item.reverse else 1 for item in CONTENT.questionnaire("intimacy").items if item.kind == "scored"
+    }
     low_and_abuse = {**low, "abuse": 1}
     fields = vectorised_fields("intimacy", [low, low_and_abuse, {**low, "abuse": 0}])
     assert fields[0]["stages"] and fields[2]["stages"] == fields[0]["stages"]
