@@ -42,6 +42,7 @@ from scoring.engine import (
     MAX_NEXT_STEPS,
     NEUTRAL_IMPORTANCE,
     choose_next_steps,
+    counts,
     item_points,
     need,
     score_questionnaire,
@@ -258,6 +259,8 @@ def _differences(
         value_a, value_b = answers_a.get(item.id), answers_b.get(item.id)
         if not isinstance(value_a, int) or not isinstance(value_b, int):
             continue
+        if not (counts(questionnaire, item, answers_a) and counts(questionnaire, item, answers_b)):
+            continue  # "doesn't apply to us" is no difference to talk about
         gap = abs(item_points(questionnaire, item, value_a) - item_points(questionnaire, item, value_b))
         if gap < ITEM_GAP:
             continue

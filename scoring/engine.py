@@ -5,7 +5,8 @@ Pure Python: no Streamlit, no database. The rules, in one place:
 * A scale scores 0-100 as the mean of its items, each mapped linearly from the
   response set's lowest value (0) to its highest (100); reverse-keyed items are
   mirrored first. With fewer than two thirds of its items answered a scale has
-  no score ("not enough answers"), never a made-up number.
+  no score ("not enough answers"), never a made-up number; "doesn't apply to us"
+  is saved as given and scored as unanswered.
 * The worth-it verdict follows the seed: yes to most -> worth fighting for; no
   to most -> a different conversation; otherwise mixed.
 * An answer on the unsafe side of a safety item overrides everything: no
@@ -136,8 +137,15 @@ def _is_int(value: object) -> bool:
     return isinstance(value, float) and value.is_integer()
 
 
+def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue]) -> bool:
+    """The item was answered with a value that is scored: not skipped, and not "doesn't apply"
+    (saved as given, scored as unanswered)."""
+    value = answers.get(item.id)
+    return value is not None and value not in questionnaire.response_set_of(item).not_applicable
+
+
 def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
-    """One answer on the 0-100 scale, mirrored for a reverse-keyed item."""
+    """One scored answer on the 0-100 scale, mirrored for a reverse-keyed item."""
     rset = questionnaire.response_set_of(item)
     low, high = rset.min_value, rset.max_value
     if item.reverse:
@@ -154,7 +162,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         points = [
             item_points(questionnaire, item, answers[item.id])  # type: ignore[arg-type]
             for item in measured
-            if item.id in answers
+            if counts(questionnaire, item, answers)
         ]
         importance_items = [i for i in of_scale if i.kind == "importance"]
         importance = answers.get(importance_items[0].id) if importance_items else None
@@ -203,7 +211,7 @@ def consistency(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
     """Whether the scored answers may not reflect the person (a check in the spirit of the
     MSI-R's inconsistency scale): one option everywhere ("same_answers"), or a statement and its
     opposite both agreed with on :data:`CONTRADICTION_SCALES` scales ("contradictory")."""
-    scored = [i for i in questionnaire.items if i.kind == "scored" and i.id in answers]
+    scored = [i for i in questionnaire.items if i.kind == "scored" and counts(questionnaire, i, answers)]
     if len(scored) >= SAME_ANSWERS_MIN and len({answers[i.id] for i in scored}) == 1:
         return "same_answers"
     contradicted = 0

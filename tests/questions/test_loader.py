@@ -231,6 +231,25 @@ def test_duplicate_option_values_name_the_response_set(data_copy: Path) -> None:
     assert "distinct" in message
 
 
+def test_doesnt_apply_is_offered_only_on_scored_items(data_copy: Path) -> None:
+    _edit(
+        data_copy,
+        "intimacy.yaml",
+        lambda data: _item(data, "sexual_intimacy_importance").update(response_set="agreement_or_not_applicable"),
+    )
+    message = _load_error(data_copy)
+    assert "sexual_intimacy_importance.response_set" in message
+    assert "does not apply" in message
+
+
+def test_a_response_set_has_at_most_one_doesnt_apply_option(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["response_sets"]["agreement_or_not_applicable"]["options"][0]["not_applicable"] = True
+
+    _edit(data_copy, "intimacy.yaml", change)
+    assert "response_sets.agreement_or_not_applicable.options" in _load_error(data_copy)
+
+
 def test_reverse_keyed_importance_item_is_refused(data_copy: Path) -> None:
     _edit(data_copy, "intimacy.yaml", lambda data: _item(data, "communication_importance").update(reverse=True))
     message = _load_error(data_copy)

@@ -678,7 +678,8 @@ def _expected_gaps(a: PartnerData, b: PartnerData) -> dict[str, float]:
         if item.kind != "scored" or item.safety:
             continue
         value_a, value_b = answers_a.get(item.id), answers_b.get(item.id)
-        if isinstance(value_a, int) and isinstance(value_b, int):
+        not_applicable = INTIMACY_Q.response_set_of(item).not_applicable
+        if isinstance(value_a, int) and isinstance(value_b, int) and not {value_a, value_b} & not_applicable:
             gaps[item.id] = abs(item_points(INTIMACY_Q, item, value_a) - item_points(INTIMACY_Q, item, value_b))
     return gaps
 

@@ -116,7 +116,8 @@ def test_reverse_item_at_max_scores_like_positive_item_at_min(intimacy: Question
     for reverse in reverse_items:
         rset = intimacy.response_set_of(reverse)
         for positive in positive_items:
-            assert intimacy.response_set_of(positive) == rset
+            other = intimacy.response_set_of(positive)
+            assert (other.min_value, other.max_value) == (rset.min_value, rset.max_value)
             assert (
                 item_points(intimacy, reverse, rset.max_value) == item_points(intimacy, positive, rset.min_value) == 0.0
             )
@@ -549,3 +550,37 @@ def test_unknown_item_ids_are_rejected(intimacy: Questionnaire, item_id: str) ->
 def test_an_item_of_the_other_questionnaire_is_unknown(worth_it: Questionnaire) -> None:
     with pytest.raises(AnswerError, match=r"^answers\.comm_heard: "):
         validate_answers(worth_it, {"comm_heard": 2})
+
+
+# --------------------------------------------------------------------------- "doesn't apply to us"
+
+
+def test_doesnt_apply_is_a_valid_answer_saved_as_given_and_scored_as_unanswered(intimacy: Questionnaire) -> None:
+    sexual = scale_items(intimacy, "sexual_intimacy")
+    rset = intimacy.response_set_of(sexual[0])
+    (not_applicable,) = rset.not_applicable
+    assert rset.options[-1].not_applicable and rset.options[-1].label == "Doesn't apply to us"
+    # Valid, and kept as given (not dropped like a skipped answer).
+    given = {item.id: not_applicable for item in sexual}
+    assert validate_answers(intimacy, given) == given
+    result = score_questionnaire(intimacy, given)
+    scale = result.scale("sexual_intimacy")
+    assert (scale.score, scale.answered, scale.total) == (None, 0, 5)  # "not enough answers"
+    assert result.answered == 5  # the person did answer
+    # Two "doesn't apply" beside three real answers: 3 of 5 is below two thirds.
+    three = {**given, sexual[0].id: 5, sexual[1].id: 5, sexual[2].id: 5}
+    assert score_questionnaire(intimacy, three).scale("sexual_intimacy").score is None
+    # One beside four real answers: scored on the four, as if the fifth were skipped.
+    four = {item.id: (1 if item.reverse else 5) for item in sexual[:4]}
+    assert score_questionnaire(intimacy, {**four, sexual[4].id: not_applicable}).scale("sexual_intimacy").score == (
+        score_questionnaire(intimacy, four).scale("sexual_intimacy").score
+    )
+
+
+def test_doesnt_apply_counts_for_no_profile_of_sameness_or_contradiction(intimacy: Questionnaire) -> None:
+    answers = {item.id: (1 if item.reverse else 5) for item in intimacy.items if item.kind == "scored"}
+    for item in scale_items(intimacy, "sexual_intimacy"):
+        answers[item.id] = next(iter(intimacy.response_set_of(item).not_applicable))
+    result = score_questionnaire(intimacy, answers)
+    assert result.consistency is None
+    assert all(s.score == 100.0 for s in result.scales if s.scale_id != "sexual_intimacy")

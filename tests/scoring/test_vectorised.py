@@ -276,3 +276,16 @@ def test_the_consistency_check_equals_the_engine_on_same_answers_and_contradicti
         None,
     ]
     assert fields == [engine_fields("intimacy", a) for a in answers]
+
+
+def test_doesnt_apply_is_scored_as_unanswered_as_the_engine_does() -> None:
+    intimacy = CONTENT.questionnaire("intimacy")
+    sexual = [i for i in intimacy.items if i.scale == "sexual_intimacy" and i.kind == "scored"]
+    (not_applicable,) = intimacy.response_set_of(sexual[0]).not_applicable
+    all_na = {item.id: not_applicable for item in sexual}
+    one_na = {**{item.id: 4 for item in sexual}, sexual[0].id: not_applicable}
+    straight = {i.id: 5 for i in intimacy.items if i.kind == "scored"} | all_na
+    fields = vectorised_fields("intimacy", [all_na, one_na, straight])
+    assert fields == [engine_fields("intimacy", a) for a in (all_na, one_na, straight)]
+    assert fields[0]["sexual_intimacy.score"] is None and fields[0]["sexual_intimacy.answered"] == 0
+    assert fields[1]["sexual_intimacy.answered"] == 4
