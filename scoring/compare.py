@@ -5,14 +5,14 @@ export: each partner's side is reduced to what that partner chose to share
 ("nothing", "scores" or "items"), and safety items never leave at all. The
 comparison is symmetric: swapping the partners swaps the sides and nothing else.
 
-Categories (thresholds in one place, all inclusive as written):
+Categories (the bands are scoring/bands.py's, the same as everywhere):
 
 * ``seen_differently``: the two scores are at least ``GAP`` (25) points apart
   — one full answer step on every item of the scale, on average (one step on
   one item of an n-item five-point scale moves its score 25/n points); a
   convention, not a norm (docs/CONTENT.md "Scales and bands").
-* ``shared_strength``: otherwise, both at least ``HIGH`` (70).
-* ``shared_growth``: otherwise, both below ``LOW`` (50).
+* ``shared_strength``: otherwise, both in the band ``strength`` (70 or more).
+* ``shared_growth``: otherwise, both in the band ``needs care`` (under 50).
 * ``in_between``: everything else; ``not_enough`` when either score is missing.
 
 Advice for the couple (docs/CONTENT.md, "Rules and advice"):
@@ -38,6 +38,7 @@ from typing import Literal
 
 from questions.loader import Content
 from questions.schema import Band, Questionnaire, Reading
+from scoring.bands import NEEDS_CARE, STRENGTH, band_of
 from scoring.engine import (
     MAX_NEXT_STEPS,
     NEUTRAL_IMPORTANCE,
@@ -49,8 +50,6 @@ from scoring.engine import (
 )
 from scoring.results import AnswerValue, NextStep, ScaleScore, Verdict
 
-HIGH = 70.0
-LOW = 50.0
 GAP = 25.0
 #: Item answers this far apart (on 0-100) count as a real difference: two steps
 #: on a five-point scale.
@@ -66,6 +65,12 @@ PREDICTIONS_SUFFIX = ".predicted"
 
 ShareLevel = Literal["nothing", "scores", "items"]
 Category = Literal["shared_strength", "shared_growth", "seen_differently", "in_between", "not_enough"]
+
+#: What each category means, for the pages and reports (beside scoring.bands.BANDS_NOTE).
+CATEGORY_NOTE = (
+    f"Seen differently: {GAP:.0f} or more points apart. Shared strength: both {STRENGTH:.0f} or more. "
+    f"Shared growth area: both under {NEEDS_CARE:.0f}."
+)
 
 CATEGORY_TITLES: dict[str, str] = {
     "shared_strength": "Shared strength",
@@ -86,9 +91,10 @@ def categorise(a: float | None, b: float | None) -> Category:
         return "not_enough"
     if abs(a - b) >= GAP:
         return "seen_differently"
-    if a >= HIGH and b >= HIGH:
+    bands = {band_of(a), band_of(b)}
+    if bands == {"strength"}:
         return "shared_strength"
-    if a < LOW and b < LOW:
+    if bands == {"needs care"}:
         return "shared_growth"
     return "in_between"
 

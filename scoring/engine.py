@@ -33,6 +33,7 @@ from typing import Literal
 
 from questions.loader import Content
 from questions.schema import Condition, DiscernmentRule, Item, Questionnaire, Rule, StepRules, Suggestion
+from scoring.bands import is_growth, is_strength
 from scoring.results import (
     AnswerValue,
     NextStep,
@@ -44,10 +45,6 @@ from scoring.results import (
     Verdict,
 )
 
-#: A scale at or above this score is named as a strength.
-STRENGTH_THRESHOLD = 70.0
-#: A scale below this score is a growth area.
-GROWTH_THRESHOLD = 70.0
 #: Importance ratings run 1-5; 3 ("somewhat") is neutral weight 1.0.
 NEUTRAL_IMPORTANCE = 3
 MAX_STRENGTHS = 3
@@ -340,7 +337,7 @@ def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> 
     ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
     if rules is None:
         return ranked
-    gate = [s for s in ranked if s.ref in rules.first and (s.score or 0.0) < GROWTH_THRESHOLD]
+    gate = [s for s in ranked if s.ref in rules.first and is_growth(s.score)]
     if not gate:
         return ranked
     before = ranked[: ranked.index(gate[-1])]
@@ -371,7 +368,7 @@ def choose_next_steps(
     :func:`best_suggestion`). ``whose``: a couple's plan, the partner each scale is for."""
     ranked = rank_areas(scales, rules)
     pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
-    growth = [s for s in ranked if s.score is not None and s.score < GROWTH_THRESHOLD]
+    growth = [s for s in ranked if is_growth(s.score)]
     # Start small: two steps, a third only when three areas call for one.
     wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
     chosen: list[NextStep] = []
@@ -454,11 +451,11 @@ def build_profile(
     all_scales = [s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales]
     safety = any(r.safety_concern for r in results.values())
     strengths = sorted(
-        (s for s in all_scales if s.score is not None and s.score >= STRENGTH_THRESHOLD),
+        (s for s in all_scales if is_strength(s.score)),
         key=lambda s: -(s.score or 0.0),
     )[:MAX_STRENGTHS]
     growth = sorted(
-        (s for s in all_scales if s.score is not None and s.score < GROWTH_THRESHOLD),
+        (s for s in all_scales if is_growth(s.score)),
         key=lambda s: -need(s),
     )
     verdict_kinds = {r.verdict.kind for r in results.values() if r.verdict is not None}

@@ -13,8 +13,9 @@ from markupsafe import escape as markup_escape
 
 from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
+from scoring.bands import NEEDS_CARE, STRENGTH
 from scoring.compare import PartnerData, compare
-from scoring.engine import CONSISTENCY_NOTES, GROWTH_THRESHOLD, build_profile, score_questionnaire
+from scoring.engine import CONSISTENCY_NOTES, build_profile, score_questionnaire
 from scoring.results import Profile
 from scoring.visibility import Partner, couple_comparison, profile_for_self
 from tests.scoring.personas import (
@@ -405,9 +406,11 @@ def test_each_partner_gets_their_own_words_and_a_shared_screen_neither(share: st
     assert set(theirs.personal_guidance) == {2}
 
 
-def test_growth_threshold_is_the_one_documented() -> None:
-    assert GROWTH_THRESHOLD == 70.0
-    assert "below 70" in CONTENT_MD.read_text(encoding="utf-8")
+def test_the_bands_are_the_ones_documented() -> None:
+    assert (STRENGTH, NEEDS_CARE) == (70.0, 50.0)
+    text = CONTENT_MD.read_text(encoding="utf-8")
+    assert "below 70" in text
+    assert "| strength | 70 or more |" in text and "| needs care | under 50 |" in text
 
 
 def _closeness_steps(levels: dict[str, int]) -> set[str]:

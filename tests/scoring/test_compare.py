@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from questions.loader import default_content
 from questions.schema import Item
+from scoring.bands import NEEDS_CARE as LOW
+from scoring.bands import STRENGTH as HIGH
 from scoring.compare import (
     GAP,
-    HIGH,
     INTIMACY,
     ITEM_GAP,
-    LOW,
     MAX_DIFFERENCES,
     MAX_STARTERS,
     PREDICTION_CLOSE,

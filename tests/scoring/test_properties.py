@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 from questions.loader import default_content
 from questions.schema import Condition, Suggestion
+from scoring.bands import STRENGTH as GROWTH_THRESHOLD
+from scoring.bands import STRENGTH as STRENGTH_THRESHOLD
 from scoring.engine import (
     EFFORT_ORDER,
-    GROWTH_THRESHOLD,
-    STRENGTH_THRESHOLD,
     build_profile,
     counts,
     enough_answered,

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from questions import default_content
+from scoring.bands import BANDS_NOTE
 from tests.ui.test_solo_flow import new_app, state_of, texts
 from ui import session
 
@@ -81,6 +82,7 @@ def test_the_sexual_items_offer_doesnt_apply_last_and_it_is_saved_kept_and_not_s
     assert not resumed.exception
     page = texts(resumed)
     assert "Not enough answers yet" in page and "Sexual closeness" in page.split("Not enough answers yet")[1]
+    assert BANDS_NOTE in page  # the bands are said to be conventions, not norms
 
 
 def _has(app: AppTest, key: str) -> bool:
