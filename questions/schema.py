@@ -174,6 +174,9 @@ class VerdictRule(Strict):
     worth_fighting_for: Band
     different_conversation: Band
     mixed: Band
+    #: Instead of ``worth_fighting_for`` for a person with nothing to fight about: every
+    #: scale a strength (scoring.verdict.fitting_verdict).
+    thriving: Band | None = None
 
 
 #: ``scale`` or ``questionnaire.scale``: bare inside a questionnaire, qualified in guidance.yaml.

@@ -44,6 +44,7 @@ from scoring.results import (
     StageReading,
     Verdict,
 )
+from scoring.verdict import fitting_verdict
 
 #: Importance ratings run 1-5; 3 ("somewhat") is neutral weight 1.0.
 NEUTRAL_IMPORTANCE = 3
@@ -466,6 +467,12 @@ def build_profile(
     professional = (
         any(r.support_flag for r in results.values()) or "different_conversation" in verdict_kinds or discernment
     )
+    results = {
+        qid: dataclasses.replace(r, verdict=fitting_verdict(rule, r.verdict, all_scales, professional))
+        if (rule := content.questionnaire(qid).verdict) is not None
+        else r
+        for qid, r in results.items()
+    }
     readings = person_readings(content, results, answers, discernment)
     # The safety override wins over every other rule: no exercise at all.
     if safety:
