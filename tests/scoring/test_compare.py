@@ -21,9 +21,6 @@ from scoring.bands import STRENGTH as HIGH
 from scoring.compare import (
     GAP,
     INTIMACY,
-    ITEM_GAP,
-    MAX_DIFFERENCES,
-    MAX_STARTERS,
     PREDICTION_CLOSE,
     WORTH_IT,
     CoupleComparison,
@@ -34,8 +31,10 @@ from scoring.compare import (
     prediction_reading,
     predictions_id,
 )
-from scoring.engine import FOUNDATION, MAX_NEXT_STEPS, MIN_NEXT_STEPS, item_points, validate_answers
+from scoring.engine import item_points, validate_answers
 from scoring.results import AnswerValue, to_jsonable
+from scoring.steps import FOUNDATION, MAX_NEXT_STEPS, MIN_NEXT_STEPS
+from scoring.talk import ITEM_GAP, MAX_DIFFERENCES, MAX_STARTERS
 from tests.scoring.strategies import Answers, bottom_answers, top_answers
 
 CONTENT = default_content()

@@ -9,14 +9,13 @@ from questions.schema import Questionnaire, Suggestion
 from scoring.engine import (
     AnswerError,
     build_profile,
-    choose_next_steps,
     enough_answered,
     item_points,
-    need,
     score_questionnaire,
     validate_answers,
 )
 from scoring.results import ScaleScore
+from scoring.steps import choose_next_steps, need
 from tests.scoring.strategies import Answers, bottom_answers, scale_items, top_answers
 
 SEED = "001_c9d6df4d0b5d511b.txt"

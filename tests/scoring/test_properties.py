@@ -10,16 +10,9 @@ from questions.loader import default_content
 from questions.schema import Condition, Suggestion
 from scoring.bands import STRENGTH as GROWTH_THRESHOLD
 from scoring.bands import STRENGTH as STRENGTH_THRESHOLD
-from scoring.engine import (
-    EFFORT_ORDER,
-    build_profile,
-    counts,
-    enough_answered,
-    need,
-    score_questionnaire,
-    validate_answers,
-)
+from scoring.engine import build_profile, counts, enough_answered, score_questionnaire, validate_answers
 from scoring.results import Profile, ScaleScore
+from scoring.steps import EFFORT_ORDER, need
 from tests.scoring.strategies import (
     Answers,
     AnswersByQuestionnaire,
