@@ -59,6 +59,8 @@ Sources = Annotated[tuple[str, ...], AfterValidator(_check_sources)]
 class Option(Strict):
     value: int
     label: str = Field(min_length=1)
+    #: "Doesn't apply to us": saved as given, scored as unanswered (scoring.engine.counts).
+    not_applicable: bool = False
 
 
 class ResponseSet(Strict):
@@ -72,6 +74,8 @@ class ResponseSet(Strict):
         values = [o.value for o in options]
         if len(set(values)) != len(values):
             raise ValueError("option values must be distinct")
+        if sum(o.not_applicable for o in options) > 1 or len(options) - sum(o.not_applicable for o in options) < 2:
+            raise ValueError("at most one option is 'not applicable', beside at least two others")
         return options
 
     @cached_property
@@ -84,12 +88,18 @@ class ResponseSet(Strict):
         return frozenset(self.values)
 
     @cached_property
+    def not_applicable(self) -> frozenset[int]:
+        """The value of a "doesn't apply" option (none or one): saved, scored as unanswered."""
+        return frozenset(o.value for o in self.options if o.not_applicable)
+
+    @cached_property
     def min_value(self) -> int:
-        return min(self.values)
+        """The lowest value that is scored (a "doesn't apply" option is not)."""
+        return min(v for v in self.values if v not in self.not_applicable)
 
     @cached_property
     def max_value(self) -> int:
-        return max(self.values)
+        return max(v for v in self.values if v not in self.not_applicable)
 
     def label_for(self, value: int) -> str:
         for option in self.options:
@@ -164,6 +174,9 @@ class VerdictRule(Strict):
     worth_fighting_for: Band
     different_conversation: Band
     mixed: Band
+    #: Instead of ``worth_fighting_for`` for a person with nothing to fight about: every
+    #: scale a strength (scoring.verdict.fitting_verdict).
+    thriving: Band | None = None
 
 
 #: ``scale`` or ``questionnaire.scale``: bare inside a questionnaire, qualified in guidance.yaml.
@@ -291,6 +304,8 @@ class Questionnaire(Strict):
                     raise ValueError(f"{where}.scale: unknown scale {item.scale!r}")
                 if rset.multi and item.kind != "context":
                     raise ValueError(f"{where}.response_set: only context items can be multi-choice")
+                if rset.not_applicable and item.kind != "scored":
+                    raise ValueError(f"{where}.response_set: only scored items can offer 'does not apply'")
                 bad = [v for v in item.unsafe_values if v not in rset.values]
                 if bad:
                     raise ValueError(f"{where}.unsafe_values: {bad} are not values of {item.response_set!r}")

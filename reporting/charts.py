@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from scoring.bands import band_of
 from scoring.compare import CATEGORY_TITLES, Category, ScaleComparison
-from scoring.engine import GROWTH_THRESHOLD, STRENGTH_THRESHOLD
 from scoring.results import ScaleScore
 from scoring.trends import TrendPoint
 
@@ -21,16 +21,6 @@ ORANGE = "#E69F00"
 VERMILLION = "#D55E00"
 GREY = "#999999"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
-
-
-def band_of(score: float | None) -> str:
-    if score is None:
-        return "not enough answers"
-    if score >= STRENGTH_THRESHOLD:
-        return "strength"
-    if score < GROWTH_THRESHOLD - 30:
-        return "needs care"
-    return "room to grow"
 
 
 BAND_COLOURS = {"strength": BLUE, "room to grow": ORANGE, "needs care": VERMILLION, "not enough answers": GREY}

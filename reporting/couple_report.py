@@ -22,7 +22,8 @@ from reporting.charts import (
     partner_legend,
 )
 from reporting.html_report import environment
-from scoring.compare import CATEGORY_TITLES, CoupleComparison, prediction_reading
+from scoring.bands import BANDS_NOTE
+from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison, prediction_reading
 from scoring.results import to_jsonable
 
 FORMAT = "spark-check-comparison"
@@ -107,6 +108,8 @@ def couple_report(
             rows=comparison_rows(comparison.scales, names),
             groups=groups,
             category_titles=CATEGORY_TITLES,
+            category_note=CATEGORY_NOTE,
+            bands_note=BANDS_NOTE,
             predictions=prediction_rows(comparison, names),
             safety=viewer_safety_concern,
             prepared_for=prepared_for,

@@ -15,7 +15,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from questions.loader import Content, source_titles
-from reporting.charts import band_of, chart_alt_text, scale_rows, score_bars
+from reporting.charts import chart_alt_text, scale_rows, score_bars
+from scoring.bands import BANDS_NOTE, band_of
 from scoring.engine import consistency_notes
 from scoring.results import AnswerValue, Profile
 from scoring.visibility import profile_for_self
@@ -65,5 +66,6 @@ def solo_report(content: Content, answers: dict[str, dict[str, AnswerValue]], no
             worth_it=worth_it,
             worth_it_rows=worth_it_rows,
             band_of=band_of,
+            bands_note=BANDS_NOTE,
         )
     )

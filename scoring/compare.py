@@ -5,14 +5,14 @@ export: each partner's side is reduced to what that partner chose to share
 ("nothing", "scores" or "items"), and safety items never leave at all. The
 comparison is symmetric: swapping the partners swaps the sides and nothing else.
 
-Categories (thresholds in one place, all inclusive as written):
+Categories (the bands are scoring/bands.py's, the same as everywhere):
 
 * ``seen_differently``: the two scores are at least ``GAP`` (25) points apart
   — one full answer step on every item of the scale, on average (one step on
   one item of an n-item five-point scale moves its score 25/n points); a
   convention, not a norm (docs/CONTENT.md "Scales and bands").
-* ``shared_strength``: otherwise, both at least ``HIGH`` (70).
-* ``shared_growth``: otherwise, both below ``LOW`` (50).
+* ``shared_strength``: otherwise, both in the band ``strength`` (70 or more).
+* ``shared_growth``: otherwise, both in the band ``needs care`` (under 50).
 * ``in_between``: everything else; ``not_enough`` when either score is missing.
 
 Advice for the couple (docs/CONTENT.md, "Rules and advice"):
@@ -23,39 +23,24 @@ Advice for the couple (docs/CONTENT.md, "Rules and advice"):
   addressed to both (``shared_guidance``).
 * The plan serves the larger of the two partners' needs on each topic, so one
   partner's acute need is never averaged away.
-* Item differences: the widest gaps first; among equal gaps, a topic not yet
-  shown, then the one that matters more to the couple, then the one they see
-  most differently. A "Try saying" opener appears once per topic, and never for
-  a topic that already has a conversation starter.
+* What to talk about (item differences and conversation starters):
+  scoring/talk.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from questions.loader import Content
 from questions.schema import Band, Questionnaire, Reading
-from scoring.engine import (
-    MAX_NEXT_STEPS,
-    NEUTRAL_IMPORTANCE,
-    choose_next_steps,
-    item_points,
-    need,
-    score_questionnaire,
-)
-from scoring.results import AnswerValue, NextStep, ScaleScore, Verdict
+from scoring.bands import NEEDS_CARE, STRENGTH, band_of
+from scoring.couple_data import Category, PartnerData, ScaleComparison, ShareLevel
+from scoring.engine import score_questionnaire
+from scoring.results import NextStep, ScaleScore
+from scoring.steps import MAX_NEXT_STEPS, choose_next_steps
+from scoring.talk import ItemDifference, Starter, item_differences, openers
 
-HIGH = 70.0
-LOW = 50.0
 GAP = 25.0
-#: Item answers this far apart (on 0-100) count as a real difference: two steps
-#: on a five-point scale.
-ITEM_GAP = 50.0
-MAX_DIFFERENCES = 5
-MAX_STARTERS = 3
 #: A prediction this close to the partner's own score counts as "read well".
 PREDICTION_CLOSE = 20.0
 
@@ -63,8 +48,12 @@ INTIMACY = "intimacy"
 WORTH_IT = "worth_it"
 PREDICTIONS_SUFFIX = ".predicted"
 
-ShareLevel = Literal["nothing", "scores", "items"]
-Category = Literal["shared_strength", "shared_growth", "seen_differently", "in_between", "not_enough"]
+
+#: What each category means, for the pages and reports (beside scoring.bands.BANDS_NOTE).
+CATEGORY_NOTE = (
+    f"Seen differently: {GAP:.0f} or more points apart. Shared strength: both {STRENGTH:.0f} or more. "
+    f"Shared growth area: both under {NEEDS_CARE:.0f}."
+)
 
 CATEGORY_TITLES: dict[str, str] = {
     "shared_strength": "Shared strength",
@@ -85,63 +74,12 @@ def categorise(a: float | None, b: float | None) -> Category:
         return "not_enough"
     if abs(a - b) >= GAP:
         return "seen_differently"
-    if a >= HIGH and b >= HIGH:
+    bands = {band_of(a), band_of(b)}
+    if bands == {"strength"}:
         return "shared_strength"
-    if a < LOW and b < LOW:
+    if bands == {"needs care"}:
         return "shared_growth"
     return "in_between"
-
-
-@dataclass(frozen=True)
-class PartnerData:
-    """One partner's answers (predictions included) and sharing choice."""
-
-    slot: int
-    answers: Mapping[str, Mapping[str, AnswerValue]]
-    share_level: ShareLevel | None
-    #: The worth-it verdict the partner saw on their own results (the engine's, on all
-    #: their answers): scoring.visibility.shown_partner passes it on, so both screens
-    #: show the same verdict. None: worked out here from the answers given, safety
-    #: questions left out.
-    verdict: Verdict | None = None
-
-
-@dataclass(frozen=True)
-class ScaleComparison:
-    scale_id: str
-    title: str
-    #: Scores by slot (1 and 2); None where not shared or not enough answers.
-    scores: dict[int, float | None]
-    importance: dict[int, int | None]
-    category: Category
-    #: What each partner predicted about the other, keyed by the predictor's slot.
-    predictions: dict[int, float | None]
-
-    @property
-    def gap(self) -> float | None:
-        a, b = self.scores.get(1), self.scores.get(2)
-        return None if a is None or b is None else round(abs(a - b), 1)
-
-
-@dataclass(frozen=True)
-class ItemDifference:
-    item_id: str
-    text: str
-    scale_id: str
-    scale_title: str
-    labels: dict[int, str]
-    gap: float
-    #: An "I"-statement opener for talking about it (the scale's starter).
-    starter: str | None = None
-
-
-@dataclass(frozen=True)
-class Starter:
-    scale_id: str
-    scale_title: str
-    text: str
-    sources: tuple[str, ...]
-    because: str
 
 
 @dataclass(frozen=True)
@@ -238,77 +176,6 @@ def _worth_it_side(content: Content, partner: PartnerData) -> WorthItSide | None
     )
 
 
-def _differences(
-    questionnaire: Questionnaire,
-    a: PartnerData,
-    b: PartnerData,
-    scales: list[ScaleComparison],
-    with_starter: set[str],
-) -> tuple[ItemDifference, ...]:
-    """The items answered furthest apart, most relevant first (see the module docstring)."""
-    if _level(a) != "items" or _level(b) != "items":
-        return ()
-    answers_a = a.answers.get(questionnaire.id, {})
-    answers_b = b.answers.get(questionnaire.id, {})
-    by_scale = {s.scale_id: s for s in scales}
-    found: list[tuple[float, int, int, str, ItemDifference]] = []
-    for order, item in enumerate(questionnaire.items):
-        if item.kind != "scored" or item.safety or item.scale is None:
-            continue
-        value_a, value_b = answers_a.get(item.id), answers_b.get(item.id)
-        if not isinstance(value_a, int) or not isinstance(value_b, int):
-            continue
-        gap = abs(item_points(questionnaire, item, value_a) - item_points(questionnaire, item, value_b))
-        if gap < ITEM_GAP:
-            continue
-        rset = questionnaire.response_set_of(item)
-        found.append(
-            (
-                gap,
-                order,
-                0,
-                item.scale,
-                ItemDifference(
-                    item_id=item.id,
-                    text=item.text,
-                    scale_id=item.scale,
-                    scale_title=questionnaire.scale(item.scale).title,
-                    labels={a.slot: rset.label_for(value_a), b.slot: rset.label_for(value_b)},
-                    gap=round(gap, 1),
-                ),
-            )
-        )
-    chosen: list[ItemDifference] = []
-    shown: dict[str, int] = {}
-    while found and len(chosen) < MAX_DIFFERENCES:
-        best = min(
-            found,
-            key=lambda entry: (
-                -entry[0],
-                shown.get(entry[3], 0),
-                -_scale_relevance(by_scale[entry[3]]),
-                entry[1],
-            ),
-        )
-        found.remove(best)
-        difference = best[4]
-        scale_id = difference.scale_id
-        if scale_id not in shown and scale_id not in with_starter:
-            # One opener per topic, and none where a conversation starter already has it.
-            difference = dataclasses.replace(difference, starter=questionnaire.scale(scale_id).conversation_starter)
-        shown[scale_id] = shown.get(scale_id, 0) + 1
-        chosen.append(difference)
-    return tuple(chosen)
-
-
-def _scale_relevance(scale: ScaleComparison) -> float:
-    """How much a topic calls for talk: how much it matters to whichever partner it matters
-    more to (1-5), then how differently they see it, then the larger need."""
-    importance = max((i for i in scale.importance.values() if i is not None), default=NEUTRAL_IMPORTANCE)
-    need_here = max((_need(scale, slot) or 0.0) for slot in scale.scores)
-    return importance * 1_000_000 + (scale.gap or 0.0) * 1_000 + need_here
-
-
 def _both_willing_split(content: Content, a: PartnerData, b: PartnerData) -> bool:
     """One says both are willing to work on it, the other says not (item level only)."""
     rule = content.questionnaire(WORTH_IT).verdict
@@ -318,18 +185,11 @@ def _both_willing_split(content: Content, a: PartnerData, b: PartnerData) -> boo
     return {rule.yes_value, rule.no_value} <= values
 
 
-def _need(scale: ScaleComparison, slot: int) -> float | None:
-    score = scale.scores.get(slot)
-    if score is None:
-        return None
-    return need(ScaleScore(INTIMACY, scale.scale_id, scale.title, score, 0, 0, scale.importance.get(slot)))
-
-
 def _combined(scale: ScaleComparison) -> tuple[ScaleScore, int | None] | None:
     """The couple's need on one topic: the larger of the two partners' needs (each with
     their own importance), so one partner's acute need is never averaged away; and the
     slot whose need that is (None on a tie)."""
-    needs = {slot: n for slot in scale.scores if (n := _need(scale, slot)) is not None}
+    needs = {slot: n for slot in scale.scores if (n := scale.need(slot)) is not None}
     if len(needs) != 2:
         return None
     # The larger need; on a tie, the lower score (both equal: the same numbers either way).
@@ -400,14 +260,14 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
     )
 
     personal, shared_note = _couple_guidance(content, out, leaning_in, verdict_split, willing_split)
-    starters = _starters(content, questionnaire, scales)
+    starters = openers(content, questionnaire, scales)
     worth_questions = {item.id: item.text for item in content.questionnaire(WORTH_IT).items if not item.safety}
     return CoupleComparison(
         shared={slot: _level(p) for slot, p in partners.items()},
         scales=tuple(scales),
         worth_it=worth_sides,
         worth_it_questions=worth_questions,
-        differences=_differences(questionnaire, first, second, scales, {s.scale_id for s in starters}),
+        differences=item_differences(questionnaire, first, second, scales, {s.scale_id for s in starters}),
         starters=starters,
         plan=plan,
         leaning_apart=leaning_apart,
@@ -449,29 +309,6 @@ def _couple_guidance(
     if willing_split:
         return personal, _note(guidance.couple.willing_split)
     return personal, None
-
-
-def _starters(content: Content, questionnaire: Questionnaire, scales: list[ScaleComparison]) -> tuple[Starter, ...]:
-    """Openers for the scales seen most differently, then the shared growth areas."""
-    sources = content.guidance.i_statements.sources
-    ranked = sorted(
-        (s for s in scales if s.category in ("seen_differently", "shared_growth")),
-        key=lambda s: (s.category != "seen_differently", -(s.gap or 0.0), scale_order(questionnaire, s.scale_id)),
-    )
-    starters: list[Starter] = []
-    for scale in ranked[:MAX_STARTERS]:
-        text = questionnaire.scale(scale.scale_id).conversation_starter
-        if not text:
-            continue
-        because = (
-            "you see this differently" if scale.category == "seen_differently" else "you both see room to grow here"
-        )
-        starters.append(Starter(scale.scale_id, scale.title, text, sources, because))
-    return tuple(starters)
-
-
-def scale_order(questionnaire: Questionnaire, scale_id: str) -> int:
-    return [s.id for s in questionnaire.scales].index(scale_id)
 
 
 def prediction_reading(predicted: float | None, actual: float | None) -> str | None:

@@ -5,7 +5,8 @@ Pure Python: no Streamlit, no database. The rules, in one place:
 * A scale scores 0-100 as the mean of its items, each mapped linearly from the
   response set's lowest value (0) to its highest (100); reverse-keyed items are
   mirrored first. With fewer than two thirds of its items answered a scale has
-  no score ("not enough answers"), never a made-up number.
+  no score ("not enough answers"), never a made-up number; "doesn't apply to us"
+  is saved as given and scored as unanswered.
 * The worth-it verdict follows the seed: yes to most -> worth fighting for; no
   to most -> a different conversation; otherwise mixed.
 * An answer on the unsafe side of a safety item overrides everything: no
@@ -16,10 +17,9 @@ Pure Python: no Streamlit, no database. The rules, in one place:
 * A "different conversation" (the verdict, or a sign that one of the two is
   thinking of leaving): discernment steps and professional help instead of
   rekindling steps and readings.
-* Next steps: 2-3, for the scales with the highest need = (100 - score) x
-  importance weight; the sexual side waits for emotional closeness (step_rules);
-  for each scale, a suggestion whose main topic it is first, then the least
-  effortful ("start small").
+* Next steps: 2-3, for the scales with the highest need (scoring/steps.py).
+* Bands (strength, growth area): scoring/bands.py; the verdict's words for a
+  thriving person: scoring/verdict.py.
 
 docs/CONTENT.md ("Rules and advice") lists every rule with its seed.
 """
@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Literal
 
 from questions.loader import Content
-from questions.schema import Condition, DiscernmentRule, Item, Questionnaire, Rule, StepRules, Suggestion
+from questions.schema import Condition, Item, Questionnaire, Rule
+from scoring.bands import is_growth, is_strength
 from scoring.results import (
     AnswerValue,
     NextStep,
@@ -42,21 +42,10 @@ from scoring.results import (
     StageReading,
     Verdict,
 )
+from scoring.steps import Audience, choose_next_steps, discernment_steps, in_discernment, need
+from scoring.verdict import fitting_verdict
 
-#: A scale at or above this score is named as a strength.
-STRENGTH_THRESHOLD = 70.0
-#: A scale below this score is a growth area.
-GROWTH_THRESHOLD = 70.0
-#: Importance ratings run 1-5; 3 ("somewhat") is neutral weight 1.0.
-NEUTRAL_IMPORTANCE = 3
 MAX_STRENGTHS = 3
-MAX_NEXT_STEPS = 3
-MIN_NEXT_STEPS = 2
-EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
-#: Where general steps come from when the answered areas offer too few.
-FOUNDATION = "intimacy.communication"
-
-Audience = Literal["solo", "couple"]
 
 #: Straight-lining: at least this many scored answers, all the very same option.
 SAME_ANSWERS_MIN = 10
@@ -65,7 +54,7 @@ SAME_ANSWERS_MIN = 10
 #: statement and "Mostly true" to its opposite).
 CONTRADICTION_GAP = 75.0
 #: Scales with a contradiction before the answers are called inconsistent (random answers
-#: give about seven of twelve; an honest person rarely more than one or two).
+#: give about eight of twelve; an honest person rarely more than one or two).
 CONTRADICTION_SCALES = 4
 #: What the person is told, kindly, instead of a confident result.
 CONSISTENCY_NOTES = {
@@ -136,8 +125,15 @@ def _is_int(value: object) -> bool:
     return isinstance(value, float) and value.is_integer()
 
 
+def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue]) -> bool:
+    """The item was answered with a value that is scored: not skipped, and not "doesn't apply"
+    (saved as given, scored as unanswered)."""
+    value = answers.get(item.id)
+    return value is not None and value not in questionnaire.response_set_of(item).not_applicable
+
+
 def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
-    """One answer on the 0-100 scale, mirrored for a reverse-keyed item."""
+    """One scored answer on the 0-100 scale, mirrored for a reverse-keyed item."""
     rset = questionnaire.response_set_of(item)
     low, high = rset.min_value, rset.max_value
     if item.reverse:
@@ -154,7 +150,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         points = [
             item_points(questionnaire, item, answers[item.id])  # type: ignore[arg-type]
             for item in measured
-            if item.id in answers
+            if counts(questionnaire, item, answers)
         ]
         importance_items = [i for i in of_scale if i.kind == "importance"]
         importance = answers.get(importance_items[0].id) if importance_items else None
@@ -203,7 +199,7 @@ def consistency(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
     """Whether the scored answers may not reflect the person (a check in the spirit of the
     MSI-R's inconsistency scale): one option everywhere ("same_answers"), or a statement and its
     opposite both agreed with on :data:`CONTRADICTION_SCALES` scales ("contradictory")."""
-    scored = [i for i in questionnaire.items if i.kind == "scored" and i.id in answers]
+    scored = [i for i in questionnaire.items if i.kind == "scored" and counts(questionnaire, i, answers)]
     if len(scored) >= SAME_ANSWERS_MIN and len({answers[i.id] for i in scored}) == 1:
         return "same_answers"
     contradicted = 0
@@ -302,115 +298,6 @@ def stage_reading(
     return (StageReading(stage.id, stage.title, stage.text, stage.sources),)
 
 
-def importance_weight(importance: int | None) -> float:
-    return (importance if importance is not None else NEUTRAL_IMPORTANCE) / NEUTRAL_IMPORTANCE
-
-
-def need(scale: ScaleScore) -> float:
-    """How much a scale calls for attention: low score x how much it matters."""
-    assert scale.score is not None
-    return (100.0 - scale.score) * importance_weight(scale.importance)
-
-
-def _step(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
-    return NextStep(
-        suggestion_id=suggestion.id,
-        title=suggestion.title,
-        text=suggestion.text,
-        effort=suggestion.effort,
-        minutes=suggestion.minutes,
-        sources=suggestion.sources,
-        because_of=because_of,
-        whose=whose,
-    )
-
-
-def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> list[ScaleScore]:
-    """Scales with a score, highest need first (equal needs keep the questionnaire's order);
-    a ``later`` topic (the sexual side) moves to just after the last ``first`` topic
-    (emotional closeness) that is also a growth area, if it stood before it."""
-    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
-    if rules is None:
-        return ranked
-    gate = [s for s in ranked if s.ref in rules.first and (s.score or 0.0) < GROWTH_THRESHOLD]
-    if not gate:
-        return ranked
-    before = ranked[: ranked.index(gate[-1])]
-    moved = [s for s in before if s.ref in rules.later]
-    rest = [s for s in ranked if s not in moved]
-    cut = rest.index(gate[-1]) + 1
-    return rest[:cut] + moved + rest[cut:]
-
-
-def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
-    """For one scale: a suggestion whose main (first) topic it is, then the least effort,
-    then file order."""
-    ordered = sorted(
-        enumerate(candidates), key=lambda pair: (pair[1].scales[0] != scale_ref, EFFORT_ORDER[pair[1].effort], pair[0])
-    )
-    return ordered[0][1] if ordered else None
-
-
-def choose_next_steps(
-    scales: Iterable[ScaleScore],
-    suggestions: Iterable[Suggestion],
-    audience: Audience = "solo",
-    limit: int = MAX_NEXT_STEPS,
-    rules: StepRules | None = None,
-    whose: Mapping[str, int] | None = None,
-) -> tuple[NextStep, ...]:
-    """2-3 rekindling steps for the scales of highest need (see :func:`rank_areas` and
-    :func:`best_suggestion`). ``whose``: a couple's plan, the partner each scale is for."""
-    ranked = rank_areas(scales, rules)
-    pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
-    growth = [s for s in ranked if s.score is not None and s.score < GROWTH_THRESHOLD]
-    # Start small: two steps, a third only when three areas call for one.
-    wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
-    chosen: list[NextStep] = []
-    used: set[str] = set()
-    # One step per area first; with fewer areas than steps wanted, a second
-    # pass takes another step for the areas of highest need.
-    for _pass in range(wanted):
-        for scale in ranked:
-            if len(chosen) >= wanted:
-                return tuple(chosen)
-            best = best_suggestion((s for s in pool if scale.ref in s.scales and s.id not in used), scale.ref)
-            if best is None:
-                continue
-            used.add(best.id)
-            chosen.append(_step(best, scale.ref, (whose or {}).get(scale.ref)))
-    if ranked and len(chosen) < wanted:
-        # Too few steps for the areas answered: add general ones, least effort
-        # first, from the foundation the seeds all start with (communication).
-        general = sorted(
-            (s for s in pool if s.id not in used),
-            key=lambda s: (FOUNDATION not in s.scales, EFFORT_ORDER[s.effort]),
-        )
-        for suggestion in general[: wanted - len(chosen)]:
-            chosen.append(_step(suggestion, suggestion.scales[0]))
-    return tuple(chosen)
-
-
-def in_discernment(rule: DiscernmentRule, results: Mapping[str, QuestionnaireResult]) -> bool:
-    """A "different conversation": a verdict of ``rule.verdicts``, or a sign of ``rule.signs``
-    (e.g. one of the two is thinking of leaving) answered yes."""
-    for qid, result in results.items():
-        if result.verdict is not None and result.verdict.kind in rule.verdicts:
-            return True
-        if any(f"{qid}.{sign}" in rule.signs for sign in result.support_signs):
-            return True
-    return False
-
-
-def discernment_steps(
-    suggestions: Iterable[Suggestion], audience: Audience = "solo", limit: int = MAX_NEXT_STEPS
-) -> tuple[NextStep, ...]:
-    """The steps for someone weighing whether to stay, in the file's order (take stock,
-    talk honestly, find help), instead of rekindling steps."""
-    pool = [s for s in suggestions if s.purpose == "discernment" and audience in s.audience]
-    return tuple(_step(s, s.scales[0]) for s in pool[:limit])
-
-
 def person_readings(
     content: Content,
     results: Mapping[str, QuestionnaireResult],
@@ -446,11 +333,11 @@ def build_profile(
     all_scales = [s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales]
     safety = any(r.safety_concern for r in results.values())
     strengths = sorted(
-        (s for s in all_scales if s.score is not None and s.score >= STRENGTH_THRESHOLD),
+        (s for s in all_scales if is_strength(s.score)),
         key=lambda s: -(s.score or 0.0),
     )[:MAX_STRENGTHS]
     growth = sorted(
-        (s for s in all_scales if s.score is not None and s.score < GROWTH_THRESHOLD),
+        (s for s in all_scales if is_growth(s.score)),
         key=lambda s: -need(s),
     )
     verdict_kinds = {r.verdict.kind for r in results.values() if r.verdict is not None}
@@ -461,6 +348,12 @@ def build_profile(
     professional = (
         any(r.support_flag for r in results.values()) or "different_conversation" in verdict_kinds or discernment
     )
+    results = {
+        qid: dataclasses.replace(r, verdict=fitting_verdict(rule, r.verdict, all_scales, professional))
+        if (rule := content.questionnaire(qid).verdict) is not None
+        else r
+        for qid, r in results.items()
+    }
     readings = person_readings(content, results, answers, discernment)
     # The safety override wins over every other rule: no exercise at all.
     if safety:

@@ -2,9 +2,9 @@
 
 A change is marked only when it is at least ``CHANGE_THRESHOLD`` points (on
 0-100) from the previous assessment that had a score. One answer step on one item
-of an n-item five-point scale moves the score 25/n points (6.25 on four items), so
-15 takes at least three item-steps on a four-item scale and two on a two- or
-three-item one: about one step on most of the items. How much answers wobble from
+of an n-item five-point scale moves the score 25/n points (5 on five items, 6.25 on
+four), so 15 takes at least three item-steps on a four- or five-item scale and two
+on a two- or three-item one: about one step on most of the items. How much answers wobble from
 day to day was never measured, so this is a convention (docs/CONTENT.md "Scales and
 bands"), not a proven margin.
 """

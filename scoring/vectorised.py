@@ -118,6 +118,7 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
     """Each response's fields, as :func:`scoring.cli.fields_of` gives them from the engine's result."""
     count, items = len(codes), questionnaire.items
     column = {item.id: j for j, item in enumerate(items)}
+    scored_codes = _without_not_applicable(questionnaire, codes)
 
     def each(item: Item, of_value: Callable[[int], Any], unanswered: Any = False) -> npt.NDArray[Any]:
         """Something of each response's answer to ``item`` (``unanswered`` where there is none)."""
@@ -144,7 +145,7 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
         "answered": answered(counted).tolist(),
         "total": [len(counted)] * count,
         "safety_concern": unsafe.tolist(),
-        "consistency": _consistency(questionnaire, codes),
+        "consistency": _consistency(questionnaire, scored_codes),
     }
     rule = questionnaire.verdict
     if rule is not None:  # scoring.engine._verdict
@@ -174,10 +175,11 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
     for scale in questionnaire.scales:
         measured = [i for i in questionnaire.items_by_scale[scale.id] if i.kind in ("scored", "verdict")]
         importance = [i for i in questionnaire.items_by_scale[scale.id] if i.kind == "importance"]
-        pattern, pattern_scores = _scale_scores(questionnaire, measured, codes[:, [column[i.id] for i in measured]])
+        of_scale = scored_codes[:, [column[i.id] for i in measured]]
+        pattern, pattern_scores = _scale_scores(questionnaire, measured, of_scale)
         scores[scale.id] = np.array([np.nan if s is None else s for s in pattern_scores])[pattern]
         by_scale[f"{scale.id}.score"] = [pattern_scores[k] for k in pattern.tolist()]
-        by_scale[f"{scale.id}.answered"] = answered(measured).tolist()
+        by_scale[f"{scale.id}.answered"] = (of_scale > 0).sum(axis=1).tolist()
         by_scale[f"{scale.id}.total"] = [len(measured)] * count
         by_scale[f"{scale.id}.importance"] = each(importance[0], int, None).tolist() if importance else [None] * count
     if questionnaire.stages:  # scoring.engine.stage_reading: the furthest stage whose rule holds
@@ -202,6 +204,17 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
         reached_one = furthest[:, None] == np.arange(len(questionnaire.stages))[None, :]
         fields["stages"] = _names(reached_one & exercises_shown[:, None], [stage.id for stage in questionnaire.stages])
     return fields | by_scale
+
+
+def _without_not_applicable(questionnaire: Questionnaire, codes: Codes) -> Codes:
+    """The codes with "doesn't apply" answers as not answered (scoring.engine.counts)."""
+    scored = codes.copy()
+    for j, item in enumerate(questionnaire.items):
+        values = questionnaire.response_set_of(item).values
+        for code, value in enumerate(values, start=1):
+            if value in questionnaire.response_set_of(item).not_applicable:
+                scored[scored[:, j] == code, j] = 0
+    return scored
 
 
 def _consistency(questionnaire: Questionnaire, codes: Codes) -> list[str | None]:

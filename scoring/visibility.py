@@ -39,7 +39,7 @@ from typing import Literal
 
 from questions.loader import Content
 from scoring.compare import WORTH_IT, CoupleComparison, PartnerData, ShareLevel, compare, predictions_id
-from scoring.engine import build_profile, score_questionnaire
+from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
 
 Viewer = Literal["self", "partner", "counselor_shared", "counselor_private"]
@@ -246,12 +246,13 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
         guesses = partner.answers.get(predictions_id(qid), {})
         if seen.predictions and guesses:
             kept[predictions_id(qid)] = dict(guesses)
-    # The verdict the partner saw on their own results: the engine's, on all their answers.
-    # Only a safe partner is visible here, so it can never be a verdict beside a safety
-    # concern, and it says nothing of the safety answer that the verdict itself doesn't.
+    # The verdict the partner saw on their own results: the engine's, on all their answers
+    # (in the words that fit them, scoring.verdict). Only a safe partner is visible here, so
+    # it can never be a verdict beside a safety concern, and it says nothing of the safety
+    # answer that the verdict itself doesn't.
     verdict = None
     if seen.verdict and WORTH_IT in content.questionnaires:
-        verdict = score_questionnaire(content.questionnaire(WORTH_IT), partner.answers.get(WORTH_IT, {})).verdict
+        verdict = build_profile(content, partner.answers).results[WORTH_IT].verdict
     return PartnerData(partner.slot, kept, level, verdict)
 
 

@@ -209,6 +209,11 @@ def test_no_module_is_over_400_lines(package: str) -> None:
     assert long == {}
 
 
+@pytest.mark.parametrize("module", ["scoring/engine.py", "scoring/compare.py"])
+def test_the_scoring_core_is_under_400_lines(module: str) -> None:
+    assert len((ROOT / module).read_text(encoding="utf-8").splitlines()) <= MAX_MODULE_LINES
+
+
 def test_services_never_import_streamlit_or_the_ui() -> None:
     offenders = [
         str(p.relative_to(ROOT)) for p, names in imported_modules("services").items() if names & {"streamlit", "ui"}

@@ -19,7 +19,8 @@ from reporting.charts import (
     paired_chart,
 )
 from reporting.couple_report import comparison_json, couple_report, prediction_rows
-from scoring.compare import CATEGORY_TITLES, CoupleComparison, ScaleComparison
+from scoring.bands import BANDS_NOTE
+from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison, ScaleComparison
 from services import couples
 from storage.couples import CoupleRecord
 from ui import couple_session, session
@@ -160,10 +161,7 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             titles = [s.title for s in comparison.scales if s.category == key]
             if titles:
                 st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
-        st.caption(
-            "Seen differently: 25 or more points apart. Shared strength: both 70 or more. "
-            "Shared growth area: both under 50."
-        )
+        st.caption(f"{CATEGORY_NOTE} {BANDS_NOTE}")
     if view.predictions is not None:
         st.subheader("How well you read each other")
         st.caption(

@@ -20,7 +20,8 @@ from reporting.charts import (
     trend_alt_text,
     trend_chart,
 )
-from scoring.compare import CATEGORY_TITLES, CoupleComparison
+from scoring.bands import BANDS_NOTE
+from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.trends import trends
 from services import counselor
 from services.counselor import NAMES, CouplePage
@@ -66,6 +67,7 @@ def render_presentation() -> None:
         chart_side.plotly_chart(
             figure, key="present:paired", config={"displayModeBar": False}, alt=comparison_alt_text(scored, NAMES)
         )
+        chart_side.caption(f"{CATEGORY_NOTE} {BANDS_NOTE}")
         with chart_side.expander("The same as a table"):
             st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, NAMES)), hide_index=True)
         columns = words_side.columns(2)

@@ -10,6 +10,7 @@ import streamlit as st
 from questions.loader import source_titles
 from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
+from scoring.bands import BANDS_NOTE
 from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
@@ -84,6 +85,7 @@ def render_profile(profile: Profile, guidance: Guidance, figure_key: str | None 
                 key="chart:solo:scales",
                 alt=chart_alt_text(scales),
             )
+            st.caption(BANDS_NOTE)
         with st.expander("The same as a table", expanded=not any(s.score is not None for s in scales)):
             st.dataframe(pd.DataFrame(scale_rows(scales)), hide_index=True)
         missing = [s.title for s in scales if s.score is None]

@@ -158,6 +158,36 @@ def test_intimacy_scales_have_three_to_five_items_reverse_keys_and_one_importanc
     assert {i.id for i in intimacy.items if i.safety} == {"abuse"}
 
 
+def test_every_scored_scale_of_three_or_more_items_has_two_reverse_keyed_items(content: Content) -> None:
+    """Balanced keying (issue 11): straight "Very true" answers must not read as strengths."""
+    for questionnaire in content.questionnaires.values():
+        for scale in questionnaire.scales:
+            scored = [i for i in questionnaire.items_by_scale[scale.id] if i.kind == "scored"]
+            if len(scored) >= 3:
+                reverse = [i.id for i in scored if i.reverse]
+                assert len(reverse) >= 2, f"{questionnaire.id}.{scale.id} has reverse-keyed items {reverse}"
+
+
+def test_answers_saved_before_the_new_items_still_score(content: Content) -> None:
+    """Version 1 answers (without the items added in version 2) still give every scale a score."""
+    from scoring.engine import score_questionnaire
+
+    intimacy = content.questionnaire("intimacy")
+    added = {
+        "comm_defensive",
+        "appr_unsaid",
+        "qt_weeks_pass",
+        "nov_no_fun",
+        "aff_days_apart",
+        "sex_steer_around",
+        "conf_stay_distant",
+        "open_surface",
+    }
+    assert intimacy.version >= 2
+    old = {i.id: 3 for i in intimacy.items if i.kind == "scored" and i.id not in added}
+    assert all(s.score == 50.0 for s in score_questionnaire(intimacy, old).scales)
+
+
 def test_every_intimacy_scale_is_served_by_a_suggestion_for_each_audience(content: Content) -> None:
     intimacy = content.questionnaire("intimacy")
     for scale in intimacy.scales:
@@ -199,6 +229,25 @@ def test_duplicate_option_values_name_the_response_set(data_copy: Path) -> None:
     message = _load_error(data_copy)
     assert message.startswith("intimacy.yaml: response_sets.agreement.options: ")
     assert "distinct" in message
+
+
+def test_doesnt_apply_is_offered_only_on_scored_items(data_copy: Path) -> None:
+    _edit(
+        data_copy,
+        "intimacy.yaml",
+        lambda data: _item(data, "sexual_intimacy_importance").update(response_set="agreement_or_not_applicable"),
+    )
+    message = _load_error(data_copy)
+    assert "sexual_intimacy_importance.response_set" in message
+    assert "does not apply" in message
+
+
+def test_a_response_set_has_at_most_one_doesnt_apply_option(data_copy: Path) -> None:
+    def change(data: YamlData) -> None:
+        data["response_sets"]["agreement_or_not_applicable"]["options"][0]["not_applicable"] = True
+
+    _edit(data_copy, "intimacy.yaml", change)
+    assert "response_sets.agreement_or_not_applicable.options" in _load_error(data_copy)
 
 
 def test_reverse_keyed_importance_item_is_refused(data_copy: Path) -> None:

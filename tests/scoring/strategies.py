@@ -42,12 +42,13 @@ def profile_answers() -> st.SearchStrategy[AnswersByQuestionnaire]:
 
 
 def flipped(questionnaire: Questionnaire, answers: Answers) -> Answers:
-    """Every answer of a scale-measuring item mirrored: v -> min + max - v; other answers untouched."""
+    """Every answer of a scale-measuring item mirrored: v -> min + max - v; other answers (and
+    "doesn't apply", which is not scored) untouched."""
     result: Answers = {}
     for item_id, value in answers.items():
         item = questionnaire.item(item_id)
-        if item.kind in ("scored", "verdict") and isinstance(value, int):
-            rset = questionnaire.response_set_of(item)
+        rset = questionnaire.response_set_of(item)
+        if item.kind in ("scored", "verdict") and isinstance(value, int) and value not in rset.not_applicable:
             result[item_id] = rset.min_value + rset.max_value - value
         else:
             result[item_id] = value

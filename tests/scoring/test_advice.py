@@ -13,9 +13,10 @@ from markupsafe import escape as markup_escape
 
 from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
+from scoring.bands import NEEDS_CARE, STRENGTH
 from scoring.compare import PartnerData, compare
-from scoring.engine import CONSISTENCY_NOTES, GROWTH_THRESHOLD, build_profile, score_questionnaire
-from scoring.results import Profile
+from scoring.engine import CONSISTENCY_NOTES, build_profile, score_questionnaire
+from scoring.results import AnswerValue, Profile
 from scoring.visibility import Partner, couple_comparison, profile_for_self
 from tests.scoring.personas import (
     CONTENT_MD,
@@ -92,7 +93,14 @@ def test_every_persona_sees_at_most_one_stage_and_two_or_three_steps_or_none(per
 
 def test_thriving() -> None:
     profile = seen("thriving")
-    assert profile.results["worth_it"].verdict.kind == "worth_fighting_for"  # type: ignore[union-attr]
+    verdict = profile.results["worth_it"].verdict
+    assert verdict is not None and verdict.kind == "worth_fighting_for"
+    # Issue 11: nothing to fight about, so not "worth fighting for" but words that fit.
+    thriving_band = CONTENT.questionnaire("worth_it").verdict.thriving  # type: ignore[union-attr]
+    assert thriving_band is not None
+    assert (verdict.title, verdict.text) == (thriving_band.title, thriving_band.text)
+    assert verdict.title == "Keep doing what works"
+    assert "fighting" not in verdict.title
     assert stage_ids(profile) == []
     assert profile.readings == ()
     assert not profile.discernment and not profile.professional_help
@@ -405,9 +413,11 @@ def test_each_partner_gets_their_own_words_and_a_shared_screen_neither(share: st
     assert set(theirs.personal_guidance) == {2}
 
 
-def test_growth_threshold_is_the_one_documented() -> None:
-    assert GROWTH_THRESHOLD == 70.0
-    assert "below 70" in CONTENT_MD.read_text(encoding="utf-8")
+def test_the_bands_are_the_ones_documented() -> None:
+    assert (STRENGTH, NEEDS_CARE) == (70.0, 50.0)
+    text = CONTENT_MD.read_text(encoding="utf-8")
+    assert "below 70" in text
+    assert "| strength | 70 or more |" in text and "| needs care | under 50 |" in text
 
 
 def _closeness_steps(levels: dict[str, int]) -> set[str]:
@@ -444,3 +454,32 @@ def test_straight_lining_and_random_answers_are_told_kindly_the_profile_may_not_
     report = solo_report(CONTENT, {"intimacy": very_true})
     assert str(markup_escape(CONSISTENCY_NOTES["same_answers"])) in report
     assert "may not reflect" not in solo_report(CONTENT, PERSONAS["thriving"].answers)
+
+
+def _thriving_with(**intimacy: AnswerValue) -> Profile:
+    answers = PERSONAS["thriving"].answers
+    return profile_for_self(CONTENT, {**answers, "intimacy": {**answers["intimacy"], **intimacy}})
+
+
+def test_keep_doing_what_works_needs_every_topic_strong_and_no_call_for_help() -> None:
+    worth = CONTENT.questionnaire("worth_it").verdict
+    assert worth is not None
+    # One topic only "room to grow" (sexual closeness at 65): worth fighting for, as the seed says.
+    room = _thriving_with(sex_content=3, sex_talk=4, sex_connection=4, sex_desire_gap=2, sex_steer_around=3)
+    assert room.results["intimacy"].scale("sexual_intimacy").score == 65.0
+    assert room.results["worth_it"].verdict.title == worth.worth_fighting_for.title  # type: ignore[union-attr]
+    # Every topic strong, but a sign that support could help: no "keep doing what works".
+    helped = _thriving_with(sign_tried_everything=1)
+    assert helped.professional_help
+    assert helped.results["worth_it"].verdict.title == worth.worth_fighting_for.title  # type: ignore[union-attr]
+    # Without the intimacy check-up there is nothing to say every topic is strong.
+    alone = profile_for_self(CONTENT, {"worth_it": PERSONAS["thriving"].answers["worth_it"]})
+    assert alone.results["worth_it"].verdict.title == worth.worth_fighting_for.title  # type: ignore[union-attr]
+
+
+def test_the_partner_sees_keep_doing_what_works_too() -> None:
+    thriving = PERSONAS["thriving"].answers
+    for viewer_slot in (None, 1, 2):
+        first, second = Partner(1, thriving, "scores"), Partner(2, PERSONAS["after_kids_slump"].answers, "scores")
+        comparison = couple_comparison(CONTENT, "partner", first, second, viewer_slot)
+        assert comparison.worth_it[1].verdict_title == "Keep doing what works"

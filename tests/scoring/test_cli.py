@@ -150,9 +150,9 @@ def test_a_one_item_json_list_stays_a_list(tmp_path: Path, content: Content) -> 
 
 
 CSV_TEXT = (
-    "id,questionnaire,comm_heard,comm_honest,comm_logistics,comm_listen,pressures,respect,safe\n"
-    "p1,intimacy,5,4,,2,1;3,,\n"
-    "p2,worth_it,,,,,,2,0\n"
+    "id,questionnaire,comm_heard,comm_honest,comm_logistics,comm_listen,comm_defensive,pressures,respect,safe\n"
+    "p1,intimacy,5,4,,2,2,1;3,,\n"
+    "p2,worth_it,,,,,,,2,0\n"
 )
 
 
@@ -162,14 +162,14 @@ def test_score_a_csv_with_ids_empty_cells_and_multi_cells(tmp_path: Path, conten
     status, out, err = run("score", str(path))
     assert (status, err) == (0, "")
     document = json.loads(out)
-    p1 = {"comm_heard": 5, "comm_honest": 4, "comm_listen": 2, "pressures": [1, 3]}
+    p1 = {"comm_heard": 5, "comm_honest": 4, "comm_listen": 2, "comm_defensive": 2, "pressures": [1, 3]}
     assert document == [
         {"id": "p1", **expected(content, "intimacy", p1)},
         {"id": "p2", **expected(content, "worth_it", {"respect": 2, "safe": 0})},
     ]
-    assert (document[0]["communication.answered"], document[0]["communication.total"]) == (3, 4)
-    assert document[0]["communication.score"] == pytest.approx((100 + 75 + 25) / 3, abs=0.05)
-    assert document[0]["answered"] == 3  # the context item is not counted
+    assert (document[0]["communication.answered"], document[0]["communication.total"]) == (4, 5)
+    assert document[0]["communication.score"] == pytest.approx((100 + 75 + 25 + 75) / 4, abs=0.05)
+    assert document[0]["answered"] == 4  # the context item is not counted
     assert document[1]["safety_concern"] is True
 
 
@@ -437,11 +437,12 @@ def as_csv_cell(value: Any) -> str:
     return ";".join(value) if isinstance(value, list) else str(value)
 
 
-#: Every positively keyed intimacy statement answered "strongly disagree": low scores, stage readings.
+#: Every intimacy statement answered at the low end (a reverse-keyed one at its mirror): low
+#: scores, stage readings.
 LOW = {
-    item.id: 1
+    item.id: 5 if item.reverse else 1
     for item in default_content().questionnaire("intimacy").items
-    if item.kind == "scored" and not item.reverse
+    if item.kind == "scored"
 }
 MIXED = [
     {"id": "a", "questionnaire": "intimacy", "answers": {**INTIMACY_SOME, "sign_unheard": 1, "sign_silence": 1}},

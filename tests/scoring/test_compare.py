@@ -16,14 +16,11 @@ from hypothesis import strategies as st
 
 from questions.loader import default_content
 from questions.schema import Item
+from scoring.bands import NEEDS_CARE as LOW
+from scoring.bands import STRENGTH as HIGH
 from scoring.compare import (
     GAP,
-    HIGH,
     INTIMACY,
-    ITEM_GAP,
-    LOW,
-    MAX_DIFFERENCES,
-    MAX_STARTERS,
     PREDICTION_CLOSE,
     WORTH_IT,
     CoupleComparison,
@@ -34,8 +31,10 @@ from scoring.compare import (
     prediction_reading,
     predictions_id,
 )
-from scoring.engine import FOUNDATION, MAX_NEXT_STEPS, MIN_NEXT_STEPS, item_points, validate_answers
+from scoring.engine import item_points, validate_answers
 from scoring.results import AnswerValue, to_jsonable
+from scoring.steps import FOUNDATION, MAX_NEXT_STEPS, MIN_NEXT_STEPS
+from scoring.talk import ITEM_GAP, MAX_DIFFERENCES, MAX_STARTERS
 from tests.scoring.strategies import Answers, bottom_answers, top_answers
 
 CONTENT = default_content()
@@ -678,7 +677,8 @@ def _expected_gaps(a: PartnerData, b: PartnerData) -> dict[str, float]:
         if item.kind != "scored" or item.safety:
             continue
         value_a, value_b = answers_a.get(item.id), answers_b.get(item.id)
-        if isinstance(value_a, int) and isinstance(value_b, int):
+        not_applicable = INTIMACY_Q.response_set_of(item).not_applicable
+        if isinstance(value_a, int) and isinstance(value_b, int) and not {value_a, value_b} & not_applicable:
             gaps[item.id] = abs(item_points(INTIMACY_Q, item, value_a) - item_points(INTIMACY_Q, item, value_b))
     return gaps
 

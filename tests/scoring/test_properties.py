@@ -8,17 +8,11 @@ from hypothesis import strategies as st
 
 from questions.loader import default_content
 from questions.schema import Condition, Suggestion
-from scoring.engine import (
-    EFFORT_ORDER,
-    GROWTH_THRESHOLD,
-    STRENGTH_THRESHOLD,
-    build_profile,
-    enough_answered,
-    need,
-    score_questionnaire,
-    validate_answers,
-)
+from scoring.bands import STRENGTH as GROWTH_THRESHOLD
+from scoring.bands import STRENGTH as STRENGTH_THRESHOLD
+from scoring.engine import build_profile, counts, enough_answered, score_questionnaire, validate_answers
 from scoring.results import Profile, ScaleScore
+from scoring.steps import EFFORT_ORDER, need
 from tests.scoring.strategies import (
     Answers,
     AnswersByQuestionnaire,
@@ -60,7 +54,8 @@ def test_a_scale_has_a_score_in_range_iff_two_thirds_are_answered(qid: str, data
     result = score_questionnaire(questionnaire, answers)
     for scale in result.scales:
         items = scale_items(questionnaire, scale.scale_id)
-        answered = sum(1 for item in items if item.id in answers)
+        # "Doesn't apply to us" is saved but scored as unanswered.
+        answered = sum(1 for item in items if counts(questionnaire, item, answers))
         assert (scale.answered, scale.total) == (answered, len(items))
         assert (scale.score is not None) == (3 * answered >= 2 * len(items))
         assert (scale.score is not None) == enough_answered(answered, len(items))
@@ -94,11 +89,16 @@ def test_raising_a_positive_answer_never_lowers_the_score(data: st.DataObject) -
     answers = data.draw(questionnaire_answers("intimacy"))
     item = data.draw(st.sampled_from([i for i in INTIMACY.items if i.kind == "scored"]))
     scale_id = item.scale or ""
-    for other in scale_items(INTIMACY, scale_id):  # enough answers for the scale to have a score
-        answers.setdefault(other.id, data.draw(st.sampled_from(INTIMACY.response_set_of(other).values)))
+    for other in scale_items(INTIMACY, scale_id):  # enough scored answers for the scale to have a score
+        scored = [
+            v for v in INTIMACY.response_set_of(other).values if v not in INTIMACY.response_set_of(other).not_applicable
+        ]
+        if not counts(INTIMACY, other, answers):
+            answers[other.id] = data.draw(st.sampled_from(scored))
     rset = INTIMACY.response_set_of(item)
-    low = data.draw(st.sampled_from(rset.values[:-1]))
-    high = data.draw(st.sampled_from([v for v in rset.values if v > low]))
+    scored_values = sorted(v for v in rset.values if v not in rset.not_applicable)
+    low = data.draw(st.sampled_from(scored_values[:-1]))
+    high = data.draw(st.sampled_from([v for v in scored_values if v > low]))
     score_low = score_questionnaire(INTIMACY, {**answers, item.id: low}).scale(scale_id).score
     score_high = score_questionnaire(INTIMACY, {**answers, item.id: high}).scale(scale_id).score
     assert score_low is not None

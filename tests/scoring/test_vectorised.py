@@ -84,7 +84,9 @@ def test_every_answer_pattern_of_the_worth_it_questions() -> None:
 
 
 def test_low_scores_give_a_stage_reading_unless_the_person_is_not_safe() -> None:
-    low = {item.id: 1 for item in CONTENT.questionnaire("intimacy").items if item.kind == "scored" and not item.reverse}
+    low = {
+        item.id: 5 if item.reverse else 1 for item in CONTENT.questionnaire("intimacy").items if item.kind == "scored"
+    }
     low_and_abuse = {**low, "abuse": 1}
     fields = vectorised_fields("intimacy", [low, low_and_abuse, {**low, "abuse": 0}])
     assert fields[0]["stages"] and fields[2]["stages"] == fields[0]["stages"]
@@ -274,3 +276,16 @@ def test_the_consistency_check_equals_the_engine_on_same_answers_and_contradicti
         None,
     ]
     assert fields == [engine_fields("intimacy", a) for a in answers]
+
+
+def test_doesnt_apply_is_scored_as_unanswered_as_the_engine_does() -> None:
+    intimacy = CONTENT.questionnaire("intimacy")
+    sexual = [i for i in intimacy.items if i.scale == "sexual_intimacy" and i.kind == "scored"]
+    (not_applicable,) = intimacy.response_set_of(sexual[0]).not_applicable
+    all_na = {item.id: not_applicable for item in sexual}
+    one_na = {**{item.id: 4 for item in sexual}, sexual[0].id: not_applicable}
+    straight = {i.id: 5 for i in intimacy.items if i.kind == "scored"} | all_na
+    fields = vectorised_fields("intimacy", [all_na, one_na, straight])
+    assert fields == [engine_fields("intimacy", a) for a in (all_na, one_na, straight)]
+    assert fields[0]["sexual_intimacy.score"] is None and fields[0]["sexual_intimacy.answered"] == 0
+    assert fields[1]["sexual_intimacy.answered"] == 4

@@ -28,18 +28,18 @@ SCALE_TITLES = {s.id: s.title for s in INTIMACY.scales}
 MARK = "●"
 
 #: Partner 1's answers in the second assessment. Everything else is the top answer
-#: (100 on every scale), as in the first assessment. A scale's four items move in
-#: steps of 6.25 points:
+#: (100 on every scale), as in the first assessment. A scale's five items move in
+#: steps of 5 points:
 SECOND_VISIT = {
-    "comm_heard": 1,  # communication: two items 100 -> 0, so 100 -> 50: -50, marked
+    "comm_heard": 1,  # communication: two items 100 -> 0, so 100 -> 60: -40, marked
     "comm_honest": 1,
-    "nov_new": 3,  # novelty & play: 50 + 75 + 100 + 100 -> 81.2: -18.8, marked
-    "nov_laugh": 4,
-    "qt_regular": 3,  # quality time: 50 -> 87.5: -12.5, not marked
-    "appr_thanked": 4,  # appreciation: 75 -> 93.8: -6.2, not marked
+    "nov_new": 3,  # novelty & play: 50 + 50 + 100 + 100 + 100 -> 80: -20, marked
+    "nov_laugh": 3,
+    "qt_regular": 3,  # quality time: 50 -> 90: -10, not marked
+    "appr_thanked": 4,  # appreciation: 75 -> 95: -5, not marked
 }
-BIG = {"communication": "-50 ●", "novelty_play": "-19 ●"}
-SMALL = {"quality_time": "-12", "appreciation": "-6"}
+BIG = {"communication": "-40 ●", "novelty_play": "-20 ●"}
+SMALL = {"quality_time": "-10", "appreciation": "-5"}
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_two_assessments_show_a_chart_per_scale_and_mark_only_big_changes(desk: 
     layout = json.loads(chart.proto.spec)["layout"]
     date_axes = [axis for name, axis in layout.items() if name.startswith("xaxis")]
     assert len(date_axes) == len(shown) and all(len(axis["tickvals"]) == 2 for axis in date_axes)
-    assert f"{SCALE_TITLES['communication']}, Partner 1: -50" in chart.proto.alt  # its alt text names marked changes
+    assert f"{SCALE_TITLES['communication']}, Partner 1: -40" in chart.proto.alt  # its alt text names marked changes
     assert any(f"marked {MARK} only when it is 15 points or more" in c.value for c in trend.caption)
 
     (frame,) = trend.dataframe
@@ -462,4 +462,4 @@ def test_the_trend_follows_an_answer_changed_after_it_was_drawn(desk: CounselorD
     for item in ("comm_heard", "comm_honest"):
         desk.store.save_answer(partner_one, "intimacy", INTIMACY.version, item, 1)
     desk.store.finish(partner_one, "scores")
-    assert partner_one_scores() == [100, 50]
+    assert partner_one_scores() == [100, 60]

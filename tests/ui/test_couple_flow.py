@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from questions import default_content
+from scoring.bands import BANDS_NOTE
 from scoring.compare import predictions_id
 from services import couples
 from storage import Store
@@ -128,6 +129,7 @@ def test_one_device_turns_hide_partner_one_and_unlock_the_comparison(db_path: Pa
     text = page_text(app)
     assert "Topic by topic" in text
     assert "Shared strength" in text or "Seen differently" in text
+    assert BANDS_NOTE in text  # the bands are said to be conventions, not norms
     assert len(app.get("plotly_chart")) == 2
     assert "Partner 1" in text and "Partner 2" in text
     # Partner 1 answered "Not at all true" where partner 2 said "Very true": a difference to talk about.

@@ -1,0 +1,139 @@
+"""Next steps for one person or a couple: 2-3 rekindling steps chosen by need, or the
+discernment steps for someone weighing whether to stay.
+
+* Need = (100 - score) x importance weight; the scales of highest need first, the sexual
+  side after emotional closeness (``step_rules``, :func:`rank_areas`).
+* For each scale, a suggestion whose main topic it is first, then the least effortful
+  ("start small", :func:`best_suggestion`).
+* A "different conversation" (:func:`in_discernment`): discernment steps instead.
+
+Pure Python, like the rest of scoring/; docs/CONTENT.md ("Next steps") lists the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from questions.schema import DiscernmentRule, StepRules, Suggestion
+from scoring.bands import is_growth
+from scoring.results import NextStep, QuestionnaireResult, ScaleScore
+
+#: Importance ratings run 1-5; 3 ("somewhat") is neutral weight 1.0.
+NEUTRAL_IMPORTANCE = 3
+MAX_NEXT_STEPS = 3
+MIN_NEXT_STEPS = 2
+EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
+#: Where general steps come from when the answered areas offer too few.
+FOUNDATION = "intimacy.communication"
+
+Audience = Literal["solo", "couple"]
+
+
+def importance_weight(importance: int | None) -> float:
+    return (importance if importance is not None else NEUTRAL_IMPORTANCE) / NEUTRAL_IMPORTANCE
+
+
+def need(scale: ScaleScore) -> float:
+    """How much a scale calls for attention: low score x how much it matters."""
+    assert scale.score is not None
+    return (100.0 - scale.score) * importance_weight(scale.importance)
+
+
+def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
+    return NextStep(
+        suggestion_id=suggestion.id,
+        title=suggestion.title,
+        text=suggestion.text,
+        effort=suggestion.effort,
+        minutes=suggestion.minutes,
+        sources=suggestion.sources,
+        because_of=because_of,
+        whose=whose,
+    )
+
+
+def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> list[ScaleScore]:
+    """Scales with a score, highest need first (equal needs keep the questionnaire's order);
+    a ``later`` topic (the sexual side) moves to just after the last ``first`` topic
+    (emotional closeness) that is also a growth area, if it stood before it."""
+    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
+    if rules is None:
+        return ranked
+    gate = [s for s in ranked if s.ref in rules.first and is_growth(s.score)]
+    if not gate:
+        return ranked
+    before = ranked[: ranked.index(gate[-1])]
+    moved = [s for s in before if s.ref in rules.later]
+    rest = [s for s in ranked if s not in moved]
+    cut = rest.index(gate[-1]) + 1
+    return rest[:cut] + moved + rest[cut:]
+
+
+def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
+    """For one scale: a suggestion whose main (first) topic it is, then the least effort,
+    then file order."""
+    ordered = sorted(
+        enumerate(candidates), key=lambda pair: (pair[1].scales[0] != scale_ref, EFFORT_ORDER[pair[1].effort], pair[0])
+    )
+    return ordered[0][1] if ordered else None
+
+
+def choose_next_steps(
+    scales: Iterable[ScaleScore],
+    suggestions: Iterable[Suggestion],
+    audience: Audience = "solo",
+    limit: int = MAX_NEXT_STEPS,
+    rules: StepRules | None = None,
+    whose: Mapping[str, int] | None = None,
+) -> tuple[NextStep, ...]:
+    """2-3 rekindling steps for the scales of highest need (see :func:`rank_areas` and
+    :func:`best_suggestion`). ``whose``: a couple's plan, the partner each scale is for."""
+    ranked = rank_areas(scales, rules)
+    pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
+    growth = [s for s in ranked if is_growth(s.score)]
+    # Start small: two steps, a third only when three areas call for one.
+    wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
+    chosen: list[NextStep] = []
+    used: set[str] = set()
+    # One step per area first; with fewer areas than steps wanted, a second
+    # pass takes another step for the areas of highest need.
+    for _pass in range(wanted):
+        for scale in ranked:
+            if len(chosen) >= wanted:
+                return tuple(chosen)
+            best = best_suggestion((s for s in pool if scale.ref in s.scales and s.id not in used), scale.ref)
+            if best is None:
+                continue
+            used.add(best.id)
+            chosen.append(step_of(best, scale.ref, (whose or {}).get(scale.ref)))
+    if ranked and len(chosen) < wanted:
+        # Too few steps for the areas answered: add general ones, least effort
+        # first, from the foundation the seeds all start with (communication).
+        general = sorted(
+            (s for s in pool if s.id not in used),
+            key=lambda s: (FOUNDATION not in s.scales, EFFORT_ORDER[s.effort]),
+        )
+        for suggestion in general[: wanted - len(chosen)]:
+            chosen.append(step_of(suggestion, suggestion.scales[0]))
+    return tuple(chosen)
+
+
+def in_discernment(rule: DiscernmentRule, results: Mapping[str, QuestionnaireResult]) -> bool:
+    """A "different conversation": a verdict of ``rule.verdicts``, or a sign of ``rule.signs``
+    (e.g. one of the two is thinking of leaving) answered yes."""
+    for qid, result in results.items():
+        if result.verdict is not None and result.verdict.kind in rule.verdicts:
+            return True
+        if any(f"{qid}.{sign}" in rule.signs for sign in result.support_signs):
+            return True
+    return False
+
+
+def discernment_steps(
+    suggestions: Iterable[Suggestion], audience: Audience = "solo", limit: int = MAX_NEXT_STEPS
+) -> tuple[NextStep, ...]:
+    """The steps for someone weighing whether to stay, in the file's order (take stock,
+    talk honestly, find help), instead of rekindling steps."""
+    pool = [s for s in suggestions if s.purpose == "discernment" and audience in s.audience]
+    return tuple(step_of(s, s.scales[0]) for s in pool[:limit])
