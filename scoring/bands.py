@@ -1,5 +1,5 @@
 """The score bands, defined once for every view: the solo results (strengths and growth
-areas), the couple comparison (shared strength, shared growth area, in between), the charts'
+areas), the couple comparison (shared strength, both need care, in between), the charts'
 colours and the reports.
 
 * ``strength``: at or above :data:`STRENGTH` (70: just under "Mostly true" on average).

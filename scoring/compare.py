@@ -52,12 +52,12 @@ PREDICTIONS_SUFFIX = ".predicted"
 #: What each category means, for the pages and reports (beside scoring.bands.BANDS_NOTE).
 CATEGORY_NOTE = (
     f"Seen differently: {GAP:.0f} or more points apart. Shared strength: both {STRENGTH:.0f} or more. "
-    f"Shared growth area: both under {NEEDS_CARE:.0f}."
+    f"Both need care: both under {NEEDS_CARE:.0f}."
 )
 
 CATEGORY_TITLES: dict[str, str] = {
     "shared_strength": "Shared strength",
-    "shared_growth": "Shared growth area",
+    "shared_growth": "Both need care",
     "seen_differently": "Seen differently",
     "in_between": "In between",
     "not_enough": "Not enough answers",

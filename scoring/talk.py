@@ -6,7 +6,7 @@ conversation starters for the topics they see differently or both find hard.
   the one they see most differently. A "Try saying" opener appears once per topic, and
   never for a topic that already has a conversation starter. "Doesn't apply to us" is no
   difference.
-* Starters: the topics seen most differently, then the shared growth areas.
+* Starters: the topics seen most differently, then the topics both partners say need care.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def scale_relevance(scale: ScaleComparison) -> float:
 
 
 def openers(content: Content, questionnaire: Questionnaire, scales: list[ScaleComparison]) -> tuple[Starter, ...]:
-    """Openers for the scales seen most differently, then the shared growth areas."""
+    """Openers for the scales seen most differently, then the topics both partners say need care."""
     sources = content.guidance.i_statements.sources
     ranked = sorted(
         (s for s in scales if s.category in ("seen_differently", "shared_growth")),
