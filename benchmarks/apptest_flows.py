@@ -50,6 +50,8 @@ def answer_questionnaire(
         if stop_at is not None and index == stop_at:
             return
         for radio in app.radio:
+            if radio.key is None:
+                continue
             _, qid, item_id, _ = radio.key.split(":")
             if qid != questionnaire_id:
                 continue

@@ -213,6 +213,7 @@ def partner_answers(
             rset = questionnaire.response_set_of(item)
             if not item.safety and rng.random() < 0.02:
                 continue  # skipped
+            value: int | list[int]
             if item.safety:
                 value = (
                     rng.choice(item.unsafe_values)

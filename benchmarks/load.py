@@ -38,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ async def _answer_visible(visitor: Visitor, prefix: str) -> None:
             item = content.questionnaire(parts[1]).item(parts[2])
             if item.safety or item.kind == "checklist":
                 option = widget.options[0] if item.safety or visitor.rng.random() < 0.75 else widget.options[-1]
-        await visitor.step(lambda key=key, option=option: session.choose(key, option))
+        await visitor.step(partial(session.choose, key, option))
 
 
 async def couple_flow(visitor: Visitor) -> None:
@@ -118,14 +119,14 @@ async def couple_flow(visitor: Visitor) -> None:
         await visitor.step(lambda: session.click("home:worth_it"))
         visitor.expect("Is it worth it?")
         await _answer_visible(visitor, "answer:worth_it:")
-        await visitor.step(lambda slot=slot: session.click(f"finish:worth_it:{slot}"))
+        await visitor.step(partial(session.click, f"finish:worth_it:{slot}"))
         visitor.expect("Is our intimacy fading?")
         while True:
             await _answer_visible(visitor, "answer:intimacy:")
             if session.page.has(f"next:intimacy:{slot}"):
-                await visitor.step(lambda slot=slot: session.click(f"next:intimacy:{slot}"))
+                await visitor.step(partial(session.click, f"next:intimacy:{slot}"))
             else:
-                await visitor.step(lambda slot=slot: session.click(f"finish:intimacy:{slot}"))
+                await visitor.step(partial(session.click, f"finish:intimacy:{slot}"))
                 break
         visitor.expect("How I see my partner")
         await _answer_visible(visitor, "predict:")

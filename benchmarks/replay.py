@@ -132,7 +132,7 @@ class _Writer:
         elif kind == "link_button":
             self.line(depth, f"st.link_button({proto.label!r}, {proto.url!r})")
         elif kind == "dataframe":
-            split = node.value.to_json(orient="split", index=False)  # type: ignore[attr-defined]
+            split = node.value.to_json(orient="split", index=False)
             self.line(depth, f"st.dataframe(_frame({split!r}), hide_index=True)")
         elif kind == "plotly_chart":
             extra = _kwargs(key=_user_key(proto.id), alt=proto.alt)

@@ -90,6 +90,7 @@ def server_like_runs() -> Iterator[list[float]]:
     from unittest import mock
 
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
     from streamlit.testing.v1 import app_test, local_script_runner
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
@@ -97,10 +98,10 @@ def server_like_runs() -> Iterator[list[float]]:
     durations: list[float] = []
     original = LocalScriptRunner._run_script
 
-    def timed(self: LocalScriptRunner, rerun_data: object) -> None:
+    def timed(self: LocalScriptRunner, rerun_data: RerunData) -> None:
         start = time.perf_counter()
         try:
-            original(self, rerun_data)  # type: ignore[arg-type]
+            original(self, rerun_data)
         finally:
             durations.append(time.perf_counter() - start)
 

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from scoring.bands import band_of
-from scoring.compare import CATEGORY_TITLES, Category, ScaleComparison
+from scoring.compare import CATEGORY_TITLES
+from scoring.couple_data import Category, ScaleComparison
 from scoring.results import ScaleScore
 from scoring.trends import TrendPoint
 
@@ -137,8 +138,8 @@ def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]
     ordered = [s for s in reversed(scales) if s.gap is not None]
     differences = {s.scale_id: (s.scores[2] or 0.0) - (s.scores[1] or 0.0) for s in ordered}
     traces = []
-    for slot, higher in ((1, lambda d: d < 0), (2, lambda d: d > 0)):
-        shown = [s for s in ordered if higher(differences[s.scale_id])]
+    for slot, sign in ((1, -1), (2, 1)):  # partner 1 scored higher where the difference is below 0
+        shown = [s for s in ordered if sign * differences[s.scale_id] > 0]
         traces.append(
             go.Bar(
                 name=f"{names[slot]} scored higher",

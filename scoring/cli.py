@@ -33,9 +33,9 @@ import operator
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from scoring import reader
 from scoring.reader import Table
@@ -126,8 +126,8 @@ def _csv_responses(table: Table, where: str, content: Content) -> list[dict[str,
         row: dict[str | None, Any] = dict(zip(header, cells, strict=False))
         if len(cells) > len(header):
             row[None] = cells[len(header) :]
-        for column in header[len(cells) :]:
-            row[column] = None
+        for missing in header[len(cells) :]:
+            row[missing] = None
         qid = (row.get("questionnaire") or "").strip()
         questionnaire = content.questionnaires.get(qid)
         multi_items = (
@@ -160,7 +160,7 @@ def _read_bytes(path: str, stdin: TextIO | None = None) -> bytes:
     """The file's bytes (stdin's for ``-``), at most one more than MAX_INPUT_BYTES."""
     if path == "-":
         source = stdin or sys.stdin
-        buffer = getattr(source, "buffer", None)
+        buffer: BinaryIO | None = getattr(source, "buffer", None)
         if buffer is not None:
             return buffer.read(MAX_INPUT_BYTES + 1)
         return source.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass")  # a text stream (tests)
@@ -366,7 +366,7 @@ def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict
 
 def _json(value: Any) -> str:
     if type(value) is str:
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     return json.dumps(value, ensure_ascii=False)
 
 

@@ -242,8 +242,8 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
     both_items = all(_level(p) == "items" for p in partners.values())
     combined: list[ScaleScore] = []
     whose: dict[str, int] = {}
-    for scale in scales:
-        pair = _combined(scale)
+    for compared in scales:
+        pair = _combined(compared)
         if pair is None:
             continue
         combined.append(pair[0])

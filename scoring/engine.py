@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TypeGuard
 
 from questions.loader import Content
 from questions.schema import Condition, Item, Questionnaire, Rule
@@ -41,6 +42,7 @@ from scoring.results import (
     ScaleScore,
     StageReading,
     Verdict,
+    VerdictKind,
 )
 from scoring.steps import Audience, choose_next_steps, discernment_steps, in_discernment, need
 from scoring.verdict import fitting_verdict
@@ -104,20 +106,20 @@ def check_value(questionnaire: Questionnaire, item: Item, value: object) -> Answ
     if rset.multi:
         if not isinstance(value, list) or not all(_is_int(v) for v in value):
             raise AnswerError(f"answers.{item.id}: expected a list of choices")
-        chosen = sorted({int(v) for v in value})  # type: ignore[arg-type]
+        chosen = sorted({int(v) for v in value})
         bad = [v for v in chosen if v not in allowed]
         if bad:
             raise AnswerError(f"answers.{item.id}: {bad[0]} is not one of the choices {sorted(allowed)}")
         return chosen
     if not _is_int(value):
         raise AnswerError(f"answers.{item.id}: expected a whole number, got {value!r}")
-    number = int(value)  # type: ignore[call-overload]
+    number = int(value)
     if number not in allowed:
         raise AnswerError(f"answers.{item.id}: {number} is not one of the choices {sorted(allowed)}")
     return number
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int | float]:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
@@ -148,7 +150,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         of_scale = questionnaire.items_by_scale[scale.id]
         measured = [i for i in of_scale if i.kind in ("scored", "verdict")]
         points = [
-            item_points(questionnaire, item, answers[item.id])  # type: ignore[arg-type]
+            item_points(questionnaire, item, answers[item.id])  # type: ignore[arg-type]  # one number: not a multi-choice item
             for item in measured
             if counts(questionnaire, item, answers)
         ]
@@ -205,8 +207,8 @@ def consistency(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]
     contradicted = 0
     for scale in questionnaire.scales:
         given = [i for i in questionnaire.items_by_scale[scale.id] if i in scored]
-        straight = [item_points(questionnaire, i, answers[i.id]) for i in given if not i.reverse]  # type: ignore[arg-type]
-        mirrored = [item_points(questionnaire, i, answers[i.id]) for i in given if i.reverse]  # type: ignore[arg-type]
+        straight = [item_points(questionnaire, i, answers[i.id]) for i in given if not i.reverse]  # type: ignore[arg-type]  # scored: one number
+        mirrored = [item_points(questionnaire, i, answers[i.id]) for i in given if i.reverse]  # type: ignore[arg-type]  # scored: one number
         if any(abs(a - b) >= CONTRADICTION_GAP for a in straight for b in mirrored):
             contradicted += 1
     return "contradictory" if contradicted >= CONTRADICTION_SCALES else None
@@ -235,6 +237,7 @@ def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -
         return None
     yes = sum(1 for v in given if v == rule.yes_value)
     no = sum(1 for v in given if v == rule.no_value)
+    kind: VerdictKind
     if yes >= rule.most:
         kind, band = "worth_fighting_for", rule.worth_fighting_for
     elif no >= rule.most:
@@ -242,7 +245,7 @@ def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -
     else:
         kind, band = "mixed", rule.mixed
     return Verdict(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title=band.title,
         text=band.text,
         sources=band.sources,

@@ -246,8 +246,9 @@ def _consistency(questionnaire: Questionnaire, codes: Codes) -> list[str | None]
             for b in (i for i in of_scale if i.reverse):
                 hit |= np.nan_to_num(np.abs(points[a.id] - points[b.id]), nan=0.0) >= CONTRADICTION_GAP
         contradicted += hit
+    unmarked = np.full(len(codes), None, dtype=object)
     return np.where(
-        same, "same_answers", np.where(contradicted >= CONTRADICTION_SCALES, "contradictory", None)
+        same, "same_answers", np.where(contradicted >= CONTRADICTION_SCALES, "contradictory", unmarked)
     ).tolist()
 
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from questions.loader import Content
-from scoring.compare import WORTH_IT, CoupleComparison, PartnerData, ShareLevel, compare, predictions_id
+from scoring.compare import WORTH_IT, CoupleComparison, compare, predictions_id
+from scoring.couple_data import PartnerData, ShareLevel
 from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
 

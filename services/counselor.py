@@ -119,7 +119,7 @@ def partners(record: AssessmentRecord, answers: SlotAnswers) -> list[visibility.
         visibility.Partner(
             slot=partner.slot,
             answers=answers.get(partner.slot, {}),
-            share_level=partner.share_level,  # type: ignore[arg-type]
+            share_level=partner.share_level,  # type: ignore[arg-type]  # a str in storage; finish() lets in only the three levels
             counselor_consent=partner.slot in record.consented,
         )
         for partner in record.couple.partners

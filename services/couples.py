@@ -106,7 +106,7 @@ def partners(store: Store, record: CoupleRecord) -> list[visibility.Partner]:
         visibility.Partner(
             slot=partner.slot,
             answers=store.answers_for(partner.person_id),
-            share_level=partner.share_level,  # type: ignore[arg-type]
+            share_level=partner.share_level,  # type: ignore[arg-type]  # a str in storage; finish() lets in only the three levels
             counselor_consent=partner.counselor_consent,
         )
         for partner in record.partners

@@ -153,7 +153,7 @@ class AccountDesk:
             decoy_verification(password)  # the same work as a real check
             return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
         counselor_id, stored_name, display_name, password_hash, locked_until = claimed
-        if not _verify(password_hash, password):
+        if password_hash is None or not _verify(password_hash, password):  # never None: the claim asks for a hash
             return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
         if _hasher.check_needs_rehash(password_hash):

@@ -165,10 +165,10 @@ def _run(args: argparse.Namespace) -> str:
             raise UsageError(f"no encryption key is configured: set {KEYS_SETTING} (see docs/SECURITY.md)")
         store = Store.from_url(url, sealer=sealer)
         try:
-            report = reseal_all(store)
+            resealed = reseal_all(store)
         finally:
             store.engine.dispose()
-        return f"{_shown(url)}: sealed {report.answers} answer(s) and {report.notes} note(s) with the first key."
+        return f"{_shown(url)}: sealed {resealed.answers} answer(s) and {resealed.notes} note(s) with the first key."
     if args.command == "purge":
         store = Store.from_url(url)
         try:

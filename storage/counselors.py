@@ -10,9 +10,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.accounts import (
@@ -184,8 +184,10 @@ class CounselorDesk(AccountDesk):
         """Remove a couple from the roster with every assessment, answer, note and step."""
         with self.store.transaction() as session:
             # Every assessment, partner, answer, note and step goes with it (ON DELETE CASCADE).
-            deleted = session.execute(
-                delete(Client).where(Client.id == client_id, Client.counselor_id == counselor_id)
+            # A DELETE without RETURNING gives a CursorResult (SQLAlchemy types it as Result).
+            deleted = cast(
+                CursorResult[Any],
+                session.execute(delete(Client).where(Client.id == client_id, Client.counselor_id == counselor_id)),
             ).rowcount
             if deleted != 1:
                 raise StorageError("unknown couple")
@@ -383,12 +385,12 @@ class CounselorDesk(AccountDesk):
             ]
 
 
-def _consented_partners(counselor_id: str, client_id: str | None) -> Select[tuple[str, str | None, int | None]]:
+def _consented_partners(counselor_id: str, client_id: str | None) -> Select[str, str, int | None]:
     """The partners in a couple's assessments (or, ``client_id`` None, in every couple of
     this counselor's) who agreed to share with its counselor: (person id, assessment,
     slot), and only if the couple is this counselor's."""
     query = (
-        select(Person.id, Person.couple_id, Person.slot)
+        select(Person.id, Couple.id, Person.slot)
         .join(Couple, Person.couple_id == Couple.id)
         .join(Client, Couple.client_id == Client.id)
         .where(Client.counselor_id == counselor_id, Person.counselor_consent_at.is_not(None))

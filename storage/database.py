@@ -187,7 +187,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         if sqlite:
             # Must happen outside a transaction: inside one the pragma is a no-op.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]  # checked out: never None
         try:
             with connection.begin():
                 if engine.dialect.name == "postgresql":
@@ -202,7 +202,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                         raise StorageError(f"the schema upgrade would break {len(broken)} foreign key(s); rolled back")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]  # checked out: never None
 
 
 def head_revision() -> str:

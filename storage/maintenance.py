@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Column, Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,8 +18,8 @@ RESEAL_BATCH = 500
 
 #: (table, its integer key, the sealed column, a column that must keep its value).
 _SEALED_COLUMNS: tuple[tuple[Table, str, str, str | None], ...] = (
-    (Answer.__table__, "id", "value", "updated_at"),  # type: ignore[arg-type]
-    (SessionNote.__table__, "id", "body", None),  # type: ignore[arg-type]
+    (Answer.__table__, "id", "value", "updated_at"),
+    (SessionNote.__table__, "id", "body", None),
 )
 
 
@@ -64,13 +65,13 @@ def reseal_all(store: Store, batch_size: int = RESEAL_BATCH) -> ResealReport:
                             raise KeyMissingError(
                                 f"{table.name} row {row_key} can't be opened with any configured key"
                             ) from exc
-                        values = {value_name: fresh}
+                        values: dict[str, str | Column[Any]] = {value_name: fresh}
                         if keep_name is not None:
-                            values[keep_name] = table.c[keep_name]  # type: ignore[assignment]
+                            values[keep_name] = table.c[keep_name]  # SET col = col: onupdate must not touch it
                         result = connection.execute(
                             update(table).where(key == row_key, value == stored).values(**values)
                         )
-                        count += int(getattr(result, "rowcount", 0) or 0)
+                        count += result.rowcount
                     last = rows[-1][0]
             except SQLAlchemyError as exc:
                 raise StorageError(f"re-sealing {table.name} failed: {exc.__class__.__name__}") from exc

@@ -303,7 +303,7 @@ class Store(CoupleStore):
             # In this process's turn: no transaction of its own holds the log meanwhile.
             with self._turn(), self.engine.connect() as connection:
                 raw = connection.connection.driver_connection
-                busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]
+                busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]  # this pragma always returns one row
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise StorageError(f"the database could not be compacted: {exc.__class__.__name__}") from exc
         return not busy

@@ -20,7 +20,8 @@ from reporting.charts import (
 )
 from reporting.couple_report import comparison_json, couple_report, prediction_rows
 from scoring.bands import BANDS_NOTE
-from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison, ScaleComparison
+from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
+from scoring.couple_data import ScaleComparison
 from services import couples
 from storage.couples import CoupleRecord
 from ui import couple_session, session

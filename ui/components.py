@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
 from questions.loader import source_titles
+from scoring.results import NextStep
 from storage import StorageError
 from storage.accounts import AccountError
 from ui.text import plain
@@ -56,17 +57,7 @@ def guarded(failure: str) -> Iterator[Outcome]:
         st.error(failure)
 
 
-class Step(Protocol):
-    """A suggested next step (``scoring.results.NextStep`` and the couple's plan alike)."""
-
-    title: str
-    text: str
-    effort: str
-    minutes: int | None
-    sources: tuple[str, ...]
-
-
-def plan_steps(steps: Sequence[Step], names: Mapping[int, str] | None = None) -> None:
+def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None) -> None:
     """Numbered next-step cards: title, text, effort, minutes and sources; with ``names``
     (a couple's plan), whose need a step serves first, where the comparison says so."""
     for number, step in enumerate(steps, start=1):
@@ -74,8 +65,11 @@ def plan_steps(steps: Sequence[Step], names: Mapping[int, str] | None = None) ->
             st.markdown(f"**{number}. {step.title}**")
             st.markdown(step.text)
             minutes = f", about {step.minutes} min" if step.minutes else ""
-            whose_slot = getattr(step, "whose", None)
-            whose = f" · First of all for {plain(names[whose_slot])}" if names and whose_slot in names else ""
+            whose = (
+                f" · First of all for {plain(names[step.whose])}"
+                if names and step.whose is not None and step.whose in names
+                else ""
+            )
             st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {source_titles(step.sources)}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import streamlit as st
 
@@ -22,7 +22,7 @@ def memo(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     entries: dict[str, tuple[Hashable, Any]] = st.session_state.setdefault(MEMO_KEY, {})
     hit = entries.get(name)
     if hit is not None and hit[0] == key:
-        return hit[1]  # type: ignore[no-any-return]
+        return cast(T, hit[1])  # stored below from compute() under this name
     value = compute()
     entries[name] = (key, value)
     return value

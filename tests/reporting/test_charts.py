@@ -9,7 +9,7 @@ import pytest
 
 from reporting.charts import PARTNER_COLOURS, divergence_chart, paired_chart
 from scoring import visibility
-from scoring.compare import ScaleComparison
+from scoring.couple_data import ScaleComparison
 from tests.scoring.test_visibility import CONTENT, person
 
 NAMES = {1: "Sam", 2: "Alex"}

@@ -14,7 +14,8 @@ from markupsafe import escape as markup_escape
 from questions.loader import Content, default_content, source_title
 from reporting.html_report import solo_report
 from scoring.bands import NEEDS_CARE, STRENGTH
-from scoring.compare import PartnerData, compare
+from scoring.compare import compare
+from scoring.couple_data import PartnerData
 from scoring.engine import CONSISTENCY_NOTES, build_profile, score_questionnaire
 from scoring.results import AnswerValue, Profile
 from scoring.visibility import Partner, couple_comparison, profile_for_self

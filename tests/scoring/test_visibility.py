@@ -18,7 +18,8 @@ from reporting.couple_report import comparison_json, couple_report
 from reporting.export import export_result
 from reporting.html_report import solo_report
 from scoring import visibility
-from scoring.compare import INTIMACY, WORTH_IT, ShareLevel, predictions_id
+from scoring.compare import INTIMACY, WORTH_IT, predictions_id
+from scoring.couple_data import ShareLevel
 from scoring.engine import build_profile, item_points
 from scoring.results import AnswerValue
 from scoring.visibility import Partner, Subject, Visible, visible
