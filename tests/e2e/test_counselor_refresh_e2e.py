@@ -84,3 +84,32 @@ def test_the_couples_page_updates_by_itself_while_an_assessment_is_open(
         expect(page.get_by_text("2 of 2 partners finished", exact=False)).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_cookie_snippets_use_the_apps_base_url_path(browser: Browser) -> None:
+    """The constant snippets, run in Chromium on a page like the app's under
+    ``server.baseUrlPath = "spark"``: the cookie is for /spark only, and is deleted there."""
+    from ui import browser as snippets
+
+    hex_path = snippets.cookie_path("spark").encode().hex()
+    token = "T" * 43
+    pages = {
+        "remember": f'<div class="st-key-{snippets.LOGIN_TOKEN_KEY}{hex_path}_{token} x"></div>'
+        + snippets.REMEMBER_LOGIN,
+        "forget": f'<div class="st-key-{snippets.FORGET_KEY}{hex_path}"></div>' + snippets.FORGET_LOGIN,
+    }
+    context = browser.new_context()
+    try:
+        context.route(
+            "http://spark.test/**",
+            lambda route: route.fulfill(content_type="text/html", body=pages[route.request.url.rsplit("/", 1)[1]]),
+        )
+        page = context.new_page()
+        page.goto("http://spark.test/spark/remember")
+        (cookie,) = context.cookies()
+        assert (cookie["name"], cookie["value"], cookie["path"]) == ("spark_counselor", token, "/spark")
+        assert cookie["sameSite"] == "Strict"
+        page.goto("http://spark.test/spark/forget")
+        assert context.cookies() == []
+    finally:
+        context.close()
