@@ -16,10 +16,14 @@ from ui.text import plain
 
 
 def require_counselor(on_couple_page: bool = False, presenting: bool = False) -> session.SessionData:
-    """The logged-in counselor's session, or a kind message and nothing else on the page."""
+    """The logged-in counselor's session; else the login (whose success reruns this
+    page) or, for a couple's session, a kind message, and nothing else on the page."""
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
-        st.error("Please log in as a counselor.")
+        if state.role == "person":
+            render_login()
+        else:
+            st.error("Please log in as a counselor.")
         st.stop()
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page

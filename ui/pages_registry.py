@@ -57,21 +57,28 @@ SPECS: dict[str, PageSpec] = {
 # one's data (a script path, a title, an icon), so each is made once per
 # process and every run gets its own shallow copy: st.navigation marks the
 # copy it picks, never the shared template.
-_TEMPLATES: dict[str, st.Page] = {}
+_TEMPLATES: dict[tuple[str, bool], st.Page] = {}
 
 
-def new_page(name: str) -> st.Page:
-    """A fresh st.Page for the page called ``name`` (see SPECS)."""
-    template = _TEMPLATES.get(name)
+def new_page(name: str, hidden: bool = False) -> st.Page:
+    """A fresh st.Page for the page called ``name`` (see SPECS); ``hidden``: reachable by
+    its URL but not listed in the navigation."""
+    template = _TEMPLATES.get((name, hidden))
     if template is None:
         spec = SPECS[name]
         if spec.default:
             template = st.Page(spec.script, title=spec.title, icon=spec.icon, default=True)
         else:
-            template = st.Page(spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+            template = st.Page(
+                spec.script,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.url_path,
+                visibility="hidden" if hidden else "visible",
+            )
         if not hasattr(template, "_url_path"):
             return template  # made outside a script run (bare Python): nothing to keep
-        _TEMPLATES[name] = template
+        _TEMPLATES[(name, hidden)] = template
     return copy.copy(template)
 
 
@@ -97,7 +104,13 @@ def nav_position(state: session.SessionData) -> Literal["sidebar", "hidden"]:
 
 
 def for_role(state: session.SessionData) -> list[st.Page]:
-    return [new_page(name) for name in page_names(state)]
+    pages = [new_page(name) for name in page_names(state)]
+    if state.role == "person":
+        # A counselor page's URL opened logged out (a refresh after the login ended, a
+        # bookmark): the page exists, hidden, and shows the login, then itself (no "Page
+        # not found" over the welcome page). Each checks the login (require_counselor).
+        pages += [new_page(name, hidden=True) for name in COUNSELOR_PAGES if not SPECS[name].default]
+    return pages
 
 
 def switch_to(name: str) -> NoReturn:
