@@ -154,6 +154,12 @@ def shared_comparison(
     return comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
 
 
+def assessment_client(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str | None:
+    """The roster entry (client id) of an assessment, if it is this counselor's; else None."""
+    record = desk.assessment(counselor_id, couple_id)
+    return None if record is None else record.couple.client_id
+
+
 class CouplePage:
     """What one run of a couple's page reads, read once and shared by its tabs: the
     assessments (one query for their partners), the consented answers of all of them

@@ -29,6 +29,8 @@ def require_counselor(on_couple_page: bool = False, presenting: bool = False) ->
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
     if not presenting:
         state.presenting = False
+        if session.PRESENT_PARAM in st.query_params:
+            del st.query_params[session.PRESENT_PARAM]
     return state
 
 

@@ -29,7 +29,16 @@ def browser_token() -> str:
 
 def restore(state: session.SessionData) -> session.SessionData:
     """Run before the navigation is built: restore a counselor's login from the browser's
-    token, or end a login the server no longer knows."""
+    token, or end a login the server no longer knows. A refresh of the presentation view
+    (its assessment in the URL) stays a shared screen: no navigation, nothing of the
+    counselor (the page itself checks the assessment is theirs)."""
+    state = _restore_login(state)
+    if state.role == "counselor" and st.query_params.get(session.PRESENT_PARAM):
+        state.presenting = True
+    return state
+
+
+def _restore_login(state: session.SessionData) -> session.SessionData:
     if state.role == "counselor":
         try:
             live = counselor_sessions.session_counselor(session.store(), state.counselor_token or "")

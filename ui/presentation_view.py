@@ -34,7 +34,10 @@ LABEL_SIZE = 22
 
 
 def _stop_presenting() -> None:
-    session.data().presenting = False  # before the run: the navigation and sidebar come back
+    # Before the run: the navigation and sidebar come back.
+    session.data().presenting = False
+    if session.PRESENT_PARAM in st.query_params:
+        del st.query_params[session.PRESENT_PARAM]
 
 
 def render_presentation() -> None:
@@ -42,18 +45,30 @@ def render_presentation() -> None:
     state = require_counselor(presenting=True)
     if st.button("← Back to the couple's page", key="present:back", on_click=_stop_presenting):
         switch_to("client")
+    requested = st.query_params.get(session.PRESENT_PARAM)
+    if requested and requested != state.assessment_id:  # a refresh: the URL says which
+        state.assessment_id, state.client_id = requested, None
     comparison = None
     with guarded("The presentation can't be shown just now. Please try again in a moment."):
         if state.assessment_id:
+            desk, counselor_id = session.desk(), state.counselor_id or ""
+            if state.client_id is None:  # only ever an assessment of this counselor's
+                state.client_id = counselor.assessment_client(desk, counselor_id, state.assessment_id)
             comparison = counselor.shared_comparison(
-                session.desk(), session.content(), state.counselor_id or "", state.client_id, state.assessment_id
+                desk, session.content(), counselor_id, state.client_id, state.assessment_id
             )
     if comparison is None:
         state.assessment_id = None  # only ever the open couple's finished assessment on the shared screen
         state.presenting = False
+        if session.PRESENT_PARAM in st.query_params:
+            del st.query_params[session.PRESENT_PARAM]
         st.title("Presentation view")
-        st.info("Open a finished assessment from a couple's page first.")
+        if requested:
+            st.info("That assessment can't be found. Open a finished assessment from one of your couples' pages.")
+        else:
+            st.info("Open a finished assessment from a couple's page first.")
         return
+    st.query_params[session.PRESENT_PARAM] = state.assessment_id  # a refresh keeps it
     st.title("Where you stand, together")
     for slot, level in comparison.shared.items():
         if level == "nothing":

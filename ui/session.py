@@ -35,6 +35,9 @@ RESUME_PARAM = "r"
 DEVICE_PARAM = "d"
 #: A join code carried by a join link.
 JOIN_PARAM = "join"
+#: The assessment open in the presentation view (an opaque id; checked against the
+#: logged-in counselor on every load), so a refresh of the shared screen keeps it.
+PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
 
 
