@@ -17,6 +17,7 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
+from services import couples
 from storage import homework_links
 from storage.counselors import (
     PAGE_SIZE,
@@ -152,6 +153,18 @@ def shared_comparison(
     if record is None or record.couple.client_id != client_id or not record.couple.both_finished:
         return None
     return comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
+
+
+def names(record: AssessmentRecord | None) -> dict[int, str]:
+    """What the counselor's pages call each partner of an assessment: the first name or
+    nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
+    "Partner 2", as the couple's own screens do."""
+    return dict(NAMES) if record is None else couples.partner_names(record.couple)
+
+
+def assessment_names(desk: CounselorDesk, counselor_id: str, couple_id: str) -> dict[int, str]:
+    """:func:`names` of an assessment of this counselor's (the defaults for any other)."""
+    return names(desk.assessment(counselor_id, couple_id))
 
 
 def assessment_client(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str | None:
