@@ -19,6 +19,7 @@ from scoring import visibility
 from scoring.compare import CoupleComparison
 from services import couples
 from storage import homework_links
+from storage.accounts import CounselorAccount
 from storage.counselors import (
     PAGE_SIZE,
     AssessmentRecord,
@@ -57,6 +58,30 @@ def change_password(desk: CounselorDesk, counselor_id: str, current: str, new: s
 
 def counselor_by_username(desk: CounselorDesk, username: str) -> CounselorRecord | None:
     return desk.counselor_by_username(username)
+
+
+def is_admin(desk: CounselorDesk, counselor_id: str) -> bool:
+    """Whether this counselor may manage counselor accounts (an enabled admin)."""
+    return desk.is_admin(counselor_id)
+
+
+def counselor_accounts(desk: CounselorDesk, admin_id: str) -> list[CounselorAccount]:
+    """Every counselor account, for an admin; ``NotAllowed`` for anyone else."""
+    return desk.counselor_accounts(admin_id)
+
+
+def add_counselor(
+    desk: CounselorDesk, admin_id: str, username: str, password: str, display_name: str, is_admin: bool = False
+) -> str:
+    """An admin adds a counselor (``NotAllowed`` for anyone else; ``AccountError`` says
+    what's wrong with the username or password)."""
+    return desk.add_counselor(username, password, display_name.strip() or None, is_admin=is_admin, added_by=admin_id)
+
+
+def set_counselor_disabled(desk: CounselorDesk, admin_id: str, counselor_id: str, disabled: bool) -> None:
+    """An admin disables a counselor (no login; their sessions end at once) or re-enables
+    them; ``NotAllowed`` for anyone else, and nobody disables themselves."""
+    desk.set_disabled(admin_id, counselor_id, disabled)
 
 
 # Roster -------------------------------------------------------------------

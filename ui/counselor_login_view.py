@@ -74,7 +74,8 @@ def render_login() -> None:
     if outcome.ok and first_run:
         st.info(
             "No counselor account exists yet. Whoever runs this server makes the first one on that machine:\n\n"
-            '`python -m storage add-counselor NAME --display-name "Your Name"`'
+            '`python -m storage add-counselor NAME --display-name "Your Name"`\n\n'
+            "That first counselor is an admin: they add the others here, in the app."
         )
     if _oidc_configured():
         if _oidc_signed_in():
@@ -109,7 +110,7 @@ def _password_login(username: str, password: str) -> None:
         time.sleep(max(0.0, deadline - time.monotonic()))
         st.error(LOGIN_REFUSED)
         return
-    session.log_in_counselor(counselor.id, counselor.display_name)
+    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
     st.rerun()
 
 
@@ -146,7 +147,7 @@ def _oidc_login() -> None:
     if counselor is None:
         st.error(OIDC_NO_ACCOUNT)
         return
-    session.log_in_counselor(counselor.id, counselor.display_name)
+    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
     st.rerun()
 
 

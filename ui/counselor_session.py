@@ -46,6 +46,8 @@ def _restore_login(state: session.SessionData) -> session.SessionData:
             return state  # can't tell now: the page says the database is unreachable
         if live is None or live.id != state.counselor_id:
             session.log_out(ENDED)
+        else:
+            state.counselor_admin = live.is_admin  # made or stopped being an admin meanwhile
         return session.data()
     token = browser_token()
     if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
@@ -58,7 +60,7 @@ def _restore_login(state: session.SessionData) -> session.SessionData:
     except StorageError:
         return state
     if counselor is not None:
-        session.log_in_counselor(counselor.id, counselor.display_name, token=token)
+        session.log_in_counselor(counselor.id, counselor.display_name, token=token, admin=counselor.is_admin)
     return session.data()
 
 

@@ -49,6 +49,7 @@ SPECS: dict[str, PageSpec] = {
         PageSpec("client", "Couple", ":material/diversity_1:"),
         PageSpec("presentation", "Presentation view", ":material/co_present:"),
         PageSpec("export", "Export", ":material/download:"),
+        PageSpec("counselors", "Counselors", ":material/manage_accounts:"),
     )
 }
 
@@ -85,6 +86,8 @@ def new_page(name: str, hidden: bool = False) -> st.Page:
 SOLO_PAGES = ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")
 #: Counselor pages exist in the navigation only after login.
 COUNSELOR_PAGES = ("roster", "client", "presentation", "export")
+#: Only an admin counselor's navigation has these.
+ADMIN_PAGES = ("counselors",)
 TWO_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "results", "comparison", "my_data")
 #: On one device there is no private results page: the screen is shared.
 ONE_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "comparison", "my_data")
@@ -92,7 +95,7 @@ ONE_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share
 
 def page_names(state: session.SessionData) -> tuple[str, ...]:
     if state.role == "counselor":
-        return COUNSELOR_PAGES
+        return COUNSELOR_PAGES + ADMIN_PAGES if state.counselor_admin else COUNSELOR_PAGES
     if state.role == "couple":
         return ONE_DEVICE_PAGES if state.mode == "one_device" else TWO_DEVICE_PAGES
     return SOLO_PAGES
@@ -109,7 +112,8 @@ def for_role(state: session.SessionData) -> list[st.Page]:
         # A counselor page's URL opened logged out (a refresh after the login ended, a
         # bookmark): the page exists, hidden, and shows the login, then itself (no "Page
         # not found" over the welcome page). Each checks the login (require_counselor).
-        pages += [new_page(name, hidden=True) for name in COUNSELOR_PAGES if not SPECS[name].default]
+        gated = (*COUNSELOR_PAGES, *ADMIN_PAGES)
+        pages += [new_page(name, hidden=True) for name in gated if not SPECS[name].default]
     return pages
 
 

@@ -72,6 +72,8 @@ class SessionData:
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
     counselor_name: str | None = None
+    #: The counselor may manage counselor accounts (checked again by every such call).
+    counselor_admin: bool = False
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
@@ -331,7 +333,7 @@ def desk() -> CounselorDesk:
     return CounselorDesk(store())
 
 
-def log_in_counselor(counselor_id: str, name: str, token: str | None = None) -> None:
+def log_in_counselor(counselor_id: str, name: str, token: str | None = None, admin: bool = False) -> None:
     """A counselor's session starts clean: nothing of anyone else's stays in it. Without
     ``token`` (a fresh login) a new counselor session is opened in the database."""
     reset_widgets()
@@ -341,6 +343,7 @@ def log_in_counselor(counselor_id: str, name: str, token: str | None = None) -> 
         role="counselor",
         counselor_id=counselor_id,
         counselor_name=name,
+        counselor_admin=admin,
         counselor_token=token,
         checked_login_token=token,
     )
