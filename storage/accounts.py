@@ -1,4 +1,5 @@
-"""Counselor accounts: Argon2id passwords, the login lock, and removing an account.
+"""Counselor accounts: Argon2id passwords, the login lock, admins who add, disable and
+re-enable counselors, and removing an account.
 
 The account half of :class:`storage.counselors.CounselorDesk` (:class:`AccountDesk`,
 its base class). Never imports Streamlit.
@@ -122,13 +123,15 @@ class AccountDesk:
         """A new counselor account; the very first one is an admin whatever ``is_admin``
         says. ``added_by``: the admin counselor adding it in the app (``NotAllowed``
         unless they are an enabled admin); None for the operator's command line."""
+        if added_by is not None and not self.is_admin(added_by):
+            raise NotAllowed(ADMIN_ONLY)  # before anything else is looked at
         name = check_username(username)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
         counselor_id = uuid.uuid4().hex
         with self.store.transaction() as session:
             if added_by is not None:
-                _require_admin(session, added_by)
+                _require_admin(session, added_by)  # still, as the account is added
             if session.scalar(select(Counselor.id).where(Counselor.username == name)) is not None:
                 raise AccountError(f"There is already a counselor called {name!r}.")
             first = session.scalar(select(Counselor.id).limit(1)) is None

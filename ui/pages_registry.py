@@ -84,7 +84,7 @@ def new_page(name: str, hidden: bool = False) -> st.Page:
 
 
 SOLO_PAGES = ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")
-#: Counselor pages exist in the navigation only after login.
+#: Counselor pages are in the navigation only after login (before it, their URLs show the login: ``for_role``).
 COUNSELOR_PAGES = ("roster", "client", "presentation", "export")
 #: Only an admin counselor's navigation has these.
 ADMIN_PAGES = ("counselors",)
