@@ -17,7 +17,9 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
+from services import couples
 from storage import homework_links
+from storage.accounts import CounselorAccount
 from storage.counselors import (
     PAGE_SIZE,
     AssessmentRecord,
@@ -56,6 +58,30 @@ def change_password(desk: CounselorDesk, counselor_id: str, current: str, new: s
 
 def counselor_by_username(desk: CounselorDesk, username: str) -> CounselorRecord | None:
     return desk.counselor_by_username(username)
+
+
+def is_admin(desk: CounselorDesk, counselor_id: str) -> bool:
+    """Whether this counselor may manage counselor accounts (an enabled admin)."""
+    return desk.is_admin(counselor_id)
+
+
+def counselor_accounts(desk: CounselorDesk, admin_id: str) -> list[CounselorAccount]:
+    """Every counselor account, for an admin; ``NotAllowed`` for anyone else."""
+    return desk.counselor_accounts(admin_id)
+
+
+def add_counselor(
+    desk: CounselorDesk, admin_id: str, username: str, password: str, display_name: str, is_admin: bool = False
+) -> str:
+    """An admin adds a counselor (``NotAllowed`` for anyone else; ``AccountError`` says
+    what's wrong with the username or password)."""
+    return desk.add_counselor(username, password, display_name.strip() or None, is_admin=is_admin, added_by=admin_id)
+
+
+def set_counselor_disabled(desk: CounselorDesk, admin_id: str, counselor_id: str, disabled: bool) -> None:
+    """An admin disables a counselor (no login; their sessions end at once) or re-enables
+    them; ``NotAllowed`` for anyone else, and nobody disables themselves."""
+    desk.set_disabled(admin_id, counselor_id, disabled)
 
 
 # Roster -------------------------------------------------------------------
@@ -152,6 +178,24 @@ def shared_comparison(
     if record is None or record.couple.client_id != client_id or not record.couple.both_finished:
         return None
     return comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
+
+
+def names(record: AssessmentRecord | None) -> dict[int, str]:
+    """What the counselor's pages call each partner of an assessment: the first name or
+    nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
+    "Partner 2", as the couple's own screens do."""
+    return dict(NAMES) if record is None else couples.partner_names(record.couple)
+
+
+def assessment_names(desk: CounselorDesk, counselor_id: str, couple_id: str) -> dict[int, str]:
+    """:func:`names` of an assessment of this counselor's (the defaults for any other)."""
+    return names(desk.assessment(counselor_id, couple_id))
+
+
+def assessment_client(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str | None:
+    """The roster entry (client id) of an assessment, if it is this counselor's; else None."""
+    record = desk.assessment(counselor_id, couple_id)
+    return None if record is None else record.couple.client_id
 
 
 class CouplePage:

@@ -1,4 +1,5 @@
-"""Counselor accounts: Argon2id passwords, the login lock, and removing an account.
+"""Counselor accounts: Argon2id passwords, the login lock, admins who add, disable and
+re-enable counselors, and removing an account.
 
 The account half of :class:`storage.counselors.CounselorDesk` (:class:`AccountDesk`,
 its base class). Never imports Streamlit.
@@ -16,8 +17,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy.orm import Session
 
-from storage.models import Client, Counselor, utcnow
+from storage.models import Client, Counselor, CounselorSession, utcnow
 from storage.repository import Store
 
 #: Wrong passwords before an account locks for LOCK_TIME.
@@ -50,11 +52,33 @@ class CouplesLeftError(AccountError):
     """A counselor to be removed still has couples, and no choice was made for them."""
 
 
+class NotAllowed(AccountError):
+    """Managing counselor accounts is for admin counselors only."""
+
+
+ADMIN_ONLY = "Only an admin counselor can manage counselor accounts."
+NOT_YOURSELF = "You can't disable your own account. Another admin can, if it's ever needed."
+
+
 @dataclass(frozen=True)
 class CounselorRecord:
     id: str
     username: str
     display_name: str
+    #: May add, disable and re-enable counselors in the app.
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class CounselorAccount:
+    """One counselor as an admin sees them: no password hash, no lock details."""
+
+    id: str
+    username: str
+    display_name: str
+    is_admin: bool
+    disabled: bool
+    last_login_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -88,23 +112,71 @@ class AccountDesk:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def add_counselor(self, username: str, password: str, display_name: str | None = None) -> str:
+    def add_counselor(
+        self,
+        username: str,
+        password: str,
+        display_name: str | None = None,
+        is_admin: bool = False,
+        added_by: str | None = None,
+    ) -> str:
+        """A new counselor account; the very first one is an admin whatever ``is_admin``
+        says. ``added_by``: the admin counselor adding it in the app (``NotAllowed``
+        unless they are an enabled admin); None for the operator's command line."""
+        if added_by is not None and not self.is_admin(added_by):
+            raise NotAllowed(ADMIN_ONLY)  # before anything else is looked at
         name = check_username(username)
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
         counselor_id = uuid.uuid4().hex
         with self.store.transaction() as session:
+            if added_by is not None:
+                _require_admin(session, added_by)  # still, as the account is added
             if session.scalar(select(Counselor.id).where(Counselor.username == name)) is not None:
                 raise AccountError(f"There is already a counselor called {name!r}.")
+            first = session.scalar(select(Counselor.id).limit(1)) is None
             session.add(
                 Counselor(
                     id=counselor_id,
                     username=name,
                     display_name=(display_name or name).strip()[:120],
                     password_hash=_hasher.hash(password),
+                    is_admin=is_admin or first,
                 )
             )
         return counselor_id
+
+    def counselor_accounts(self, admin_id: str) -> list[CounselorAccount]:
+        """Every counselor, by username, for an admin (``NotAllowed`` for anyone else)."""
+        with self.store.transaction() as session:
+            _require_admin(session, admin_id)
+            return [
+                CounselorAccount(c.id, c.username, c.display_name, c.is_admin, c.disabled, c.last_login_at)
+                for c in session.scalars(select(Counselor).order_by(Counselor.username))
+            ]
+
+    def set_disabled(self, admin_id: str, counselor_id: str, disabled: bool, now: datetime | None = None) -> None:
+        """An admin disables a counselor (no login from now on, every session of theirs
+        revoked at once) or re-enables them. Nobody disables themselves."""
+        if disabled and admin_id == counselor_id:
+            raise AccountError(NOT_YOURSELF)
+        with self.store.transaction() as session:
+            _require_admin(session, admin_id)
+            counselor = session.get(Counselor, counselor_id)
+            if counselor is None:
+                raise AccountError("There is no such counselor.")
+            counselor.disabled = disabled
+            if disabled:
+                session.execute(
+                    update(CounselorSession)
+                    .where(CounselorSession.counselor_id == counselor_id, CounselorSession.revoked_at.is_(None))
+                    .values(revoked_at=now or utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+
+    def is_admin(self, counselor_id: str) -> bool:
+        with self.store.transaction() as session:
+            return _is_admin(session, counselor_id)
 
     def authenticate(self, username: str, password: str, now: datetime | None = None) -> LoginResult:
         """Check a password; lock the account for a while after repeated failures.
@@ -129,6 +201,7 @@ class AccountDesk:
             .where(
                 Counselor.username == name,
                 Counselor.password_hash.is_not(None),
+                Counselor.disabled.is_(False),  # disabled: refused like an unknown name, after the same work
                 or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
             )
             .values(
@@ -141,6 +214,7 @@ class AccountDesk:
                 Counselor.display_name,
                 Counselor.password_hash,
                 Counselor.locked_until,
+                Counselor.is_admin,
             )
             .execution_options(synchronize_session=False)
         )
@@ -152,7 +226,7 @@ class AccountDesk:
         if claimed is None:
             decoy_verification(password)  # the same work as a real check
             return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
-        counselor_id, stored_name, display_name, password_hash, locked_until = claimed
+        counselor_id, stored_name, display_name, password_hash, locked_until, is_admin = claimed
         if password_hash is None or not _verify(password_hash, password):  # never None: the claim asks for a hash
             return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
@@ -160,7 +234,7 @@ class AccountDesk:
             values["password_hash"] = _hasher.hash(password)
         with self.store.transaction() as session:
             session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
-        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name))
+        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name, is_admin))
 
     def remove_counselor(
         self, username: str, hand_over_to: str | None = None, delete_couples: bool = False
@@ -227,11 +301,28 @@ class AccountDesk:
             )
 
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
+        """An enabled counselor's account (the organisation's sign-in maps to it)."""
         with self.store.transaction() as session:
-            counselor = session.scalar(select(Counselor).where(Counselor.username == username.strip().lower()))
+            counselor = session.scalar(
+                select(Counselor).where(Counselor.username == username.strip().lower(), Counselor.disabled.is_(False))
+            )
             if counselor is None:
                 return None
-            return CounselorRecord(counselor.id, counselor.username, counselor.display_name)
+            return CounselorRecord(counselor.id, counselor.username, counselor.display_name, counselor.is_admin)
+
+
+def _is_admin(session: Session, counselor_id: str) -> bool:
+    found = session.scalar(
+        select(Counselor.id).where(
+            Counselor.id == counselor_id, Counselor.is_admin.is_(True), Counselor.disabled.is_(False)
+        )
+    )
+    return found is not None
+
+
+def _require_admin(session: Session, counselor_id: str) -> None:
+    if not _is_admin(session, counselor_id):
+        raise NotAllowed(ADMIN_ONLY)
 
 
 def _verify(password_hash: str, password: str) -> bool:

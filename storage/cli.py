@@ -1,7 +1,7 @@
 """``python -m storage``: operator commands for the database.
 
     python -m storage upgrade                     # run the schema migrations
-    python -m storage add-counselor USERNAME [--display-name NAME] [--password-stdin]
+    python -m storage add-counselor USERNAME [--display-name NAME] [--admin] [--password-stdin]
     python -m storage remove-counselor USERNAME [--hand-over-to OTHER | --delete-couples]
     python -m storage generate-key                # a new encryption key
     python -m storage rotate-key                  # re-seal answers and notes with the first key
@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     add = commands.add_parser("add-counselor", help="create a counselor account")
     add.add_argument("username")
     add.add_argument("--display-name", help="the name shown in the app (default: the username)")
+    add.add_argument(
+        "--admin",
+        action="store_true",
+        help="may add, disable and re-enable counselors in the app (the first counselor always is)",
+    )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin (no prompt)"
     )
@@ -149,12 +154,15 @@ def _run(args: argparse.Namespace) -> str:
             password = _read_password(args.password_stdin)
             store = Store.from_url(url, sealer=_sealer(settings))
             try:
-                CounselorDesk(store).add_counselor(username, password, args.display_name)
+                desk = CounselorDesk(store)
+                desk.add_counselor(username, password, args.display_name, is_admin=args.admin)
+                account = desk.counselor_by_username(username)
             finally:
                 store.engine.dispose()
         except AccountError as exc:
             raise UsageError(str(exc)) from None
-        return f"Added counselor {username!r} to {_shown(url)}."
+        role = " as an admin" if account is not None and account.is_admin else ""
+        return f"Added counselor {username!r}{role} to {_shown(url)}."
     if args.command == "remove-counselor":
         return _remove_counselor(url, args.username, args.hand_over_to, args.delete_couples)
     if args.command == "rotate-key":

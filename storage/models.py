@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -104,6 +104,10 @@ class Counselor(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    #: An admin counselor adds, disables and re-enables counselors in the app.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: A disabled counselor can't log in; their sessions were revoked when it was set.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Client(Base):

@@ -76,7 +76,9 @@ def session_counselor(store: Store, token: str, now: datetime | None = None) -> 
         if touched is None:
             return None
         row = session.execute(
-            select(Counselor.id, Counselor.username, Counselor.display_name).where(Counselor.id == touched[0])
+            select(Counselor.id, Counselor.username, Counselor.display_name, Counselor.is_admin).where(
+                Counselor.id == touched[0], Counselor.disabled.is_(False)
+            )
         ).one_or_none()
     return None if row is None else CounselorRecord(*row)
 

@@ -16,6 +16,8 @@ which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks thi
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import streamlit as st
 
 #: The app's accent (theme primaryColor): 5.5:1 on white, a focus ring that stands out.
@@ -138,32 +140,42 @@ COPY_LINK_HTML = """
 
 #: The cookie that carries a counselor's session token (read back by st.context.cookies).
 LOGIN_COOKIE = "spark_counselor"
-#: The key of the container whose class carries the token REMEMBER_LOGIN keeps: its
-#: class is ``st-key-counselor_session_<token>``; nothing shows the token on screen.
+#: The key of the container whose class carries the cookie's path and the token
+#: REMEMBER_LOGIN keeps: its class is ``st-key-counselor_session_<hex path>_<token>``
+#: (the path hex-encoded, see :func:`cookie_path`); nothing shows the token on screen.
 LOGIN_TOKEN_KEY = "counselor_session_"
+#: The key of the container whose class carries the path FORGET_LOGIN deletes the cookie at.
+FORGET_KEY = "forget_login_"
 
-#: Keeps the token named by the ``counselor_session_<token>`` container in a cookie for
-#: this site only (SameSite=Strict, Secure over HTTPS), with no expiry date: the browser
-#: drops it when it closes, the server ends it sooner (idle, absolute, log out).
+#: Keeps the token named by the ``counselor_session_<hex path>_<token>`` container in a
+#: cookie for this app only (its base URL path; SameSite=Strict, Secure over HTTPS), with
+#: no expiry date: the browser drops it when it closes, the server ends it sooner (idle,
+#: absolute, log out).
 REMEMBER_LOGIN = r"""
 <script>
 (function () {
   var box = document.querySelector('[class*="st-key-counselor_session_"]');
-  var found = box ? /st-key-counselor_session_([A-Za-z0-9_-]{20,64})(\s|$)/.exec(box.className) : null;
+  var found = box ? /st-key-counselor_session_([0-9a-f]+)_([A-Za-z0-9_-]{20,64})(\s|$)/.exec(box.className) : null;
   if (!found) { return; }
-  var token = found[1];
+  var path = found[1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
+  var token = found[2];
   var secure = window.location.protocol === "https:" ? "; Secure" : "";
-  document.cookie = "spark_counselor=" + token + "; path=/; SameSite=Strict" + secure;
+  document.cookie = "spark_counselor=" + token + "; path=" + path + "; SameSite=Strict" + secure;
 })();
 </script>
 """
 
-#: Deletes the counselor's session cookie (after log out, or once it restores nothing).
-FORGET_LOGIN = """
+#: Deletes the counselor's session cookie (after log out, or once it restores nothing) at
+#: the path named by the ``forget_login_<hex path>`` container.
+FORGET_LOGIN = r"""
 <script>
 (function () {
+  var box = document.querySelector('[class*="st-key-forget_login_"]');
+  var found = box ? /st-key-forget_login_([0-9a-f]+)(\s|$)/.exec(box.className) : null;
+  if (!found) { return; }
+  var path = found[1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
   var secure = window.location.protocol === "https:" ? "; Secure" : "";
-  document.cookie = "spark_counselor=; path=/; max-age=0; SameSite=Strict" + secure;
+  document.cookie = "spark_counselor=; path=" + path + "; max-age=0; SameSite=Strict" + secure;
 })();
 </script>
 """
@@ -190,15 +202,30 @@ def copy_link_buttons() -> None:
     st.html(COPY_LINK_HTML, unsafe_allow_javascript=True)
 
 
+def cookie_path(base_url_path: str | None = None) -> str:
+    """The path the counselor's cookie is set for: the app's ``server.baseUrlPath``
+    (read from Streamlit's options unless given) as ``/`` or ``/a/b``, percent-encoded so
+    nothing in it can end the cookie's path (a ``;`` adds no attribute)."""
+    base = st.get_option("server.baseUrlPath") if base_url_path is None else base_url_path
+    segments = [part for part in str(base or "").split("/") if part]
+    return "/" + quote("/".join(segments), safe="/-._~")
+
+
+def _hex_path() -> str:
+    """:func:`cookie_path` as hex digits, the only characters a container's key keeps as they are."""
+    return cookie_path().encode("ascii").hex()
+
+
 def remember_login(token: str) -> None:
     """Keep the counselor's session token in the browser (see REMEMBER_LOGIN): the token
-    is only in the class of an empty container, and the constant snippet copies it to
-    the cookie (never any user text: the token is the server's own random string)."""
-    with st.container(key=LOGIN_TOKEN_KEY + token, height=1, border=False):
+    and the cookie's path are only in the class of an empty container, and the constant
+    snippet copies them to the cookie (never any user text: the token is the server's
+    own random string, the path the operator's setting)."""
+    with st.container(key=f"{LOGIN_TOKEN_KEY}{_hex_path()}_{token}", height=1, border=False):
         st.html(REMEMBER_LOGIN, unsafe_allow_javascript=True)
 
 
 def forget_login() -> None:
-    """Delete the counselor's session cookie from the browser."""
-    with st.container(key="forget_login", height=1, border=False):
+    """Delete the counselor's session cookie from the browser (at the app's path)."""
+    with st.container(key=FORGET_KEY + _hex_path(), height=1, border=False):
         st.html(FORGET_LOGIN, unsafe_allow_javascript=True)

@@ -16,7 +16,7 @@ from reporting.charts import trend_alt_text, trend_chart, trend_rows
 from reporting.couple_report import couple_report
 from scoring.trends import CHANGE_THRESHOLD, trends
 from services import counselor
-from services.counselor import NAMES, CouplePage
+from services.counselor import CouplePage
 from storage.counselors import AssessmentRecord, ClientRecord
 from storage.couples import format_join_code
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
@@ -25,6 +25,7 @@ from ui.components import app_link, download, guarded
 from ui.counselor_login_view import require_counselor
 from ui.memo import memo
 from ui.pages_registry import switch_to
+from ui.text import plain
 
 #: The tabs of a couple's page, and the widget key that holds the open one.
 TABS = ("Assessments", "Trend", "Notes & homework", "Manage")
@@ -151,6 +152,10 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
     mode = "in the office" if couple.mode == "one_device" else "as homework"
     with st.container(border=True):
         st.markdown(f"**Assessment {number}** · {record.created_at:%d %b %Y} · {mode}")
+        names = counselor.names(record)
+        given = [f"{default}: {names[slot]}" for slot, default in counselor.NAMES.items() if names[slot] != default]
+        if given:  # the first names or nicknames partners gave, as plain text
+            st.caption(plain(" · ".join(given)))
         st.caption(f"{done} of 2 partners finished · {len(record.consented)} of 2 agreed to share with you")
         if couple.mode == "two_devices" and not couple.both_finished:
             _reissue_buttons(state, record)
@@ -195,7 +200,7 @@ def _private_panel(page: CouplePage, record: AssessmentRecord) -> None:
         if not panels:
             st.caption("Neither partner has agreed to share with you.")
         for panel in panels:
-            name = NAMES[panel.slot]
+            name = plain(counselor.names(record)[panel.slot])
             if panel.concerns:
                 answered = "; ".join(f"“{c.question}” — {c.answer}" for c in panel.concerns)
                 st.error(f"{name}: an answer says the relationship may not be safe. {answered}")
@@ -216,15 +221,16 @@ def _trend_tab(page: CouplePage) -> None:
     questionnaire = session.content().questionnaire("intimacy")
     titles = {scale.id: scale.title for scale in questionnaire.scales}
     series = trends(points, list(titles))
+    names = counselor.names(page.assessments[-1] if page.assessments else None)  # as they call themselves now
     st.caption(f"A change is marked ● only when it is {CHANGE_THRESHOLD:.0f} points or more since the last assessment.")
     st.plotly_chart(
-        trend_chart(series, titles, NAMES),
+        trend_chart(series, titles, names),
         key="trend:chart",
         config={"displayModeBar": False},
-        alt=trend_alt_text(series, titles, NAMES),
+        alt=trend_alt_text(series, titles, names),
     )
     with st.expander("The trend as a table"):
-        st.dataframe(pd.DataFrame(trend_rows(series, titles, NAMES)), hide_index=True)
+        st.dataframe(pd.DataFrame(trend_rows(series, titles, names)), hide_index=True)
 
 
 def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
@@ -272,11 +278,11 @@ def _manage_tab(state: session.SessionData, client: ClientRecord, page: CouplePa
     latest = page.latest_finished()
     comparison = page.comparison(latest) if latest else None
     if comparison is not None:
-        content = session.content()
+        content, names = session.content(), counselor.names(latest)
         label = client.label
         download(
             "Couple report (printable HTML)",
-            lambda: couple_report(content, comparison, NAMES, prepared_for=label),
+            lambda: couple_report(content, comparison, names, prepared_for=label),
             "spark-check-couple-report.html",
             key="client:report",
         )

@@ -16,15 +16,21 @@ from ui.text import plain
 
 
 def require_counselor(on_couple_page: bool = False, presenting: bool = False) -> session.SessionData:
-    """The logged-in counselor's session, or a kind message and nothing else on the page."""
+    """The logged-in counselor's session; else the login (whose success reruns this
+    page) or, for a couple's session, a kind message, and nothing else on the page."""
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
-        st.error("Please log in as a counselor.")
+        if state.role == "person":
+            render_login()
+        else:
+            st.error("Please log in as a counselor.")
         st.stop()
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
     if not presenting:
         state.presenting = False
+        if session.PRESENT_PARAM in st.query_params:
+            del st.query_params[session.PRESENT_PARAM]
     return state
 
 
@@ -68,7 +74,8 @@ def render_login() -> None:
     if outcome.ok and first_run:
         st.info(
             "No counselor account exists yet. Whoever runs this server makes the first one on that machine:\n\n"
-            '`python -m storage add-counselor NAME --display-name "Your Name"`'
+            '`python -m storage add-counselor NAME --display-name "Your Name"`\n\n'
+            "That first counselor is an admin: they add the others here, in the app."
         )
     if _oidc_configured():
         if _oidc_signed_in():
@@ -103,7 +110,7 @@ def _password_login(username: str, password: str) -> None:
         time.sleep(max(0.0, deadline - time.monotonic()))
         st.error(LOGIN_REFUSED)
         return
-    session.log_in_counselor(counselor.id, counselor.display_name)
+    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
     st.rerun()
 
 
@@ -140,7 +147,7 @@ def _oidc_login() -> None:
     if counselor is None:
         st.error(OIDC_NO_ACCOUNT)
         return
-    session.log_in_counselor(counselor.id, counselor.display_name)
+    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
     st.rerun()
 
 

@@ -29,7 +29,16 @@ def browser_token() -> str:
 
 def restore(state: session.SessionData) -> session.SessionData:
     """Run before the navigation is built: restore a counselor's login from the browser's
-    token, or end a login the server no longer knows."""
+    token, or end a login the server no longer knows. A refresh of the presentation view
+    (its assessment in the URL) stays a shared screen: no navigation, nothing of the
+    counselor (the page itself checks the assessment is theirs)."""
+    state = _restore_login(state)
+    if state.role == "counselor" and st.query_params.get(session.PRESENT_PARAM):
+        state.presenting = True
+    return state
+
+
+def _restore_login(state: session.SessionData) -> session.SessionData:
     if state.role == "counselor":
         try:
             live = counselor_sessions.session_counselor(session.store(), state.counselor_token or "")
@@ -37,6 +46,8 @@ def restore(state: session.SessionData) -> session.SessionData:
             return state  # can't tell now: the page says the database is unreachable
         if live is None or live.id != state.counselor_id:
             session.log_out(ENDED)
+        else:
+            state.counselor_admin = live.is_admin  # made or stopped being an admin meanwhile
         return session.data()
     token = browser_token()
     if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
@@ -49,7 +60,7 @@ def restore(state: session.SessionData) -> session.SessionData:
     except StorageError:
         return state
     if counselor is not None:
-        session.log_in_counselor(counselor.id, counselor.display_name, token=token)
+        session.log_in_counselor(counselor.id, counselor.display_name, token=token, admin=counselor.is_admin)
     return session.data()
 
 

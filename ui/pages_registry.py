@@ -49,6 +49,7 @@ SPECS: dict[str, PageSpec] = {
         PageSpec("client", "Couple", ":material/diversity_1:"),
         PageSpec("presentation", "Presentation view", ":material/co_present:"),
         PageSpec("export", "Export", ":material/download:"),
+        PageSpec("counselors", "Counselors", ":material/manage_accounts:"),
     )
 }
 
@@ -57,27 +58,36 @@ SPECS: dict[str, PageSpec] = {
 # one's data (a script path, a title, an icon), so each is made once per
 # process and every run gets its own shallow copy: st.navigation marks the
 # copy it picks, never the shared template.
-_TEMPLATES: dict[str, st.Page] = {}
+_TEMPLATES: dict[tuple[str, bool], st.Page] = {}
 
 
-def new_page(name: str) -> st.Page:
-    """A fresh st.Page for the page called ``name`` (see SPECS)."""
-    template = _TEMPLATES.get(name)
+def new_page(name: str, hidden: bool = False) -> st.Page:
+    """A fresh st.Page for the page called ``name`` (see SPECS); ``hidden``: reachable by
+    its URL but not listed in the navigation."""
+    template = _TEMPLATES.get((name, hidden))
     if template is None:
         spec = SPECS[name]
         if spec.default:
             template = st.Page(spec.script, title=spec.title, icon=spec.icon, default=True)
         else:
-            template = st.Page(spec.script, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+            template = st.Page(
+                spec.script,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.url_path,
+                visibility="hidden" if hidden else "visible",
+            )
         if not hasattr(template, "_url_path"):
             return template  # made outside a script run (bare Python): nothing to keep
-        _TEMPLATES[name] = template
+        _TEMPLATES[(name, hidden)] = template
     return copy.copy(template)
 
 
 SOLO_PAGES = ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")
-#: Counselor pages exist in the navigation only after login.
+#: Counselor pages are in the navigation only after login (before it, their URLs show the login: ``for_role``).
 COUNSELOR_PAGES = ("roster", "client", "presentation", "export")
+#: Only an admin counselor's navigation has these.
+ADMIN_PAGES = ("counselors",)
 TWO_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "results", "comparison", "my_data")
 #: On one device there is no private results page: the screen is shared.
 ONE_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share", "comparison", "my_data")
@@ -85,7 +95,7 @@ ONE_DEVICE_PAGES = ("couple_home", "worth_it", "intimacy", "predictions", "share
 
 def page_names(state: session.SessionData) -> tuple[str, ...]:
     if state.role == "counselor":
-        return COUNSELOR_PAGES
+        return COUNSELOR_PAGES + ADMIN_PAGES if state.counselor_admin else COUNSELOR_PAGES
     if state.role == "couple":
         return ONE_DEVICE_PAGES if state.mode == "one_device" else TWO_DEVICE_PAGES
     return SOLO_PAGES
@@ -97,7 +107,14 @@ def nav_position(state: session.SessionData) -> Literal["sidebar", "hidden"]:
 
 
 def for_role(state: session.SessionData) -> list[st.Page]:
-    return [new_page(name) for name in page_names(state)]
+    pages = [new_page(name) for name in page_names(state)]
+    if state.role == "person":
+        # A counselor page's URL opened logged out (a refresh after the login ended, a
+        # bookmark): the page exists, hidden, and shows the login, then itself (no "Page
+        # not found" over the welcome page). Each checks the login (require_counselor).
+        gated = (*COUNSELOR_PAGES, *ADMIN_PAGES)
+        pages += [new_page(name, hidden=True) for name in gated if not SPECS[name].default]
+    return pages
 
 
 def switch_to(name: str) -> NoReturn:

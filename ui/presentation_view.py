@@ -29,13 +29,17 @@ from ui import session
 from ui.components import guarded
 from ui.counselor_login_view import require_counselor
 from ui.pages_registry import switch_to
+from ui.text import plain
 
 #: The topic labels on a shared screen, readable from across the room.
 LABEL_SIZE = 22
 
 
 def _stop_presenting() -> None:
-    session.data().presenting = False  # before the run: the navigation and sidebar come back
+    # Before the run: the navigation and sidebar come back.
+    session.data().presenting = False
+    if session.PRESENT_PARAM in st.query_params:
+        del st.query_params[session.PRESENT_PARAM]
 
 
 def render_presentation() -> None:
@@ -43,33 +47,47 @@ def render_presentation() -> None:
     state = require_counselor(presenting=True)
     if st.button("← Back to the couple's page", key="present:back", on_click=_stop_presenting):
         switch_to("client")
-    comparison = None
+    requested = st.query_params.get(session.PRESENT_PARAM)
+    if requested and requested != state.assessment_id:  # a refresh: the URL says which
+        state.assessment_id, state.client_id = requested, None
+    comparison, names = None, dict(NAMES)
     with guarded("The presentation can't be shown just now. Please try again in a moment."):
         if state.assessment_id:
+            desk, counselor_id = session.desk(), state.counselor_id or ""
+            if state.client_id is None:  # only ever an assessment of this counselor's
+                state.client_id = counselor.assessment_client(desk, counselor_id, state.assessment_id)
             comparison = counselor.shared_comparison(
-                session.desk(), session.content(), state.counselor_id or "", state.client_id, state.assessment_id
+                desk, session.content(), counselor_id, state.client_id, state.assessment_id
             )
+            names = counselor.assessment_names(desk, counselor_id, state.assessment_id)
     if comparison is None:
         state.assessment_id = None  # only ever the open couple's finished assessment on the shared screen
         state.presenting = False
+        if session.PRESENT_PARAM in st.query_params:
+            del st.query_params[session.PRESENT_PARAM]
         st.title("Presentation view")
-        st.info("Open a finished assessment from a couple's page first.")
+        if requested:
+            st.info("That assessment can't be found. Open a finished assessment from one of your couples' pages.")
+        else:
+            st.info("Open a finished assessment from a couple's page first.")
         return
+    if state.assessment_id:
+        st.query_params[session.PRESENT_PARAM] = state.assessment_id  # a refresh keeps it
     st.title("Where you stand, together")
     for slot, level in comparison.shared.items():
         if level == "nothing":
-            st.info(f"{NAMES[slot]}'s results are not shown here.")
+            st.info(f"{plain(names[slot])}'s results are not shown here.")
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     chart_side, words_side = st.columns([3, 2], gap="large")
     if scored:
-        figure = paired_chart(scored, NAMES)
+        figure = paired_chart(scored, names)
         figure.update_layout(font={"size": LABEL_SIZE}, height=max(480, 56 * len(scored) + 140))
         chart_side.plotly_chart(
-            figure, key="present:paired", config={"displayModeBar": False}, alt=comparison_alt_text(scored, NAMES)
+            figure, key="present:paired", config={"displayModeBar": False}, alt=comparison_alt_text(scored, names)
         )
         chart_side.caption(f"{CATEGORY_NOTE} {BANDS_NOTE}")
         with chart_side.expander("The same as a table"):
-            st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, NAMES)), hide_index=True)
+            st.dataframe(pd.DataFrame(comparison_rows(comparison.scales, names)), hide_index=True)
         columns = words_side.columns(2)
         for index, key in enumerate(SHOWN_CATEGORIES):
             titles = [s.title for s in comparison.scales if s.category == key]
@@ -80,10 +98,10 @@ def render_presentation() -> None:
     with words_side:
         _starters(comparison)
     with guarded("The trend can't be shown just now."):
-        _trend(state)
+        _trend(state, names)
 
 
-def _trend(state: session.SessionData) -> None:
+def _trend(state: session.SessionData, names: dict[int, str]) -> None:
     """The couple's topics across their assessments, as the couple may see them."""
     page = CouplePage(session.desk(), session.content(), state.counselor_id or "", state.client_id or "")
     points = page.trend_points("counselor_shared")
@@ -93,10 +111,10 @@ def _trend(state: session.SessionData) -> None:
     titles = {scale.id: scale.title for scale in questionnaire.scales}
     series = trends(points, list(titles))
     st.subheader("How it has changed since you started")
-    figure = trend_chart(series, titles, NAMES)
+    figure = trend_chart(series, titles, names)
     figure.update_layout(font={"size": LABEL_SIZE - 4})
     st.plotly_chart(
-        figure, key="present:trend", config={"displayModeBar": False}, alt=trend_alt_text(series, titles, NAMES)
+        figure, key="present:trend", config={"displayModeBar": False}, alt=trend_alt_text(series, titles, names)
     )
 
 

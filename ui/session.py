@@ -35,6 +35,9 @@ RESUME_PARAM = "r"
 DEVICE_PARAM = "d"
 #: A join code carried by a join link.
 JOIN_PARAM = "join"
+#: The assessment open in the presentation view (an opaque id; checked against the
+#: logged-in counselor on every load), so a refresh of the shared screen keeps it.
+PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
 
 
@@ -69,6 +72,8 @@ class SessionData:
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
     counselor_name: str | None = None
+    #: The counselor may manage counselor accounts (checked again by every such call).
+    counselor_admin: bool = False
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
@@ -328,7 +333,7 @@ def desk() -> CounselorDesk:
     return CounselorDesk(store())
 
 
-def log_in_counselor(counselor_id: str, name: str, token: str | None = None) -> None:
+def log_in_counselor(counselor_id: str, name: str, token: str | None = None, admin: bool = False) -> None:
     """A counselor's session starts clean: nothing of anyone else's stays in it. Without
     ``token`` (a fresh login) a new counselor session is opened in the database."""
     reset_widgets()
@@ -338,6 +343,7 @@ def log_in_counselor(counselor_id: str, name: str, token: str | None = None) -> 
         role="counselor",
         counselor_id=counselor_id,
         counselor_name=name,
+        counselor_admin=admin,
         counselor_token=token,
         checked_login_token=token,
     )

@@ -115,6 +115,9 @@ def test_no_serious_accessibility_violation_on_any_page(
         navigate_in_session(page, "/export")  # the same session: still logged in
         expect(page.get_by_role("heading", name="Export", level=1)).to_be_visible()
         check(page, "export", found)
+        navigate_in_session(page, "/counselors")  # Ana, the first counselor, is an admin
+        expect(page.get_by_role("heading", name="Counselors", level=1)).to_be_visible()
+        check(page, "counselors", found)
     finally:
         context.close()
     assert found == {}, f"axe-core found serious or critical violations ({viewport}): {found}"

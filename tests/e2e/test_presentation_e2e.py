@@ -56,6 +56,17 @@ def test_the_presentation_view_is_wide_with_nothing_of_the_counselor(
         width = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
         assert width is not None and width["width"] > 1400, width  # wide, not a narrow column
 
+        # A refresh keeps the assessment (its opaque id in the URL) and the shared screen.
+        assert "present=" in page.url
+        page.reload(wait_until="domcontentloaded")
+        wait_for_app_idle(page, timeout_ms=WAIT_MS)
+        expect(page.get_by_role("heading", name="Where you stand, together", level=1)).to_be_visible()
+        expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2)
+        expect(page.get_by_role("navigation", name="App pages")).to_have_count(0)
+        expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        assert "Ana" not in page.locator("body").inner_text()
+
         click(page, "← Back to the couple's page")
         expect(page.get_by_role("heading", name="Couple", level=1, exact=True)).to_be_visible()
         expect(page.get_by_role("button", name="Log out")).to_be_visible()

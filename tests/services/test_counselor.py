@@ -103,3 +103,28 @@ def test_the_csv_tells_a_couples_assessments_apart_by_number_and_time(desk: Coun
     scales = len(CONTENT.questionnaire("intimacy").scales)
     assert [row[1] for row in rows] == ["1"] * 2 * scales + ["2"] * 2 * scales
     assert all(len(row[2]) == len("2026-11-26 17:30") for row in rows)
+
+
+def test_managing_counselors_is_refused_to_a_non_admin(desk: CounselorDesk) -> None:
+    """Issue 13, item 13: the service refuses a non-admin whatever the page shows."""
+    from storage.accounts import ADMIN_ONLY, NotAllowed
+
+    admin = desk.add_counselor("ana", "a long enough password")  # the first: an admin
+    other = desk.add_counselor("ben", "a long enough password")
+    assert counselor.is_admin(desk, admin) and not counselor.is_admin(desk, other)
+    for call in (
+        lambda: counselor.counselor_accounts(desk, other),
+        lambda: counselor.add_counselor(desk, other, "cleo", "a long enough password", "Cleo", is_admin=True),
+        lambda: counselor.set_counselor_disabled(desk, other, admin, True),
+    ):
+        with pytest.raises(NotAllowed, match=ADMIN_ONLY):
+            call()
+    assert [a.username for a in counselor.counselor_accounts(desk, admin)] == ["ana", "ben"]
+    assert not any(a.disabled for a in counselor.counselor_accounts(desk, admin))
+    counselor.add_counselor(desk, admin, "cleo", "a long enough password", "Cleo")
+    counselor.set_counselor_disabled(desk, admin, other, True)
+    assert [(a.username, a.disabled) for a in counselor.counselor_accounts(desk, admin)] == [
+        ("ana", False),
+        ("ben", True),
+        ("cleo", False),
+    ]

@@ -187,6 +187,23 @@ def test_add_counselor_twice_is_refused(
     assert "already" in err
 
 
+def test_add_counselor_admin_the_first_always_and_others_with_admin(
+    capsys: pytest.CaptureFixture[str], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = {}
+    for username, flags in (("first", ()), ("second", ()), ("third", ("--admin",))):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+        status, out, err = run(capsys, "--database-url", db_url, "add-counselor", username, *flags, "--password-stdin")
+        assert (status, err) == (0, "")
+        said[username] = "as an admin" in out
+    assert said == {"first": True, "second": False, "third": True}
+    store = _store(db_url)
+    try:
+        assert {r["username"]: bool(r["is_admin"]) for r in rows(store.engine, "counselors")} == said
+    finally:
+        store.engine.dispose()
+
+
 # --------------------------------------------------------------------------- remove-counselor
 
 

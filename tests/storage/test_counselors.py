@@ -381,6 +381,9 @@ INTRUSIONS: dict[str, Any] = {
     "roster_assessments": lambda d, me, a: d.roster_assessments(me),
     "add_client": lambda d, me, a: d.add_client(a["client"], "a client id is no counselor id"),
     "change_password": lambda d, me, a: _refused(lambda: d.change_password(a["counselor"], "a guess", "x" * 20)),
+    # Alice, the first counselor, is an admin; Bob is not: he disables nobody.
+    "set_disabled": lambda d, me, a: _refused(lambda: d.set_disabled(me, a["counselor"], True)),
+    "is_admin": lambda d, me, a: d.is_admin(me),
 }
 
 

@@ -13,7 +13,7 @@ from storage.counselors import CounselorDesk
 from storage.models import CounselorSession
 from storage.sessions import IDLE_TIMEOUT
 from storage.tokens import hash_token
-from tests.ui.test_counselor_flow import APP, TIMEOUT, desk, log_in, page_text, state_of
+from tests.ui.test_counselor_flow import APP, PASSWORD, TIMEOUT, desk, log_in, page_text, state_of
 from ui import counselor_session
 
 __all__ = ["desk"]  # the fixture
@@ -83,3 +83,33 @@ def test_a_resume_link_opened_in_a_counselors_browser_is_not_taken_over(
     token = state_of(log_in("ana")).counselor_token or ""
     app = refresh(monkeypatch, token, join="ABCD-EFGH-IJKL")
     assert state_of(app).role != "counselor"
+
+
+def test_a_counselor_page_opened_logged_out_shows_the_login_then_the_page(desk: CounselorDesk) -> None:
+    """Issue 13, item 4: a refresh of a couple's page after the login ended (or a bookmark)
+    shows the login, not "Page not found" over the welcome page; then the page asked for."""
+    ana = desk.counselor_by_username("ana")
+    assert ana is not None
+    client_id = desk.add_client(ana.id, "The Rivers")
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params["client"] = client_id
+    app.switch_page("ui/pages/client.py").run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["Counselor login"]
+    assert "The Rivers" not in page_text(app)
+    assert state_of(app).role == "person"
+
+    app.text_input(key="login:username").input("ana")
+    app.text_input(key="login:password").input(PASSWORD)
+    next(b for b in app.button if b.label == "Log in").click().run()
+    assert [t.value for t in app.title] == ["Couple"]
+    assert "The Rivers" in [t.value for t in app.text]
+
+    # Someone else's couple, asked for logged out: after the login, simply not found.
+    ben = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    ben.query_params["client"] = client_id
+    ben.switch_page("ui/pages/client.py").run()
+    ben.text_input(key="login:username").input("ben")
+    ben.text_input(key="login:password").input(PASSWORD)
+    next(b for b in ben.button if b.label == "Log in").click().run()
+    assert "No couple found" in page_text(ben) and "The Rivers" not in page_text(ben)
