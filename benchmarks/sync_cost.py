@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=default_dir, help="where the files go (default: %(default)s)")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    rng, timings: tuple[random.Random, dict[str, list[float]]] = random.Random(1), {"NORMAL": [], "FULL": []}
+    rng, timings = random.Random(1), {name: list[float]() for name in ("NORMAL", "FULL")}
     with tempfile.TemporaryDirectory(prefix="sync-cost-", dir=args.dir) as tmp:
         stores = {name: open_store(Path(tmp) / f"{name}.sqlite3", name) for name in timings}
         people = {name: store.create_person()[0] for name, store in stores.items()}

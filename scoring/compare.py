@@ -36,8 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from questions.guidance import Reading
 from questions.loader import Content
-from questions.schema import Band, Questionnaire, Reading
+from questions.schema import Band, Questionnaire
 from scoring.engine import (
     MAX_NEXT_STEPS,
     NEUTRAL_IMPORTANCE,

@@ -30,8 +30,9 @@ import dataclasses
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Literal
 
+from questions.guidance import DiscernmentRule, StepRules, Suggestion
 from questions.loader import Content
-from questions.schema import Condition, DiscernmentRule, Item, Questionnaire, Rule, StepRules, Suggestion
+from questions.schema import Condition, Item, Questionnaire, Rule
 from scoring.results import (
     AnswerValue,
     NextStep,

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from questions.guidance import Suggestion
 from questions.loader import default_content
-from questions.schema import Condition, Suggestion
+from questions.schema import Condition
 from scoring.engine import (
     EFFORT_ORDER,
     GROWTH_THRESHOLD,
