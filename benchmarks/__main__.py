@@ -45,20 +45,13 @@ def load_average() -> str:
 def machine() -> Table:
     import streamlit
 
-    info = {line.split(":")[0].strip(): line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo")}
-    memory = {line.split(":")[0]: line.split(":", 1)[1] for line in _lines("/proc/meminfo")}
-    table = Table(["", ""])
-    table.add("CPU", info.get("model name", platform.machine()))
-    table.add("cores", os.cpu_count())
-    table.add("RAM", f"{int(memory.get('MemTotal', '0 kB').split()[0]) / 1024**2:.1f} GiB")
+    cpu = Path("/proc/cpuinfo").read_text().split("model name", 1)[-1].split("\n", 1)[0].strip(" \t:")
+    table = Table(["", ""], rows=[["CPU", cpu or platform.machine()], ["cores", str(os.cpu_count())]])
+    table.add("RAM", f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB")
     table.add("OS", f"{platform.system()} {platform.release()}")
     table.add("Python", platform.python_version())
     table.add("Streamlit", streamlit.__version__)
     return table
-
-
-def _lines(path: str) -> list[str]:
-    return [line for line in Path(path).read_text().splitlines() if ":" in line] if Path(path).exists() else []
 
 
 def replace_block(text: str, key: str, body: str) -> str:

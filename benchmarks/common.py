@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from tests.support.server import free_port, server_flags, stop_process_group
 
@@ -76,15 +78,11 @@ class Section:
 
     def markdown(self, title: str, run: str) -> str:
         summary = " ".join(self.doc.strip().split("\n\n", 1)[0].split())
-        parts = [f"## {title}", "", f"{summary} How: the module's docstring in `benchmarks/`.", "", run, ""]
-        if self.goals:
-            goals = Table(["goal", "target", "measured", "verdict"])
-            for goal in self.goals:
-                goals.add(goal.name, goal.target, goal.measured, goal.verdict)
-            parts += [goals.markdown(), ""]
-        parts += [part for table in self.tables for part in (table.markdown(), "")]
-        parts += [part for note in self.notes for part in (note.strip(), "")]
-        return "\n".join(parts).rstrip() + "\n"
+        goals = [[goal.name, goal.target, goal.measured, goal.verdict] for goal in self.goals]
+        tables = [Table(["goal", "target", "measured", "verdict"], rows=goals)] if goals else []
+        parts = [f"## {title}", f"{summary} How: the module's docstring in `benchmarks/`.", run]
+        parts += [table.markdown() for table in tables + self.tables] + [note.strip() for note in self.notes]
+        return "\n\n".join(parts) + "\n"
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -108,36 +106,22 @@ def times(x: float) -> str:
 
 def spread(values: Sequence[float]) -> str:
     """p50 / p95 / max."""
-    return " / ".join(
-        ms(v) for v in (percentile(values, 50), percentile(values, 95), max(values, default=float("nan")))
-    )
+    return f"{ms(percentile(values, 50))} / {ms(percentile(values, 95))} / {ms(max(values, default=float('nan')))}"
 
 
 @contextmanager
 def environment(**values: str | None) -> Iterator[None]:
     """Set (or, with None, unset) environment variables for the duration."""
-    saved = {name: os.environ.get(name) for name in values}
-
-    def put(pairs: dict[str, str | None]) -> None:
-        for name, value in pairs.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    put(values)
-    try:
+    with mock.patch.dict(os.environ, {name: value for name, value in values.items() if value is not None}):
+        for name in (name for name, value in values.items() if value is None):
+            os.environ.pop(name, None)
         yield
-    finally:
-        put(saved)
 
 
 def postgres_url() -> str | None:
     """The PostgreSQL server to make benchmark databases on, if one is named."""
-    for name in ("SPARK_CHECK_BENCH_POSTGRES_URL", "SPARK_CHECK_TEST_POSTGRES_URL"):
-        if url := os.environ.get(name, "").strip():
-            return url
-    return None
+    names = ("SPARK_CHECK_BENCH_POSTGRES_URL", "SPARK_CHECK_TEST_POSTGRES_URL")
+    return next((url for name in names if (url := os.environ.get(name, "").strip())), None)
 
 
 class Server:
@@ -168,15 +152,11 @@ class Server:
         return self
 
     def wait_until_healthy(self, timeout: float = 120.0) -> Server:
-        assert self.process is not None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
+        while time.monotonic() < deadline and self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2):
+                return self  # an answer that isn't 200 raises (HTTPError is an OSError)
+            time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"{self.script.name} did not start:\n{self.logs()}")
 

@@ -1,19 +1,14 @@
 """The counselor's roster and a couple's page with 2,000 couples × 12 assessments, on SQLite and PostgreSQL.
 
-Seeded through the app's own services and storage API, as the app writes (``services.counselor``
-and ``Store``: add the client, start an assessment in the office, each partner consents, saves their
-answers, leaves their progress and finishes; a note and a homework step), into a fresh SQLite file
-and a fresh PostgreSQL database (``SPARK_CHECK_BENCH_POSTGRES_URL``, else ``…_TEST_POSTGRES_URL``;
-without one PostgreSQL is reported as not measured). Answers are seeded and drift from one
-assessment to the next. A second counselor has a smaller roster, so every query has rows to leave
-out (and must see none of the first one's couples). Only while seeding, commits don't wait for the
-disk (``synchronous=OFF`` / ``synchronous_commit=off``); PostgreSQL gets ``VACUUM ANALYZE`` after.
-
-Then the app runs in AppTest with the counselor logged in (the login form, a real password check),
-and these pages are rerun with nothing changed: the roster (first page; a search matching one couple
-in forty) and the first couple's page (its *Trend* tab, then its *Assessments* tab: twelve cards).
-Timed as in ``rerun`` (the script run, as the server's script thread runs it); the goal is on the
-median; SQL statements per rerun are counted at the engine.
+Seeded through the app's own services and storage API (add the client, start an assessment in the
+office, each partner consents, saves their answers, finishes; a note and a homework step), with
+answers that drift from one assessment to the next, into a fresh SQLite file and a fresh PostgreSQL
+database (``SPARK_CHECK_BENCH_POSTGRES_URL``, else ``…_TEST_POSTGRES_URL``; without one, PostgreSQL is
+reported as not measured). A second counselor's smaller roster gives every query rows to leave out.
+While seeding only, commits don't wait for the disk; PostgreSQL gets ``VACUUM ANALYZE`` after. Then the
+app runs in AppTest, logged in through the login form, and these pages rerun with nothing changed:
+the roster (first page; a search matching one couple in forty) and the first couple's page (its
+*Trend* tab, then *Assessments*: a card each). Timed as in ``rerun``; SQL statements counted at the engine.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -55,68 +55,49 @@ def answer_questionnaire(app: AppTest, qid: str, rng: random.Random, *, stop_at:
             check(app.button(key=f"next:{qid}:{slot}").click().run())
 
 
-def _start(key: str, title: str) -> AppTest:
-    app = new_app()
-    check(app.button(key=key).click().run())
-    assert titles(app) == [title], titles(app)
-    return app
-
-
-def reach_worth_it(rng: random.Random) -> AppTest:
-    return _start("start:worth_it", "Is it worth it?")
-
-
-def reach_intimacy_first(rng: random.Random) -> AppTest:
-    return _start("start:intimacy", "Is our intimacy fading?")
-
-
-def reach_intimacy_last(rng: random.Random) -> AppTest:
-    app = reach_intimacy_first(rng)
-    answer_questionnaire(app, "intimacy", rng, stop_at=len(default_content().questionnaire("intimacy").sections) - 1)
-    return app
-
-
-def reach_results(rng: random.Random) -> AppTest:
-    app = reach_worth_it(rng)
-    answer_questionnaire(app, "worth_it", rng)
-    check(app.switch_page("ui/pages/intimacy.py").run())
-    app._page_hash = ""  # AppTest would request the switch_page() target on every later run; a browser doesn't
-    answer_questionnaire(app, "intimacy", rng)
-    check(app.button(key="finish:intimacy:solo").click().run())
-    assert titles(app) == ["My results"] and app.get("plotly_chart"), titles(app)
-    return app
-
-
-def reach_comparison(rng: random.Random) -> AppTest:
-    """A couple on one device: both take their turn, then the comparison."""
-    app = new_app()
-    check(app.button(key="couple:one_device").click().run())
-    for _partner in (1, 2):
-        slot = app.session_state["spark_check"].widget_slot
-        check(app.button(key="home:worth_it").click().run())
-        for qid in ("worth_it", "intimacy"):
-            answer_questionnaire(app, qid, rng)
-            check(app.button(key=f"finish:{qid}:{slot}").click().run())
-        for radio in app.radio:
-            radio.set_value(rng.randint(1, 5))
-        check(check(app.run()).button(key="predictions:next").click().run())
-        app.radio(key=f"share:choice:{slot}").set_value("items")
-        check(app.run())
-        check(app.button(key="share:done").click().run())
-        if titles(app) != ["Our comparison"]:
-            check(app.button(key="home:handover").click().run())
-    assert titles(app) == ["Our comparison"] and len(app.get("plotly_chart")) == 2, titles(app)
-    return app
-
-
-#: label -> (how to reach it, its name in ui.pages_registry).
-PAGES: dict[str, tuple[Callable[[random.Random], AppTest], str]] = {
-    "worth_it (questionnaire)": (reach_worth_it, "worth_it"),
-    "intimacy, first part (questionnaire)": (reach_intimacy_first, "intimacy"),
-    "intimacy, last part (questionnaire)": (reach_intimacy_last, "intimacy"),
-    "results": (reach_results, "results"),
-    "comparison": (reach_comparison, "comparison"),
+#: The pages measured: label -> (its name in ui.pages_registry, its title).
+PAGES = {
+    "worth_it (questionnaire)": ("worth_it", "Is it worth it?"),
+    "intimacy, first part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
+    "intimacy, last part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
+    "results": ("results", "My results"),
+    "comparison": ("comparison", "Our comparison"),
 }
+
+
+def reach(label: str, rng: random.Random) -> AppTest:
+    """A fresh AppTest of app.py, clicked and answered to the page ``label`` of :data:`PAGES`."""
+    app = new_app()
+    if label == "comparison":  # a couple on one device: both take their turn
+        check(app.button(key="couple:one_device").click().run())
+        for _partner in (1, 2):
+            slot = app.session_state["spark_check"].widget_slot
+            check(app.button(key="home:worth_it").click().run())
+            for qid in ("worth_it", "intimacy"):
+                answer_questionnaire(app, qid, rng)
+                check(app.button(key=f"finish:{qid}:{slot}").click().run())
+            for radio in app.radio:
+                radio.set_value(rng.randint(1, 5))
+            check(check(app.run()).button(key="predictions:next").click().run())
+            app.radio(key=f"share:choice:{slot}").set_value("items")
+            check(check(app.run()).button(key="share:done").click().run())
+            if titles(app) != ["Our comparison"]:
+                check(app.button(key="home:handover").click().run())
+    elif label == "results":
+        check(app.button(key="start:worth_it").click().run())
+        answer_questionnaire(app, "worth_it", rng)
+        check(app.switch_page("ui/pages/intimacy.py").run())
+        app._page_hash = ""  # AppTest would request the switch_page() target on every later run; a browser doesn't
+        answer_questionnaire(app, "intimacy", rng)
+        check(app.button(key="finish:intimacy:solo").click().run())
+    else:
+        check(app.button(key=f"start:{PAGES[label][0]}").click().run())
+        if label.startswith("intimacy, last"):
+            sections = len(default_content().questionnaire("intimacy").sections)
+            answer_questionnaire(app, "intimacy", rng, stop_at=sections - 1)
+    if titles(app) != [PAGES[label][1]]:
+        raise RuntimeError(f"reaching {label!r} ended on {titles(app)}")
+    return app
 
 
 def signature(app: AppTest) -> list[str]:

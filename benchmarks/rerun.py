@@ -1,6 +1,6 @@
 """What one rerun (every click's fixed cost) costs the server, page by page, against the same page drawn plainly.
 
-Each page is reached in AppTest with a fresh SQLite file (``pages.reach_*``); its baseline is
+Each page is reached in AppTest with a fresh SQLite file (``pages.reach``); its baseline is
 ``pages.plain_script`` of it, which must draw the same kinds of elements. Both are rerun with
 nothing changed: warm-up runs, then timed runs alternating app and baseline, so a busy moment
 hits both. Timed is ``ScriptRunner._run_script`` as a server runs it (``pages.server_like_runs``);
@@ -26,12 +26,11 @@ GOAL = 1.3
 def measure(
     label: str, runs: int, warmup: int, directory: Path
 ) -> tuple[int, list[float], list[float], list[float], list[float]]:
-    reach, page_name = pages.PAGES[label]
     sqlite = environment(SPARK_CHECK_SQLITE_PATH=str(directory / "app.sqlite3"), DATABASE_URL=None)
     with sqlite, pages.server_like_runs() as durations:
-        app = reach(random.Random(SEED))
+        app = pages.reach(label, random.Random(SEED))
         script = directory / "plain.py"
-        script.write_text(pages.plain_script({label: app}, page_name), encoding="utf-8")
+        script.write_text(pages.plain_script({label: app}, pages.PAGES[label][0]), encoding="utf-8")
         plain = pages.check(AppTest.from_file(str(script), default_timeout=pages.TIMEOUT).run())
         if pages.signature(plain) != pages.signature(app):
             raise RuntimeError(f"the plain {label} does not draw what the page draws")
