@@ -70,6 +70,16 @@ async ({ from, quiet, timeout, startTimeout }) => {
 """
 
 
+#: Which of the first question's three options is chosen (None: none yet).
+CHOSEN = """
+(selector) => {
+  const labels = Array.from(document.querySelectorAll(selector)).slice(0, 3);
+  const index = labels.findIndex((label) => { const i = label.querySelector("input"); return Boolean(i && i.checked); });
+  return index < 0 ? null : index;
+}
+"""
+
+
 def _open(browser: Any, url: str) -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -100,11 +110,12 @@ def clicks(browser: Any, url: str, count: int) -> tuple[list[float], list[float]
     rerun: list[float] = []
     try:
         page.locator(RADIO).nth(2).wait_for(timeout=TIMEOUT_MS)
-        for click in range(count + 1):  # the first (creates the person's record) is a warm-up
+        for _ in range(count + 1):  # the first (creates the person's record) is a warm-up
             for _attempt in range(5):  # a click the frontend let pass (no run) is clicked again
+                chosen = page.evaluate(CHOSEN, RADIO)
                 before = page.evaluate("({ s: window.__vitals.states.length, c: window.__vitals.clicks.length })")
                 seen = set(page.evaluate("Object.keys(window.__vitals.events)"))
-                page.locator(RADIO).nth(click % 3).click(timeout=TIMEOUT_MS)  # another option each time
+                page.locator(RADIO).nth(0 if chosen is None else (int(chosen) + 1) % 3).click(timeout=TIMEOUT_MS)
                 settled = {"from": before["s"], "quiet": 300, "timeout": TIMEOUT_MS, "startTimeout": 5000}
                 done = page.evaluate(SETTLED, settled)
                 if done is None:
