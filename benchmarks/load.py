@@ -66,7 +66,7 @@ class Visitor:
     async def answer(self, prefix: str = "") -> None:
         """Choose an option of every radio whose key starts with ``prefix`` (safety questions: the safe one)."""
         content = default_content()
-        for widget in [w for w in self.session.page.widgets if w.kind == "radio"]:
+        for widget in sorted((w for w in self.session.page.widgets if w.kind == "radio"), key=lambda w: w.key or ""):
             parts = (widget.key or "").split(":")
             if not (widget.key or "").startswith(prefix):
                 continue

@@ -45,7 +45,7 @@ def answer_questionnaire(app: AppTest, qid: str, rng: random.Random, *, stop_at:
     questionnaire = default_content().questionnaire(qid)
     slot = app.session_state["spark_check"].widget_slot
     for index in range(len(questionnaire.sections) if stop_at is None else stop_at):
-        for radio in (r for r in app.radio if r.key.split(":")[1] == qid):
+        for radio in sorted((r for r in app.radio if r.key.split(":")[1] == qid), key=lambda r: r.key):  # shuffled
             item = questionnaire.item(radio.key.split(":")[2])
             rset = questionnaire.response_set_of(item)
             values = [rset.min_value] * 3 + [rset.max_value] if item.kind == "checklist" else list(rset.values)
