@@ -116,7 +116,7 @@ def clicks(browser: Any, url: str, count: int) -> tuple[list[float], list[float]
                 before = page.evaluate("({ s: window.__vitals.states.length, c: window.__vitals.clicks.length })")
                 seen = set(page.evaluate("Object.keys(window.__vitals.events)"))
                 page.locator(RADIO).nth(0 if chosen is None else (int(chosen) + 1) % 3).click(timeout=TIMEOUT_MS)
-                settled = {"from": before["s"], "quiet": 300, "timeout": TIMEOUT_MS, "startTimeout": 15_000}
+                settled = {"from": before["s"], "quiet": 300, "timeout": TIMEOUT_MS, "startTimeout": 5000}
                 done = page.evaluate(SETTLED, settled)
                 if done is None:
                     raise RuntimeError(f"{url}: a click never finished a run")
