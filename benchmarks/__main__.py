@@ -1,113 +1,110 @@
 """``python -m benchmarks``: run the benchmarks and write their figures to docs/PERFORMANCE.md.
 
-python -m benchmarks                     all of them, full size (about an hour on 2 cores)
-python -m benchmarks rerun batch         only these
-python -m benchmarks --quick             tiny sizes (what the smoke test runs)
-python -m benchmarks load --sizes 50     one load level (default 50,100,200: the break point)
-python -m benchmarks replicas --replica-sizes 50,100 --hold 60   through HAProxy, one and two replicas
-python -m benchmarks browser --server-arg=--runner.postScriptGC=true   try a server setting
+python -m benchmarks                  all of them at full size (about two hours on 2 cores)
+python -m benchmarks rerun batch      only these
+python -m benchmarks --quick          tiny sizes: checks that they work (the smoke tests), measures nothing
+python -m benchmarks load --sizes 50  one load level (default 50,100,200; replicas: 50,100)
+
+Each benchmark rewrites only its own section of the report (between ``BEGIN``/``END benchmark``
+markers); the rest of the file is written by hand. ``python -m benchmarks.sync_cost`` prints what
+SQLite's ``synchronous=FULL`` costs one save.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
+import datetime as dt
+import importlib
+import os
+import platform
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import report
-from benchmarks.common import DEFAULT_REPORT, Options, Section, machine
-from benchmarks.registry import BENCHMARKS
+from benchmarks.common import REPO_ROOT, Options, Table
+
+#: name -> (module, title), in the order they run and appear in the report.
+BENCHMARKS = {
+    "rerun": ("rerun", "1. Rerun cost in process (AppTest)"),
+    "browser": ("browser", "2. Core Web Vitals in headless Chromium (4x CPU throttling)"),
+    "load": ("load", "3. Load: concurrent sessions over the websocket protocol"),
+    "batch": ("batch", "4. Batch scoring: `python -m scoring score`"),
+    "dashboard": ("dashboard", "5. Counselor dashboard at scale"),
+    "replicas": ("replicas", "6. Replicas behind HAProxy: one against two"),
+}
+END = "<!-- END benchmarks -->"
 
 
-def parse(argv: Sequence[str] | None) -> tuple[list[str], Options, Path]:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)} (default: all)"
-    )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that they work, measures nothing")
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_REPORT, help="the report to write (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--sizes", default="50,100,200", help="load: concurrent sessions, comma-separated (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--pace", default="1,3", help="load: seconds between a person's interactions, min,max (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--replica-sizes",
-        default="50,100",
-        help="replicas: concurrent sessions, comma-separated (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--hold", type=float, default=60.0, help="replicas: seconds the sessions are held (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--responses", type=int, default=100_000, help="batch: responses to score (default: %(default)s)"
-    )
-    parser.add_argument("--seed", type=int, default=Options.seed)
-    parser.add_argument(
-        "--server-arg",
-        action="append",
-        default=[],
-        metavar="OPTION",
-        help="browser, load: an extra `streamlit run` option for both servers, e.g. --server-arg=--runner.postScriptGC=true",
-    )
-    parser.add_argument("--workdir", type=Path, default=None, help="where temporary files go (default: the system's)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-    args = parser.parse_args(argv)
-    unknown = [name for name in args.names if name not in BENCHMARKS]
-    if unknown:
-        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-    low, high = (float(x) for x in args.pace.split(","))
-    server_args: list[str] = []
-    for option in args.server_arg:
-        server_args += option.split("=", 1) if option.startswith("--") and "=" in option else shlex.split(option)
-    options = Options(
-        quick=args.quick,
-        load_sizes=tuple(int(n) for n in args.sizes.split(",")),
-        pace=(low, high),
-        replica_sizes=tuple(int(n) for n in args.replica_sizes.split(",")),
-        hold_seconds=args.hold,
-        batch_responses=args.responses,
-        seed=args.seed,
-        server_args=tuple(server_args),
-        workdir=args.workdir,
-        verbose=not args.quiet,
-    )
-    return list(args.names or BENCHMARKS), options, args.output
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f}/{five:.2f}"
+
+
+def machine() -> Table:
+    import streamlit
+
+    cpu = Path("/proc/cpuinfo").read_text().split("model name", 1)[-1].split("\n", 1)[0].strip(" \t:")
+    table = Table(["", ""], rows=[["CPU", cpu or platform.machine()], ["cores", str(os.cpu_count())]])
+    table.add("RAM", f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB")
+    table.add("OS", f"{platform.system()} {platform.release()}")
+    table.add("Python", platform.python_version())
+    table.add("Streamlit", streamlit.__version__)
+    return table
+
+
+def replace_block(text: str, key: str, body: str) -> str:
+    begin, end = f"<!-- BEGIN benchmark:{key} -->", f"<!-- END benchmark:{key} -->"
+    block = f"{begin}\n{body.rstrip()}\n{end}"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
+    if pattern.search(text):
+        return pattern.sub(lambda _m: block, text, count=1)
+    if END in text:
+        return text.replace(END, f"{block}\n\n{END}", 1)
+    return text.rstrip() + f"\n\n{block}\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    names, options, output = parse(argv)
-    given = sys.argv[1:] if argv is None else list(argv)
-    command = " ".join(["python -m benchmarks", *given])
-    sections: list[Section] = []
-    failed: list[str] = []
-    began = time.perf_counter()
-    for name in names:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that they work, measures nothing")
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "PERFORMANCE.md")
+    parser.add_argument("--sizes", help="load, replicas: concurrent sessions, comma-separated")
+    parser.add_argument("--hold", type=float, default=60.0, help="replicas: seconds the sessions are held")
+    parser.add_argument("--responses", type=int, default=100_000, help="batch: responses to score")
+    parser.add_argument("--workdir", type=Path, help="where temporary files go (default: the system's)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    if unknown := [name for name in args.names if name not in BENCHMARKS]:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
+    options = Options(args.quick, sizes, args.hold, args.responses, args.workdir, not args.quiet)
+    command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
+    failed = []
+    for name in args.names or BENCHMARKS:
+        module, title = BENCHMARKS[name]
         options.log(f"== {name}")
+        began, before = time.perf_counter(), load_average()
         try:
-            sections.append(BENCHMARKS[name].run(options))
+            section = importlib.import_module(f"benchmarks.{module}").run(options)
         except Exception as exc:  # one broken benchmark must not lose the others' figures
             failed.append(f"{name}: {type(exc).__name__}: {exc}")
             options.log(f"{name} failed: {exc}")
-        else:
-            report.write(output, sections, machine(), command)
-    options.log(f"done in {time.perf_counter() - began:.0f} s; report: {output}")
-    for section in sections:
+            continue
+        on = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        run = f"Run: `{command}` on {on}; took {time.perf_counter() - began:.0f} s; load average (1/5 min) before {before}, after {load_average()}."
+        text = args.output.read_text(encoding="utf-8") if args.output.exists() else f"# Performance\n\n{END}\n"
+        text = replace_block(text, "machine", f"## Machine\n\n{machine().markdown()}\n")
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(replace_block(text, name, section.markdown(title, run)), encoding="utf-8")
         for goal in section.goals:
             options.log(f"  {goal.verdict:>12}  {goal.name}: {goal.measured} (target {goal.target})")
-    if failed:
-        for line in failed:
-            print(f"error: {line}", file=sys.stderr)
-        return 1
-    return 0
+    for line in failed:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

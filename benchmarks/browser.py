@@ -1,50 +1,29 @@
-"""Part 2: Core Web Vitals in headless Chromium under 4x CPU throttling, beside a plain page.
+"""Core Web Vitals "good" (INP ≤ 200 ms, LCP ≤ 2.5 s at p75) under 4x CPU throttling, beside the same page drawn plainly.
 
-The web's own yardstick: interaction to next paint (INP) ≤ 200 ms at p75 and
-largest contentful paint (LCP) ≤ 2.5 s at p75 ("good"). Headless Debian
-Chromium (``/usr/bin/chromium`` through Playwright) with the CPU slowed 4x
-(CDP ``Emulation.setCPUThrottlingRate``, as Lighthouse's mobile profile).
-
-Two servers run at once (``streamlit run``, 127.0.0.1, the repository's
-``.streamlit/config.toml``): Spark Check, and the same *Is it worth it?* page
-drawn by a plain script (part 1's replay: the page's title, progress, radios
-with the same labels and keys, buttons and sidebar navigation, no app code,
-no database). For each page:
-
-* **LCP**: a fresh browser context opens the page; the last
-  ``largest-contentful-paint`` entry once the app's first run has finished
-  (``data-test-script-state`` back to ``notRunning``) and the page is still;
-* **INP**: on the questionnaire page, real mouse clicks on the first
-  question's options in turn (every click changes and saves an answer), each
-  once the page has been idle; an interaction's latency is the longest
-  ``event`` entry with its ``interactionId`` (PerformanceObserver, as the
-  web-vitals library; under 16 ms counts as 16 ms, the smallest the browser
-  reports). Each click is one sample; p75 over them.
-
-The app's root (the welcome page) gets LCP too. Also reported: click to
-rerun finished (the click until the run it caused is over), p75.
+Headless Chromium (``/usr/bin/chromium`` through Playwright), CPU slowed 4x with CDP
+``Emulation.setCPUThrottlingRate`` (Lighthouse's mobile profile). Two servers run at once: the app,
+and *Is it worth it?* drawn plainly (``pages.plain_script``). LCP: a fresh context opens the page;
+the last ``largest-contentful-paint`` entry once the first run has finished and the page is still
+(the app's root, the welcome page, too). INP: real clicks on the first question's options in turn
+(each changes and saves an answer), each once the page is idle; a click's latency is the longest
+``event`` entry with its ``interactionId`` (as the web-vitals library; 16 ms at least); p75 over the
+clicks. Also: click to rerun finished, p75.
 """
 
 from __future__ import annotations
 
 import random
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Goal, Options, Section, Table, ms, percentile, stamp
-from benchmarks.server import APP, Server
+from benchmarks import pages
+from benchmarks.common import APP, SEED, Goal, Options, Section, Server, Table, environment, ms, percentile
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
-KEY = "browser"
-TITLE = "2. Core Web Vitals in headless Chromium (4x CPU throttling)"
 THROTTLE = 4
 INP_GOAL, LCP_GOAL = 0.200, 2.5
-LOADS, QUICK_LOADS = 10, 1
-CLICKS, QUICK_CLICKS = 30, 2
 TIMEOUT_MS = 120_000
-ARTIFACTS = Path(tempfile.gettempdir())
 RADIO = '[data-testid="stRadio"] label[data-testid="stRadioOption"]'
 
 #: LCP, event timings by interaction, and every change of the app's script state, as they happen.
@@ -90,6 +69,8 @@ async ({ from, quiet, timeout, startTimeout }) => {
 }
 """
 
+
+#: Which of the first question's three options is chosen (None: none yet).
 CHOSEN = """
 (selector) => {
   const labels = Array.from(document.querySelectorAll(selector)).slice(0, 3);
@@ -128,11 +109,7 @@ def clicks(browser: Any, url: str, count: int) -> tuple[list[float], list[float]
     inp: list[float] = []
     rerun: list[float] = []
     try:
-        try:
-            page.locator(RADIO).nth(2).wait_for(timeout=TIMEOUT_MS)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "no-radios.png"), full_page=True)
-            raise RuntimeError(f"{url} shows no radio options (screenshot: {ARTIFACTS})") from None
+        page.locator(RADIO).nth(2).wait_for(timeout=TIMEOUT_MS)
         for _ in range(count + 1):  # the first (creates the person's record) is a warm-up
             for _attempt in range(5):  # a click the frontend let pass (no run) is clicked again
                 chosen = page.evaluate(CHOSEN, RADIO)
@@ -157,90 +134,46 @@ def clicks(browser: Any, url: str, count: int) -> tuple[list[float], list[float]
     return inp[1:], rerun[1:]
 
 
-def same_page_script(directory: Path, options: Options) -> Path:
-    """The worth-it page as a plain script (part 1's replay): what it draws, none of the app."""
-    from benchmarks import apptest_flows, replay
-    from benchmarks.rerun import navigation, sqlite_database
-
-    directory.mkdir(parents=True, exist_ok=True)
-    with sqlite_database(directory):
-        app = apptest_flows.reach_worth_it(random.Random(options.seed))
-        text = replay.baseline_script(app.main, "worth_it", navigation(app, "worth_it"))
-    script = directory / "same_page.py"
-    script.write_text(text, encoding="utf-8")
-    return script
-
-
 def run(options: Options) -> Section:
     from playwright.sync_api import sync_playwright
 
-    began = time.perf_counter()
-    started = stamp()
     if not CHROMIUM.exists():
         raise RuntimeError(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    loads = QUICK_LOADS if options.quick else LOADS
-    count = QUICK_CLICKS if options.quick else CLICKS
+    loads, count = (1, 2) if options.quick else (10, 30)
     found: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-browser-", dir=options.workdir) as tmp:
-        directory = Path(tmp)
-        app = Server(APP, directory / "app", extra_args=options.server_args)
-        plain = Server(
-            same_page_script(directory / "plain", options), directory / "plain", extra_args=options.server_args
-        )
+        with environment(SPARK_CHECK_SQLITE_PATH=str(Path(tmp) / "scratch.sqlite3"), DATABASE_URL=None):
+            script = Path(tmp) / "plain.py"
+            script.write_text(
+                pages.plain_script(
+                    {"worth_it": pages.reach("worth_it (questionnaire)", random.Random(SEED))}, "worth_it"
+                )
+            )
+        servers = [Server(APP, Path(tmp) / "app").launch(), Server(script, Path(tmp) / "plain").launch()]
         try:
-            for server in (app, plain):
-                server.launch()
-            for server in (app, plain):
-                server.wait_until_healthy()
+            app, plain = (server.wait_until_healthy() for server in servers)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-                try:
-                    for _ in range(loads):  # alternately, so a busy moment hits both
-                        found.setdefault("root lcp", []).append(lcp(browser, app.url + "/"))
-                        found.setdefault("app lcp", []).append(lcp(browser, app.url + "/worth-it"))
-                        found.setdefault("plain lcp", []).append(lcp(browser, plain.url + "/"))
-                    found["app inp"], found["app rerun"] = clicks(browser, app.url + "/worth-it", count)
-                    found["plain inp"], found["plain rerun"] = clicks(browser, plain.url + "/", count)
-                finally:
-                    browser.close()
+                for _ in range(loads):  # alternately, so a busy moment hits both
+                    for key, url in (("root", app.url + "/"), ("app", app.url + "/worth-it"), ("plain", plain.url)):
+                        found.setdefault(f"{key} lcp", []).append(lcp(browser, url))
+                found["app inp"], found["app rerun"] = clicks(browser, app.url + "/worth-it", count)
+                found["plain inp"], found["plain rerun"] = clicks(browser, plain.url + "/", count)
+                browser.close()
         finally:
-            for server in (app, plain):
+            for server in servers:
                 server.stop()
-
-    def p75(key: str) -> float:
-        return percentile(found[key], 75) if key in found else float("nan")
-
+    p75 = {key: percentile(values, 75) for key, values in found.items()}
     table = Table(
         ["page", "LCP p75", "INP p75", "click to rerun finished p75", "samples (loads / clicks)"],
-        caption=f"Headless Chromium, CPU throttled {THROTTLE}x:",
+        f"Headless Chromium, CPU throttled {THROTTLE}x:",
     )
-    table.add("welcome (the app's root)", ms(p75("root lcp")), "–", "–", f"{loads} / –")
-    table.add(
-        "Is it worth it? (Spark Check)",
-        ms(p75("app lcp")),
-        ms(p75("app inp")),
-        ms(p75("app rerun")),
-        f"{loads} / {count}",
-    )
-    table.add(
-        "the same page, plain script",
-        ms(p75("plain lcp")),
-        ms(p75("plain inp")),
-        ms(p75("plain rerun")),
-        f"{loads} / {count}",
-    )
+    table.add("welcome (the app's root)", ms(p75["root lcp"]), "–", "–", f"{loads} / –")
+    for key, label in (("app", "Is it worth it? (Spark Check)"), ("plain", "the same page, plain script")):
+        table.add(label, ms(p75[f"{key} lcp"]), ms(p75[f"{key} inp"]), ms(p75[f"{key} rerun"]), f"{loads} / {count}")
     goals = [
-        Goal("welcome: LCP p75", "≤ 2.5 s", ms(p75("root lcp")), p75("root lcp") <= LCP_GOAL),
-        Goal("Is it worth it?: LCP p75", "≤ 2.5 s", ms(p75("app lcp")), p75("app lcp") <= LCP_GOAL),
-        Goal("Is it worth it?: INP p75", "≤ 200 ms", ms(p75("app inp")), p75("app inp") <= INP_GOAL),
+        Goal("welcome: LCP p75", "≤ 2.5 s", ms(p75["root lcp"]), p75["root lcp"] <= LCP_GOAL),
+        Goal("Is it worth it?: LCP p75", "≤ 2.5 s", ms(p75["app lcp"]), p75["app lcp"] <= LCP_GOAL),
+        Goal("Is it worth it?: INP p75", "≤ 200 ms", ms(p75["app inp"]), p75["app inp"] <= INP_GOAL),
     ]
-    section = Section(
-        key=KEY,
-        title=TITLE,
-        method=__doc__ or "",
-        tables=[table],
-        goals=goals,
-        machine={**started, "load average after": stamp()["load average before"]},
-    )
-    section.seconds = time.perf_counter() - began
-    return section
+    return Section(__doc__ or "", [table], goals)

@@ -1,41 +1,37 @@
-"""What every benchmark shares: options, results as tables and goals, timing helpers, the machine."""
+"""What the benchmarks share: options, results (tables and goals), numbers, a server under test."""
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
+import json
 import os
-import platform
+import signal
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+import urllib.request
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from tests.support.server import free_port, server_flags, stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REPORT = REPO_ROOT / "docs" / "PERFORMANCE.md"
+APP = REPO_ROOT / "app.py"
+SEED = 20_251_123
+PACE = (1.0, 3.0)  # seconds a simulated person waits between two interactions (uniform, seeded)
 
 
 @dataclass(frozen=True)
 class Options:
-    """How big and how long: ``quick`` is the smoke test's tiny size."""
-
-    quick: bool = False
-    #: Concurrent sessions of the load test.
-    load_sizes: tuple[int, ...] = (50, 100, 200)
-    #: Seconds a simulated person waits between answers (uniform, seeded); (0, 0) = no pacing.
-    pace: tuple[float, float] = (1.0, 3.0)
-    #: Concurrent sessions of the replica benchmark (through HAProxy, one and two replicas).
-    replica_sizes: tuple[int, ...] = (50, 100)
-    #: Seconds the replica benchmark holds its sessions at each size.
-    hold_seconds: float = 60.0
-    #: Responses for the batch scoring benchmark.
-    batch_responses: int = 100_000
-    seed: int = 20_251_123
-    #: Extra ``streamlit run`` options for the servers under test, e.g. to try a setting (before/after).
-    server_args: tuple[str, ...] = ()
-    #: Where temporary files (databases, logs, inputs) go; a fresh directory if None.
+    quick: bool = False  # tiny sizes: checks that a benchmark works, measures nothing
+    sizes: tuple[int, ...] | None = None  # concurrent sessions (load, replicas); None: the benchmark's own
+    hold: float = 60.0  # replicas: seconds the sessions are held
+    responses: int = 100_000  # batch
     workdir: Path | None = None
     verbose: bool = True
 
@@ -47,30 +43,24 @@ class Options:
 @dataclass
 class Table:
     columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
     caption: str = ""
+    rows: list[list[str]] = field(default_factory=list)
 
     def add(self, *cells: object) -> None:
         self.rows.append([str(cell) for cell in cells])
 
     def markdown(self) -> str:
-        lines = []
-        if self.caption:
-            lines += [self.caption, ""]
-        lines.append("| " + " | ".join(self.columns) + " |")
-        lines.append("|" + "|".join("---" for _ in self.columns) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        return "\n".join(lines)
+        lines = [self.caption, ""] if self.caption else []
+        lines += ["| " + " | ".join(self.columns) + " |", "|" + "|".join("---" for _ in self.columns) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in self.rows])
 
 
 @dataclass
 class Goal:
-    """A goal of the issue and whether this run met it (None: not measured here)."""
-
     name: str
     target: str
     measured: str
-    met: bool | None
+    met: bool | None  # None: not measured
 
     @property
     def verdict(self) -> str:
@@ -79,131 +69,119 @@ class Goal:
 
 @dataclass
 class Section:
-    """One benchmark's results, as they appear in the report."""
+    """One benchmark's results: its module docstring's first paragraph says what it measures."""
 
-    key: str
-    title: str
-    method: str
+    doc: str
     tables: list[Table] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    machine: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
 
-    def markdown(self) -> str:
-        summary = self.method.strip().split("\n\n", 1)[0]
-        parts = [f"## {self.title}", "", f"{summary} How it is measured: the module's docstring in `benchmarks/`.", ""]
-        if self.machine:
-            parts += [
-                "Run: " + "; ".join(f"{k} {v}" for k, v in self.machine.items()) + f"; took {self.seconds:.0f} s.",
-                "",
-            ]
-        if self.goals:
-            goals = Table(["goal", "target", "measured", "verdict"])
-            for goal in self.goals:
-                goals.add(goal.name, goal.target, goal.measured, goal.verdict)
-            parts += [goals.markdown(), ""]
-        for table in self.tables:
-            parts += [table.markdown(), ""]
-        for note in self.notes:
-            parts += [note.strip(), ""]
-        return "\n".join(parts).rstrip() + "\n"
+    def markdown(self, title: str, run: str) -> str:
+        summary = " ".join(self.doc.strip().split("\n\n", 1)[0].split())
+        goals = [[goal.name, goal.target, goal.measured, goal.verdict] for goal in self.goals]
+        tables = [Table(["goal", "target", "measured", "verdict"], rows=goals)] if goals else []
+        parts = [f"## {title}", f"{summary} How: the module's docstring in `benchmarks/`.", run]
+        parts += [table.markdown() for table in tables + self.tables] + [note.strip() for note in self.notes]
+        return "\n\n".join(parts) + "\n"
 
 
-# --------------------------------------------------------------------------- numbers
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between closest ranks; NaN when empty."""
+    if not values:
+        return float("nan")
+    return float(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]) if len(values) > 1 else values[0]
 
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0-100), linear between closest ranks."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def ms(seconds: float) -> str:
     return "–" if seconds != seconds else f"{seconds * 1000:.1f} ms"
-
-
-def ratio(value: float, baseline: float) -> float:
-    return value / baseline if baseline > 0 else float("nan")
 
 
 def times(x: float) -> str:
     return "–" if x != x else f"{x:.2f}×"
 
 
-def repeat_timed(action: Callable[[], object], count: int) -> list[float]:
-    out: list[float] = []
-    for _ in range(count):
-        start = time.perf_counter()
-        action()
-        out.append(time.perf_counter() - start)
-    return out
+def spread(values: Sequence[float]) -> str:
+    """p50 / p95 / max."""
+    return f"{ms(percentile(values, 50))} / {ms(percentile(values, 95))} / {ms(max(values, default=float('nan')))}"
 
 
 @contextmanager
-def stopwatch() -> Iterator[Callable[[], float]]:
-    start = time.perf_counter()
-    yield lambda: time.perf_counter() - start
+def environment(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) environment variables for the duration."""
+    with mock.patch.dict(os.environ, {name: value for name, value in values.items() if value is not None}):
+        for name in (name for name, value in values.items() if value is None):
+            os.environ.pop(name, None)
+        yield
 
 
-# --------------------------------------------------------------------------- the machine
+def postgres_url() -> str | None:
+    """The PostgreSQL server to make benchmark databases on, if one is named."""
+    names = ("SPARK_CHECK_BENCH_POSTGRES_URL", "SPARK_CHECK_TEST_POSTGRES_URL")
+    return next((url for name in names if (url := os.environ.get(name, "").strip())), None)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+class Server:
+    """``streamlit run SCRIPT`` on a free loopback port (the repository's .streamlit/config.toml applies),
+    through ``benchmarks.probe`` so that :meth:`probe` can ask the process for its memory."""
 
+    def __init__(self, script: Path, directory: Path, *, args: Sequence[str] = (), env: dict[str, str] | None = None):
+        self.script, self.directory, self.port = script, directory, free_port()
+        self.args, self.env = list(args), dict(env or {})
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
 
-def _ram() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
+    def launch(self) -> Server:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env |= {"SPARK_CHECK_SQLITE_PATH": str(self.directory / "app.sqlite3"), "PYTHONUNBUFFERED": "1", **self.env}
+        probe = ["-m", "benchmarks.probe", str(self.directory / "memory.json")]
+        with (self.directory / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, *probe, str(self.script), *server_flags(self.port), *self.args],
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
 
+    def wait_until_healthy(self, timeout: float = 120.0) -> Server:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2):
+                return self  # an answer that isn't 200 raises (HTTPError is an OSError)
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.script.name} did not start:\n{self.logs()}")
 
-def load_average() -> str:
-    try:
-        one, five, _ = os.getloadavg()
-        return f"{one:.2f}/{five:.2f}"
-    except OSError:
-        return "unknown"
+    def logs(self) -> str:
+        path = self.directory / "server.log"
+        return path.read_text(errors="replace")[-6000:] if path.exists() else ""
 
+    def probe(self, timeout: float = 60.0) -> dict[str, Any]:
+        """The server's RSS and Python heap after a full garbage collection (``benchmarks.probe``)."""
+        assert self.process is not None
+        answer = self.directory / "memory.json"
+        answer.unlink(missing_ok=True)
+        os.kill(self.process.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while not answer.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the memory probe of {self.script.name} did not answer")
+            time.sleep(0.05)
+        return dict(json.loads(answer.read_text(encoding="utf-8")))
 
-def machine() -> dict[str, str]:
-    import streamlit
+    def stop(self) -> None:
+        stop_process_group(self.process)
 
-    return {
-        "CPU": _cpu_model(),
-        "cores": str(os.cpu_count()),
-        "RAM": _ram(),
-        "OS": f"{platform.system()} {platform.release()}",
-        "Python": platform.python_version(),
-        "Streamlit": streamlit.__version__,
-    }
+    def __enter__(self) -> Server:
+        return self.launch().wait_until_healthy()
 
-
-def stamp() -> dict[str, str]:
-    """When a section ran, and how busy the machine was (1- and 5-minute load averages)."""
-    return {
-        "on": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "load average before": load_average(),
-    }
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -1,22 +1,16 @@
-"""What ``synchronous=FULL`` costs one save on SQLite, against NORMAL.
+"""``python -m benchmarks.sync_cost [--saves N] [--dir DIR]``: what SQLite's ``synchronous=FULL`` costs one save, against NORMAL.
 
-    python -m benchmarks.sync_cost                  # 400 saves per setting
-    python -m benchmarks.sync_cost --saves 2000 --dir /srv/spark_check
-
-Each setting gets a fresh database file (in a temporary directory under ``--dir``,
-by default beside the app's configured SQLite file: the disk the app writes to),
-one person, and then ``Store.save_answer`` calls one at a time, as answering does
-(one per click), each timed. The settings take turns in rounds, so a busy moment on
-the machine hits both. FULL is what the app uses (storage/database.py); NORMAL is
-set on the other store's connections after the app's own pragmas.
+Each setting gets a fresh database file (under ``--dir``, by default beside the app's SQLite file:
+the disk the app writes to) and one person; then ``Store.save_answer`` one at a time, as answering
+does, each timed. The settings take turns in rounds, so a busy moment hits both. FULL is the app's.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,11 +18,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from benchmarks.common import median, percentile, repeat_timed
+from benchmarks.common import median, percentile
 from storage.database import configured_url
 from storage.repository import Store
 
-SETTINGS = ("NORMAL", "FULL")
 ITEMS = ("respect", "both_willing", "love_foundation", "same_future", "safe", "happy_again")
 
 
@@ -36,63 +29,43 @@ def open_store(path: Path, synchronous: str) -> Store:
     store = Store.from_url(f"sqlite:///{path}")
 
     @event.listens_for(store.engine, "connect")
-    def _set(dbapi_connection: Any, _record: Any) -> None:  # runs after the app's own pragmas
+    def _set(dbapi_connection: Any, _record: Any) -> None:  # after the app's own pragmas
         dbapi_connection.execute(f"PRAGMA synchronous = {synchronous}")
 
-    store.engine.dispose()  # the schema's connections go; every new one gets the setting
+    store.engine.dispose()  # every new connection gets the setting
     with store.engine.connect() as connection:
-        level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-    assert level == {"NORMAL": 1, "FULL": 2}[synchronous], level
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == {"NORMAL": 1, "FULL": 2}[synchronous]
     return store
 
 
-def measure(directory: Path, saves: int, rounds: int, seed: int = 1) -> dict[str, list[float]]:
-    """Seconds per save_answer, per setting."""
-    rng = random.Random(seed)
-    stores = {name: open_store(directory / f"{name.lower()}.sqlite3", name) for name in SETTINGS}
-    people = {name: store.create_person()[0] for name, store in stores.items()}
-    timings: dict[str, list[float]] = {name: [] for name in SETTINGS}
-    try:
-        for round_ in range(rounds):
-            order = SETTINGS if round_ % 2 == 0 else SETTINGS[::-1]
-            for name in order:
-                store, person = stores[name], people[name]
-
-                def save(store: Store = store, person: str = person) -> None:
-                    store.save_answer(person, "worth_it", 1, rng.choice(ITEMS), rng.randrange(3))
-
-                timings[name] += repeat_timed(save, max(saves // rounds, 1))
-    finally:
-        for store in stores.values():
-            store.engine.dispose()
-    return timings
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.sync_cost", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.sync_cost", description=(__doc__ or "").split("\n\n")[0]
+    )
     default_dir = Path(make_url(configured_url()).database or ".").resolve().parent
     parser.add_argument("--saves", type=int, default=400, help="saves per setting (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=8, help="turns each setting takes (default: %(default)s)")
-    parser.add_argument("--dir", type=Path, default=default_dir, help="where to make the files (default: %(default)s)")
+    parser.add_argument("--dir", type=Path, default=default_dir, help="where the files go (default: %(default)s)")
     args = parser.parse_args(argv)
-
     args.dir.mkdir(parents=True, exist_ok=True)
-    directory = Path(tempfile.mkdtemp(prefix="sync-cost-", dir=args.dir))
-    try:
-        timings = measure(directory, args.saves, args.rounds)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    rng, timings = random.Random(1), {name: list[float]() for name in ("NORMAL", "FULL")}
+    with tempfile.TemporaryDirectory(prefix="sync-cost-", dir=args.dir) as tmp:
+        stores = {name: open_store(Path(tmp) / f"{name}.sqlite3", name) for name in timings}
+        people = {name: store.create_person()[0] for name, store in stores.items()}
+        for round_ in range(args.rounds):
+            for name in list(timings)[:: 1 if round_ % 2 else -1]:
+                for _ in range(max(args.saves // args.rounds, 1)):
+                    start = time.perf_counter()
+                    stores[name].save_answer(people[name], "worth_it", 1, rng.choice(ITEMS), rng.randrange(3))
+                    timings[name].append(time.perf_counter() - start)
+        for store in stores.values():
+            store.engine.dispose()
     print(f"save_answer on SQLite, {len(timings['FULL'])} saves per setting, files under {args.dir}")
-    print("| synchronous | median | p90 | mean |")
-    print("|---|---|---|---|")
+    print("| synchronous | median | p90 | mean |\n|---|---|---|---|")
     for name, values in timings.items():
-        print(f"| {name} | {ms(median(values))} | {ms(percentile(values, 90))} | {ms(sum(values) / len(values))} |")
-    extra = median(timings["FULL"]) - median(timings["NORMAL"])
-    print(f"FULL costs {ms(extra)} more per save (median).")
+        cells = (median(values), percentile(values, 90), sum(values) / len(values))
+        print(f"| {name} | " + " | ".join(f"{v * 1000:.2f} ms" for v in cells) + " |")
+    print(f"FULL costs {(median(timings['FULL']) - median(timings['NORMAL'])) * 1000:.2f} ms more per save (median).")
     return 0
 
 

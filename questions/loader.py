@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from questions.schema import Condition, Guidance, Questionnaire, Suggestion, SuggestionFile
+from questions.guidance import Guidance, Suggestion, SuggestionFile
+from questions.schema import Condition, Questionnaire
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 QUESTIONNAIRE_FILES = ("worth_it.yaml", "intimacy.yaml")

@@ -22,6 +22,10 @@ ORANGE = "#E69F00"
 VERMILLION = "#D55E00"
 GREY = "#999999"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+#: Every bar chart's look: the font, no plot background.
+PLAIN: dict[str, object] = {"font": {"family": FONT, "size": 14}, "plot_bgcolor": "rgba(0,0,0,0)"}
+#: A 0–100 score axis with room for a label outside the longest bar.
+SCORE_AXIS: dict[str, object] = {"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True}
 
 
 BAND_COLOURS = {"strength": BLUE, "room to grow": ORANGE, "needs care": VERMILLION, "not enough answers": GREY}
@@ -35,26 +39,27 @@ def scale_chart(scales: Sequence[ScaleScore], title: str = "Where things stand (
     colours = [BAND_COLOURS[band_of(s.score)] for s in ordered]
     return _figure(
         [
-            go.Bar(
+            _bars(
                 x=scores,
                 y=[s.title for s in ordered],
-                orientation="h",
                 marker={"color": colours},
                 text=texts,
-                textposition="outside",
-                cliponaxis=False,
                 hovertemplate="%{y}: %{text}<extra></extra>",
             )
         ],
         title={"text": title},
-        xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "title": None, "fixedrange": True},
+        xaxis=SCORE_AXIS | {"title": None},
         yaxis={"automargin": True, "fixedrange": True},
         height=max(260, 42 * len(scales) + 90),
         margin={"l": 10, "r": 10, "t": 50, "b": 30},
-        font={"family": FONT, "size": 14},
         showlegend=False,
-        plot_bgcolor="rgba(0,0,0,0)",
+        **PLAIN,
     )
+
+
+def _bars(**trace: object) -> go.Bar:
+    """Horizontal bars, each with its number outside it (colour is never the only cue)."""
+    return go.Bar(orientation="h", textposition="outside", cliponaxis=False, **trace)
 
 
 def _figure(data: list[go.Bar], **layout: object) -> go.Figure:
@@ -106,15 +111,12 @@ def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) ->
     for slot in (2, 1):
         values = [s.scores.get(slot) for s in ordered]
         traces.append(
-            go.Bar(
+            _bars(
                 name=names[slot],
                 x=[v if v is not None else 0 for v in values],
                 y=[s.title for s in ordered],
-                orientation="h",
                 marker={"color": PARTNER_COLOURS[slot], "pattern": {"shape": "" if slot == 1 else "/"}},
                 text=[f"{v:.0f}" if v is not None else "—" for v in values],
-                textposition="outside",
-                cliponaxis=False,
                 hovertemplate=f"{names[slot]} · %{{y}}: %{{text}}<extra></extra>",
             )
         )
@@ -122,13 +124,12 @@ def paired_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]) ->
         traces,
         title=TITLE_AT_TOP | {"text": "Each of us, topic by topic (0–100)"},
         barmode="group",
-        xaxis={"range": [0, 115], "tickvals": [0, 25, 50, 75, 100], "fixedrange": True},
+        xaxis=SCORE_AXIS,
         yaxis=CATEGORY_AXIS,
         height=max(340, 56 * len(scales) + 140),
         margin=MARGIN_WITH_LEGEND,
         legend=LEGEND_UNDER_TITLE | {"traceorder": "reversed"},
-        font={"family": FONT, "size": 14},
-        plot_bgcolor="rgba(0,0,0,0)",
+        **PLAIN,
     )
 
 
@@ -141,15 +142,12 @@ def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]
     for slot, sign in ((1, -1), (2, 1)):  # partner 1 scored higher where the difference is below 0
         shown = [s for s in ordered if sign * differences[s.scale_id] > 0]
         traces.append(
-            go.Bar(
+            _bars(
                 name=f"{names[slot]} scored higher",
                 x=[differences[s.scale_id] for s in shown],
                 y=[s.title for s in shown],
-                orientation="h",
                 marker={"color": PARTNER_COLOURS[slot]},
                 text=[f"{abs(differences[s.scale_id]):.0f}" for s in shown],
-                textposition="outside",
-                cliponaxis=False,
                 hovertemplate="%{y}: %{text} points apart<extra></extra>",
                 showlegend=True,
             )
@@ -171,8 +169,7 @@ def divergence_chart(scales: Sequence[ScaleComparison], names: Mapping[int, str]
         height=max(300, 40 * len(ordered) + 140),
         margin=MARGIN_WITH_LEGEND,
         legend=LEGEND_UNDER_TITLE,
-        font={"family": FONT, "size": 14},
-        plot_bgcolor="rgba(0,0,0,0)",
+        **PLAIN,
     )
 
 
@@ -265,15 +262,13 @@ def divergence_bars(scales: Sequence[ScaleComparison]) -> list[dict[str, object]
 
 # The trend over re-assessments ------------------------------------------------
 
+#: Per scale id, per partner slot: their points over time.
+Series = Mapping[str, Mapping[int, Sequence[TrendPoint]]]
 #: One facet's height in the trend chart, in pixels.
 TREND_ROW_HEIGHT = 130
 
 
-def trend_chart(
-    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
-    titles: Mapping[str, str],
-    names: Mapping[int, str],
-) -> go.Figure:
+def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, str]) -> go.Figure:
     """One faceted figure: a row per topic (``titles``: scale id → title, in order), a
     column per partner, 0–100 up, the assessments' dates along (every facet labels them,
     none clipped). A marked change (``TrendPoint.marked``) is a large dot.
@@ -358,11 +353,7 @@ def trend_chart(
     return go.Figure(data=traces, layout=layout)
 
 
-def trend_rows(
-    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
-    titles: Mapping[str, str],
-    names: Mapping[int, str],
-) -> list[dict[str, object]]:
+def trend_rows(series: Series, titles: Mapping[str, str], names: Mapping[int, str]) -> list[dict[str, object]]:
     """The trend as a table: a row per topic, partner and assessment."""
     return [
         {
@@ -378,11 +369,7 @@ def trend_rows(
     ]
 
 
-def trend_alt_text(
-    series: Mapping[str, Mapping[int, Sequence[TrendPoint]]],
-    titles: Mapping[str, str],
-    names: Mapping[int, str],
-) -> str:
+def trend_alt_text(series: Series, titles: Mapping[str, str], names: Mapping[int, str]) -> str:
     """The trend chart in words: what it shows, and every marked change."""
     marked = [
         f"{titles[scale_id]}, {names[slot]}: {point.change:+.0f} on {point.when:%d %b %Y}"

@@ -2,24 +2,15 @@
 
     python -m scoring questionnaires                  the questionnaires as JSON
     python -m scoring score FILE [--format FORMAT]    score responses (JSON, JSON Lines or CSV; - for stdin)
-    python -m scoring profile FILE [--format csv]     one profile per person (responses grouped by id)
-                                                      across both questionnaires (scoring/profile_cli.py)
+    python -m scoring profile FILE [--format csv]     one profile per person (scoring/profile_cli.py)
 
-A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON
-file holds one or a list of them, a JSON Lines file (``.jsonl``) one per line;
-a CSV has a ``questionnaire`` column, an optional ``id`` column, and one column
-per item (empty = not answered; several choices separated by ``;``). Files are
-read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
-status 2 and one line saying what is wrong and where.
-
-``score`` prints one record per response, in the order given: its ``id`` (if
-it has one), ``questionnaire`` and the fields of :func:`fields_of`,
-as the person may see them (safety first: no verdict and no stage reading
-beside an unsafe answer). ``--format json`` (the default) prints a JSON list
-with one record per line (one record alone for a file holding one response),
-``jsonl`` one record per line, ``csv`` a column per field.
-
-The commands are the table :data:`COMMANDS`: a new one is a function and a row.
+A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON file holds one or a
+list of them, a JSON Lines file (``.jsonl``) one per line; a CSV has a ``questionnaire`` column, an
+optional ``id`` column, and one column per item (empty = not answered; several choices separated by
+``;``). Files are read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
+status 2 and one line saying what is wrong and where. ``score`` prints one record per response, in
+the order given (:mod:`scoring.records`): ``--format json`` (the default) a JSON list, one record a
+line (one record alone for a file holding one response), ``jsonl`` one record a line, ``csv``.
 """
 
 from __future__ import annotations
@@ -29,22 +20,20 @@ import codecs
 import csv
 import gc
 import json
-import operator
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from scoring import reader
+from scoring import reader, records
 from scoring.reader import Table
+from scoring.records import MISSING, Scored
 
 if TYPE_CHECKING:
     from questions.loader import Content
     from questions.schema import Questionnaire
-    from scoring.results import QuestionnaireResult
-    from scoring.vectorised import Codes, Fields
+    from scoring.vectorised import Codes
 
 # The content (pydantic, YAML), the engine and NumPy are imported where they are used.
 
@@ -224,19 +213,8 @@ def read_input(path: str, stdin: TextIO | None = None) -> Responses:
 
 # --------------------------------------------------------------------------- scoring
 
-#: The id of a response that has none.
-MISSING: Any = object()
 #: Per questionnaire: the positions of its responses in the input, and their answers as codes.
 Encoded = dict[str, tuple[list[int], "Codes"]]
-
-
-@dataclass
-class Scored:
-    """Every response scored: per questionnaire, the positions of its responses and their fields."""
-
-    count: int
-    ids: list[Any]
-    groups: list[tuple[Questionnaire, list[int], Fields]]
 
 
 def score_input(found: Responses, content: Content) -> Scored:
@@ -335,99 +313,6 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
     return encoded, [response.get("id", MISSING) for response in found.responses]
 
 
-# --------------------------------------------------------------------------- writing
-
-
-def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict[str, Any]:
-    """What ``score`` prints of one result (as the person may see it: scoring.visibility.own_results)
-    after its ``id`` and ``questionnaire``; :func:`scoring.vectorised.score` gives the same for many."""
-    fields: dict[str, Any] = {
-        "version": result.version,
-        "answered": result.answered,
-        "total": result.total,
-        "safety_concern": result.safety_concern,
-        "consistency": result.consistency,
-    }
-    if questionnaire.verdict is not None:
-        verdict = result.verdict
-        fields["verdict"] = verdict.kind if verdict else None
-        for count in ("yes", "no", "unsure"):
-            fields[f"verdict.{count}"] = getattr(verdict, count) if verdict else None
-    if questionnaire.support is not None:
-        fields["support_flag"] = result.support_flag
-        fields["support_signs"] = result.support_signs
-    if questionnaire.stages:
-        fields["stages"] = tuple(stage.stage_id for stage in result.stages)
-    for scale in result.scales:
-        for name in ("score", "answered", "total", "importance"):
-            fields[f"{scale.scale_id}.{name}"] = getattr(scale, name)
-    return fields
-
-
-def _json(value: Any) -> str:
-    if type(value) is str:
-        return encode_basestring(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _csv(value: Any) -> str:
-    if value is None or value is MISSING:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return ";".join(value)
-    return value if isinstance(value, str) else _json(value)
-
-
-def _rendered(values: Sequence[Any], render: Callable[[Any], str]) -> list[str]:
-    """Each value rendered, each distinct one once (a column holds values of one type, or None)."""
-    texts = {value: render(value) for value in set(values)}
-    return list(map(texts.__getitem__, values))
-
-
-def _json_column(name: str, values: Sequence[Any], end: str) -> list[str]:
-    return _rendered(values, lambda value: f'"{name}": {_json(value)}{end}')
-
-
-def json_records(scored: Scored) -> list[str]:
-    """Each response's record as one line of JSON, in the input's order."""
-    lines = [""] * scored.count
-    for questionnaire, rows, fields in scored.groups:
-        head = f'"questionnaire": {_json(questionnaire.id)}, '
-        starts = [
-            "{" + (f'"id": {_json(scored.ids[row])}, ' if scored.ids[row] is not MISSING else "") + head for row in rows
-        ]
-        last = len(fields) - 1
-        columns = [
-            _json_column(name, values, "}" if k == last else "") for k, (name, values) in enumerate(fields.items())
-        ]
-        for row, line in zip(rows, map(operator.add, starts, map(", ".join, zip(*columns, strict=True))), strict=True):
-            lines[row] = line
-    return lines
-
-
-def csv_header(content: Content) -> list[str]:
-    """``id``, ``questionnaire``, then every questionnaire's fields (the same for every input)."""
-    from scoring.engine import score_questionnaire
-
-    names = {"id": None, "questionnaire": None}
-    for questionnaire in content.questionnaires.values():
-        names |= dict.fromkeys(fields_of(questionnaire, score_questionnaire(questionnaire, {})))
-    return list(names)
-
-
-def csv_records(scored: Scored, header: Sequence[str]) -> list[Sequence[str]]:
-    """Each response's record as the cells of a CSV row under ``header``, in the input's order."""
-    records: list[Sequence[str]] = [()] * scored.count
-    for questionnaire, rows, fields in scored.groups:
-        blank = [""] * len(rows)
-        columns = [_rendered(fields[name], _csv) if name in fields else blank for name in header[2:]]
-        for row, cells in zip(rows, zip(*columns, strict=True), strict=True):
-            records[row] = (_csv(scored.ids[row]), questionnaire.id, *cells)
-    return records
-
-
 def _score(args: argparse.Namespace, content: Content, out: TextIO) -> None:
     # The input is millions of small objects and not one reference cycle: the cyclic garbage
     # collector would only walk them again and again (a tenth of the time for nothing).
@@ -445,33 +330,18 @@ def _score_without_collector(args: argparse.Namespace, content: Content, out: Te
     scored = score_input(found, content)
     found.responses, found.table = [], None  # what was read is scored: its memory serves the output
     if args.format == "csv":
-        header = csv_header(content)
+        header = records.csv_header(content)
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(csv_records(scored, header))
+        writer.writerows(records.csv_records(scored, header))
         return
-    lines = json_records(scored)
+    lines = records.json_records(scored)
     if found.single and args.format == "json":
         out.write(lines[0] + "\n")
     elif lines:
-        _write(out, lines, *(("\n", "", "\n") if args.format == "jsonl" else (",\n", "[\n", "\n]\n")))
+        records.write_lines(out, lines, *(("\n", "", "\n") if args.format == "jsonl" else (",\n", "[\n", "\n]\n")))
     elif args.format == "json":
         out.write("[]\n")
-
-
-def _write(out: TextIO, lines: list[str], between: str, start: str, end: str, chunk: int = 4096) -> None:
-    """``start``, the lines with ``between`` between them, then ``end``: joined ``chunk`` lines at a time."""
-    out.write(start)
-    for first in range(0, len(lines), chunk):
-        out.write((between if first else "") + between.join(lines[first : first + chunk]))
-    out.write(end)
-
-
-def _score_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
-    parser.add_argument(
-        "--format", choices=FORMATS, default="json", help="json (default): a list, one record a line; jsonl; csv"
-    )
 
 
 def _profile(args: argparse.Namespace, content: Content, out: TextIO) -> None:
@@ -498,25 +368,11 @@ def _profile(args: argparse.Namespace, content: Content, out: TextIO) -> None:
         out.write("\n")
 
 
-def _profile_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
-    parser.add_argument("--format", choices=("json", "csv"), default="json")
-
-
-# --------------------------------------------------------------------------- the commands
-
-
-@dataclass(frozen=True)
-class Command:
-    help: str
-    run: Callable[[argparse.Namespace, Content, TextIO], None]
-    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
-
-
-COMMANDS: dict[str, Command] = {
-    "questionnaires": Command("print the questionnaires as JSON", _questionnaires),
-    "score": Command("score responses from a JSON, JSON Lines or CSV file (- for stdin)", _score, _score_arguments),
-    "profile": Command("one profile per person (responses grouped by id)", _profile, _profile_arguments),
+#: name -> (help, what it does, its --format choices; none: it takes no file).
+COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace, Content, TextIO], None], tuple[str, ...]]] = {
+    "questionnaires": ("print the questionnaires as JSON", _questionnaires, ()),
+    "score": ("score responses from a JSON, JSON Lines or CSV file (- for stdin)", _score, FORMATS),
+    "profile": ("one profile per person (responses grouped by id)", _profile, ("json", "csv")),
 }
 
 
@@ -524,13 +380,16 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     out, err = stdout or sys.stdout, stderr or sys.stderr
     parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, command in COMMANDS.items():
-        command.arguments(commands.add_parser(name, help=command.help))
+    for name, (help_, _run, formats) in COMMANDS.items():
+        command = commands.add_parser(name, help=help_)
+        if formats:
+            command.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
+            command.add_argument("--format", choices=formats, default="json")
     args = parser.parse_args(argv)
     from questions.loader import ContentError, default_content
 
     try:
-        COMMANDS[args.command].run(args, default_content(), out)
+        COMMANDS[args.command][1](args, default_content(), out)
     except (InputProblem, ContentError) as problem:
         limit = ERROR_LIMIT + len(getattr(args, "file", ""))  # the file's name in full
         print(f"error: {reader.one_line(str(problem), limit)}", file=err)

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from questions.guidance import Reading
 from questions.loader import Content
-from questions.schema import Band, Questionnaire, Reading
+from questions.schema import Band, Questionnaire
 from scoring.bands import NEEDS_CARE, STRENGTH, band_of
 from scoring.couple_data import Category, PartnerData, ScaleComparison, ShareLevel
 from scoring.engine import score_questionnaire

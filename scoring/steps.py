@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from questions.schema import DiscernmentRule, StepRules, Suggestion
+from questions.guidance import DiscernmentRule, StepRules, Suggestion
 from scoring.bands import is_growth
 from scoring.results import NextStep, QuestionnaireResult, ScaleScore
 

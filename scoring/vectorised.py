@@ -1,6 +1,6 @@
 """Many responses to one questionnaire scored at once with NumPy, for ``python -m scoring score``.
 
-:func:`score` gives each response's fields as :func:`scoring.cli.fields_of` takes them
+:func:`score` gives each response's fields as :func:`scoring.records.fields_of` takes them
 from :func:`scoring.engine.score_questionnaire`, as the person may see them
 (:mod:`scoring.visibility`: no verdict and no stage reading beside an unsafe answer);
 ``tests/scoring/test_vectorised.py`` checks that on random answers. Answers are a
@@ -115,7 +115,7 @@ def encode_csv(
 
 
 def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
-    """Each response's fields, as :func:`scoring.cli.fields_of` gives them from the engine's result."""
+    """Each response's fields, as :func:`scoring.records.fields_of` gives them from the engine's result."""
     count, items = len(codes), questionnaire.items
     column = {item.id: j for j, item in enumerate(items)}
     scored_codes = _without_not_applicable(questionnaire, codes)

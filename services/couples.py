@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from questions import Content
-from questions.schema import Suggestion
+from questions.guidance import Suggestion
 from scoring import visibility
 from scoring.compare import CoupleComparison
 from storage import Store

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from scoring.visibility import SHARE_LEVELS
 from storage.errors import StorageError
 from storage.models import Couple, HomeworkStep, Person, PlanStep, utcnow
 from storage.tokens import hash_token, new_token
@@ -30,7 +31,6 @@ JOIN_SECRET_LENGTH = 6
 JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
-SHARE_LEVELS = ("nothing", "scores", "items")
 NICKNAME_MAX_LENGTH = 40
 NICKNAME_PUNCTUATION = "'-.’"
 

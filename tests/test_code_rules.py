@@ -228,6 +228,7 @@ def test_services_never_import_streamlit_or_the_ui() -> None:
         ("PAGE_SIZE", "storage/counselors.py"),
         ("AnswerValue", "scoring/results.py"),
         ("SHOWN_CATEGORIES", "reporting/charts.py"),
+        ("SHARE_LEVELS", "scoring/visibility.py"),
     ],
 )
 def test_shared_names_are_defined_once(name: str, home: str) -> None:

@@ -7,8 +7,8 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
+from questions.guidance import Guidance
 from questions.loader import source_titles
-from questions.schema import Guidance
 from reporting.charts import chart_alt_text, scale_chart, scale_rows
 from scoring.bands import BANDS_NOTE
 from scoring.engine import consistency_notes

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from questions.loader import Content, default_content
-from scoring.cli import EXIT_BAD_INPUT, fields_of, main
+from scoring.cli import EXIT_BAD_INPUT, main
 from scoring.engine import score_questionnaire, validate_answers
+from scoring.records import fields_of
 from scoring.visibility import own_results
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

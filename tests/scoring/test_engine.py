@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from questions.guidance import Suggestion
 from questions.loader import Content, default_content
-from questions.schema import Questionnaire, Suggestion
+from questions.schema import Questionnaire
 from scoring.engine import (
     AnswerError,
     build_profile,

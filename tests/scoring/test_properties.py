@@ -6,8 +6,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from questions.guidance import Suggestion
 from questions.loader import default_content
-from questions.schema import Condition, Suggestion
+from questions.schema import Condition
 from scoring.bands import STRENGTH as GROWTH_THRESHOLD
 from scoring.bands import STRENGTH as STRENGTH_THRESHOLD
 from scoring.engine import build_profile, counts, enough_answered, score_questionnaire, validate_answers

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questions.loader import default_content
-from scoring import cli, vectorised
+from scoring import cli, records, vectorised
 from scoring.engine import score_questionnaire
 from scoring.visibility import own_results
 from tests.scoring.strategies import Answers, questionnaire_answers
@@ -28,7 +28,7 @@ def engine_fields(qid: str, answers: Answers) -> dict[str, Any]:
     """What the engine gives, as the person may see it (scoring.visibility), in the CLI's fields."""
     questionnaire = CONTENT.questionnaire(qid)
     result = score_questionnaire(questionnaire, answers)
-    return cli.fields_of(questionnaire, own_results({qid: result}, safe=not result.safety_concern)[qid])
+    return records.fields_of(questionnaire, own_results({qid: result}, safe=not result.safety_concern)[qid])
 
 
 def vectorised_fields(qid: str, answers: list[Answers]) -> list[dict[str, Any]]:

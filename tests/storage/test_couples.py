@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from scoring.visibility import SHARE_LEVELS
 from storage import couples
 from storage.models import Answer, Couple, Person, PlanStep, utcnow
 from storage.repository import (
@@ -26,7 +27,6 @@ from storage.repository import (
     JOIN_MAX_FAILURES,
     JOIN_PREFIX_LENGTH,
     JOIN_SECRET_LENGTH,
-    SHARE_LEVELS,
     JoinOutcome,
     JoinResult,
     StorageError,

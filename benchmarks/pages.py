@@ -1,0 +1,275 @@
+"""The app's pages in AppTest, and the same pages drawn plainly.
+
+``reach_*`` clicks and answers its way (seeded answers, always on the safe side) from a fresh
+AppTest of app.py to one page. :func:`plain_script` writes a Streamlit script that draws what
+AppTest recorded for a page through the public ``st.*`` API, with the same texts, keys,
+selections, Plotly figures, dataframes and sidebar navigation, and none of the app (no session,
+database, scoring or content). An element type it does not know raises, so a page that grows a
+new kind of element is noticed rather than measured against a thinner baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Node
+
+from benchmarks.common import APP
+from questions.loader import default_content
+
+TIMEOUT = 120
+
+
+def check(app: AppTest) -> AppTest:
+    if app.exception:
+        raise RuntimeError(f"the app raised: {[e.message for e in app.exception]}")
+    return app
+
+
+def titles(app: AppTest) -> list[str]:
+    return [str(t.value) for t in app.title]
+
+
+def new_app() -> AppTest:
+    return check(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run())
+
+
+def answer_questionnaire(app: AppTest, qid: str, rng: random.Random, *, stop_at: int | None = None) -> None:
+    """Answer every section (or up to section ``stop_at``), clicking "Next" in between."""
+    questionnaire = default_content().questionnaire(qid)
+    slot = app.session_state["spark_check"].widget_slot
+    for index in range(len(questionnaire.sections) if stop_at is None else stop_at):
+        for radio in sorted(
+            (r for r in app.radio if (r.key or "").split(":")[1:2] == [qid]), key=lambda r: r.key or ""
+        ):  # shuffled
+            item = questionnaire.item((radio.key or "").split(":")[2])
+            rset = questionnaire.response_set_of(item)
+            values = [rset.min_value] * 3 + [rset.max_value] if item.kind == "checklist" else list(rset.values)
+            radio.set_value(rng.choice([v for v in values if not (item.safety and v in item.unsafe_values)]))
+        check(app.run())
+        if index < len(questionnaire.sections) - 1:
+            check(app.button(key=f"next:{qid}:{slot}").click().run())
+
+
+#: The pages measured: label -> (its name in ui.pages_registry, its title).
+PAGES = {
+    "worth_it (questionnaire)": ("worth_it", "Is it worth it?"),
+    "intimacy, first part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
+    "intimacy, last part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
+    "results": ("results", "My results"),
+    "comparison": ("comparison", "Our comparison"),
+}
+
+
+def reach(label: str, rng: random.Random) -> AppTest:
+    """A fresh AppTest of app.py, clicked and answered to the page ``label`` of :data:`PAGES`."""
+    app = new_app()
+    if label == "comparison":  # a couple on one device: both take their turn
+        check(app.button(key="couple:one_device").click().run())
+        for _partner in (1, 2):
+            slot = app.session_state["spark_check"].widget_slot
+            check(app.button(key="home:worth_it").click().run())
+            for qid in ("worth_it", "intimacy"):
+                answer_questionnaire(app, qid, rng)
+                check(app.button(key=f"finish:{qid}:{slot}").click().run())
+            for radio in app.radio:
+                radio.set_value(rng.randint(1, 5))
+            check(check(app.run()).button(key="predictions:next").click().run())
+            app.radio(key=f"share:choice:{slot}").set_value("items")
+            check(check(app.run()).button(key="share:done").click().run())
+            if titles(app) != ["Our comparison"]:
+                check(app.button(key="home:handover").click().run())
+    elif label == "results":
+        check(app.button(key="start:worth_it").click().run())
+        answer_questionnaire(app, "worth_it", rng)
+        check(app.switch_page("ui/pages/intimacy.py").run())
+        app._page_hash = ""  # AppTest would request the switch_page() target on every later run; a browser doesn't
+        answer_questionnaire(app, "intimacy", rng)
+        check(app.button(key="finish:intimacy:solo").click().run())
+    else:
+        check(app.button(key=f"start:{PAGES[label][0]}").click().run())
+        if label.startswith("intimacy, last"):
+            sections = len(default_content().questionnaire("intimacy").sections)
+            answer_questionnaire(app, "intimacy", rng, stop_at=sections - 1)
+    if titles(app) != [PAGES[label][1]]:
+        raise RuntimeError(f"reaching {label!r} ended on {titles(app)}")
+    return app
+
+
+def signature(app: AppTest) -> list[str]:
+    """The kinds of everything drawn, in order: the app and its plain page must agree."""
+    kinds: list[str] = []
+
+    def walk(node: object) -> None:
+        for child in getattr(node, "children", {}).values():
+            kinds.append(child.type)
+            walk(child)
+
+    walk(app.main)
+    return kinds
+
+
+@contextmanager
+def server_like_runs() -> Iterator[list[float]]:
+    """AppTest with one ScriptCache for all runs, as a server has (AppTest compiles afresh each
+    run); yields the durations of ``ScriptRunner._run_script``, the script run as a server times it."""
+    from unittest import mock
+
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+    from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+    cache, durations, original = ScriptCache(), [], LocalScriptRunner._run_script
+
+    def timed(self: LocalScriptRunner, rerun_data: Any) -> None:
+        start = time.perf_counter()
+        try:
+            original(self, rerun_data)
+        finally:
+            durations.append(time.perf_counter() - start)
+
+    with (
+        mock.patch.object(app_test, "ScriptCache", lambda: cache),
+        mock.patch.object(local_script_runner, "ScriptCache", lambda: cache),
+        mock.patch.object(LocalScriptRunner, "_run_script", timed),
+    ):
+        yield durations
+
+
+# --------------------------------------------------------------------------- the plain scripts
+
+HEADER = '''"""The app's pages drawn plainly: generated by benchmarks/pages.py. Do not edit."""
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
+
+
+def _figure(spec: str) -> go.Figure:
+    return go.Figure(json.loads(spec))
+
+
+def _frame(split: str) -> pd.DataFrame:
+    data = json.loads(split)
+    return pd.DataFrame(data["data"], columns=data["columns"])
+'''
+
+
+def _key(element_id: str) -> str | None:
+    """The key a widget was given, from its element id ``$$ID-<hash>-<key>``."""
+    parts = element_id.split("-", 2)
+    return parts[2] if element_id.startswith("$$ID-") and len(parts) == 3 and parts[2] != "None" else None
+
+
+def _kwargs(**values: Any) -> str:
+    return "".join(f", {name}={value!r}" for name, value in values.items() if value not in (None, "", False))
+
+
+def _figure_spec(spec: str) -> str:
+    figure = json.loads(spec)
+    figure.get("layout", {}).pop("template", None)  # every new figure gets it, the app's too
+    return json.dumps(figure)
+
+
+def _element(node: Node) -> str:
+    kind, p = node.type, node.proto
+    if kind in ("title", "header", "subheader"):
+        return f"st.{kind}({p.body!r})"
+    if kind == "divider":
+        return "st.divider()"
+    if kind in ("markdown", "caption"):
+        return f"st.{kind}({p.body!r}{_kwargs(unsafe_allow_html=p.allow_html)})"
+    if kind == "html":  # the app's constant snippets (ui/browser.py)
+        return f"st.html({p.body!r}{_kwargs(unsafe_allow_javascript=p.unsafe_allow_javascript)})"
+    if kind in ("info", "success", "warning", "error"):
+        return f"st.{kind}({p.body!r}{_kwargs(icon=p.icon)})"
+    if kind == "progress":
+        return f"st.progress({p.value / 100!r}, text={p.text!r})"
+    if kind == "code":
+        return f"st.code({p.code_text!r}, language=None)"
+    if kind == "radio":
+        extra = _kwargs(horizontal=p.horizontal, help=p.help, key=_key(p.id))
+        return f"st.radio({p.label!r}, options={list(p.options)!r}, index={getattr(node, 'index', None)!r}{extra})"
+    if kind == "button_group":
+        options = [option.content for option in p.options]
+        default = [options[i] for i in getattr(node, "indices", []) or []]
+        return f"st.pills({p.label!r}, {options!r}, selection_mode='multi', default={default!r}, key={_key(p.id)!r})"
+    if kind == "button":
+        extra = _kwargs(type=p.type if p.type != "secondary" else None, disabled=p.disabled, help=p.help)
+        return f"st.button({p.label!r}, key={_key(p.id)!r}{extra})"
+    if kind == "download_button":
+        return f"st.download_button({p.label!r}, data=b'', file_name='x', on_click='ignore', key={_key(p.id)!r})"
+    if kind == "link_button":
+        return f"st.link_button({p.label!r}, {p.url!r})"
+    if kind == "dataframe":
+        return f"st.dataframe(_frame({node.value.to_json(orient='split', index=False)!r}), hide_index=True)"  # type: ignore[union-attr]  # a dataframe element has a value
+    if kind == "plotly_chart":
+        config = json.loads(p.config or "{}")
+        return (
+            f"st.plotly_chart(_figure({_figure_spec(p.spec)!r}), config={config!r}{_kwargs(key=_key(p.id), alt=p.alt)})"
+        )
+    raise NotImplementedError(f"no plain version of a {kind!r} element yet")
+
+
+def _body(node: Node, depth: int, lines: list[str]) -> None:
+    children = list(getattr(node, "children", {}).values())
+    if not children:
+        lines.append("    " * depth + "pass")
+    for child in children:
+        pad, p = "    " * depth, child.proto
+        grandchildren = list(getattr(child, "children", {}).values())
+        if not isinstance(child, Block):
+            lines.append(pad + _element(child))
+        elif child.type == "flex_container" and grandchildren and all(c.type == "column" for c in grandchildren):
+            weights = [float(getattr(getattr(c.proto, "column", None), "weight", 1.0)) or 1.0 for c in grandchildren]
+            name = f"columns{len(lines)}"
+            lines.append(f"{pad}{name} = st.columns({weights!r})")
+            for index, column in enumerate(grandchildren):
+                lines.append(f"{pad}with {name}[{index}]:")
+                _body(column, depth + 1, lines)
+        elif child.type in ("flex_container", "expander"):
+            if child.type == "flex_container":
+                lines.append(f"{pad}with st.container({'border=True' if p.flex_container.border else ''}):")
+            else:
+                e = getattr(p, "expandable", p)  # AppTest hands over the Expandable itself
+                lines.append(f"{pad}with st.expander({e.label!r}, expanded={bool(e.expanded)!r}):")
+            _body(child, depth + 1, lines)
+        else:
+            raise NotImplementedError(f"no plain version of a {child.type!r} block yet")
+
+
+def plain_script(pages: dict[str, AppTest], page_name: str) -> str:
+    """One script drawing each page in ``pages`` (label -> AppTest on it) plainly, with the app's sidebar
+    navigation; which page is drawn is the query parameter ``page`` (the first one when it is absent)."""
+    from ui import pages_registry
+
+    first = next(iter(pages.values()))
+    lines = [HEADER]
+    for number, app in enumerate(pages.values()):
+        lines += ["", "", f"def page_{number}() -> None:"]
+        _body(app.main, 1, lines)
+    labels = list(pages)
+    lines += ["", "", f"PAGES = {{{', '.join(f'{label!r}: page_{n}' for n, label in enumerate(labels))}}}"]
+    lines += ["", "", "def page() -> None:", "    PAGES.get(st.query_params.get('page', ''), page_0)()", ""]
+    navigation = []
+    for number, name in enumerate(pages_registry.page_names(first.session_state["spark_check"])):
+        spec = pages_registry.SPECS[name]
+        if name == page_name:
+            navigation.append(f"    st.Page(page{_kwargs(title=spec.title, icon=spec.icon, default=True)}),")
+        else:  # listed in the sidebar, never run
+            lines += ["", f"def elsewhere_{number}() -> None:", "    pass", ""]
+            path = spec.url_path or f"page-{number}"
+            navigation.append(
+                f"    st.Page(elsewhere_{number}{_kwargs(title=spec.title, icon=spec.icon, url_path=path)}),"
+            )
+    return "\n".join([*lines, "", "st.navigation([", *navigation, "]).run()", ""])
