@@ -111,12 +111,15 @@ def clicks(browser: Any, url: str, count: int) -> tuple[list[float], list[float]
     try:
         page.locator(RADIO).nth(2).wait_for(timeout=TIMEOUT_MS)
         for _ in range(count + 1):  # the first (creates the person's record) is a warm-up
-            for _attempt in range(5):  # a click the frontend let pass (no run) is clicked again
+            for attempt in range(5):  # a click the frontend let pass (no run) is clicked again
                 chosen = page.evaluate(CHOSEN, RADIO)
                 before = page.evaluate("({ s: window.__vitals.states.length, c: window.__vitals.clicks.length })")
                 seen = set(page.evaluate("Object.keys(window.__vitals.events)"))
                 page.locator(RADIO).nth(0 if chosen is None else (int(chosen) + 1) % 3).click(timeout=TIMEOUT_MS)
-                settled = {"from": before["s"], "quiet": 300, "timeout": TIMEOUT_MS, "startTimeout": 5000}
+                # Patience doubles on each try (5, 10, 20, 40, 80 s): a lost click costs little,
+                # and a busy machine that starts the run late is still waited for.
+                start_ms = 5000 * 2**attempt
+                settled = {"from": before["s"], "quiet": 300, "timeout": TIMEOUT_MS, "startTimeout": start_ms}
                 done = page.evaluate(SETTLED, settled)
                 if done is None:
                     raise RuntimeError(f"{url}: a click never finished a run")
