@@ -19,9 +19,15 @@ from ui.text import plain
 UNAVAILABLE = "Counselor accounts can't be shown just now. Please try again in a moment."
 
 
+NOT_ADMIN = "Only an admin counselor can add or disable counselor accounts. Your couples are on the Roster page."
+
+
 def render_counselors() -> None:
     state = require_counselor()
     st.title("Counselors")
+    if not state.counselor_admin:
+        st.info(NOT_ADMIN)
+        return
     admin_id = state.counselor_id or ""
     accounts: list[CounselorAccount] = []
     with guarded(UNAVAILABLE) as outcome:

@@ -114,6 +114,9 @@ def for_role(state: session.SessionData) -> list[st.Page]:
         # not found" over the welcome page). Each checks the login (require_counselor).
         gated = (*COUNSELOR_PAGES, *ADMIN_PAGES)
         pages += [new_page(name, hidden=True) for name in gated if not SPECS[name].default]
+    elif state.role == "counselor" and not state.counselor_admin:
+        # The same for an admin page's URL opened by a non-admin: it says it is for admins.
+        pages += [new_page(name, hidden=True) for name in ADMIN_PAGES]
     return pages
 
 
