@@ -46,7 +46,7 @@ NOTE = "Talked about chores <img src=x onerror=alert(1)>"
 COUNSELOR_PAGES = ("My couples", "Couple", "Presentation view", "Export")
 AGREEMENT_LABELS = ("Not at all true", "A little true", "Somewhat true", "Mostly true", "Very true")
 #: Partner 2, second visit: every "Talking and feeling heard" item at its best end (50 -> 100).
-BEST_COMMUNICATION = {"comm_heard": 5, "comm_honest": 5, "comm_listen": 5, "comm_logistics": 1}
+BEST_COMMUNICATION = {"comm_heard": 5, "comm_honest": 5, "comm_listen": 5, "comm_logistics": 1, "comm_defensive": 1}
 #: Partner 1, second visit: safe, but feeling unheard.
 UNHEARD = {"comm_heard": 1, "comm_honest": 2}
 
