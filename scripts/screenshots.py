@@ -7,7 +7,6 @@ the questionnaires in headless Chromium, and save PNGs under docs/screenshots.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,11 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (after the path above)
+from tests.support.server import free_port, server_flags, stop_process_group  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
@@ -37,34 +41,20 @@ def answer_page(page: Page, pick: int) -> None:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT))
     from questions import default_content
 
     OUT.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     tmp = tempfile.mkdtemp()
     env = dict(os.environ, SPARK_CHECK_SQLITE_PATH=f"{tmp}/shots.sqlite3")
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
+        [sys.executable, "-m", "streamlit", "run", "app.py", *server_flags(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -75,10 +65,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.5)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-            )
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             page.goto(url)
             idle(page)
@@ -108,8 +95,7 @@ def main() -> None:
             page.screenshot(path=str(OUT / "results.png"), full_page=True)
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        stop_process_group(server)
     print(f"screenshots written to {OUT}")
 
 
