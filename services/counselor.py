@@ -169,15 +169,29 @@ def private_panels(content: Content, record: AssessmentRecord, answers: SlotAnsw
     ]
 
 
+@dataclass(frozen=True)
+class SharedScreen:
+    """What a shared screen shows of one assessment: the couple (roster entry) it belongs
+    to, the comparison (None until both partners finished) and the partners' names."""
+
+    client_id: str | None
+    comparison: CoupleComparison | None
+    names: dict[int, str]
+
+
 def shared_comparison(
     desk: CounselorDesk, content: Content, counselor_id: str, client_id: str | None, couple_id: str
-) -> CoupleComparison | None:
-    """An assessment of the open couple (``client_id``) as the counselor may show it on a
-    shared screen (viewer ``counselor_shared``); None unless it is theirs and finished."""
+) -> SharedScreen | None:
+    """An assessment as the counselor may show it on a shared screen (viewer
+    ``counselor_shared``), read once; None unless it is theirs and of the open couple
+    (``client_id``; None after a refresh: whichever of their couples it belongs to)."""
     record = desk.assessment(counselor_id, couple_id)
-    if record is None or record.couple.client_id != client_id or not record.couple.both_finished:
+    if record is None or client_id not in (None, record.couple.client_id):
         return None
-    return comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
+    shown = None
+    if record.couple.both_finished:
+        shown = comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
+    return SharedScreen(record.couple.client_id, shown, names(record))
 
 
 def names(record: AssessmentRecord | None) -> dict[int, str]:
@@ -185,17 +199,6 @@ def names(record: AssessmentRecord | None) -> dict[int, str]:
     nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
     "Partner 2", as the couple's own screens do."""
     return dict(NAMES) if record is None else couples.partner_names(record.couple)
-
-
-def assessment_names(desk: CounselorDesk, counselor_id: str, couple_id: str) -> dict[int, str]:
-    """:func:`names` of an assessment of this counselor's (the defaults for any other)."""
-    return names(desk.assessment(counselor_id, couple_id))
-
-
-def assessment_client(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str | None:
-    """The roster entry (client id) of an assessment, if it is this counselor's; else None."""
-    record = desk.assessment(counselor_id, couple_id)
-    return None if record is None else record.couple.client_id
 
 
 class CouplePage:

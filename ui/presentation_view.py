@@ -52,14 +52,12 @@ def render_presentation() -> None:
         state.assessment_id, state.client_id = requested, None
     comparison, names = None, dict(NAMES)
     with guarded("The presentation can't be shown just now. Please try again in a moment."):
-        if state.assessment_id:
-            desk, counselor_id = session.desk(), state.counselor_id or ""
-            if state.client_id is None:  # only ever an assessment of this counselor's
-                state.client_id = counselor.assessment_client(desk, counselor_id, state.assessment_id)
-            comparison = counselor.shared_comparison(
-                desk, session.content(), counselor_id, state.client_id, state.assessment_id
+        if state.assessment_id:  # only ever an assessment of this counselor's
+            shared = counselor.shared_comparison(
+                session.desk(), session.content(), state.counselor_id or "", state.client_id, state.assessment_id
             )
-            names = counselor.assessment_names(desk, counselor_id, state.assessment_id)
+            if shared is not None:
+                state.client_id, comparison, names = shared.client_id, shared.comparison, shared.names
     if comparison is None:
         state.assessment_id = None  # only ever the open couple's finished assessment on the shared screen
         state.presenting = False
