@@ -74,10 +74,10 @@ def choose_next_steps(
     rules: StepRules | None = None,
     whose: Mapping[str, int] | None = None,
 ) -> tuple[NextStep, ...]:
-    """2-3 steps for the growth areas of highest need (the highest always among them: it
-    picks first), then those of ``rules.first`` (emotional closeness) placed before the rest;
-    light upkeep (``purpose: maintain``) fills up, and is all a person with no growth area
-    gets. ``whose``: a couple's plan, the partner each scale is for."""
+    """2-3 steps for the growth areas of highest need, each picking in need order (so the
+    highest always has one), then ordered with those of ``rules.first`` (emotional closeness)
+    first. Light upkeep (``purpose: maintain``) fills up; with no growth area it is all there
+    is. ``whose``: a couple's plan, the partner each scale is for."""
     ranked = rank_areas(scales)
     suggestions = tuple(suggestions)
     pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
