@@ -28,7 +28,8 @@ class Suggestion(Strict):
     audience: tuple[Literal["solo", "couple"], ...] = ("solo", "couple")
     #: ``rekindle``: a step towards closeness. ``discernment``: a step for someone weighing
     #: whether to stay (a "different conversation"), offered instead of rekindling steps.
-    purpose: Literal["rekindle", "discernment"] = "rekindle"
+    #: ``maintain``: light upkeep of what works, where no topic calls for more.
+    purpose: Literal["rekindle", "discernment", "maintain"] = "rekindle"
 
     @field_validator("scales")
     @classmethod
@@ -98,11 +99,9 @@ class DiscernmentRule(Band):
 
 
 class StepRules(Strict):
-    """How next steps are ordered beyond need (scoring.engine.choose_next_steps)."""
+    """How the chosen next steps are ordered (scoring.steps.choose_next_steps)."""
 
-    #: Topics whose steps wait until the ``first`` topics that also call for attention
-    #: have theirs (the seeds: emotional closeness before the sexual side).
-    later: tuple[str, ...] = ()
+    #: Topics whose steps come first (the seeds: emotional closeness before the physical side).
     first: tuple[str, ...] = ()
 
 
@@ -122,11 +121,14 @@ class CoupleGuidance(Strict):
 class Guidance(Strict):
     """Fixed texts: safety resources, kinds of professional help, partner guidance."""
 
-    #: Each seed file's article title, shown wherever a source is cited (the file name
-    #: stays in the data and the JSON export); see ``questions.loader.source_title``.
+    #: Each seed file's article title, shown wherever a source is cited, downloads included
+    #: (the file name stays in the data and the CLI); see ``questions.loader.source_title``.
     source_titles: dict[str, str] = Field(min_length=1)
     safety_title: str
     safety_text: str
+    safety_sources: Sources
+    #: Why the safety text departs from its seed (required: it does, on purpose).
+    safety_note: str = Field(min_length=1)
     safety_resources: tuple[Resource, ...] = Field(min_length=1)
     individual_support: Band
     professional_help: Band

@@ -143,8 +143,7 @@ def _check_guidance(guidance: Guidance, questionnaires: dict[str, Questionnaire]
         items = {i.id: i for i in questionnaire.items} if questionnaire else {}
         if item_id not in items or items[item_id].kind != "checklist" or items[item_id].safety:
             raise ContentError(f"{GUIDANCE_FILE}: discernment.signs: {sign!r} is not a checklist sign")
-    rules = guidance.step_rules
-    for ref in rules.later + rules.first:
+    for ref in guidance.step_rules.first:
         questionnaire_id, _, scale_id = ref.partition(".")
         questionnaire = questionnaires.get(questionnaire_id)
         if questionnaire is None or scale_id not in {s.id for s in questionnaire.scales}:

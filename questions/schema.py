@@ -279,6 +279,9 @@ class Questionnaire(Strict):
     #: Couple mode: the response set a partner uses to predict the other's view
     #: of each scale (scored like a scale item, 0-100).
     prediction_response_set: Slug | None = None
+    #: Scored items of near-opposite (or near-identical) meaning: a careful person's two
+    #: answers, a reverse-keyed one mirrored, land close (scoring.engine.consistency).
+    consistency_pairs: tuple[tuple[Slug, Slug], ...] = ()
 
     @model_validator(mode="after")
     def _references(self) -> Questionnaire:
@@ -336,6 +339,9 @@ class Questionnaire(Strict):
                     bad = [v for v in condition.values + condition.not_values if v not in rset.values]
                     if bad:
                         raise ValueError(f"{where}: {bad} are not values of {ref!r}")
+        for pair in self.consistency_pairs:
+            if any(item_id not in items or items[item_id].kind != "scored" for item_id in pair):
+                raise ValueError(f"consistency_pairs: {list(pair)} are not two scored items")
         if self.support is None and any(i.kind == "checklist" for i in self.items):
             raise ValueError("support: checklist items need a support rule")
         if self.support is not None:

@@ -21,6 +21,7 @@ from reporting.charts import (
     paired_bars,
     partner_legend,
 )
+from reporting.export import with_titles
 from reporting.html_report import environment
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison, prediction_reading
@@ -36,7 +37,7 @@ def comparison_json(comparison: CoupleComparison, names: Mapping[int, str], now:
         "schema_version": SCHEMA_VERSION,
         "exported_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "partners": {str(slot): name for slot, name in names.items()},
-        "comparison": _shared_only(to_jsonable(comparison)),
+        "comparison": with_titles(_shared_only(to_jsonable(comparison))),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from questions.loader import Content
+from questions.loader import Content, source_title
 from scoring import reader
 from scoring.engine import AnswerError, validate_answers
 from scoring.results import AnswerValue, to_jsonable
@@ -49,9 +49,19 @@ def export_result(content: Content, answers: dict[str, dict[str, AnswerValue]], 
             for qid, items in sorted(answers.items())
             if qid in content.questionnaires
         },
-        "profile": to_jsonable(profile),
+        "profile": with_titles(to_jsonable(profile), content),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def with_titles(node: Any, content: Content | None = None) -> Any:
+    """A JSON document's sources as a person reads them everywhere: article titles, not file names."""
+    if isinstance(node, dict):
+        return {
+            k: [source_title(f, content) for f in v] if k == "sources" else with_titles(v, content)
+            for k, v in node.items()
+        }
+    return [with_titles(v, content) for v in node] if isinstance(node, list) else node
 
 
 def import_result(content: Content, raw: bytes) -> dict[str, dict[str, AnswerValue]]:

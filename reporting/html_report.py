@@ -32,7 +32,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Sources are cited by article title; the file names stay in the data and the JSON export.
+    # Sources are cited by article title (the JSON downloads too); the file names stay in the data.
     env.filters["source_titles"] = source_titles
     return env
 

@@ -51,24 +51,24 @@ MAX_STRENGTHS = 3
 
 #: Straight-lining: at least this many scored answers, all the very same option.
 SAME_ANSWERS_MIN = 10
-#: A contradiction: a straight and a reverse-keyed item of one scale this far apart once the
-#: reverse one is mirrored (three of the four steps of a five-point scale: "Very true" to a
-#: statement and "Mostly true" to its opposite).
-CONTRADICTION_GAP = 75.0
-#: Scales with a contradiction before the answers are called inconsistent (random answers
-#: give about eight of twelve; an honest person rarely more than one or two).
-CONTRADICTION_SCALES = 4
+#: A contradiction: the two items of a pair (the questionnaire's ``consistency_pairs``, of
+#: near-opposite meaning) this far apart once a reverse-keyed one is mirrored: two of the four
+#: steps of a five-point scale.
+CONTRADICTION_GAP = 50.0
+#: Contradicted pairs before the answers are called inconsistent (calibrated on simulated
+#: respondents: tests/scoring/test_consistency.py, docs/CONTENT.md).
+CONTRADICTION_PAIRS = 3
 #: What the person is told, kindly, instead of a confident result.
 CONSISTENCY_NOTES = {
     "same_answers": (
-        "You gave the same answer to every statement, including ones that point opposite ways, "
-        "so these scores may not reflect how things really are for you. If you'd like a truer "
-        "picture, go back and answer a little more slowly; there's no rush."
+        "You gave the same answer to every statement, even to ones that point opposite ways. So these "
+        "scores may not show how things really are for you. For a truer picture, go back and answer a "
+        "little more slowly. There's no rush."
     ),
     "contradictory": (
-        "On several topics you agreed with a statement and also with its opposite, so this "
-        "profile may not reflect you well. That can happen when answering quickly, or when "
-        "feelings are mixed; read the scores loosely, or go back and look again."
+        "On several topics you agreed with a statement and also with its opposite. So this profile may "
+        "not fit you well. That can happen when you answer fast, or when your feelings are mixed. Read "
+        "the scores loosely, or go back and look again."
     ),
 }
 
@@ -199,19 +199,15 @@ def consistency_notes(profile: Profile) -> tuple[str, ...]:
 
 def consistency(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> str | None:
     """Whether the scored answers may not reflect the person (a check in the spirit of the
-    MSI-R's inconsistency scale): one option everywhere ("same_answers"), or a statement and its
-    opposite both agreed with on :data:`CONTRADICTION_SCALES` scales ("contradictory")."""
+    MSI-R's inconsistency scale): one option everywhere ("same_answers"), or the two items of
+    :data:`CONTRADICTION_PAIRS` chosen pairs of near-opposite meaning far apart ("contradictory")."""
     scored = [i for i in questionnaire.items if i.kind == "scored" and counts(questionnaire, i, answers)]
     if len(scored) >= SAME_ANSWERS_MIN and len({answers[i.id] for i in scored}) == 1:
         return "same_answers"
-    contradicted = 0
-    for scale in questionnaire.scales:
-        given = [i for i in questionnaire.items_by_scale[scale.id] if i in scored]
-        straight = [item_points(questionnaire, i, answers[i.id]) for i in given if not i.reverse]  # type: ignore[arg-type]  # scored: one number
-        mirrored = [item_points(questionnaire, i, answers[i.id]) for i in given if i.reverse]  # type: ignore[arg-type]  # scored: one number
-        if any(abs(a - b) >= CONTRADICTION_GAP for a in straight for b in mirrored):
-            contradicted += 1
-    return "contradictory" if contradicted >= CONTRADICTION_SCALES else None
+    points = {i.id: item_points(questionnaire, i, answers[i.id]) for i in scored}  # type: ignore[arg-type]  # scored: one number
+    pairs = [(a, b) for a, b in questionnaire.consistency_pairs if a in points and b in points]
+    contradicted = sum(abs(points[a] - points[b]) >= CONTRADICTION_GAP for a, b in pairs)
+    return "contradictory" if contradicted >= CONTRADICTION_PAIRS else None
 
 
 def support_flagged(questionnaire: Questionnaire, signs: Collection[str]) -> bool:

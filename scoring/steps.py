@@ -1,8 +1,9 @@
 """Next steps for one person or a couple: 2-3 rekindling steps chosen by need, or the
 discernment steps for someone weighing whether to stay.
 
-* Need = (100 - score) x importance weight; the scales of highest need first, the sexual
-  side after emotional closeness (``step_rules``, :func:`rank_areas`).
+* Need = (100 - score) x importance weight; the growth areas of highest need, their steps
+  ordered emotional closeness first (``step_rules``, :func:`choose_next_steps`); light
+  upkeep when no topic is a growth area.
 * For each scale, a suggestion whose main topic it is first, then the least effortful
   ("start small", :func:`best_suggestion`).
 * A "different conversation" (:func:`in_discernment`): discernment steps instead.
@@ -24,8 +25,6 @@ NEUTRAL_IMPORTANCE = 3
 MAX_NEXT_STEPS = 3
 MIN_NEXT_STEPS = 2
 EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
-#: Where general steps come from when the answered areas offer too few.
-FOUNDATION = "intimacy.communication"
 
 Audience = Literal["solo", "couple"]
 
@@ -53,21 +52,9 @@ def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -
     )
 
 
-def rank_areas(scales: Iterable[ScaleScore], rules: StepRules | None = None) -> list[ScaleScore]:
-    """Scales with a score, highest need first (equal needs keep the questionnaire's order);
-    a ``later`` topic (the sexual side) moves to just after the last ``first`` topic
-    (emotional closeness) that is also a growth area, if it stood before it."""
-    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
-    if rules is None:
-        return ranked
-    gate = [s for s in ranked if s.ref in rules.first and is_growth(s.score)]
-    if not gate:
-        return ranked
-    before = ranked[: ranked.index(gate[-1])]
-    moved = [s for s in before if s.ref in rules.later]
-    rest = [s for s in ranked if s not in moved]
-    cut = rest.index(gate[-1]) + 1
-    return rest[:cut] + moved + rest[cut:]
+def rank_areas(scales: Iterable[ScaleScore]) -> list[ScaleScore]:
+    """Scales with a score, highest need first (equal needs keep the questionnaire's order)."""
+    return sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
 
 
 def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
@@ -87,36 +74,28 @@ def choose_next_steps(
     rules: StepRules | None = None,
     whose: Mapping[str, int] | None = None,
 ) -> tuple[NextStep, ...]:
-    """2-3 rekindling steps for the scales of highest need (see :func:`rank_areas` and
-    :func:`best_suggestion`). ``whose``: a couple's plan, the partner each scale is for."""
-    ranked = rank_areas(scales, rules)
+    """2-3 steps for the growth areas of highest need, each picking in need order (so the
+    highest always has one), then ordered with those of ``rules.first`` (emotional closeness)
+    first. Light upkeep (``purpose: maintain``) fills up; with no growth area it is all there
+    is. ``whose``: a couple's plan, the partner each scale is for."""
+    ranked = rank_areas(scales)
+    suggestions = tuple(suggestions)
     pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
     growth = [s for s in ranked if is_growth(s.score)]
     # Start small: two steps, a third only when three areas call for one.
-    wanted = min(limit, max(MIN_NEXT_STEPS, len(growth)))
+    wanted = min(limit, max(MIN_NEXT_STEPS, len(growth))) if ranked else 0
     chosen: list[NextStep] = []
-    used: set[str] = set()
     # One step per area first; with fewer areas than steps wanted, a second
     # pass takes another step for the areas of highest need.
-    for _pass in range(wanted):
-        for scale in ranked:
-            if len(chosen) >= wanted:
-                return tuple(chosen)
-            best = best_suggestion((s for s in pool if scale.ref in s.scales and s.id not in used), scale.ref)
-            if best is None:
-                continue
-            used.add(best.id)
+    for scale in growth * wanted:
+        used = {step.suggestion_id for step in chosen}
+        best = best_suggestion((s for s in pool if scale.ref in s.scales and s.id not in used), scale.ref)
+        if best is not None and len(chosen) < wanted:
             chosen.append(step_of(best, scale.ref, (whose or {}).get(scale.ref)))
-    if ranked and len(chosen) < wanted:
-        # Too few steps for the areas answered: add general ones, least effort
-        # first, from the foundation the seeds all start with (communication).
-        general = sorted(
-            (s for s in pool if s.id not in used),
-            key=lambda s: (FOUNDATION not in s.scales, EFFORT_ORDER[s.effort]),
-        )
-        for suggestion in general[: wanted - len(chosen)]:
-            chosen.append(step_of(suggestion, suggestion.scales[0]))
-    return tuple(chosen)
+    # The seeds (002, 004): the emotional side first. It orders the steps; it drops none.
+    chosen.sort(key=lambda step: rules is None or step.because_of not in rules.first)
+    upkeep = [s for s in suggestions if s.purpose == "maintain" and audience in s.audience]
+    return tuple(chosen + [step_of(s, s.scales[0]) for s in upkeep[: wanted - len(chosen)]])
 
 
 def in_discernment(rule: DiscernmentRule, results: Mapping[str, QuestionnaireResult]) -> bool:

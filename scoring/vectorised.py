@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from questions.schema import Condition, Item, Questionnaire
-from scoring.engine import CONTRADICTION_GAP, CONTRADICTION_SCALES, SAME_ANSWERS_MIN, enough_answered, item_points
+from scoring.engine import CONTRADICTION_GAP, CONTRADICTION_PAIRS, SAME_ANSWERS_MIN, enough_answered, item_points
 from scoring.visibility import Subject, visible
 
 Codes = npt.NDArray[np.int16]
@@ -218,7 +218,7 @@ def _without_not_applicable(questionnaire: Questionnaire, codes: Codes) -> Codes
 
 
 def _consistency(questionnaire: Questionnaire, codes: Codes) -> list[str | None]:
-    """scoring.engine.consistency for each response: one option everywhere, or contradictions."""
+    """scoring.engine.consistency for each response: one option everywhere, or contradicted pairs."""
     column = {item.id: j for j, item in enumerate(questionnaire.items)}
     scored = [item for item in questionnaire.items if item.kind == "scored"]
     if not scored:
@@ -233,22 +233,17 @@ def _consistency(questionnaire: Questionnaire, codes: Codes) -> list[str | None]
     highest = np.where(given, values, np.iinfo(np.int64).min).max(axis=1)
     same = (count >= SAME_ANSWERS_MIN) & (lowest == highest)
     contradicted = np.zeros(len(codes), dtype=np.int64)
-    for scale in questionnaire.scales:
-        of_scale = [i for i in questionnaire.items_by_scale[scale.id] if i.kind == "scored"]
-        points = {
-            i.id: np.array(
-                [np.nan, *(item_points(questionnaire, i, v) for v in questionnaire.response_set_of(i).values)]
-            )[codes[:, column[i.id]]]
-            for i in of_scale
-        }
-        hit = np.zeros(len(codes), dtype=np.bool_)
-        for a in (i for i in of_scale if not i.reverse):
-            for b in (i for i in of_scale if i.reverse):
-                hit |= np.nan_to_num(np.abs(points[a.id] - points[b.id]), nan=0.0) >= CONTRADICTION_GAP
-        contradicted += hit
+    for pair in questionnaire.consistency_pairs:
+        a, b = (
+            np.array([np.nan, *(item_points(questionnaire, i, v) for v in questionnaire.response_set_of(i).values)])[
+                codes[:, column[i.id]]
+            ]
+            for i in map(questionnaire.item, pair)
+        )
+        contradicted += np.nan_to_num(np.abs(a - b), nan=0.0) >= CONTRADICTION_GAP
     unmarked = np.full(len(codes), None, dtype=object)
     return np.where(
-        same, "same_answers", np.where(contradicted >= CONTRADICTION_SCALES, "contradictory", unmarked)
+        same, "same_answers", np.where(contradicted >= CONTRADICTION_PAIRS, "contradictory", unmarked)
     ).tolist()
 
 

@@ -19,13 +19,15 @@ from scoring.results import ScaleScore, Verdict
 
 
 def thriving(verdict: Verdict | None, scales: Sequence[ScaleScore], support_needed: bool) -> bool:
-    """Yes to most, every scale scored and a strength, and no call for outside help."""
+    """Yes to most, every scored scale a strength (an unscored one, e.g. "doesn't apply to
+    us", counts against no one), at least one scored, and no call for outside help."""
+    scored = [scale.score for scale in scales if scale.score is not None]
     return (
         verdict is not None
         and verdict.kind == "worth_fighting_for"
         and not support_needed
-        and bool(scales)
-        and all(is_strength(scale.score) for scale in scales)
+        and bool(scored)
+        and all(is_strength(score) for score in scored)
     )
 
 

@@ -155,21 +155,22 @@ def render() -> None:
     profile = memo("profile", key, lambda: profile_for_self(content, state.answers))
     render_profile(profile, content.guidance, figure_key=key)
     st.divider()
-    _what_next(state)
+    _what_next(state, profile)
 
 
-def _what_next(state: session.SessionData) -> None:
+def _what_next(state: session.SessionData, profile: Profile) -> None:
     """The next step is on the page, not only behind a sidebar a phone hides: the other
-    questionnaire, inviting the partner, then the person's data."""
+    questionnaire, inviting the partner, then the person's data. Beside a safety concern,
+    only the data: no couple step, and no other questionnaire to carry on with."""
     st.subheader("What next?")
     content = session.content()
     for questionnaire_id in ("worth_it", "intimacy"):
         questionnaire = content.questionnaire(questionnaire_id)
-        if not state.answers.get(questionnaire_id):
+        if not state.answers.get(questionnaire_id) and not profile.safety_concern:
             label = f"Take “{questionnaire.title}” next (about {questionnaire.minutes} minutes)"
             if st.button(label, type="primary", key=f"results:next:{questionnaire_id}", width="stretch"):
                 switch_to(questionnaire_id)
-    if state.role == "person":
+    if state.role == "person" and not profile.safety_concern:
         st.markdown(
             "**Taking it as a couple?** Invite your partner: each of you answers on your own device, "
             "and you choose what the other may see. Your answers so far come along."

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 
 from questions.loader import Content, default_content
-from reporting.export import FORMAT, MAX_IMPORT_BYTES, SCHEMA_VERSION, ImportProblem, export_result, import_result
+from reporting.export import (
+    FORMAT,
+    MAX_IMPORT_BYTES,
+    SCHEMA_VERSION,
+    ImportProblem,
+    export_result,
+    import_result,
+    with_titles,
+)
 from scoring.engine import build_profile
 from scoring.results import to_jsonable
 from tests.scoring.strategies import AnswersByQuestionnaire, profile_answers
@@ -62,7 +70,11 @@ def test_export_is_json_with_format_version_answers_and_profile(content: Content
     assert document["questionnaires"] == {
         qid: {"version": content.questionnaire(qid).version, "answers": answers} for qid, answers in ANSWERS.items()
     }
-    assert document["profile"] == json.loads(json.dumps(to_jsonable(build_profile(content, ANSWERS))))
+    profile = to_jsonable(build_profile(content, ANSWERS))
+    assert document["profile"] == json.loads(json.dumps(with_titles(profile, content)))
+    # Sources as a person reads them: the article's title, not the seed file's name.
+    verdict = document["profile"]["results"]["worth_it"]["verdict"]
+    assert verdict["sources"] == [content.guidance.source_titles["001_c9d6df4d0b5d511b.txt"]]
 
 
 def test_export_leaves_out_unknown_questionnaires(content: Content) -> None:

@@ -197,6 +197,146 @@ def unsafe(content: Content) -> Persona:
     return Persona("unsafe", "Unsafe", {"worth_it": _worth_it(safe=NO), "intimacy": intimacy})
 
 
+# --------------------------------------------------------------------------- issue 19: people in character
+
+
+def mother_after_kids(content: Content) -> Persona:
+    """Maya, 36, nine years with Jonas, two children (3 and 6). "We talk fine and we make up
+    fast. We still laugh. But sex has all but stopped since the little one, and that's what I
+    miss most" (it matters a great deal: importance 5). She is tired, the weeks are full, thanks
+    get lost in the rush, and there is little time or newness left for the two of them."""
+    intimacy = {
+        **topic_answers(_intimacy(content), _all_topics(content, 4)),
+        # Sexual closeness 15, importance 5: need (100 - 15) x 5/3 = 141.7, by far her highest.
+        "sex_content": 1,
+        "sex_talk": 2,
+        "sex_connection": 2,
+        "sex_desire_gap": 5,
+        "sex_steer_around": 4,
+        "sexual_intimacy_importance": 5,
+        # Appreciation 65: room to grow, the one topic of emotional closeness that does (need 35).
+        "appr_thanked": 4,
+        "appr_who_they_are": 3,
+        "appr_see_good": 4,
+        "appr_granted": 3,
+        "appr_unsaid": 2,
+        # "We still laugh, but we haven't done anything new in ages."
+        "nov_new": 3,
+        "nov_laugh": 5,
+        "nov_surprise": 3,
+        "nov_predictable": 4,
+        "nov_no_fun": 4,
+        # Worn out; still a team.
+        "load_crowded": 4,
+        "load_too_tired": 5,
+        # Time together is scarce; the Sunday walk survives.
+        "qt_regular": 2,
+        "qt_undistracted": 3,
+        "qt_weeks_pass": 4,
+        "qt_side_by_side": 3,
+        # Warm, but touch has thinned out.
+        "aff_everyday": 3,
+        "aff_no_expectation": 2,
+        "aff_days_apart": 3,
+        "aff_roommates": 3,
+        # Talk is mostly schedules these days, and she still feels heard.
+        "comm_logistics": 4,
+        **_signs(content, "sign_intimacy_forced"),
+        "together_for": 4,
+        "children": 1,
+        "pressures": [2, 4],
+    }
+    return Persona(
+        "mother_after_kids", "Mother a few years after children", {"worth_it": _worth_it(), "intimacy": intimacy}
+    )
+
+
+def partner_of_the_mother(content: Content) -> Persona:
+    """Jonas, 38, Maya's partner. "Sex? It's less than it was, but we're fine, it's a phase"
+    (importance 3). What he misses is time together: "we haven't had an evening to ourselves
+    in months" (importance 4)."""
+    intimacy = {
+        **topic_answers(_intimacy(content), {**_all_topics(content, 4), "sexual_intimacy": 3, "quality_time": 2}),
+        "quality_time_importance": 4,
+        **_signs(content),
+        "together_for": 4,
+        "children": 1,
+        "pressures": [1, 2],
+    }
+    return Persona(
+        "partner_of_the_mother",
+        "Her partner, who misses time together",
+        {"worth_it": _worth_it(), "intimacy": intimacy},
+    )
+
+
+def thriving_not_sexual(content: Content) -> Persona:
+    """Ruth, 71, married forty years. "We stopped having sex years ago, both of us happy with
+    that. We hold hands on every walk." She marks the five sexual items "doesn't apply to us";
+    everything else is strong."""
+    intimacy = {
+        **topic_answers(_intimacy(content), {**_all_topics(content, 5), "quality_time": 4, "novelty_play": 4}),
+        **dict.fromkeys(
+            (i.id for i in _intimacy(content).items if i.scale == "sexual_intimacy" and i.kind == "scored"), 0
+        ),
+        **_signs(content),
+        "together_for": 5,
+        "children": 2,
+        "pressures": [7],
+    }
+    return Persona(
+        "thriving_not_sexual", "Thriving, sex doesn't apply", {"worth_it": _worth_it(), "intimacy": intimacy}
+    )
+
+
+def escalation_pattern(content: Content) -> Persona:
+    """Carlos, 41, twelve years together. "Every talk ends in the same fight. Since the affair
+    two years ago I can't let it go, and she knows it." Talking 10, making up 5; touch and sex
+    have all but gone. Not sure it can be happy again, not sure about the future."""
+    intimacy = {
+        **topic_answers(_intimacy(content), {**_all_topics(content, 3), "affection": 2, "sexual_intimacy": 1}),
+        # Talking 10: heard "a little" once, the rest "not at all".
+        "comm_heard": 2,
+        "comm_honest": 1,
+        "comm_listen": 2,
+        "comm_logistics": 5,
+        "comm_defensive": 5,
+        # Making up 5: old hurts in every argument, days of distance after each.
+        "conf_issue": 1,
+        "conf_pause": 2,
+        "conf_move_on": 1,
+        "conf_old_hurts": 5,
+        "conf_stay_distant": 5,
+        "conflict_repair_importance": 5,
+        **_signs(content, "sign_same_arguments", "sign_resentment"),
+        "together_for": 5,
+        "children": 1,
+    }
+    worth_it = _worth_it(same_future=UNSURE, happy_again=UNSURE)
+    return Persona("escalation_pattern", "Escalation, then a slump", {"worth_it": worth_it, "intimacy": intimacy})
+
+
+def careful_mixed(content: Content) -> Persona:
+    """Ines, 45, answers slowly and honestly, and her honest answers look mixed: she feels
+    heard, and most of their talk is still schedules; they laugh a lot, and one week is much
+    like the next; they are a team, and worries do crowd them out. None of these are
+    opposites, so none of them is a contradiction."""
+    intimacy = {
+        **topic_answers(_intimacy(content), {**_all_topics(content, 4), "novelty_play": 3, "life_load": 3}),
+        "comm_heard": 5,
+        "comm_logistics": 5,
+        "nov_laugh": 5,
+        "nov_predictable": 5,
+        "load_team": 5,
+        "load_crowded": 5,
+        "load_too_tired": 4,
+        **_signs(content),
+        "together_for": 4,
+        "children": 0,
+    }
+    return Persona("careful_mixed", "Careful, honestly mixed", {"worth_it": _worth_it(), "intimacy": intimacy})
+
+
 BUILDERS = (
     thriving,
     wants_out,
@@ -207,6 +347,11 @@ BUILDERS = (
     all_middle,
     half_skipped,
     unsafe,
+    mother_after_kids,
+    partner_of_the_mother,
+    thriving_not_sexual,
+    escalation_pattern,
+    careful_mixed,
 )
 
 

@@ -33,7 +33,7 @@ from scoring.compare import (
 )
 from scoring.engine import item_points, validate_answers
 from scoring.results import AnswerValue, to_jsonable
-from scoring.steps import FOUNDATION, MAX_NEXT_STEPS, MIN_NEXT_STEPS
+from scoring.steps import MAX_NEXT_STEPS, MIN_NEXT_STEPS
 from scoring.talk import ITEM_GAP, MAX_DIFFERENCES, MAX_STARTERS
 from tests.scoring.strategies import Answers, bottom_answers, top_answers
 
@@ -644,9 +644,9 @@ def test_the_plan_is_two_or_three_couple_steps(pair: tuple[PartnerData, PartnerD
         suggestion = SUGGESTIONS[step.suggestion_id]
         assert "couple" in suggestion.audience
         assert step.because_of in suggestion.scales
-        # A step serves a topic both scored, or is a general one from the foundation
-        # (communication) when the topics answered offer too few steps.
-        assert step.because_of.removeprefix(INTIMACY + ".") in both_scored or step.because_of == FOUNDATION
+        # A step serves a topic both scored, or is light upkeep where the growth areas
+        # offer too few steps (or there are none).
+        assert step.because_of.removeprefix(INTIMACY + ".") in both_scored or suggestion.purpose == "maintain"
         assert step.sources
 
 
