@@ -1,10 +1,13 @@
-"""Replicas behind HAProxy, run with ``deploy/haproxy.cfg``: shared by the replica test and benchmark.
+"""Replicas behind HAProxy, run with ``deploy/haproxy.cfg``: shared by the replica tests and benchmark.
 
 :class:`HAProxy` starts Debian's ``/usr/sbin/haproxy`` in the foreground with the
-deploy's own configuration file, the one ``compose.yaml`` mounts; only the
-environment differs (where to listen, which replicas: see the file's header).
-:func:`postgres_database` makes a fresh PostgreSQL database for one run and drops
-it again. Only loopback addresses.
+deploy's own files, laid out as the containers run them (``deploy/haproxy-global.cfg``
+then ``deploy/haproxy.cfg``); only the environment differs (where to listen, which
+replicas, the stats socket: see the files' headers). :meth:`HAProxy.admin` speaks to
+its stats socket, as an operator draining a replica does. :class:`Cluster` is replicas
+of ``app.py`` on one PostgreSQL behind it (:func:`running_cluster`);
+:func:`postgres_database` makes a fresh PostgreSQL database for one run and drops it
+again. Only loopback addresses.
 """
 
 from __future__ import annotations
@@ -12,29 +15,47 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from storage import Store
+from tests.e2e.helpers import StreamlitServer
 from tests.support import REPO_ROOT
 from tests.support.server import free_port, stop_process_group
 
 HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CONFIG = REPO_ROOT / "deploy" / "haproxy.cfg"
+#: The global section the containers (and these tests) put before it; a Debian host uses its own.
+HAPROXY_GLOBAL = REPO_ROOT / "deploy" / "haproxy-global.cfg"
+APP = REPO_ROOT / "app.py"
 #: The sticky cookie HAProxy sets (``cookie`` in deploy/haproxy.cfg); its value names the replica.
 STICKY_COOKIE = "sc_replica"
 #: The replicas' names in deploy/haproxy.cfg, in order: server ``a`` is SPARK_CHECK_REPLICA_A, and so on.
 REPLICA_NAMES = ("a", "b", "c", "d")
 BIND_ENV = "SPARK_CHECK_PROXY_BIND"
-#: Settings of deploy/haproxy.cfg that a run must not inherit from the caller's environment.
-CONFIG_ENV_PREFIXES = ("SPARK_CHECK_REPLICA_", "SPARK_CHECK_PROXY_", "SPARK_CHECK_TLS_", "SPARK_CHECK_RESOLVER")
+STATS_SOCKET_ENV = "SPARK_CHECK_STATS_SOCKET"
+#: Settings of deploy/haproxy*.cfg that a run must not inherit from the caller's environment.
+CONFIG_ENV_PREFIXES = (
+    "SPARK_CHECK_REPLICA_",
+    "SPARK_CHECK_PROXY_",
+    "SPARK_CHECK_TLS_",
+    "SPARK_CHECK_RESOLVER",
+    "SPARK_CHECK_STATS_",
+    "SPARK_CHECK_REDIRECT_",
+    "SPARK_CHECK_HEALTH_",
+)
 STARTUP_TIMEOUT = 30.0
 
 
@@ -50,25 +71,37 @@ def replica_env(name: str) -> str:
     return f"SPARK_CHECK_REPLICA_{name.upper()}"
 
 
-def haproxy_environment(bind: str, replicas: Sequence[str], base: Mapping[str, str] | None = None) -> dict[str, str]:
+def haproxy_environment(
+    bind: str, replicas: Sequence[str], base: Mapping[str, str] | None = None, *, stats_socket: str
+) -> dict[str, str]:
     """The environment that points deploy/haproxy.cfg at ``replicas`` (host:port each)."""
     if not 1 <= len(replicas) <= len(REPLICA_NAMES):
         raise ValueError(f"deploy/haproxy.cfg names 1 to {len(REPLICA_NAMES)} replicas, not {len(replicas)}")
     env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(CONFIG_ENV_PREFIXES)}
     env[BIND_ENV] = bind
+    env[STATS_SOCKET_ENV] = stats_socket
     for name, address in zip(REPLICA_NAMES, replicas, strict=False):
         env[replica_env(name)] = address
     return env
 
 
+def compose_layout(binary: Path) -> list[str]:
+    """``haproxy`` with the files as the containers load them (add ``-c`` to check, ``-db`` to run)."""
+    return [str(binary), "-f", str(HAPROXY_GLOBAL), "-f", str(HAPROXY_CONFIG)]
+
+
 class HAProxy:
-    """``haproxy -db -f deploy/haproxy.cfg`` on a free 127.0.0.1 port, in front of ``replicas``."""
+    """HAProxy with deploy/haproxy-global.cfg and deploy/haproxy.cfg on a free 127.0.0.1 port,
+    in front of ``replicas``, with its stats socket in a directory of its own."""
 
     def __init__(self, replicas: Sequence[str], log_path: Path, *, port: int | None = None) -> None:
         self.replicas = list(replicas)
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        # A short path: a Unix socket's may not exceed 107 bytes (pytest's tmp_path can).
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="sc-haproxy-"))
+        self.stats_socket = self.socket_dir / "admin.sock"
 
     @property
     def url(self) -> str:
@@ -78,7 +111,7 @@ class HAProxy:
         binary = haproxy_path()
         if binary is None:
             raise RuntimeError("HAProxy is not installed (apt-get install haproxy)")
-        return [str(binary), "-db", "-f", str(HAPROXY_CONFIG)]
+        return [*compose_layout(binary), "-db"]
 
     def start(self, timeout: float = STARTUP_TIMEOUT) -> HAProxy:
         """Start HAProxy and wait until it answers the health check through a replica."""
@@ -87,7 +120,7 @@ class HAProxy:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=REPO_ROOT,
-                env=haproxy_environment(f"127.0.0.1:{self.port}", self.replicas),
+                env=haproxy_environment(f"127.0.0.1:{self.port}", self.replicas, stats_socket=str(self.stats_socket)),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -139,11 +172,23 @@ class HAProxy:
             time.sleep(0.2)
         raise RuntimeError(f"HAProxy did not route to replica {name!r} within {timeout:.0f} s:\n{self.logs()}")
 
+    def admin(self, command: str) -> str:
+        """One command on the stats socket (``set server replicas/a state drain``): its answer."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(str(self.stats_socket))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:] if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 10.0) -> None:
         stop_process_group(self.process, timeout)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def __enter__(self) -> HAProxy:
         return self.start()
@@ -167,3 +212,62 @@ def postgres_database(base_url: str, prefix: str) -> Iterator[str]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@dataclass
+class Cluster:
+    """Replicas of app.py (named as in deploy/haproxy.cfg) on one database, behind HAProxy."""
+
+    database_url: str
+    replicas: dict[str, StreamlitServer]
+    proxy: HAProxy
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def store(self) -> Store:
+        return Store.from_url(self.database_url)  # migrates first, as a replica would, under the lock
+
+    def ensure_all_up(self) -> None:
+        """Restart any replica an earlier test killed, and wait until HAProxy routes to each."""
+        for server in self.replicas.values():
+            if not server.is_running():
+                server.start()
+        for name in self.replicas:
+            self.proxy.wait_until_routed(name)
+
+
+def start_together(servers: list[StreamlitServer]) -> None:
+    """Launch every server at the same moment; return once all of them are healthy."""
+    with ThreadPoolExecutor(len(servers)) as pool:
+        for future in [pool.submit(server.start) for server in servers]:
+            future.result()
+
+
+def make_replicas(directory: Path, database_url: str, names: Sequence[str] = ("a", "b")) -> dict[str, StreamlitServer]:
+    return {
+        name: StreamlitServer(
+            APP,
+            port=free_port(),
+            db_path=directory / f"unused-{name}.sqlite3",  # DATABASE_URL wins over it
+            log_dir=directory / f"replica-{name}",
+            env={"DATABASE_URL": database_url},
+        )
+        for name in names
+    }
+
+
+@contextlib.contextmanager
+def running_cluster(directory: Path, database_url: str) -> Iterator[Cluster]:
+    """Two replicas on ``database_url`` behind HAProxy, all started; stopped again afterwards."""
+    replicas = make_replicas(directory, database_url)
+    proxy = HAProxy([f"127.0.0.1:{r.port}" for r in replicas.values()], directory / "haproxy.log")
+    try:
+        start_together(list(replicas.values()))
+        proxy.start()
+        yield Cluster(database_url, replicas, proxy)
+    finally:
+        proxy.stop()
+        for server in replicas.values():
+            server.stop()
