@@ -94,10 +94,19 @@ class HAProxy:
     """HAProxy with deploy/haproxy-global.cfg and deploy/haproxy.cfg on a free 127.0.0.1 port,
     in front of ``replicas``, with its stats socket in a directory of its own."""
 
-    def __init__(self, replicas: Sequence[str], log_path: Path, *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        replicas: Sequence[str],
+        log_path: Path,
+        *,
+        port: int | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.replicas = list(replicas)
         self.port = port or free_port()
         self.log_path = log_path
+        #: More of the configuration's settings (SPARK_CHECK_TLS_CERT, ..._HEALTH_BIND, ...).
+        self.extra_env = dict(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
         # A short path: a Unix socket's may not exceed 107 bytes (pytest's tmp_path can).
         self.socket_dir = Path(tempfile.mkdtemp(prefix="sc-haproxy-"))
@@ -113,14 +122,19 @@ class HAProxy:
             raise RuntimeError("HAProxy is not installed (apt-get install haproxy)")
         return [*compose_layout(binary), "-db"]
 
-    def start(self, timeout: float = STARTUP_TIMEOUT) -> HAProxy:
-        """Start HAProxy and wait until it answers the health check through a replica."""
+    def environment(self) -> dict[str, str]:
+        env = haproxy_environment(f"127.0.0.1:{self.port}", self.replicas, stats_socket=str(self.stats_socket))
+        return env | self.extra_env
+
+    def start(self, timeout: float = STARTUP_TIMEOUT, *, until_routed: bool = True) -> HAProxy:
+        """Start HAProxy and wait until it answers the health check through a replica
+        (``until_routed``), or else until it accepts connections."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(),
                 cwd=REPO_ROOT,
-                env=haproxy_environment(f"127.0.0.1:{self.port}", self.replicas, stats_socket=str(self.stats_socket)),
+                env=self.environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -131,6 +145,9 @@ class HAProxy:
             if self.process.poll() is not None:
                 raise RuntimeError(f"HAProxy exited with code {self.process.returncode}:\n{self.logs()}")
             with contextlib.suppress(urllib.error.URLError, OSError):
+                if not until_routed:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    return self
                 if self.get("/_stcore/health")[0] == 200:
                     return self
             time.sleep(0.1)
