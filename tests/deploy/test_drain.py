@@ -23,7 +23,8 @@ import pytest
 
 from questions import default_content
 from tests.support import REPO_ROOT
-from tests.support.cluster import STICKY_COOKIE, Cluster, postgres_database, running_cluster
+from tests.support.cluster import STICKY_COOKIE, postgres_database
+from tests.support.replicas import Cluster, running_cluster
 from tests.support.stclient import Session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(600)]

@@ -68,7 +68,9 @@ with context.begin_transaction():
 
 
 def git(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, timeout=120, check=False)
+    # safe.directory: CI runs as root in a clone that may belong to another user.
+    command = ["git", "-c", f"safe.directory={REPO_ROOT}", "-C", str(REPO_ROOT), *args]
+    return subprocess.run(command, capture_output=True, timeout=120, check=False)
 
 
 def previous_release(directory: Path) -> tuple[str, Path]:

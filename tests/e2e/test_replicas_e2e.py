@@ -47,16 +47,8 @@ from tests.e2e.counselor_flows import (
 from tests.e2e.flows import choose, click, radio_for
 from tests.e2e.helpers import open_app, wait_for_app_idle
 from tests.e2e.test_couple_e2e import join_code_on, take_part
-from tests.support.cluster import (
-    STICKY_COOKIE,
-    Cluster,
-    HAProxy,
-    haproxy_path,
-    make_replicas,
-    postgres_database,
-    running_cluster,
-    start_together,
-)
+from tests.support.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
+from tests.support.replicas import Cluster, make_replicas, running_cluster, start_together
 from tests.support.stclient import Session
 
 if TYPE_CHECKING:

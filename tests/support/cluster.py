@@ -4,10 +4,9 @@
 deploy's own files, laid out as the containers run them (``deploy/haproxy-global.cfg``
 then ``deploy/haproxy.cfg``); only the environment differs (where to listen, which
 replicas, the stats socket: see the files' headers). :meth:`HAProxy.admin` speaks to
-its stats socket, as an operator draining a replica does. :class:`Cluster` is replicas
-of ``app.py`` on one PostgreSQL behind it (:func:`running_cluster`);
-:func:`postgres_database` makes a fresh PostgreSQL database for one run and drops it
-again. Only loopback addresses.
+its stats socket, as an operator draining a replica does. :func:`postgres_database`
+makes a fresh PostgreSQL database for one run and drops it again (replicas of the app
+behind HAProxy: ``tests.support.replicas``). Only loopback addresses.
 """
 
 from __future__ import annotations
@@ -23,15 +22,11 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storage import Store
-from tests.e2e.helpers import StreamlitServer
 from tests.support import REPO_ROOT
 from tests.support.server import free_port, stop_process_group
 
@@ -39,7 +34,6 @@ HAPROXY = Path("/usr/sbin/haproxy")
 HAPROXY_CONFIG = REPO_ROOT / "deploy" / "haproxy.cfg"
 #: The global section the containers (and these tests) put before it; a Debian host uses its own.
 HAPROXY_GLOBAL = REPO_ROOT / "deploy" / "haproxy-global.cfg"
-APP = REPO_ROOT / "app.py"
 #: The sticky cookie HAProxy sets (``cookie`` in deploy/haproxy.cfg); its value names the replica.
 STICKY_COOKIE = "sc_replica"
 #: The replicas' names in deploy/haproxy.cfg, in order: server ``a`` is SPARK_CHECK_REPLICA_A, and so on.
@@ -229,62 +223,3 @@ def postgres_database(base_url: str, prefix: str) -> Iterator[str]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-
-
-@dataclass
-class Cluster:
-    """Replicas of app.py (named as in deploy/haproxy.cfg) on one database, behind HAProxy."""
-
-    database_url: str
-    replicas: dict[str, StreamlitServer]
-    proxy: HAProxy
-
-    @property
-    def url(self) -> str:
-        return self.proxy.url
-
-    def store(self) -> Store:
-        return Store.from_url(self.database_url)  # migrates first, as a replica would, under the lock
-
-    def ensure_all_up(self) -> None:
-        """Restart any replica an earlier test killed, and wait until HAProxy routes to each."""
-        for server in self.replicas.values():
-            if not server.is_running():
-                server.start()
-        for name in self.replicas:
-            self.proxy.wait_until_routed(name)
-
-
-def start_together(servers: list[StreamlitServer]) -> None:
-    """Launch every server at the same moment; return once all of them are healthy."""
-    with ThreadPoolExecutor(len(servers)) as pool:
-        for future in [pool.submit(server.start) for server in servers]:
-            future.result()
-
-
-def make_replicas(directory: Path, database_url: str, names: Sequence[str] = ("a", "b")) -> dict[str, StreamlitServer]:
-    return {
-        name: StreamlitServer(
-            APP,
-            port=free_port(),
-            db_path=directory / f"unused-{name}.sqlite3",  # DATABASE_URL wins over it
-            log_dir=directory / f"replica-{name}",
-            env={"DATABASE_URL": database_url},
-        )
-        for name in names
-    }
-
-
-@contextlib.contextmanager
-def running_cluster(directory: Path, database_url: str) -> Iterator[Cluster]:
-    """Two replicas on ``database_url`` behind HAProxy, all started; stopped again afterwards."""
-    replicas = make_replicas(directory, database_url)
-    proxy = HAProxy([f"127.0.0.1:{r.port}" for r in replicas.values()], directory / "haproxy.log")
-    try:
-        start_together(list(replicas.values()))
-        proxy.start()
-        yield Cluster(database_url, replicas, proxy)
-    finally:
-        proxy.stop()
-        for server in replicas.values():
-            server.stop()
