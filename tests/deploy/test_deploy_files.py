@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
+import settings
 from tests.support.cluster import (
     BIND_ENV,
     HAPROXY_CONFIG,
@@ -216,6 +218,28 @@ def test_compose_keeps_secrets_in_files_and_pins_its_images() -> None:
     assert len(bases) == 2 and all(re.match(r"^[a-z0-9/]+:[\w.-]*\d[\w.-]*@sha256:[0-9a-f]{64}$", b) for b in bases), (
         bases
     )
+
+
+def test_the_apps_secrets_file_in_compose_gives_the_database_and_the_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file docs/OPERATIONS.md writes to secrets/spark-check.toml, mounted at
+    /app/.streamlit/secrets.toml (the image's working directory is /app): settings.py
+    finds the database and the keys in it, for the app and for `python -m storage`."""
+    key = Fernet.generate_key().decode()
+    url = "postgresql+psycopg://spark_check:s3cret@db:5432/spark_check"
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        f'SPARK_CHECK_ENCRYPTION_KEYS = "{key}"\n\n[connections.spark_check]\nurl = "{url}"\n', encoding="utf-8"
+    )
+    for name in ("DATABASE_URL", "SPARK_CHECK_SQLITE_PATH", "SPARK_CHECK_ENCRYPTION_KEYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert settings.for_cli() == settings.Settings(url, (key,))
+    assert "WORKDIR /app" in DOCKERFILE.read_text(encoding="utf-8").split("AS app", 1)[1]
+    assert Path("/app") / settings.DEFAULT_SECRETS == Path("/app/.streamlit/secrets.toml")
+    guide = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    assert 'SPARK_CHECK_ENCRYPTION_KEYS = "$KEY"\n\n[connections.spark_check]\nurl = "postgresql+psycopg://' in guide
 
 
 def test_compose_schedules_the_purge_and_the_backup() -> None:
