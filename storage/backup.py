@@ -37,8 +37,6 @@ from storage.errors import StorageError
 #: Backups written into a directory are named spark-check-<UTC time><suffix>.
 PREFIX = "spark-check-"
 SUFFIXES = {"postgresql": ".pgdump", "sqlite": ".sqlite3"}
-#: Where Debian installs each PostgreSQL version's tools, when none is on the PATH.
-DEBIAN_PG_TOOLS = Path("/usr/lib/postgresql")
 
 
 class BackupError(StorageError):
@@ -50,13 +48,12 @@ def backup(url: str, destination: Path, keep: int | None = None) -> Path:
     the backup gets a dated name (then ``keep`` newest backups stay there, older ones go)."""
     parsed = _parsed(url)
     into_directory = destination.is_dir()
-    target = destination / f"{PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}{SUFFIXES[_backend(parsed)]}"
-    if not into_directory:
-        target = destination
+    suffix = SUFFIXES[parsed.get_backend_name()]
+    target = destination / f"{PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}{suffix}" if into_directory else destination
     partial = target.with_name(target.name + ".partial")
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        if _backend(parsed) == "postgresql":
+        if parsed.get_backend_name() == "postgresql":
             with partial.open("wb") as out:
                 _run_pg("pg_dump", parsed, ["--format=custom"], stdout=out)
         else:
@@ -66,7 +63,7 @@ def backup(url: str, destination: Path, keep: int | None = None) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     if into_directory and keep is not None:
-        for old in sorted(destination.glob(f"{PREFIX}*{target.suffix}"))[:-keep]:
+        for old in sorted(destination.glob(f"{PREFIX}*{suffix}"))[:-keep]:
             old.unlink()
     return target
 
@@ -77,7 +74,7 @@ def restore(url: str, source: Path) -> None:
     if not source.is_file():
         raise BackupError(f"no backup file at {source}")
     _require_empty(parsed)
-    if _backend(parsed) == "postgresql":
+    if parsed.get_backend_name() == "postgresql":
         _run_pg(
             "pg_restore",
             parsed,
@@ -97,12 +94,8 @@ def _parsed(url: str) -> URL:
     return parsed
 
 
-def _backend(parsed: URL) -> str:
-    return parsed.get_backend_name()
-
-
 def _require_empty(parsed: URL) -> None:
-    if _backend(parsed) == "sqlite" and not _sqlite_file(parsed, must_exist=False).exists():
+    if parsed.get_backend_name() == "sqlite" and not _sqlite_file(parsed, must_exist=False).exists():
         return
     engine = create_engine(parsed)
     try:
@@ -120,27 +113,17 @@ def _require_empty(parsed: URL) -> None:
         )
 
 
-def pg_tool(name: str) -> str:
-    """``pg_dump`` or ``pg_restore``: the one on the PATH, else Debian's newest."""
-    found = shutil.which(name)
-    if found:
-        return found
-    versions = sorted(
-        (int(path.parts[-3]), path) for path in DEBIAN_PG_TOOLS.glob(f"*/bin/{name}") if path.parts[-3].isdigit()
-    )
-    if versions:
-        return str(versions[-1][1])
-    raise BackupError(f"{name} not found: install PostgreSQL's client tools (apt-get install postgresql-client)")
-
-
 def _run_pg(tool: str, parsed: URL, args: list[str], stdout: IO[bytes] | int = subprocess.DEVNULL) -> None:
+    executable = shutil.which(tool)
+    if executable is None:
+        raise BackupError(f"{tool} not found: install PostgreSQL's client tools (apt-get install postgresql-client)")
     # libpq's own URI, without the password (that goes in the environment) or SQLAlchemy's driver.
     conninfo = parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     env = dict(os.environ)
     if parsed.password is not None:
         env["PGPASSWORD"] = str(parsed.password)
     done = subprocess.run(
-        [pg_tool(tool), f"--dbname={conninfo}", *args],
+        [executable, f"--dbname={conninfo}", *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=stdout,
