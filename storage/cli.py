@@ -7,6 +7,9 @@
     python -m storage rotate-key                  # re-seal answers and notes with the first key
     python -m storage purge [--days 90]           # delete unfinished responses untouched for N days,
                                                   # then empty SQLite's write-ahead log (see Store.compact)
+    python -m storage backup PATH [--keep N]      # pg_dump / SQLite's backup API to a file, or a dated
+                                                  # file in the directory PATH (keeping the N newest)
+    python -m storage restore PATH                # a backup into an empty database (storage/backup.py)
 
 The database and the encryption keys are the app's, resolved by ``settings.py`` the
 same way from the same inputs: the environment (``DATABASE_URL`` or
@@ -87,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
 
     purge = commands.add_parser("purge", help="delete unfinished responses nobody touched for N days")
     purge.add_argument("--days", type=_positive_int, default=RETENTION_DAYS, help=f"default {RETENTION_DAYS}")
+
+    back_up = commands.add_parser("backup", help="back up the database with its own tools (pg_dump, SQLite's API)")
+    back_up.add_argument("path", type=Path, help="a file, or a directory to write a dated backup in")
+    back_up.add_argument("--keep", type=_positive_int, help="with a directory: keep only the N newest backups in it")
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("path", type=Path, help="a file written by `backup`")
     return parser
 
 
@@ -194,6 +203,17 @@ def _run(args: argparse.Namespace) -> str:
                 else " The write-ahead log is in use by the app; it will be overwritten as it is reused."
             )
         )
+    if args.command == "backup":
+        from storage.backup import backup
+
+        if args.keep is not None and not args.path.is_dir():
+            raise UsageError(f"--keep needs a directory to keep backups in; {args.path} is not one")
+        return f"{_shown(url)}: backed up to {backup(url, args.path, args.keep)}."
+    if args.command == "restore":
+        from storage.backup import restore
+
+        restore(url, args.path)
+        return f"Restored {args.path} into {_shown(url)}."
     raise UsageError(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses it first
 
 

@@ -22,7 +22,6 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
@@ -46,9 +45,10 @@ from tests.e2e.counselor_flows import (
     take_turn,
 )
 from tests.e2e.flows import choose, click, radio_for
-from tests.e2e.helpers import REPO_ROOT, StreamlitServer, free_port, open_app, wait_for_app_idle
+from tests.e2e.helpers import open_app, wait_for_app_idle
 from tests.e2e.test_couple_e2e import join_code_on, take_part
 from tests.support.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
+from tests.support.replicas import Cluster, make_replicas, running_cluster, start_together
 from tests.support.stclient import Session
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
 
-APP = REPO_ROOT / "app.py"
 REPLICAS = ("a", "b")
 #: Waits for things that take a failover or a replica's start (milliseconds).
 SLOW_MS = 90_000
@@ -64,48 +63,6 @@ SLOW_MS = 90_000
 WAIT_MS = 30_000
 PASSWORD = "a long enough password"
 LABEL = "Rivers"
-
-
-@dataclass
-class Cluster:
-    database_url: str
-    replicas: dict[str, StreamlitServer]
-    proxy: HAProxy
-
-    @property
-    def url(self) -> str:
-        return self.proxy.url
-
-    def store(self) -> Store:
-        return Store.from_url(self.database_url)  # migrates first, as a replica would, under the lock
-
-    def ensure_all_up(self) -> None:
-        """Restart any replica an earlier test killed, and wait until HAProxy routes to each."""
-        for server in self.replicas.values():
-            if not server.is_running():
-                server.start()
-        for name in self.replicas:
-            self.proxy.wait_until_routed(name)
-
-
-def start_together(servers: list[StreamlitServer]) -> None:
-    """Launch every server at the same moment; return once all of them are healthy."""
-    with ThreadPoolExecutor(len(servers)) as pool:
-        for future in [pool.submit(server.start) for server in servers]:
-            future.result()
-
-
-def make_replicas(directory: Path, database_url: str) -> dict[str, StreamlitServer]:
-    return {
-        name: StreamlitServer(
-            APP,
-            port=free_port(),
-            db_path=directory / f"unused-{name}.sqlite3",  # DATABASE_URL wins over it
-            log_dir=directory / f"replica-{name}",
-            env={"DATABASE_URL": database_url},
-        )
-        for name in REPLICAS
-    }
 
 
 @pytest.fixture(scope="module")
@@ -132,17 +89,11 @@ def cluster(
     haproxy_binary: Path, postgres_url: str, browser: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     directory = tmp_path_factory.mktemp("replicas")
-    with postgres_database(postgres_url, "spark_replicas_e2e") as database_url:
-        replicas = make_replicas(directory, database_url)
-        proxy = HAProxy([f"127.0.0.1:{r.port}" for r in replicas.values()], directory / "haproxy.log")
-        try:
-            start_together(list(replicas.values()))
-            proxy.start()
-            yield Cluster(database_url, replicas, proxy)
-        finally:
-            proxy.stop()
-            for server in replicas.values():
-                server.stop()
+    with (
+        postgres_database(postgres_url, "spark_replicas_e2e") as database_url,
+        running_cluster(directory, database_url) as running,
+    ):
+        yield running
 
 
 @pytest.fixture
