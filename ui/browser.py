@@ -36,6 +36,24 @@ PAGE_CSS = """
   outline-offset: 2px;
   border-radius: 4px;
 }
+/* Tap targets of at least 44 x 44 CSS px (WCAG 2.5.5) on every screen, a touch laptop's too. */
+button[data-testid^="stBaseButton"], a[data-testid^="stBaseLinkButton"], [data-testid="stTab"],
+[data-testid="stSidebarNavLink"], [data-testid="stExpander"] summary, [data-testid="stCheckbox"] label,
+[data-testid="stRadioOption"], [data-testid="stTextInputField"], [data-baseweb="select"] > div {
+  min-height: 44px;
+  align-items: center;
+}
+[data-testid="stRadioOption"], [data-testid="stTab"] { min-width: 44px; }
+button[data-testid="stBaseButton-headerNoPadding"], [data-testid="stExpandSidebarButton"],
+button[data-testid="stBaseButton-elementToolbar"], [data-testid="stTextInputRootElement"] button {
+  min-width: 44px;
+  min-height: 44px;
+  justify-content: center;
+}
+/* The help icon keeps its place: a 44 px target drawn around it. */
+[data-testid="stTooltipIcon"] button { padding: 14px; margin: -14px; }
+/* A heading's link appears on hover only, which a touch screen doesn't have. */
+@media (hover: none) { [data-testid="stHeaderActionElements"] { display: none; } }
 /* On a narrow screen an answer scale is one ordered column of full-size targets,
    never 3 + 2 options on two rows. */
 @media (max-width: 640px) {
