@@ -268,6 +268,14 @@ Series = Mapping[str, Mapping[int, Sequence[TrendPoint]]]
 TREND_ROW_HEIGHT = 130
 #: The size of a facet's title ("Topic · Partner"), in pixels.
 FACET_TITLE_SIZE = 13
+#: The trend's legend, placed from the figure's top (its ``y`` in the figure's height).
+LEGEND_ABOVE_FACETS: dict[str, object] = {
+    "orientation": "h",
+    "x": 0,
+    "yanchor": "bottom",
+    "xref": "container",
+    "yref": "container",
+}
 
 
 def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, str], font_size: int = 14) -> go.Figure:
@@ -292,16 +300,16 @@ def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, s
     pad = span * 0.08 if span else None
     x_range = [dates[0] - pad, dates[-1] + pad] if pad is not None and dates else None
     facet_band = 2 * FACET_TITLE_SIZE
-    top = 2 * font_size + 2 * (font_size + 20) + facet_band  # the title, two legend rows, the facet titles
-    total = TREND_ROW_HEIGHT * rows + top + 30
+    margin = 2 * font_size + 2 * (font_size + 20) + facet_band  # the title, two legend rows, the facet titles
+    total = TREND_ROW_HEIGHT * rows + margin + 30
+    legend_at = 1 - (margin - facet_band) / total
     traces: list[dict[str, object]] = []
     layout: dict[str, object] = {
         "title": TITLE_AT_TOP | {"text": "Each topic over time (0–100)", "y": 1 - 6 / total},
         "height": total,
-        "margin": {"l": 10, "r": 10, "t": top, "b": 20},
+        "margin": {"l": 10, "r": 10, "t": margin, "b": 20},
         "font": {"family": FONT, "size": font_size},
-        "legend": {"orientation": "h", "x": 0, "xref": "container", "yref": "container", "yanchor": "bottom"}
-        | {"y": 1 - (top - facet_band) / total},
+        "legend": LEGEND_ABOVE_FACETS | {"y": legend_at},
         "showlegend": True,
     }
     annotations: list[dict[str, object]] = []

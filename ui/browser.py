@@ -39,23 +39,26 @@ PAGE_CSS = """
   border-radius: 4px;
 }
 /* Tap targets of at least 44 x 44 CSS px (WCAG 2.5.5) on every screen, a touch laptop's too. */
-button[data-testid^="stBaseButton"], a[data-testid^="stBaseLinkButton"], [data-testid="stTab"],
-[data-testid="stSidebarNavLink"], [data-testid="stExpander"] summary, [data-testid="stCheckbox"] label,
-[data-testid="stRadioOption"], [data-testid="stTextInputField"], [data-baseweb="select"] > div {
+button[data-testid^="stBaseButton"], button[data-variant="pills"], a[data-testid^="stBaseLinkButton"],
+[data-testid="stTab"], [data-testid="stRadioOption"], [data-testid="stSidebarNavLink"],
+[data-testid="stExpander"] summary, [data-testid="stCheckbox"] label, [data-testid="stTextInputField"],
+.react-aria-ComboBox [role="group"], [data-testid="stTextInputRootElement"] button, .react-aria-ComboBox button {
   min-height: 44px;
+  min-width: 44px;
   align-items: center;
 }
-[data-testid="stRadioOption"], [data-testid="stTab"] { min-width: 44px; }
 button[data-testid="stBaseButton-headerNoPadding"], [data-testid="stExpandSidebarButton"],
-button[data-testid="stBaseButton-elementToolbar"], [data-testid="stTextInputRootElement"] button {
+button[data-testid="stBaseButton-elementToolbar"] {
   min-width: 44px;
   min-height: 44px;
   justify-content: center;
 }
+/* A table's toolbar keeps its height (the bigger buttons, less padding): it never covers the table. */
+div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonContainer"] { padding-top: 0; padding-bottom: 0; }
 /* The help icon keeps its place: a 44 px target drawn around it. */
 [data-testid="stTooltipIcon"] button { padding: 14px; margin: -14px; }
-/* A heading's link appears on hover only, which a touch screen doesn't have. */
-@media (hover: none) { [data-testid="stHeaderActionElements"] { display: none; } }
+/* A heading's small link appears only on hover (none on a touch screen), and nobody here needs it. */
+[data-testid="stHeaderActionElements"] { display: none; }
 /* On a narrow screen an answer scale is one ordered column of full-size targets,
    never 3 + 2 options on two rows. */
 @media (max-width: 640px) {

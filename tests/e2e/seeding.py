@@ -120,3 +120,17 @@ def practice(db_path: Path, username: str = "ana", label: str = "Couple 0317") -
                 store.finish(partner.person_id, "scores")
         desk.assign_homework(counselor_id, client_id, [CONTENT.suggestions[0].id])
     return Practice(counselor_id, client_id, token)
+
+
+def one_device_couple(db_path: Path) -> str:
+    """A couple who just started on one device, nobody has answered yet; its device token."""
+    with store_at(db_path) as store:
+        _couple_id, token, _people = store.create_couple_one_device()
+    return token
+
+
+def office_visit(db_path: Path, office: Practice) -> str:
+    """A new assessment in the counselor's office, nobody has agreed or answered yet; its device token."""
+    with store_at(db_path) as store:
+        _couple_id, token = CounselorDesk(store).start_in_office(office.counselor_id, office.client_id)
+    return token
