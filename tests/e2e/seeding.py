@@ -52,11 +52,15 @@ def store_at(db_path: Path) -> Iterator[Store]:
         store.engine.dispose()
 
 
-def person(db_path: Path) -> str:
-    """A person alone with middle answers to both questionnaires; their resume token."""
+def person(db_path: Path, safe: bool = True) -> str:
+    """A person alone with middle answers to both questionnaires (and "No" to feeling safe
+    unless ``safe``); their resume token."""
+    answers = middle_answers()
+    if not safe:
+        answers["worth_it"]["safe"] = 0
     with store_at(db_path) as store:
         person_id, token = store.create_person()
-        store.save_answers(person_id, middle_answers(), VERSIONS)
+        store.save_answers(person_id, answers, VERSIONS)
     return token
 
 

@@ -73,7 +73,7 @@ def test_every_control_a_person_alone_taps_is_big_enough(
     from playwright.sync_api import expect
 
     db_path = tmp_path / "person.sqlite3"
-    token = person(db_path)
+    token, unsafe = person(db_path), person(db_path, safe=False)
     server = streamlit_server(db_path=db_path)
     survey = Survey(context.new_page())
     page = survey.page
@@ -108,6 +108,10 @@ def test_every_control_a_person_alone_taps_is_big_enough(
     survey.check("My results, the table")
     for path, where in (("my-data", "My data"), ("counselor-login", "Counselor login")):
         survey.visit(f"{server.url}/{path}?r={token}", where)
+    # A person who doesn't feel safe: the quick exit, and support to call or open.
+    survey.visit(f"{server.url}/results?r={unsafe}", "My results, not safe")
+    expect(page.get_by_role("link", name="Exit this page")).to_be_visible()
+    assert page.locator('a[data-testid^="stBaseLinkButton"]').count() >= 1  # the support's links, measured too
     assert survey.found == {}, survey.found
 
 
