@@ -266,12 +266,26 @@ def divergence_bars(scales: Sequence[ScaleComparison]) -> list[dict[str, object]
 Series = Mapping[str, Mapping[int, Sequence[TrendPoint]]]
 #: One facet's height in the trend chart, in pixels.
 TREND_ROW_HEIGHT = 130
+#: The size of a facet's title ("Topic · Partner"), in pixels.
+FACET_TITLE_SIZE = 13
+#: The trend's legend, placed from the figure's top (its ``y`` in the figure's height).
+LEGEND_ABOVE_FACETS: dict[str, object] = {
+    "orientation": "h",
+    "x": 0,
+    "yanchor": "bottom",
+    "xref": "container",
+    "yref": "container",
+}
 
 
-def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, str]) -> go.Figure:
+def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, str], font_size: int = 14) -> go.Figure:
     """One faceted figure: a row per topic (``titles``: scale id → title, in order), a
     column per partner, 0–100 up, the assessments' dates along (every facet labels them,
     none clipped). A marked change (``TrendPoint.marked``) is a large dot.
+
+    From the top, each in its own band of the top margin (sized from ``font_size``): the
+    title, the legend (room for two rows: long names wrap on a phone), then the first
+    facets' titles: the three never cover one another, on a phone or a wide screen.
 
     Built as one figure in one go: ``make_subplots`` and ``add_trace`` validate every
     property again on each call, and cost several times as much for 22 facets."""
@@ -285,13 +299,17 @@ def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, s
     span = (dates[-1] - dates[0]) if len(dates) > 1 else None
     pad = span * 0.08 if span else None
     x_range = [dates[0] - pad, dates[-1] + pad] if pad is not None and dates else None
+    facet_band = 2 * FACET_TITLE_SIZE
+    margin = 2 * font_size + 2 * (font_size + 20) + facet_band  # the title, two legend rows, the facet titles
+    total = TREND_ROW_HEIGHT * rows + margin + 30
+    legend_at = 1 - (margin - facet_band) / total
     traces: list[dict[str, object]] = []
     layout: dict[str, object] = {
-        "title": {"text": "Each topic over time, by partner (0–100)"},
-        "height": TREND_ROW_HEIGHT * rows + 120,
-        "margin": {"l": 10, "r": 10, "t": 90, "b": 20},
-        "font": {"family": FONT},
-        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        "title": TITLE_AT_TOP | {"text": "Each topic over time (0–100)", "y": 1 - 6 / total},
+        "height": total,
+        "margin": {"l": 10, "r": 10, "t": margin, "b": 20},
+        "font": {"family": FONT, "size": font_size},
+        "legend": LEGEND_ABOVE_FACETS | {"y": legend_at},
         "showlegend": True,
     }
     annotations: list[dict[str, object]] = []
@@ -346,7 +364,7 @@ def trend_chart(series: Series, titles: Mapping[str, str], names: Mapping[int, s
                     "xanchor": "center",
                     "yanchor": "bottom",
                     "showarrow": False,
-                    "font": {"size": 13},
+                    "font": {"size": FACET_TITLE_SIZE},
                 }
             )
     layout["annotations"] = annotations

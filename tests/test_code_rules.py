@@ -80,10 +80,13 @@ def test_the_browser_snippets_are_constants_with_no_slot_for_user_text() -> None
         "PAGE_CSS",
         "SCROLL_TO_TOP, unsafe_allow_javascript=True",
         "COPY_LINK_HTML, unsafe_allow_javascript=True",
+        "NOTIFY_OFFER, unsafe_allow_javascript=True",
+        "PARTNER_FINISHED, unsafe_allow_javascript=True",
         "REMEMBER_LOGIN, unsafe_allow_javascript=True",
         "FORGET_LOGIN, unsafe_allow_javascript=True",
     ]
-    for name in ("PAGE_CSS", "SCROLL_TO_TOP", "COPY_LINK_HTML", "REMEMBER_LOGIN", "FORGET_LOGIN"):
+    snippets = ("PAGE_CSS", "SCROLL_TO_TOP", "COPY_LINK_HTML", "NOTIFY_OFFER", "PARTNER_FINISHED")
+    for name in (*snippets, "REMEMBER_LOGIN", "FORGET_LOGIN"):
         snippet = getattr(browser, name)
         assert isinstance(snippet, str)
         assert f"{name} = f" not in source and ".format(" not in source and "%" not in snippet.replace("100%", "")

@@ -3,13 +3,15 @@
 Each snippet is a constant string (no template slots, no user text ever reaches it),
 which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks this):
 
-* the phone layout of answer scales (one ordered column, 44 px tap targets) and a
-  clearly visible keyboard focus ring (WCAG 2.2, focus visible);
+* tap targets of at least 44 x 44 px (WCAG 2.5.5), the phone layout of answer scales
+  (one ordered column) and a clearly visible keyboard focus ring (WCAG 2.2, focus visible);
 * moving to the top of the page when the next or previous part of a questionnaire is
   shown (the part is a fragment, so the browser would otherwise keep its scroll
   position and land on the next part's buttons);
 * a visible "Copy link" button (and the phone's share sheet where there is one) for
   the resume link, whose own copy icon shows only on hover;
+* with the person's permission, a notification when their partner finishes while the
+  waiting page is in the background;
 * keeping a counselor's session token in a browser cookie, so a page refresh keeps
   them logged in, and deleting it on log out (docs/SECURITY.md, "Counselor sessions").
 """
@@ -36,6 +38,27 @@ PAGE_CSS = """
   outline-offset: 2px;
   border-radius: 4px;
 }
+/* Tap targets of at least 44 x 44 CSS px (WCAG 2.5.5) on every screen, a touch laptop's too. */
+button[data-testid^="stBaseButton"], button[data-variant="pills"], a[data-testid^="stBaseLinkButton"],
+[data-testid="stTab"], [data-testid="stRadioOption"], [data-testid="stSidebarNavLink"],
+[data-testid="stExpander"] summary, [data-testid="stCheckbox"] label, [data-testid="stTextInputField"],
+.react-aria-ComboBox [role="group"], [data-testid="stTextInputRootElement"] button, .react-aria-ComboBox button {
+  min-height: 44px;
+  min-width: 44px;
+  align-items: center;
+}
+button[data-testid="stBaseButton-headerNoPadding"], [data-testid="stExpandSidebarButton"],
+button[data-testid="stBaseButton-elementToolbar"] {
+  min-width: 44px;
+  min-height: 44px;
+  justify-content: center;
+}
+/* A table's toolbar keeps its height (the bigger buttons, less padding): it never covers the table. */
+div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonContainer"] { padding-top: 0; padding-bottom: 0; }
+/* The help icon keeps its place: a 44 px target drawn around it. */
+[data-testid="stTooltipIcon"] button { padding: 14px; margin: -14px; }
+/* A heading's small link appears only on hover (none on a touch screen), and nobody here needs it. */
+[data-testid="stHeaderActionElements"] { display: none; }
 /* On a narrow screen an answer scale is one ordered column of full-size targets,
    never 3 + 2 options on two rows. */
 @media (max-width: 640px) {
@@ -138,6 +161,60 @@ COPY_LINK_HTML = """
 </script>
 """
 
+#: On the waiting screen (two devices): a button that asks, when a person clicks it, for
+#: permission to notify them when their partner finishes; granted, this tab remembers it
+#: (sessionStorage) and PARTNER_FINISHED notifies. Not offered where a page can't show a
+#: notification itself (Android's Chrome wants a service worker; iOS only in installed apps).
+NOTIFY_OFFER = """
+<div style="display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin:.25rem 0 .5rem">
+  <button type="button" id="spark-notify" hidden
+          style="min-height:44px;padding:.5rem 1rem;border-radius:.5rem;border:1px solid #0f766e;
+                 background:#fff;color:#0f766e;font:inherit;font-weight:600;cursor:pointer">
+    Notify me when my partner finishes
+  </button>
+  <span id="spark-notify-status" role="status" aria-live="polite"
+        style="font-family:system-ui,sans-serif;color:#0b1220"></span>
+</div>
+<script>
+(function () {
+  var button = document.getElementById("spark-notify");
+  var status = document.getElementById("spark-notify-status");
+  var mobile = (navigator.userAgentData && navigator.userAgentData.mobile) || /Android|iPhone|iPad/.test(navigator.userAgent);
+  if (!button || !("Notification" in window) || mobile || Notification.permission === "denied") { return; }
+  function armed() {
+    sessionStorage.setItem("spark-notify", "1");
+    button.hidden = true;
+    status.textContent = "You'll get a notification when your partner finishes, while this page stays open.";
+  }
+  if (Notification.permission === "granted") { armed(); return; }
+  button.hidden = false;
+  if (button.dataset.bound) { return; }
+  button.dataset.bound = "1";
+  button.addEventListener("click", function () {
+    Notification.requestPermission().then(function (answer) {
+      if (answer === "granted") { armed(); } else { button.hidden = true; }
+    });
+  });
+})();
+</script>
+"""
+
+#: On the comparison (two devices): once, in a tab that waited with NOTIFY_OFFER armed,
+#: and only while the page is in the background. The words are constant: no name.
+PARTNER_FINISHED = """
+<script>
+(function () {
+  if (sessionStorage.getItem("spark-notify") !== "1") { return; }
+  sessionStorage.removeItem("spark-notify");
+  if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) { return; }
+  try {
+    var note = new Notification("Your partner has finished — your comparison is ready");
+    note.onclick = function () { window.focus(); note.close(); };
+  } catch (e) { /* this browser shows none: the page itself says it */ }
+})();
+</script>
+"""
+
 #: The cookie that carries a counselor's session token (read back by st.context.cookies).
 LOGIN_COOKIE = "spark_counselor"
 #: The key of the container whose class carries the cookie's path and the token
@@ -200,6 +277,16 @@ def copy_link_buttons() -> None:
     """A visible "Copy link" button (and "Share…" where the browser has a share sheet) for
     the link shown in the ``resume_link`` container on the same page."""
     st.html(COPY_LINK_HTML, unsafe_allow_javascript=True)
+
+
+def offer_notification() -> None:
+    """On the waiting screen: "Notify me when my partner finishes" (see NOTIFY_OFFER)."""
+    st.html(NOTIFY_OFFER, unsafe_allow_javascript=True)
+
+
+def notify_partner_finished() -> None:
+    """On the comparison: the notification a waiting tab asked for (see PARTNER_FINISHED)."""
+    st.html(PARTNER_FINISHED, unsafe_allow_javascript=True)
 
 
 def cookie_path(base_url_path: str | None = None) -> str:

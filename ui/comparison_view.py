@@ -23,9 +23,10 @@ from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.couple_data import ScaleComparison
 from services import couples
+from services.couples import RETAKE_AFTER
 from storage.couples import CoupleRecord
-from ui import couple_session, session
-from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps
+from ui import browser, couple_session, session
+from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps, retake_reminder
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
 from ui.results_view import render_safety
@@ -101,6 +102,8 @@ def _comparison_page() -> None:
         return
     names = names_for(state, record)
     viewer_slot = state.slot if state.mode == "two_devices" else None
+    if viewer_slot is not None:
+        browser.notify_partner_finished()
     for partner in record.partners:
         if partner.reopened:
             st.info(
@@ -127,6 +130,7 @@ def _waiting(state: session.SessionData) -> None:
     if record is not None and record.both_finished:
         st.rerun()  # the whole page: the comparison is ready
     st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
+    browser.offer_notification()
     me = record.partner(state.slot or 0) if record else None
     if me is None or not me.finished:
         st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
@@ -245,17 +249,16 @@ def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> Non
             st.session_state[key] = step.done_at is not None  # what is stored, on every run
             st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(record, suggestion.id, key))
         if follow.retake_on is not None:
-            when = follow.retake_on
-            st.info(
-                f"No rush. In a few weeks — around {when.day} {when:%B %Y} — take Spark Check again together "
-                "to see what has changed. Your link brings you back here.",
-                icon=":material/event:",
-            )
+            retake_reminder(follow.retake_on, key="plan:reminder")
     if follow.homework:
         st.subheader("Homework from your counselor")
         for suggestion, step in follow.homework:
             mark = "✓ " if step.done_at is not None else ""
             st.markdown(f"- {mark}**{suggestion.title}** — {suggestion.text}")
+        if follow.retake_on is None:  # the plan's date, else a few weeks after the homework was set
+            retake_reminder(
+                (min(step.since for _, step in follow.homework) + RETAKE_AFTER).date(), key="homework:reminder"
+            )
 
 
 def _worth_it_table(comparison: CoupleComparison, names: dict[int, str]) -> pd.DataFrame | None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
 from questions.loader import source_titles
+from reporting.reminder import retake_reminder as reminder
 from scoring.results import NextStep
 from storage import StorageError
 from storage.accounts import AccountError
@@ -73,8 +75,8 @@ def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None
             st.caption(f"{step.effort.capitalize()} effort{minutes}{whose} · Source: {source_titles(step.sources)}")
 
 
-#: What a download is: HTML for reports, JSON for result files, CSV for exports.
-MIME_TYPES = {"html": "text/html", "json": "application/json", "csv": "text/csv"}
+#: What a download is: HTML for reports, JSON for result files, CSV for exports, a calendar reminder.
+MIME_TYPES = {"html": "text/html", "json": "application/json", "csv": "text/csv", "ics": "text/calendar"}
 
 
 def download(label: str, data: Callable[[], str], file_name: str, key: str, where: Any = st) -> None:
@@ -88,3 +90,14 @@ def download(label: str, data: Callable[[], str], file_name: str, key: str, wher
         on_click="ignore",
         key=key,
     )
+
+
+def retake_reminder(when: date, key: str) -> None:
+    """When to take Spark Check again, and that date as a calendar file: a neutral title and
+    nothing personal in it (reporting/reminder.py)."""
+    st.info(
+        f"No rush. In a few weeks — around {when.day} {when:%B %Y} — take Spark Check again "
+        "to see what has changed. Your link brings you back here.",
+        icon=":material/event:",
+    )
+    download("Add a reminder to my calendar (.ics)", lambda: reminder(when), "spark-check-reminder.ics", key=key)

@@ -67,7 +67,7 @@ def render_login() -> None:
     st.title("Counselor login")
     st.markdown(
         "For counselors who use Spark Check in sessions. Couples and individuals don't need an account. "
-        "A counselor account is made by whoever runs this server: `python -m storage add-counselor NAME`."
+        "Your account is made by whoever runs Spark Check for your practice."
     )
     with guarded("Logging in isn't possible just now. Please try again in a moment.") as outcome:
         first_run = not counselor_service.has_counselors(session.desk())

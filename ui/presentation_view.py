@@ -109,8 +109,7 @@ def _trend(state: session.SessionData, names: dict[int, str]) -> None:
     titles = {scale.id: scale.title for scale in questionnaire.scales}
     series = trends(points, list(titles))
     st.subheader("How it has changed since you started")
-    figure = trend_chart(series, titles, names)
-    figure.update_layout(font={"size": LABEL_SIZE - 4})
+    figure = trend_chart(series, titles, names, font_size=LABEL_SIZE - 4)
     st.plotly_chart(
         figure, key="present:trend", config={"displayModeBar": False}, alt=trend_alt_text(series, titles, names)
     )

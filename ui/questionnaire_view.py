@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -127,15 +128,22 @@ def _body(questionnaire_id: str) -> None:
     if index == 0:
         st.caption(questionnaire.intro)
     answered = sum(1 for i in questionnaire.items if i.id in saved)
+    total = len(questionnaire.items)
     st.progress(
         (index + 1) / len(sections),
-        text=f"Part {index + 1} of {len(sections)} · {answered} of {len(questionnaire.items)} questions answered",
+        text=f"Part {index + 1} of {len(sections)} · {answered} of {total} questions answered",
     )
+    read_only = is_locked(state)
+    if not read_only:
+        minutes = math.ceil((total - answered) * questionnaire.minutes / total)
+        left = f"About {minutes} minute{'' if minutes == 1 else 's'} left." if answered < total else "All answered."
+        st.caption(
+            f"{left} You can stop here and come back with your link (on **My data & downloads**): nothing is lost."
+        )
     if section.title != questionnaire.title:
         st.subheader(section.title)
     if section.intro:
         st.caption(section.intro)
-    read_only = is_locked(state)
     for item in ordered_items(section, session.order_seed(state)):
         _render_item(questionnaire, item, saved, slot, read_only)
 

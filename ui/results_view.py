@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -15,9 +16,10 @@ from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
 from services import answers as answers_service
+from services.couples import RETAKE_AFTER
 from storage import StorageError
 from ui import couple_session, quick_exit, session
-from ui.components import guarded, plan_steps
+from ui.components import guarded, plan_steps, retake_reminder
 from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
 
@@ -179,6 +181,7 @@ def _what_next(state: session.SessionData, profile: Profile) -> None:
             with guarded("The couple space couldn't be made just now. Please try again."):
                 st.session_state["join_code"] = couple_session.start_two_devices(state)
                 switch_to("couple_home")
+    retake_reminder(date.today() + RETAKE_AFTER, key="results:reminder")
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")
     if st.button("Downloads and my data →", key="results:to_data", width="stretch"):
         switch_to("my_data")

@@ -9,15 +9,13 @@ reached directly with its link, as a person coming back would.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from questions import default_content
-from storage import Store
-from storage.counselors import CounselorDesk
 from tests.e2e.counselor_flows import log_in, navigate_in_session
 from tests.e2e.helpers import open_app, wait_for_app_idle
+from tests.e2e.seeding import PASSWORD, seed
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -26,45 +24,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.e2e
 
-CONTENT = default_content()
 VIEWPORTS = {"laptop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 BLOCKING = ("serious", "critical")
-PASSWORD = "a long enough test password"
-
-
-def middle_answers() -> dict[str, dict[str, Any]]:
-    answers: dict[str, dict[str, Any]] = {}
-    for questionnaire in CONTENT.questionnaires.values():
-        for item in questionnaire.items:
-            rset = questionnaire.response_set_of(item)
-            if rset.multi:
-                continue
-            if item.safety or item.kind == "checklist":
-                value = next(v for v in rset.values if v not in item.unsafe_values) if item.safety else 0
-            else:
-                value = rset.options[len(rset.options) // 2].value
-            answers.setdefault(questionnaire.id, {})[item.id] = value
-    return answers
-
-
-def seed(db_path: Path) -> dict[str, str]:
-    """A person alone, a finished two-device couple and a counselor; their links."""
-    store = Store.from_url(f"sqlite:///{db_path}")
-    versions = {qid: q.version for qid, q in CONTENT.questionnaires.items()}
-    person_id, person_token = store.create_person()
-    store.save_answers(person_id, middle_answers(), versions)
-
-    couple_id, first_id, first_token, code = store.create_couple_two_devices()
-    joined = store.join_couple(code)
-    assert first_token is not None and joined.person_id is not None
-    for partner_id in (first_id, joined.person_id):
-        store.save_answers(partner_id, middle_answers(), versions)
-        store.finish(partner_id, "items")
-
-    desk = CounselorDesk(store)
-    desk.add_counselor("ana", PASSWORD, "Ana")
-    store.engine.dispose()
-    return {"person": person_token, "partner": first_token, "couple": couple_id}
 
 
 def violations(page: Page) -> list[str]:

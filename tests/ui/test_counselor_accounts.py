@@ -1,4 +1,4 @@
-"""Accounts in the app: a counselor changes their password; a first run shows the command."""
+"""Accounts in the app: a counselor changes their password; only a first run shows the command."""
 
 from __future__ import annotations
 
@@ -45,3 +45,5 @@ def test_the_login_page_does_not_show_it_once_a_counselor_exists(desk: Counselor
     app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     app.button(key="welcome:counselor").click().run()
     assert "No counselor account exists yet" not in page_text(app)
+    assert "add-counselor" not in page_text(app)  # the command is for the first run only
+    assert "Your account is made by whoever runs Spark Check for your practice." in page_text(app)

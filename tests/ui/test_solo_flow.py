@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +123,32 @@ def test_intimacy_one_section_per_page_then_results_with_strengths_and_steps(db_
     assert len(app.get("plotly_chart")) == 1
     assert len(app.dataframe) == 1
     assert not any(note in page for note in CONSISTENCY_NOTES.values())
+
+
+def test_every_part_says_how_long_is_left_and_that_one_can_stop_and_come_back(db_path: Path) -> None:
+    intimacy = default_content().questionnaire("intimacy")
+    app = new_app()
+    app.button(key="start:intimacy").click().run()
+    for index in range(len(intimacy.sections)):
+        answered = len(state_of(app).answers.get("intimacy", {}))
+        minutes = math.ceil((len(intimacy.items) - answered) * intimacy.minutes / len(intimacy.items))
+        captions = [c.value for c in app.caption]
+        assert f"About {minutes} minutes left. You can stop here and come back with your link" in "\n".join(captions)
+        assert any("nothing is lost" in c for c in captions)
+        radio = app.radio[0]
+        radio.set_value(1).run()  # one answer per part: the time left goes down
+        assert not app.exception
+        if index < len(intimacy.sections) - 1:
+            app.button(key="next:intimacy:solo").click().run()
+    assert len(state_of(app).answers["intimacy"]) == len(intimacy.sections)
+    # All six "Is it worth it?" questions answered: nothing is left.
+    app = new_app()
+    app.button(key="start:worth_it").click().run()
+    assert any(c.value.startswith("About 2 minutes left.") for c in app.caption)
+    for radio in app.radio:
+        radio.set_value(2)
+    app.run()
+    assert any(c.value.startswith("All answered. You can stop here") for c in app.caption)
 
 
 def test_the_same_answer_everywhere_is_told_kindly_the_profile_may_not_fit(db_path: Path) -> None:
