@@ -51,10 +51,11 @@ def encode_answers(questionnaire: Questionnaire, answers: Sequence[dict[str, Any
     if set(map(type, given)) - {int, type(None)}:  # true and false are ints to Python: not here
         return None
     codes = np.zeros((count, len(items)), dtype=np.int16)
+    position = {item.id: k for k, item in enumerate(items)}
     for j, item in enumerate(single):
         code = _code(questionnaire, item, None, int)
         column = given[j :: len(single)]
-        codes[:, items.index(item)] = np.fromiter(map(code.get, column, itertools.repeat(-1)), np.int16, count)
+        codes[:, position[item.id]] = np.fromiter(map(code.get, column, itertools.repeat(-1)), np.int16, count)
     found = int(np.count_nonzero(codes))  # the one-choice answers given (-1: not an option)
     for item in [item for item in items if questionnaire.response_set_of(item).multi]:
         chosen = [value for value in map(dict.get, answers, itertools.repeat(item.id)) if value is not None]
@@ -89,6 +90,7 @@ def encode_csv(
         questionnaire = questionnaires[qid]
         cells = list(itertools.chain.from_iterable(map(rows.__getitem__, at)))  # column j: cells[j::width]
         codes = np.zeros((len(at), len(questionnaire.items)), dtype=np.int16)
+        position = {item.id: k for k, item in enumerate(questionnaire.items)}
         for j, name in enumerate(header):
             item = questionnaire.items_by_id.get(name)
             if name in ("id", "questionnaire"):
@@ -102,7 +104,7 @@ def encode_csv(
                     return None
             else:
                 code, column = _code(questionnaire, item, "", str), cells[j::width]
-                codes[:, questionnaire.items.index(item)] = np.fromiter(
+                codes[:, position[item.id]] = np.fromiter(
                     map(code.get, column, itertools.repeat(-1)), np.int16, len(at)
                 )
         if (codes < 0).any():
@@ -114,8 +116,20 @@ def encode_csv(
 # --------------------------------------------------------------------------- scoring
 
 
-def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
-    """Each response's fields, as :func:`scoring.records.fields_of` gives them from the engine's result."""
+def unsafe_answers(questionnaire: Questionnaire, codes: Codes) -> Bools:
+    """Whether each response has an answer that says the relationship is not safe."""
+    unsafe = np.zeros(len(codes), dtype=np.bool_)
+    for j, item in enumerate(questionnaire.items):
+        if item.safety:
+            unsafe |= np.array(
+                [False, *map(item.unsafe_values.__contains__, questionnaire.response_set_of(item).values)]
+            )[codes[:, j]]
+    return unsafe
+
+
+def score(questionnaire: Questionnaire, codes: Codes, unsafe: Bools | None = None) -> Fields:
+    """Each response's fields, as :func:`scoring.records.fields_of` gives them from the engine's result;
+    ``unsafe``: whether the person's answers (to this questionnaire or another) say the relationship is not safe."""
     count, items = len(codes), questionnaire.items
     column = {item.id: j for j, item in enumerate(items)}
     scored_codes = _without_not_applicable(questionnaire, codes)
@@ -131,10 +145,7 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
     def enough(given: npt.NDArray[np.int64], total: int) -> Bools:  # the engine's two-thirds rule
         return np.array([enough_answered(k, total) for k in range(total + 1)])[given]
 
-    unsafe = np.zeros(count, dtype=np.bool_)
-    for item in items:
-        if item.safety:
-            unsafe |= each(item, item.unsafe_values.__contains__)
+    unsafe = unsafe_answers(questionnaire, codes) if unsafe is None else unsafe
     # Safety first: what a person may see of their own results, safe or not (scoring.visibility).
     seen = {safe: visible("self", Subject(safe=safe)) for safe in (True, False)}
     verdict_shown = np.where(unsafe, seen[False].verdict, seen[True].verdict)
