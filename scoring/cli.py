@@ -4,29 +4,33 @@
     python -m scoring score FILE [--format FORMAT]    score responses (JSON, JSON Lines or CSV; - for stdin)
     python -m scoring profile FILE [--format csv]     one profile per person (scoring/profile_cli.py)
 
-A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``, with an optional ``id``: a
-JSON file holds one or a list of them, a JSON Lines file (``.jsonl``) one per line; a CSV has a
-``questionnaire`` column, an optional ``id`` column, and one column per item (empty = not answered;
-several choices separated by ``;``). Files are read as a stream by :mod:`scoring.reader` and scored
-a batch at a time, so memory stays bounded however large the file (each response at most
-MAX_RESPONSE characters). Responses next to each other with the same ``id``, one per questionnaire,
-are one person's: an answer of theirs that says the relationship is not safe holds back the verdict
-and the stage reading of both (``scope`` says whether a record was read with the person's other
-questionnaire; ``profile`` needs a person's responses next to each other). ``score`` prints one
-record per response, in the order given (:mod:`scoring.records`): ``--format json`` (the default) a
-JSON list, one record a line (one record alone for a file holding one response), ``jsonl`` one
-record a line, ``csv``. Any failure (bad input first) prints one line saying what is wrong and
-where, and nothing else, and exits with status 2: the output is kept aside until the end.
+A response is {"questionnaire": ID, "answers": {ITEM_ID: VALUE}}, with an optional "id": a JSON file
+holds one or a list of them, a JSON Lines file (.jsonl) one per line; a CSV has a "questionnaire"
+column, an optional "id" column, and one column per item (empty: not answered; choices separated
+by ";"). The file is read as a stream, a response at a time (each at most 1 MiB), so memory stays
+bounded however large it is. Two responses next to each other with the same id, one of each
+questionnaire, are one person's: an answer in either that says the relationship is not safe
+holds back the verdict and the stage reading of both ("scope": "both questionnaires"); any other
+response is scored alone ("scope": "one questionnaire"; profile reads a person's both). So keep a
+person's responses together (sort by id); profile refuses a person whose responses are apart.
+
+``score`` prints one record per response, in the order given (:mod:`scoring.records`): ``--format
+json`` (the default) a JSON list, one record a line (one record alone for a file holding one
+response), ``jsonl`` one record a line, ``csv``. Files are read by :mod:`scoring.reader` and
+scored a batch (BATCH) at a time. Any failure prints one line saying what is wrong and where, and
+nothing else, and exits with status 2: the output is kept aside until the whole input is scored.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import dataclasses
 import gc
 import io
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -154,27 +158,15 @@ def _csv_responses(found: Responses, content: Content) -> list[dict[str, Any]]:
 
 
 def _open(path: str, stdin: TextIO | None) -> io.BufferedReader:
-    if path == "-":
-        source = stdin or sys.stdin
-        buffer = getattr(source, "buffer", None)
-        if buffer is not None:
-            return cast("io.BufferedReader", buffer)
-        return io.BufferedReader(io.BytesIO(source.read().encode("utf-8", "surrogatepass")))  # a text stream (tests)
-    try:
-        return open(path, "rb")  # read to the end by read_input's text stream
-    except OSError as exc:
-        raise InputProblem(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def _format(path: str, start: bytes) -> str:
-    """How to read the input: "csv", "jsonl" or "json" (stdin: told by its first character)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    first = start.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
-    return "json" if path != "-" or first in (b"{", b"[") else "csv"
+    if path != "-":
+        try:
+            return open(path, "rb")  # closed with read_input's text stream
+        except OSError as exc:
+            raise InputProblem(f"{path}: cannot be read ({exc.strerror})") from None
+    source = stdin or sys.stdin
+    if (buffer := getattr(source, "buffer", None)) is not None:
+        return cast("io.BufferedReader", buffer)
+    return io.BufferedReader(io.BytesIO(source.read().encode("utf-8", "surrogatepass")))  # a text stream (tests)
 
 
 @dataclass
@@ -203,21 +195,22 @@ def _at(found: Responses, index: int) -> str:
 
 
 def read_input(path: str, stdin: TextIO | None = None) -> Iterator[Responses]:
-    """The responses of a JSON, JSON Lines or CSV file (``-``: stdin), read as a stream through
-    :mod:`scoring.reader`, a batch (about BATCH) at a time; a person's responses
+    """The responses of a JSON, JSON Lines or CSV file (``-``: stdin, told by its first character),
+    read as a stream through :mod:`scoring.reader`, a batch (BATCH) at a time; a person's responses
     (next to each other, the same id, one per questionnaire) are never split between batches."""
     where = "stdin" if path == "-" else path
-    binary = _open(path, stdin)
-    kind = _format(path, binary.peek(4096)[:4096])
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig")
+    binary, batch = _open(path, stdin), Responses(where, lines=[])
+    if binary.peek(3)[:3] == codecs.BOM_UTF8:  # Excel and Notepad write one
+        binary.read(3)
+    suffix, first = Path(path).suffix.lower(), binary.peek(4096)[:4096].lstrip()[:1]
+    text = io.TextIOWrapper(binary, encoding="utf-8")
     try:
-        batch, found = Responses(where, lines=[]), cast("Iterator[reader.Read]", iter(()))
-        if kind == "csv":
+        if suffix == ".csv" or (path == "-" and first not in (b"{", b"[")):
             found = reader.read_csv(text, MAX_RESPONSE)
             batch.header = next(found, ([], 1, 0))[0]
             if "questionnaire" not in batch.header:
                 raise InputProblem(f"{where} line 1: a CSV needs a 'questionnaire' column")
-        elif kind == "jsonl":
+        elif suffix in (".jsonl", ".ndjson"):
             found = reader.read_json_lines(text, MAX_RESPONSE)
         else:
             values = reader.JsonValues(text, MAX_RESPONSE, one=path != "-")
@@ -231,52 +224,34 @@ def read_input(path: str, stdin: TextIO | None = None) -> Iterator[Responses]:
 
 
 def _batches(batch: Responses, found: Iterator[reader.Read]) -> Iterator[Responses]:
-    if batch.header is None:
-        who = _json_who
-    else:  # csv.DictReader's row dict keeps a name's last column
-        at_id, at_qid = (
-            max((i for i, name in enumerate(batch.header) if name == key), default=-1)
-            for key in ("id", "questionnaire")
-        )
-
-        def who(row: list[str]) -> tuple[Any, Any]:
-            return (row[at_id] if 0 <= at_id < len(row) and row[at_id] else MISSING), (
-                row[at_qid].strip() if at_qid < len(row) else None
-            )
-
-    size, person, last, qids = 0, -1, MISSING, ()
+    column = {name: i for i, name in enumerate(batch.header or [])}  # a name's last, as csv.DictReader
+    at_id, at_qid = column.get("id", -1), column.get("questionnaire", -1)
+    size, person, last, qids = 0, -1, MISSING, cast("tuple[Any, ...]", ())
     responses, people, lines = batch.responses, batch.people, batch.lines
     for response, line, length in found:
-        pid, qid = who(response)
-        if pid is MISSING or pid != last or type(pid) is not type(last) or qid in qids:
+        if batch.header is not None:
+            pid = response[at_id] if 0 <= at_id < len(response) and response[at_id] else MISSING
+            qid = response[at_qid].strip() if at_qid < len(response) else None
+        else:
+            pid, qid = (response.get("id"), response.get("questionnaire")) if type(response) is dict else (None, None)
+        if pid in (MISSING, None) or pid != last or type(pid) is not type(last) or qid in qids:
             person, qids = person + 1, ()  # the next person
             if len(responses) >= BATCH[0] or size >= BATCH[1]:
                 yield batch
-                batch = dataclasses.replace(
-                    batch, responses=[], lines=lines and [], people=[], first=batch.first + len(responses)
-                )
+                first = batch.first + len(responses)
+                batch = dataclasses.replace(batch, responses=[], lines=lines and [], people=[], first=first)
                 size, responses, people, lines = 0, batch.responses, batch.people, batch.lines
         last, qids, size = pid, (*qids, qid), size + length
         responses.append(response)
         people.append(person)
         if lines is not None:
             lines.append(line)
-        if type(pid) is str and not pid.isascii():
-            try:
-                pid.encode()
-            except UnicodeEncodeError:
-                raise InputProblem(
-                    f"{_at(batch, len(responses) - 1)}: id: not text (a lone \\ud800-\\udfff escape)"
-                ) from None
+        if type(pid) is str and _SURROGATE.search(pid):  # which UTF-8 can't write
+            raise InputProblem(f"{_at(batch, len(responses) - 1)}: id: not text (a lone \\ud800-\\udfff escape)")
     yield batch
 
 
-def _json_who(response: Any) -> tuple[Any, Any]:
-    """A response's id (MISSING for none) and questionnaire."""
-    if type(response) is not dict:
-        return MISSING, None
-    pid = response.get("id", MISSING)
-    return MISSING if pid is None else pid, response.get("questionnaire")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- scoring
@@ -412,11 +387,13 @@ def _score_without_collector(args: argparse.Namespace, content: Content, out: Te
         if found.single and args.format == "json":
             out.write(lines[0] + "\n")
             return
-        if lines and args.format == "json":
-            out.write((",\n" if written else "[\n") + ",\n".join(lines))
-        elif lines:
-            out.write("\n".join(lines) + "\n")
-        written += len(lines)
+        for first in range(0, len(lines), 4096):  # joined a few thousand at a time
+            some = lines[first : first + 4096]
+            if args.format == "json":
+                out.write((",\n" if written else "[\n") + ",\n".join(some))
+            else:
+                out.write("\n".join(some) + "\n")
+            written += len(some)
     if args.format == "json":
         out.write("\n]\n" if written else "[]\n")
 
@@ -470,11 +447,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     parser = argparse.ArgumentParser(
         prog="python -m scoring",
         description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 2)[2],
+        epilog=__doc__.split("\n\n")[2],
     )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (help_, _run, formats) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_, description=help_, epilog=__doc__.split("\n\n", 2)[2])
+        command = commands.add_parser(name, help=help_, description=help_, epilog=__doc__.split("\n\n")[2])
         if formats:
             command.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
             command.add_argument("--format", choices=formats, default="json")
