@@ -65,13 +65,14 @@ def write_profiles(
     from scoring.visibility import profile_for_self
 
     rows = (profile_row(person, profile_for_self(content, answers)) for person, answers in people)
-    if fmt == "json":
-        out.write("[")
-        for count, row in enumerate(rows):
+    if fmt == "json":  # as json.dump(list(rows), indent=2) writes it, a row at a time
+        before = "["
+        for row in rows:
             out.write(
-                ("," if count else "") + "\n  " + json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+                f"{before}\n  " + json.dumps(row, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
             )
-        out.write("\n]\n" if "count" in locals() else "]\n")
+            before = ","
+        out.write("[]\n" if before == "[" else "\n]\n")
         return
     refs = [f"{qid}.{scale.id}" for qid, q in content.questionnaires.items() for scale in q.scales]
     flat = ("safety_concern", "verdict", "stage", "discernment", "professional_help", "individual_support")

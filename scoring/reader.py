@@ -157,24 +157,17 @@ class JsonValues:
         self.at += self.array
 
     def __iter__(self) -> Iterator[Read]:
-        if self.array and self._next() == "]":
-            self.at += 1
-        elif self.array:
-            while True:
-                yield self._value()
-                after = self._next()
-                self.at += 1
-                if after == "]":
-                    break
-                if after != ",":
-                    raise self._syntax(self.at - 1)
-        else:
-            while self._next():
-                yield self._value()
-                if self.one:
-                    break
+        more = self._next() != "]" if self.array else bool(self._next())
+        self.at += not more  # an empty array's "]"
+        while more:
+            yield self._value()
+            after = self._next()
+            if self.array and after not in (",", "]"):
+                raise self._problem("syntax", "not valid JSON")
+            self.at += self.array
+            more = after == "," if self.array else bool(after) and not self.one
         if self._next():
-            raise self._syntax(self.at)
+            raise self._problem("syntax", "not valid JSON")
 
     def _next(self) -> str:
         """The next character that is not white space ("" at the end)."""
@@ -195,8 +188,9 @@ class JsonValues:
         self.counted = position
         return self.line
 
-    def _syntax(self, position: int) -> ReadProblem:
-        return ReadProblem("syntax", "not valid JSON", self._line(position))
+    def _problem(self, kind: Kind, reason: str, position: int | None = None) -> ReadProblem:
+        """A problem at ``position``, else with the value that starts here."""
+        return ReadProblem(kind, reason, self._line(self.at if position is None else position))
 
     def _value(self) -> Read:
         """The value that starts here (read on while it may go on past the text at hand), the line
@@ -211,13 +205,13 @@ class JsonValues:
                 # A value cut short fails at the end of the text, or in a string that goes on.
                 cut = exc.pos >= len(self.data) - 12 or exc.msg.startswith("Unterminated")
                 if ended or not cut:
-                    raise self._syntax(exc.pos) from None
+                    raise self._problem("syntax", "not valid JSON", exc.pos) from None
             except RecursionError:
                 raise self._problem("depth", f"nested more than {MAX_DEPTH} levels deep") from None
             except ReadProblem as problem:
                 raise self._problem(problem.kind, problem.reason) from None
             except ValueError:  # an integer of more than 4,300 digits
-                raise self._syntax(self.at) from None
+                raise self._problem("syntax", "not valid JSON") from None
             if (ended or not cut) and end - self.at <= self.limit:
                 break
             if len(self.data) - self.at > self.limit:
@@ -227,10 +221,6 @@ class JsonValues:
         if self.data.count("[", start, end) + self.data.count("{", start, end) > MAX_DEPTH - self.array:
             _check_depth(value, self._line(start), self.array)
         return value, line, end - start
-
-    def _problem(self, kind: Kind, reason: str) -> ReadProblem:
-        """A problem with the value that starts here."""
-        return ReadProblem(kind, reason, self._line(self.at))
 
 
 # --------------------------------------------------------------------------- JSON

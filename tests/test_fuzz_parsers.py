@@ -237,6 +237,22 @@ def test_a_lone_surrogate_in_an_id_is_one_error_line(
     one_error_line(status, out.getvalue(), err.getvalue(), f"{where}: id: not text")
 
 
+@pytest.mark.parametrize("command", [["score", "--format", "csv"], ["profile"]])
+def test_a_lone_surrogate_in_an_id_via_python_dash_m_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """As a person runs it: stdout is UTF-8, where the lone surrogate was a traceback."""
+    path = tmp_path / "surrogate.json"
+    path.write_bytes(b'[{"id": "\\ud800", "questionnaire": "worth_it", "answers": {}}]')
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", command[0], str(path), *command[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    one_error_line(completed.returncode, completed.stdout, completed.stderr, "response 0: id: not text")
+
+
 def test_a_paired_surrogate_escape_in_an_id_is_text(tmp_path: Path) -> None:
     status, out, err = score(
         tmp_path, "emoji.json", b'{"id": "\\ud83d\\ude00", "questionnaire": "worth_it", "answers": {}}'

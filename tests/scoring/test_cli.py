@@ -583,9 +583,10 @@ def test_a_persons_unsafe_worth_it_answer_holds_back_the_stage_reading_of_their_
     )
     none, no, yes = ("", "", "true") if fmt == "csv" else (None, [], True)
     for record in records:
-        assert (record["safety_concern"], record["scope"]) == (yes, BOTH), record
-        assert record["stages" if record["questionnaire"] == "intimacy" else "verdict"] in (none, no)
+        assert record["stages" if record["questionnaire"] == "intimacy" else "verdict"] in (none, no), record
+        assert record["safety_concern"] == yes, record
     assert records[3]["verdict.yes"] == none  # q's "worth fighting for" is held back too
+    assert [record["scope"] for record in records] == [BOTH] * 4
     if fmt == "json":
         safe_p = expected(content, "intimacy", LOW)
         assert records[1] == {**safe_p, "id": "p", "scope": BOTH, "safety_concern": True, "stages": []}
