@@ -158,6 +158,8 @@ class JsonValues:
 
     def __iter__(self) -> Iterator[Read]:
         more = self._next() != "]" if self.array else bool(self._next())
+        if not (more or self.array or not self.one):
+            raise self._problem("syntax", "not valid JSON")  # nothing
         self.at += not more  # an empty array's "]"
         while more:
             yield self._value()

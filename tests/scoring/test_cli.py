@@ -207,6 +207,13 @@ def test_not_json(tmp_path: Path) -> None:
     assert line == f"error: {path} line 3: not valid JSON"
 
 
+@pytest.mark.parametrize("text", ["", " \n "])
+def test_an_empty_json_file_is_not_valid_json(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text(text, encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line ", ": not valid JSON")
+
+
 def test_json_that_is_not_a_response(tmp_path: Path) -> None:
     path = tmp_path / "number.json"
     path.write_text("42", encoding="utf-8")
