@@ -1,9 +1,4 @@
-"""CSV of a counselor's scores, safe to open in a spreadsheet.
-
-A cell that begins with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
-could run as a formula in Excel, LibreOffice or Sheets; such cells get a
-leading apostrophe, the OWASP-recommended neutraliser.
-"""
+"""CSV of a counselor's scores, safe to open in a spreadsheet (scoring.records.safe_cell)."""
 
 from __future__ import annotations
 
@@ -11,13 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from scoring.records import safe_cell
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

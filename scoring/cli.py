@@ -4,13 +4,21 @@
     python -m scoring score FILE [--format FORMAT]    score responses (JSON, JSON Lines or CSV; - for stdin)
     python -m scoring profile FILE [--format csv]     one profile per person (scoring/profile_cli.py)
 
-A response is ``{"questionnaire": ID, "answers": {ITEM_ID: VALUE}}``: a JSON file holds one or a
-list of them, a JSON Lines file (``.jsonl``) one per line; a CSV has a ``questionnaire`` column, an
-optional ``id`` column, and one column per item (empty = not answered; several choices separated by
-``;``). Files are read by :mod:`scoring.reader` (at most MAX_INPUT_BYTES). Bad input exits with
-status 2 and one line saying what is wrong and where. ``score`` prints one record per response, in
-the order given (:mod:`scoring.records`): ``--format json`` (the default) a JSON list, one record a
-line (one record alone for a file holding one response), ``jsonl`` one record a line, ``csv``.
+A response is {"questionnaire": ID, "answers": {ITEM_ID: VALUE}}, with an optional "id": a JSON file
+holds one or a list of them, a JSON Lines file (.jsonl) one per line; a CSV has a "questionnaire"
+column, an optional "id" column, and one column per item (empty: not answered; choices separated
+by ";"). The file is read as a stream, a response at a time (each at most 1 MiB), so memory stays
+bounded however large it is. Two responses next to each other with the same id, one of each
+questionnaire, are one person's: an answer in either that says the relationship is not safe
+holds back the verdict and the stage reading of both ("scope": "both questionnaires"); any other
+response is scored alone ("scope": "one questionnaire"; profile reads a person's both). So keep a
+person's responses together (sort by id); profile refuses a person whose responses are apart.
+
+``score`` prints one record per response, in the order given (:mod:`scoring.records`): ``--format
+json`` (the default) a JSON list, one record a line (one record alone for a file holding one
+response), ``jsonl`` one record a line, ``csv``. Files are read by :mod:`scoring.reader` and
+scored a batch (BATCH) at a time. Any failure prints one line saying what is wrong and where, and
+nothing else, and exits with status 2: the output is kept aside until the whole input is scored.
 """
 
 from __future__ import annotations
@@ -18,16 +26,20 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
+import dataclasses
 import gc
+import io
 import json
+import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from scoring import reader, records
-from scoring.reader import Table
 from scoring.records import MISSING, Scored
 
 if TYPE_CHECKING:
@@ -38,8 +50,10 @@ if TYPE_CHECKING:
 # The content (pydantic, YAML), the engine and NumPy are imported where they are used.
 
 EXIT_BAD_INPUT = 2
-#: The largest input ``score`` reads (README: "Command line").
-MAX_INPUT_BYTES = 100 * 1024 * 1024
+#: The longest response read: a JSON value, a line of JSON Lines, a CSV row (README: "Command line").
+MAX_RESPONSE = 1024 * 1024
+#: How much is scored at once: at most about this many responses, and characters of input.
+BATCH = (20_000, 16 * 1024 * 1024)
 #: The longest error line, not counting the file's name.
 ERROR_LIMIT = reader.MESSAGE_LIMIT
 FORMATS = ("json", "jsonl", "csv")
@@ -103,15 +117,13 @@ def _csv_cell(value: str) -> int | list[int] | None:
     return int(value)
 
 
-def _csv_responses(table: Table, where: str, content: Content) -> list[dict[str, Any]]:
-    """The responses of a CSV, one per row, read as ``csv.DictReader`` reads each row."""
+def _csv_responses(found: Responses, content: Content) -> list[dict[str, Any]]:
+    """The responses of a batch of CSV rows, read as ``csv.DictReader`` reads each row."""
     from scoring.engine import clip
 
-    header = table.header
-    if "questionnaire" not in header:
-        raise InputProblem(f"{where} line 1: a CSV needs a 'questionnaire' column")
+    header = cast("list[str]", found.header)
     responses: list[dict[str, Any]] = []
-    for cells, line in zip(table.rows, table.lines, strict=True):
+    for index, cells in enumerate(found.responses):
         row: dict[str | None, Any] = dict(zip(header, cells, strict=False))
         if len(cells) > len(header):
             row[None] = cells[len(header) :]
@@ -125,14 +137,14 @@ def _csv_responses(table: Table, where: str, content: Content) -> list[dict[str,
         answers: dict[str, Any] = {}
         for column, cell in row.items():
             if column is None:
-                raise InputProblem(f"{where} line {line}: more cells than columns")
+                raise InputProblem(f"{_at(found, index)}: more cells than columns")
             if column in ("questionnaire", "id") or cell is None:
                 continue
             try:
                 value = _csv_cell(cell)
             except ValueError:
                 raise InputProblem(
-                    f"{where} line {line}, column {clip(column)}: '{clip(cell)}' is not a whole number"
+                    f"{_at(found, index)}, column {clip(column)}: '{clip(cell)}' is not a whole number"
                 ) from None
             if value is not None:
                 if isinstance(value, int) and column in multi_items:
@@ -145,94 +157,129 @@ def _csv_responses(table: Table, where: str, content: Content) -> list[dict[str,
     return responses
 
 
-def _read_bytes(path: str, stdin: TextIO | None = None) -> bytes:
-    """The file's bytes (stdin's for ``-``), at most one more than MAX_INPUT_BYTES."""
-    if path == "-":
-        source = stdin or sys.stdin
-        buffer: BinaryIO | None = getattr(source, "buffer", None)
-        if buffer is not None:
-            return buffer.read(MAX_INPUT_BYTES + 1)
-        return source.read(MAX_INPUT_BYTES + 1).encode("utf-8", "surrogatepass")  # a text stream (tests)
-    try:
-        with open(path, "rb") as file:
-            return file.read(MAX_INPUT_BYTES + 1)
-    except OSError as exc:
-        raise InputProblem(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def _format(path: str, data: bytes) -> str:
-    """How to read the input: "csv", "jsonl", "json", or "json or jsonl" (stdin starting with ``{``)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
+def _open(path: str, stdin: TextIO | None) -> io.BufferedReader:
     if path != "-":
-        return "json"
-    start = data.removeprefix(codecs.BOM_UTF8).lstrip()[:1]
-    return "json or jsonl" if start == b"{" else "json" if start == b"[" else "csv"
+        try:
+            return open(path, "rb")  # closed with read_input's text stream
+        except OSError as exc:
+            raise InputProblem(f"{path}: cannot be read ({exc.strerror})") from None
+    source = stdin or sys.stdin
+    if (buffer := getattr(source, "buffer", None)) is not None:
+        return cast("io.BufferedReader", buffer)
+    return io.BufferedReader(io.BytesIO(source.read().encode("utf-8", "surrogatepass")))  # a text stream (tests)
 
 
 @dataclass
 class Responses:
-    """What ``score`` read: the responses (or, for a CSV, the table they are in) and where each is."""
+    """A batch of what ``score`` and ``profile`` read: the responses (or a CSV's rows), where each is, whose."""
 
     where: str
     responses: list[Any] = field(default_factory=list)
-    #: The line of each response (CSV, JSON Lines); None for JSON, where a response is named by its place.
+    #: The line of each response (CSV, JSON Lines, stdin); None for a JSON list or object, named by place.
     lines: list[int] | None = None
+    #: Each response's person, a number in the input's order (see :func:`read_input`).
+    people: list[int] = field(default_factory=list)
+    #: The place of the batch's first response in the input.
+    first: int = 0
     #: One JSON object in a file: ``score`` prints one record rather than a list.
     single: bool = False
-    table: Table | None = None
+    #: A CSV's first row: the responses are then its rows, lists of cells.
+    header: list[str] | None = None
 
 
-def read_input(path: str, stdin: TextIO | None = None) -> Responses:
-    """Read a JSON, JSON Lines or CSV file (``-``: stdin) through :mod:`scoring.reader`."""
+def _at(found: Responses, index: int) -> str:
+    """Where a response of the batch is: a line, a place in a JSON list, or the file."""
+    if found.lines is not None:
+        return f"{found.where} line {found.lines[index]}"
+    return found.where if found.single else f"{found.where} response {found.first + index}"
+
+
+def read_input(path: str, stdin: TextIO | None = None) -> Iterator[Responses]:
+    """The responses of a JSON, JSON Lines or CSV file (``-``: stdin, told by its first character),
+    read as a stream through :mod:`scoring.reader`, a batch (BATCH) at a time; a person's responses
+    (next to each other, the same id, one per questionnaire) are never split between batches."""
     where = "stdin" if path == "-" else path
-    data = _read_bytes(path, stdin)
-    kind = _format(path, data)
+    binary, batch = _open(path, stdin), Responses(where, lines=[])
+    if binary.peek(3)[:3] == codecs.BOM_UTF8:  # Excel and Notepad write one
+        binary.read(3)
+    suffix, first = Path(path).suffix.lower(), binary.peek(4096)[:4096].lstrip()[:1]
+    text = io.TextIOWrapper(binary, encoding="utf-8")
     try:
-        if kind == "csv":
-            return Responses(where, table=reader.read_csv(data, MAX_INPUT_BYTES))
-        if kind == "jsonl":
-            return Responses(where, *reader.read_json_lines(data, MAX_INPUT_BYTES))
-        try:
-            document = reader.read_json(data, MAX_INPUT_BYTES)
-        except reader.ReadProblem as problem:
-            if kind == "json or jsonl" and problem.more:
-                return Responses(where, *reader.read_json_lines(data, MAX_INPUT_BYTES))
-            raise
+        if suffix == ".csv" or (path == "-" and first not in (b"{", b"[")):
+            found = reader.read_csv(text, MAX_RESPONSE)
+            batch.header = next(found, ([], 1, 0))[0]
+            if "questionnaire" not in batch.header:
+                raise InputProblem(f"{where} line 1: a CSV needs a 'questionnaire' column")
+        elif suffix in (".jsonl", ".ndjson"):
+            found = reader.read_json_lines(text, MAX_RESPONSE)
+        else:
+            values = reader.JsonValues(text, MAX_RESPONSE, one=path != "-")
+            found, batch.single = iter(values), not values.array and path != "-"
+            batch.lines = None if values.array or batch.single else []
+        yield from _batches(batch, found)
     except reader.ReadProblem as problem:
         raise InputProblem(f"{where}{f' line {problem.line}' if problem.line else ''}: {problem.reason}") from None
-    if isinstance(document, dict):
-        return Responses(where, [document], single=path != "-")
-    if isinstance(document, list):
-        return Responses(where, document)
-    raise InputProblem(f"{where}: expected a response object or a list of them")
+    finally:
+        text.close()
+
+
+def _batches(batch: Responses, found: Iterator[reader.Read]) -> Iterator[Responses]:
+    column = {name: i for i, name in enumerate(batch.header or [])}  # a name's last, as csv.DictReader
+    at_id, at_qid = column.get("id", -1), column.get("questionnaire", -1)
+    size, person, last, qids = 0, -1, MISSING, cast("tuple[Any, ...]", ())
+    responses, people, lines = batch.responses, batch.people, batch.lines
+    for response, line, length in found:
+        if batch.header is not None:
+            pid = response[at_id] if 0 <= at_id < len(response) and response[at_id] else MISSING
+            qid = response[at_qid].strip() if at_qid < len(response) else None
+        else:
+            pid, qid = (response.get("id"), response.get("questionnaire")) if type(response) is dict else (None, None)
+        if pid in (MISSING, None) or pid != last or type(pid) is not type(last) or qid in qids:
+            person, qids = person + 1, ()  # the next person
+            if len(responses) >= BATCH[0] or size >= BATCH[1]:
+                yield batch
+                first = batch.first + len(responses)
+                batch = dataclasses.replace(batch, responses=[], lines=lines and [], people=[], first=first)
+                size, responses, people, lines = 0, batch.responses, batch.people, batch.lines
+        last, qids, size = pid, (*qids, qid), size + length
+        responses.append(response)
+        people.append(person)
+        if lines is not None:
+            lines.append(line)
+        if type(pid) is str and _SURROGATE.search(pid):  # which UTF-8 can't write
+            raise InputProblem(f"{_at(batch, len(responses) - 1)}: id: not text (a lone \\ud800-\\udfff escape)")
+    yield batch
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- scoring
 
-#: Per questionnaire: the positions of its responses in the input, and their answers as codes.
+#: Per questionnaire: the positions of its responses in the batch, and their answers as codes.
 Encoded = dict[str, tuple[list[int], "Codes"]]
 
 
 def score_input(found: Responses, content: Content) -> Scored:
-    """Score what ``read_input`` read, or raise InputProblem naming the first bad response."""
+    """Score a batch, or raise InputProblem naming the first bad response. An answer of a person's
+    that says the relationship is not safe counts for all their responses (scoring.visibility)."""
+    import numpy as np
+
     from scoring import vectorised
 
-    if found.table is not None:
-        fast = _encode_csv(found.table, content)
-        count = len(found.table.rows)
-    else:
-        fast = _encode_json(found.responses, content)
-        count = len(found.responses)
+    fast = _encode_csv(found, content) if found.header is not None else _encode_json(found.responses, content)
     encoded, ids = fast if fast is not None else _encode_checked(found, content)
+    people = np.array(found.people, dtype=np.intp) - (found.people[0] if found.people else 0)
+    unsafe = np.zeros(len(people), dtype=np.float64)
+    for qid, (rows, codes) in encoded.items():
+        unsafe[rows] = vectorised.unsafe_answers(content.questionnaire(qid), codes)
+    persons_unsafe = (np.bincount(people, weights=unsafe) > 0)[people]
+    both = (np.bincount(people) == len(content.questionnaires))[people]
     groups = [
-        (content.questionnaire(qid), rows, vectorised.score(content.questionnaire(qid), codes))
+        (content.questionnaire(qid), rows, vectorised.score(content.questionnaire(qid), codes, persons_unsafe[rows]))
         for qid, (rows, codes) in encoded.items()
     ]
-    return Scored(count, ids, groups)
+    return Scored(len(people), ids, groups, both.tolist())
 
 
 def _encode_json(responses: Sequence[Any], content: Content) -> tuple[Encoded, list[Any]] | None:
@@ -256,33 +303,30 @@ def _encode_json(responses: Sequence[Any], content: Content) -> tuple[Encoded, l
     return encoded, [response.get("id", MISSING) for response in responses]
 
 
-def _encode_csv(table: Table, content: Content) -> tuple[Encoded, list[Any]] | None:
-    """A plainly valid CSV encoded at once; None if any row might not be (see scoring.vectorised)."""
+def _encode_csv(found: Responses, content: Content) -> tuple[Encoded, list[Any]] | None:
+    """A plainly valid batch of CSV rows encoded at once; None if any row might not be (see scoring.vectorised)."""
     from scoring.vectorised import encode_csv
 
-    encoded = encode_csv(content.questionnaires, table.header, table.rows)
+    header = cast("list[str]", found.header)
+    encoded = encode_csv(content.questionnaires, header, found.responses)
     if encoded is None:
         return None
-    at = table.header.index("id") if "id" in table.header else None
-    return encoded, [MISSING if at is None or not row[at] else row[at] for row in table.rows]
+    at = header.index("id") if "id" in header else None
+    return encoded, [MISSING if at is None or not row[at] else row[at] for row in found.responses]
 
 
-def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
-    """Each response checked by the engine, as (its place, where it is named, questionnaire id,
-    clean answers); the first bad one raises InputProblem. ``score`` and ``profile`` both read so."""
+def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, Any, str, dict[str, Any]]]:
+    """Each response of a batch checked by the engine, as (its place, where it is named, its id,
+    questionnaire id, clean answers); the first bad one raises InputProblem. ``score`` and
+    ``profile`` both read so."""
     from scoring.engine import AnswerError, clip, validate_answers
 
-    if found.table is not None:
-        found.responses, found.lines = _csv_responses(found.table, found.where, content), found.table.lines
-    responses, lines, where = found.responses, found.lines, found.where
+    responses = found.responses if found.header is None else _csv_responses(found, content)
     for index, response in enumerate(responses):
-        at = (
-            f"{where} line {lines[index]}"
-            if lines is not None
-            else (f"{where} response {index}" if len(responses) > 1 else where)
-        )
+        at = _at(found, index)
         if not isinstance(response, dict):
-            raise InputProblem(f"{at}: a response must be an object")
+            problem = "expected a response object or a list of them" if found.single else "a response must be an object"
+            raise InputProblem(f"{at}: {problem}")
         qid = response.get("questionnaire")
         if not isinstance(qid, str) or qid not in content.questionnaires:
             known = ", ".join(sorted(content.questionnaires))
@@ -291,7 +335,7 @@ def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, str
         if not isinstance(answers, dict):
             raise InputProblem(f"{at}: answers: expected an object of item ids to values")
         try:
-            yield index, at, qid, validate_answers(content.questionnaire(qid), answers)
+            yield index, at, response.get("id", MISSING), qid, validate_answers(content.questionnaire(qid), answers)
         except AnswerError as exc:
             raise InputProblem(f"{at}: {exc}") from None
 
@@ -301,7 +345,9 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
     from scoring.vectorised import encode_answers
 
     checked: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
-    for index, _at, qid, clean in _checked(found, content):
+    ids: list[Any] = []
+    for index, _where, pid, qid, clean in _checked(found, content):
+        ids.append(pid)
         rows, given = checked.setdefault(qid, ([], []))
         rows.append(index)
         given.append(clean)
@@ -310,7 +356,7 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
         codes = encode_answers(content.questionnaire(qid), given)
         assert codes is not None, "validated answers are plainly valid"
         encoded[qid] = (rows, codes)
-    return encoded, [response.get("id", MISSING) for response in found.responses]
+    return encoded, ids
 
 
 def _score(args: argparse.Namespace, content: Content, out: TextIO) -> None:
@@ -326,72 +372,101 @@ def _score(args: argparse.Namespace, content: Content, out: TextIO) -> None:
 
 
 def _score_without_collector(args: argparse.Namespace, content: Content, out: TextIO) -> None:
-    found = read_input(args.file)
-    scored = score_input(found, content)
-    found.responses, found.table = [], None  # what was read is scored: its memory serves the output
+    header = records.csv_header(content)
+    writer = csv.writer(out)  # "\r\n" ends a row: a cell holding a line break is quoted
     if args.format == "csv":
-        header = records.csv_header(content)
-        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(records.csv_records(scored, header))
-        return
-    lines = records.json_records(scored)
-    if found.single and args.format == "json":
-        out.write(lines[0] + "\n")
-    elif lines:
-        records.write_lines(out, lines, *(("\n", "", "\n") if args.format == "jsonl" else (",\n", "[\n", "\n]\n")))
-    elif args.format == "json":
-        out.write("[]\n")
+    written = 0
+    for found in read_input(args.file):
+        scored = score_input(found, content)
+        found.responses = []  # scored: its memory serves the output
+        if args.format == "csv":
+            writer.writerows(records.csv_records(scored, header))
+            continue
+        lines = records.json_records(scored)
+        if found.single and args.format == "json":
+            out.write(lines[0] + "\n")
+            return
+        for first in range(0, len(lines), 4096):  # joined a few thousand at a time
+            some = lines[first : first + 4096]
+            if args.format == "json":
+                out.write((",\n" if written else "[\n") + ",\n".join(some))
+            else:
+                out.write("\n".join(some) + "\n")
+            written += len(some)
+    if args.format == "json":
+        out.write("\n]\n" if written else "[]\n")
 
 
 def _profile(args: argparse.Namespace, content: Content, out: TextIO) -> None:
-    """``profile``: read the responses as ``score`` does, one profile per person (by ``id``)."""
-    from scoring.engine import clip
-    from scoring.profile_cli import as_csv, profiles
+    """``profile``: read the responses as ``score`` does, one profile per person (scoring.profile_cli)."""
+    from scoring.profile_cli import write_profiles
 
-    found = read_input(args.file)
-    people: dict[str, dict[str, Any]] = {}
-    for index, at, qid, clean in _checked(found, content):
-        person = found.responses[index].get("id", "")
-        if not isinstance(person, str | int) or isinstance(person, bool):
-            raise InputProblem(f"{at}: id: expected text or a whole number")
-        given = people.setdefault(str(person), {})
-        if qid in given:
-            who = f"person '{clip(str(person))}'" if str(person) else "the responses (they carry no id)"
-            raise InputProblem(f"{at}: a second '{qid}' response for {who}")
-        given[qid] = clean
-    rows = profiles(people, content)
-    if args.format == "csv":
-        out.write(as_csv(rows, content))
-    else:
-        json.dump(rows, out, indent=2, ensure_ascii=False, allow_nan=False)
-        out.write("\n")
+    write_profiles(_people(args.file, content), content, out, args.format)
+
+
+def _people(path: str, content: Content) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each person's id and clean answers by questionnaire: responses next to each other with the
+    same id (or none), one per questionnaire; a person met again later is refused."""
+    from scoring.engine import clip
+
+    person: str | None = None
+    given: dict[str, Any] = {}
+    met: set[str] = set()
+    for found in read_input(path):
+        for _index, at, pid, qid, clean in _checked(found, content):
+            pid = "" if pid is MISSING else pid
+            if not isinstance(pid, str | int) or isinstance(pid, bool):
+                raise InputProblem(f"{at}: id: expected text or a whole number")
+            pid = str(pid)
+            who = f"person '{clip(pid)}'" if pid else "the responses (they carry no id)"
+            if pid == person and qid in given:
+                raise InputProblem(f"{at}: a second '{qid}' response for {who}")
+            if pid != person:
+                if pid in met:
+                    raise InputProblem(f"{at}: {who} again, apart from their other responses: keep them together")
+                if person is not None:
+                    yield person, given
+                person, given = pid, {}
+                met.add(pid)
+            given[qid] = clean
+    if person is not None:
+        yield person, given
 
 
 #: name -> (help, what it does, its --format choices; none: it takes no file).
 COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace, Content, TextIO], None], tuple[str, ...]]] = {
     "questionnaires": ("print the questionnaires as JSON", _questionnaires, ()),
     "score": ("score responses from a JSON, JSON Lines or CSV file (- for stdin)", _score, FORMATS),
-    "profile": ("one profile per person (responses grouped by id)", _profile, ("json", "csv")),
+    "profile": ("one profile per person (their responses next to each other, by id)", _profile, ("json", "csv")),
 }
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scoring",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n")[2],
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (help_, _run, formats) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_)
+        command = commands.add_parser(name, help=help_, description=help_, epilog=__doc__.split("\n\n")[2])
         if formats:
             command.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
             command.add_argument("--format", choices=formats, default="json")
     args = parser.parse_args(argv)
     from questions.loader import ContentError, default_content
 
-    try:
-        COMMANDS[args.command][1](args, default_content(), out)
-    except (InputProblem, ContentError) as problem:
-        limit = ERROR_LIMIT + len(getattr(args, "file", ""))  # the file's name in full
-        print(f"error: {reader.one_line(str(problem), limit)}", file=err)
-        return EXIT_BAD_INPUT
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as kept:  # the output, until all went well
+        try:
+            COMMANDS[args.command][1](args, default_content(), kept)
+        except Exception as problem:  # any failure: one line and status 2 (bad input names itself)
+            known = isinstance(problem, InputProblem | ContentError)
+            message = str(problem) if known else f"{getattr(args, 'file', '')}: {type(problem).__name__} {problem}"
+            limit = ERROR_LIMIT + len(getattr(args, "file", ""))  # the file's name in full
+            print(f"error: {reader.one_line(message, limit)}", file=err)
+            return EXIT_BAD_INPUT
+        kept.seek(0)
+        shutil.copyfileobj(kept, out)
     return 0

@@ -1,18 +1,23 @@
 """``python -m scoring profile FILE``: one profile per person, across both questionnaires.
 
-The responses are read as ``python -m scoring score`` reads them; responses with the
-same ``id`` are one person (at most one response per questionnaire each; without an
-id, all the responses are one person). Each person's profile is what they see on
+The responses are read as ``python -m scoring score`` reads them (scoring.cli): responses
+next to each other with the same ``id`` are one person (at most one response per
+questionnaire each; responses without an id are one person too); a person's responses
+apart from each other are refused. Each person's profile is what they see on
 their own results page (scoring.visibility.profile_for_self): under a safety concern
 no verdict, reading or step, and ``safety_concern`` says so across both
-questionnaires. Output: JSON (default) or CSV (``--format csv``, spreadsheet-safe).
+questionnaires. Output, a person at a time: JSON (default) or CSV (``--format csv``,
+spreadsheet-safe).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import csv
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
 
+from scoring.records import safe_cell
 from scoring.results import AnswerValue, Profile
 
 if TYPE_CHECKING:
@@ -52,32 +57,34 @@ def profile_row(person: str, profile: Profile) -> dict[str, Any]:
     }
 
 
-def profiles(people: Mapping[str, AnswersByQuestionnaire], content: Content) -> list[dict[str, Any]]:
+def write_profiles(
+    people: Iterable[tuple[str, AnswersByQuestionnaire]], content: Content, out: TextIO, fmt: str
+) -> None:
+    """Each person's profile row as it comes: a JSON list, or a CSV of one line per person (lists
+    joined by ``;``, one column per scale score)."""
     from scoring.visibility import profile_for_self
 
-    return [profile_row(person, profile_for_self(content, answers)) for person, answers in people.items()]
-
-
-def as_csv(rows: Sequence[Mapping[str, Any]], content: Content) -> str:
-    """One line per person; lists joined by ``;``; one column per scale score."""
-    from reporting.csv_export import to_csv
-
+    rows = (profile_row(person, profile_for_self(content, answers)) for person, answers in people)
+    if fmt == "json":  # as json.dump(list(rows), indent=2) writes it, a row at a time
+        before = "["
+        for row in rows:
+            out.write(
+                f"{before}\n  " + json.dumps(row, indent=2, ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
+            )
+            before = ","
+        out.write("[]\n" if before == "[" else "\n]\n")
+        return
     refs = [f"{qid}.{scale.id}" for qid, q in content.questionnaires.items() for scale in q.scales]
     flat = ("safety_concern", "verdict", "stage", "discernment", "professional_help", "individual_support")
     listed = ("readings", "support_signs", "strengths", "growth_areas")
-    header = ["id", *flat, *listed, "next_steps", *refs]
-
-    def cell(value: Any) -> Any:
-        return str(value).lower() if isinstance(value, bool) else value
-
-    lines = [
-        [
+    writer = csv.writer(out)  # "\r\n" ends a row: a cell holding a line break is quoted
+    writer.writerow(["id", *flat, *listed, "next_steps", *refs])
+    for row in rows:
+        cells = [
             row["id"],
-            *(cell(row[name]) for name in flat),
+            *(str(row[name]).lower() if isinstance(row[name], bool) else row[name] for name in flat),
             *(";".join(row[name]) for name in listed),
             ";".join(step["id"] for step in row["next_steps"]),
             *(row["scores"].get(ref) for ref in refs),
         ]
-        for row in rows
-    ]
-    return to_csv(header, lines)
+        writer.writerow([safe_cell(cell) for cell in cells])

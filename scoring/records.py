@@ -12,7 +12,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from questions.loader import Content
@@ -22,15 +22,29 @@ if TYPE_CHECKING:
 
 #: The id of a response that has none.
 MISSING: Any = object()
+#: A record's ``scope``: read with the person's other questionnaire, or alone.
+SCOPES = {True: "both questionnaires", False: "one questionnaire (see python -m scoring profile)"}
+#: A cell that begins so could run as a formula in Excel, LibreOffice or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text that could run as a formula gets a leading
+    apostrophe, the OWASP-recommended neutraliser."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass
 class Scored:
-    """Every response scored: per questionnaire, the positions of its responses and their fields."""
+    """A batch of responses scored: per questionnaire, the positions of its responses and their
+    fields; and whether each was read with the person's other questionnaire."""
 
     count: int
     ids: list[Any]
     groups: list[tuple[Questionnaire, list[int], Fields]]
+    both: list[bool]
 
 
 def fields_of(questionnaire: Questionnaire, result: QuestionnaireResult) -> dict[str, Any]:
@@ -89,9 +103,13 @@ def json_records(scored: Scored) -> list[str]:
     """Each response's record as one line of JSON, in the input's order."""
     lines = [""] * scored.count
     for questionnaire, rows, fields in scored.groups:
-        head = f'"questionnaire": {_json(questionnaire.id)}, '
+        head = f'"questionnaire": {_json(questionnaire.id)}, "scope": '
+        scopes = {both: f"{head}{_json(scope)}, " for both, scope in SCOPES.items()}
         starts = [
-            "{" + (f'"id": {_json(scored.ids[row])}, ' if scored.ids[row] is not MISSING else "") + head for row in rows
+            "{"
+            + (f'"id": {_json(scored.ids[row])}, ' if scored.ids[row] is not MISSING else "")
+            + scopes[scored.both[row]]
+            for row in rows
         ]
         last = len(fields) - 1
         columns = [
@@ -103,10 +121,10 @@ def json_records(scored: Scored) -> list[str]:
 
 
 def csv_header(content: Content) -> list[str]:
-    """``id``, ``questionnaire``, then every questionnaire's fields (the same for every input)."""
+    """``id``, ``questionnaire``, ``scope``, then every questionnaire's fields (the same for every input)."""
     from scoring.engine import score_questionnaire
 
-    names = {"id": None, "questionnaire": None}
+    names = {"id": None, "questionnaire": None, "scope": None}
     for questionnaire in content.questionnaires.values():
         names |= dict.fromkeys(fields_of(questionnaire, score_questionnaire(questionnaire, {})))
     return list(names)
@@ -117,15 +135,7 @@ def csv_records(scored: Scored, header: Sequence[str]) -> list[Sequence[str]]:
     records: list[Sequence[str]] = [()] * scored.count
     for questionnaire, rows, fields in scored.groups:
         blank = [""] * len(rows)
-        columns = [_rendered(fields[name], _csv) if name in fields else blank for name in header[2:]]
+        columns = [_rendered(fields[name], _csv) if name in fields else blank for name in header[3:]]
         for row, cells in zip(rows, zip(*columns, strict=True), strict=True):
-            records[row] = (_csv(scored.ids[row]), questionnaire.id, *cells)
+            records[row] = (_csv(safe_cell(scored.ids[row])), questionnaire.id, SCOPES[scored.both[row]], *cells)
     return records
-
-
-def write_lines(out: TextIO, lines: list[str], between: str, start: str, end: str, chunk: int = 4096) -> None:
-    """``start``, the lines with ``between`` between them, then ``end``: joined ``chunk`` lines at a time."""
-    out.write(start)
-    for first in range(0, len(lines), chunk):
-        out.write((between if first else "") + between.join(lines[first : first + chunk]))
-    out.write(end)

@@ -51,10 +51,11 @@ def encode_answers(questionnaire: Questionnaire, answers: Sequence[dict[str, Any
     if set(map(type, given)) - {int, type(None)}:  # true and false are ints to Python: not here
         return None
     codes = np.zeros((count, len(items)), dtype=np.int16)
+    column_of = {item.id: k for k, item in enumerate(items)}
     for j, item in enumerate(single):
         code = _code(questionnaire, item, None, int)
         column = given[j :: len(single)]
-        codes[:, items.index(item)] = np.fromiter(map(code.get, column, itertools.repeat(-1)), np.int16, count)
+        codes[:, column_of[item.id]] = np.fromiter(map(code.get, column, itertools.repeat(-1)), np.int16, count)
     found = int(np.count_nonzero(codes))  # the one-choice answers given (-1: not an option)
     for item in [item for item in items if questionnaire.response_set_of(item).multi]:
         chosen = [value for value in map(dict.get, answers, itertools.repeat(item.id)) if value is not None]
@@ -89,6 +90,7 @@ def encode_csv(
         questionnaire = questionnaires[qid]
         cells = list(itertools.chain.from_iterable(map(rows.__getitem__, at)))  # column j: cells[j::width]
         codes = np.zeros((len(at), len(questionnaire.items)), dtype=np.int16)
+        column_of = {item.id: k for k, item in enumerate(questionnaire.items)}
         for j, name in enumerate(header):
             item = questionnaire.items_by_id.get(name)
             if name in ("id", "questionnaire"):
@@ -102,7 +104,7 @@ def encode_csv(
                     return None
             else:
                 code, column = _code(questionnaire, item, "", str), cells[j::width]
-                codes[:, questionnaire.items.index(item)] = np.fromiter(
+                codes[:, column_of[item.id]] = np.fromiter(
                     map(code.get, column, itertools.repeat(-1)), np.int16, len(at)
                 )
         if (codes < 0).any():
@@ -114,8 +116,20 @@ def encode_csv(
 # --------------------------------------------------------------------------- scoring
 
 
-def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
-    """Each response's fields, as :func:`scoring.records.fields_of` gives them from the engine's result."""
+def unsafe_answers(questionnaire: Questionnaire, codes: Codes) -> Bools:
+    """Whether each response has an answer that says the relationship is not safe."""
+    unsafe = np.zeros(len(codes), dtype=np.bool_)
+    for j, item in enumerate(questionnaire.items):
+        if item.safety:
+            unsafe |= np.array(
+                [False, *map(item.unsafe_values.__contains__, questionnaire.response_set_of(item).values)]
+            )[codes[:, j]]
+    return unsafe
+
+
+def score(questionnaire: Questionnaire, codes: Codes, unsafe: Bools | None = None) -> Fields:
+    """Each response's fields, as :func:`scoring.records.fields_of` gives them from the engine's result;
+    ``unsafe``: whether the person's answers (to this questionnaire or another) say the relationship is not safe."""
     count, items = len(codes), questionnaire.items
     column = {item.id: j for j, item in enumerate(items)}
     scored_codes = _without_not_applicable(questionnaire, codes)
@@ -131,10 +145,7 @@ def score(questionnaire: Questionnaire, codes: Codes) -> Fields:
     def enough(given: npt.NDArray[np.int64], total: int) -> Bools:  # the engine's two-thirds rule
         return np.array([enough_answered(k, total) for k in range(total + 1)])[given]
 
-    unsafe = np.zeros(count, dtype=np.bool_)
-    for item in items:
-        if item.safety:
-            unsafe |= each(item, item.unsafe_values.__contains__)
+    unsafe = unsafe_answers(questionnaire, codes) if unsafe is None else unsafe
     # Safety first: what a person may see of their own results, safe or not (scoring.visibility).
     seen = {safe: visible("self", Subject(safe=safe)) for safe in (True, False)}
     verdict_shown = np.where(unsafe, seen[False].verdict, seen[True].verdict)
@@ -252,16 +263,18 @@ def _scale_scores(
 ) -> tuple[npt.NDArray[np.intp], list[float | None]]:
     """Each response's pattern of a scale's codes (a number), and each distinct pattern's score."""
     first, pattern = _distinct(codes)
-    points = [
-        [0.0, *(item_points(questionnaire, item, v) for v in questionnaire.response_set_of(item).values)]
-        for item in measured
-    ]
-    pattern_scores: list[float | None] = []
-    for row in codes[first].tolist():
-        # The engine's arithmetic: the mean of the answered items' points, if two thirds were answered.
-        given = [table[code] for table, code in zip(points, row, strict=True) if code]
-        pattern_scores.append(round(sum(given) / len(given), 1) if enough_answered(len(given), len(measured)) else None)
-    return pattern, pattern_scores
+    rows = codes[first]
+    # The engine's arithmetic, float for float: the answered items' points added in order (an
+    # unanswered one adds 0.0, which changes no sum), their mean, rounded by Python's round.
+    total = np.zeros(len(rows))
+    for k, item in enumerate(measured):
+        values = questionnaire.response_set_of(item).values
+        total += np.array([0.0, *(item_points(questionnaire, item, v) for v in values)])[rows[:, k]]
+    given = (rows > 0).sum(axis=1)
+    means = (total / np.maximum(given, 1)).tolist()
+    rounded = {mean: round(mean, 1) for mean in set(means)}
+    enough = [enough_answered(k, len(measured)) for k in range(len(measured) + 1)]
+    return pattern, [rounded[mean] if enough[k] else None for mean, k in zip(means, given.tolist(), strict=True)]
 
 
 def _names(chosen: Bools, names: Sequence[str]) -> list[tuple[str, ...]]:

@@ -47,6 +47,14 @@ def test_scoring_and_content_never_touch_the_database(package: str) -> None:
     assert offenders == []
 
 
+def test_scoring_imports_neither_reporting_nor_storage() -> None:
+    """The dependency runs one way: reporting and storage may use scoring, never the reverse (#18)."""
+    offenders = [
+        str(p.relative_to(ROOT)) for p, names in imported_modules("scoring").items() if names & {"reporting", "storage"}
+    ]
+    assert offenders == []
+
+
 def test_no_page_renders_raw_html_or_caches_per_user_data() -> None:
     for path in [*(ROOT / "ui").rglob("*.py"), ROOT / "app.py"]:
         text = path.read_text(encoding="utf-8")

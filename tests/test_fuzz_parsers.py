@@ -194,7 +194,7 @@ def test_a_csv_cell_over_128_kib_exits_2_naming_the_line(tmp_path: Path) -> None
 def test_nan_or_infinity_is_refused_so_the_output_is_always_json(tmp_path: Path, number: str) -> None:
     one_error_line(
         *score(tmp_path, "nan.json", f'{{"id": {number}, "questionnaire": "worth_it", "answers": {{}}}}'.encode()),
-        "nan.json: ",
+        "nan.json line 1: ",
         number.lstrip("-"),
     )
     raw = json.dumps(RESULT).replace('"schema_version": 1', f'"schema_version": {number}').encode()
@@ -205,3 +205,65 @@ def test_a_float_id_prints_as_valid_json(tmp_path: Path) -> None:
     status, out, err = score(tmp_path, "float.json", b'{"id": 1e308, "questionnaire": "worth_it", "answers": {}}')
     assert (status, err) == (0, "")
     assert strict_json(out)["id"] == 1e308
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "where"),
+    [
+        ("surrogate.json", b'{"id": "\\ud800", "questionnaire": "worth_it", "answers": {}}', "surrogate.json"),
+        (
+            "list.json",
+            b'[{"questionnaire": "worth_it", "answers": {}}, {"id": "a\\uDFFFb", "questionnaire": "worth_it"}]',
+            "list.json response 1",
+        ),
+        (
+            "lines.jsonl",
+            b'{"questionnaire": "worth_it", "answers": {}}\n{"id": "\\ud83d", "questionnaire": "intimacy"}\n',
+            "lines.jsonl line 2",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["score"], ["score", "--format", "csv"], ["profile"], ["profile", "--format", "csv"]]
+)
+def test_a_lone_surrogate_in_an_id_is_one_error_line(
+    tmp_path: Path, name: str, data: bytes, where: str, command: list[str]
+) -> None:
+    """Issue #18: an escaped lone surrogate can't be written as UTF-8; it was a UnicodeEncodeError traceback."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    out, err = io.StringIO(), io.StringIO()
+    status = main([command[0], str(path), *command[1:]], stdout=out, stderr=err)
+    one_error_line(status, out.getvalue(), err.getvalue(), f"{where}: id: not text")
+
+
+@pytest.mark.parametrize("command", [["score", "--format", "csv"], ["profile"]])
+def test_a_lone_surrogate_in_an_id_via_python_dash_m_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    """As a person runs it: stdout is UTF-8, where the lone surrogate was a traceback."""
+    path = tmp_path / "surrogate.json"
+    path.write_bytes(b'[{"id": "\\ud800", "questionnaire": "worth_it", "answers": {}}]')
+    completed = subprocess.run(
+        [sys.executable, "-m", "scoring", command[0], str(path), *command[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    one_error_line(completed.returncode, completed.stdout, completed.stderr, "response 0: id: not text")
+
+
+def test_a_paired_surrogate_escape_in_an_id_is_text(tmp_path: Path) -> None:
+    status, out, err = score(
+        tmp_path, "emoji.json", b'{"id": "\\ud83d\\ude00", "questionnaire": "worth_it", "answers": {}}'
+    )
+    assert (status, err) == (0, "")
+    assert strict_json(out)["id"] == "\U0001f600"
+
+
+def test_a_lone_surrogate_elsewhere_is_named_in_printable_text(tmp_path: Path) -> None:
+    for data, fragment in [
+        (b'{"questionnaire": "\\ud800", "answers": {}}', "questionnaire"),
+        (b'{"questionnaire": "worth_it", "answers": {"\\udc00": 1}}', "answers."),
+    ]:
+        one_error_line(*score(tmp_path, "elsewhere.json", data), fragment).encode()  # UTF-8, printable

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.csv_export import FORMULA_STARTS, safe_cell, to_csv
+from reporting.csv_export import to_csv
+from scoring.records import FORMULA_STARTS, safe_cell
 
 PROPERTY = settings(max_examples=300, deadline=None)
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")

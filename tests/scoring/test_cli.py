@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from questions.loader import Content, default_content
-from scoring.cli import EXIT_BAD_INPUT, main
+from scoring.cli import EXIT_BAD_INPUT, FORMATS, main
 from scoring.engine import score_questionnaire, validate_answers
-from scoring.records import fields_of
+from scoring.records import SCOPES, fields_of
 from scoring.visibility import own_results
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,8 @@ def expected(content: Content, questionnaire_id: str, answers: dict[str, Any]) -
     questionnaire = content.questionnaire(questionnaire_id)
     result = score_questionnaire(questionnaire, validate_answers(questionnaire, answers))
     seen = own_results({questionnaire_id: result}, safe=not result.safety_concern)[questionnaire_id]
-    return json.loads(json.dumps({"questionnaire": questionnaire_id, **fields_of(questionnaire, seen)}))
+    record = {"questionnaire": questionnaire_id, "scope": SCOPES[False], **fields_of(questionnaire, seen)}
+    return json.loads(json.dumps(record))
 
 
 def assert_one_error_line(status: int, out: str, err: str, *fragments: str) -> str:
@@ -204,6 +205,13 @@ def test_not_json(tmp_path: Path) -> None:
     path.write_text('[\n  {"questionnaire": "worth_it",\n   "answers": {oops}}\n]\n', encoding="utf-8")
     line = assert_one_error_line(*run("score", str(path)), str(path), "line 3", "not valid JSON")
     assert line == f"error: {path} line 3: not valid JSON"
+
+
+@pytest.mark.parametrize("text", ["", " \n "])
+def test_an_empty_json_file_is_not_valid_json(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text(text, encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line ", ": not valid JSON")
 
 
 def test_json_that_is_not_a_response(tmp_path: Path) -> None:
@@ -398,23 +406,24 @@ def test_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch, content: Content
     ]
 
 
-def test_a_file_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_response_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scoring import cli
 
-    monkeypatch.setattr(cli, "MAX_INPUT_BYTES", 1024)
+    monkeypatch.setattr(cli, "MAX_RESPONSE", 1024)
     path = tmp_path / "big.json"
-    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}] * 40), encoding="utf-8")
-    assert_one_error_line(*run("score", str(path)), f"{path}: larger than the limit of 1 KiB")
-    monkeypatch.setattr(sys, "stdin", io.StringIO("questionnaire\n" + "worth_it\n" * 200))
-    assert_one_error_line(*run("score", "-"), "stdin: larger than the limit of 1 KiB")
+    responses = [{"questionnaire": "worth_it", "answers": {}}] * 40 + [{"id": "x" * 2000, "questionnaire": "worth_it"}]
+    path.write_text(json.dumps(responses, indent=1), encoding="utf-8")
+    assert_one_error_line(*run("score", str(path)), f"{path} line 162: a response longer than the limit of 1 KiB")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("questionnaire\n" + "worth_it\n" * 200 + "worth_it," * 200))
+    assert_one_error_line(*run("score", "-"), "stdin line 202: longer than the limit of 1 KiB")
 
 
 def test_the_documented_size_limit_is_the_real_one() -> None:
     from scoring import cli, reader
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert cli.MAX_INPUT_BYTES == 100 * 1024 * 1024
-    assert "at most 100 MiB" in readme
+    assert cli.MAX_RESPONSE == 1024 * 1024
+    assert "each response **at most 1 MiB**" in readme
     assert f"nested at most {reader.MAX_DEPTH} levels deep" in readme
 
 
@@ -471,7 +480,7 @@ def test_json_lines_and_csv_print_the_same_records_as_json(tmp_path: Path, conte
     assert parsed(outputs["jsonl"], "jsonl") == records
     rows = parsed(outputs["csv"], "csv")
     header = outputs["csv"].splitlines()[0].split(",")
-    assert header[:3] == ["id", "questionnaire", "version"] and "verdict" in header and "stages" in header
+    assert header[:4] == ["id", "questionnaire", "scope", "version"] and "verdict" in header and "stages" in header
     assert len(header) == len(set(header))
     for row, record in zip(rows, records, strict=True):
         assert row == {name: as_csv_cell(record.get(name)) for name in header}
@@ -546,3 +555,138 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     error = process.stderr.read().decode()
     process.wait(timeout=120)
     assert "Traceback" not in error and "BrokenPipe" not in error, error
+
+
+# --------------------------------------------------------------------------- one person's two questionnaires (#19)
+
+UNSAFE_WORTH_IT = {**WORTH_IT_YES, "safe": 0}
+LOW_WITH_ABUSE = {**LOW, "abuse": 1}
+BOTH, ALONE = SCOPES[True], SCOPES[False]
+
+
+def person_records(tmp_path: Path, responses: list[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    status, out, err = run("score", str(path), "--format", fmt)
+    assert (status, err) == (0, "")
+    return parsed(out, fmt)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_a_persons_unsafe_worth_it_answer_holds_back_the_stage_reading_of_their_intimacy_record(
+    tmp_path: Path, content: Content, fmt: str
+) -> None:
+    """Issue #19 item 10: the person's safety override applies to both of their records."""
+    assert expected(content, "intimacy", LOW)["stages"]  # alone, the intimacy answers give a stage reading
+    records = person_records(
+        tmp_path,
+        [
+            {"id": "p", "questionnaire": "worth_it", "answers": UNSAFE_WORTH_IT},
+            {"id": "p", "questionnaire": "intimacy", "answers": LOW},
+            {"id": "q", "questionnaire": "intimacy", "answers": LOW_WITH_ABUSE},
+            {"id": "q", "questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        ],
+        fmt,
+    )
+    none, no, yes = ("", "", "true") if fmt == "csv" else (None, [], True)
+    for record in records:
+        assert record["stages" if record["questionnaire"] == "intimacy" else "verdict"] in (none, no), record
+        assert record["safety_concern"] == yes, record
+    assert records[3]["verdict.yes"] == none  # q's "worth fighting for" is held back too
+    assert [record["scope"] for record in records] == [BOTH] * 4
+    if fmt == "json":
+        safe_p = expected(content, "intimacy", LOW)
+        assert records[1] == {**safe_p, "id": "p", "scope": BOTH, "safety_concern": True, "stages": []}
+
+
+def test_a_safe_person_read_together_keeps_their_readings(tmp_path: Path, content: Content) -> None:
+    records = person_records(
+        tmp_path,
+        [
+            {"id": 7, "questionnaire": "intimacy", "answers": LOW},
+            {"id": 7, "questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        ],
+        "json",
+    )
+    assert records == [
+        {"id": 7, **expected(content, "intimacy", LOW), "scope": BOTH},
+        {"id": 7, **expected(content, "worth_it", WORTH_IT_YES), "scope": BOTH},
+    ]
+
+
+def test_a_record_scored_alone_says_it_is_one_questionnaire_and_points_to_profile(
+    tmp_path: Path, content: Content
+) -> None:
+    """Without its person's other questionnaire next to it (no id, a lone id, the same id apart or
+    repeated), a record is scored alone, and its scope says so."""
+    assert "one questionnaire" in ALONE and "python -m scoring profile" in ALONE
+    responses = [
+        {"questionnaire": "worth_it", "answers": UNSAFE_WORTH_IT},
+        {"questionnaire": "intimacy", "answers": LOW},
+        {"id": "lone", "questionnaire": "intimacy", "answers": LOW},
+        {"id": "apart", "questionnaire": "worth_it", "answers": UNSAFE_WORTH_IT},
+        {"id": "other", "questionnaire": "worth_it", "answers": WORTH_IT_YES},
+        {"id": "apart", "questionnaire": "intimacy", "answers": LOW},
+        {"id": "twice", "questionnaire": "intimacy", "answers": LOW_WITH_ABUSE},
+        {"id": "twice", "questionnaire": "intimacy", "answers": LOW},
+        {"id": None, "questionnaire": "worth_it", "answers": UNSAFE_WORTH_IT},
+        {"id": None, "questionnaire": "intimacy", "answers": LOW},
+    ]
+    records = person_records(tmp_path, responses, "json")
+    assert [record["scope"] for record in records] == [ALONE] * len(responses)
+    for response, record in zip(responses, records, strict=True):
+        assert record == {
+            **({"id": response["id"]} if "id" in response else {}),
+            **expected(content, response["questionnaire"], response["answers"]),
+        }
+    rows = person_records(tmp_path, responses, "csv")
+    assert [row["scope"] for row in rows] == [ALONE] * len(responses)
+
+
+def test_a_person_is_never_split_between_batches(
+    tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring import cli
+
+    responses = [
+        {"id": f"p{n // 2}", "questionnaire": ("worth_it", "intimacy")[n % 2], "answers": answers}
+        for n, answers in enumerate([UNSAFE_WORTH_IT, LOW, WORTH_IT_YES, LOW_WITH_ABUSE, WORTH_IT_YES, LOW] * 3)
+    ]
+    whole = person_records(tmp_path, responses, "jsonl")
+    for batch in [(1, 10**9), (2, 10**9), (3, 10**9), (10**9, 1)]:  # a response, two, three, a character
+        monkeypatch.setattr(cli, "BATCH", batch)
+        assert person_records(tmp_path, responses, "jsonl") == whole
+        assert person_records(tmp_path, responses, "json") == whole
+    assert [record["scope"] for record in whole] == [BOTH] * len(responses)
+    assert [record["safety_concern"] for record in whole] == [True, True, True, True, False, False] * 3
+
+
+def test_bad_input_in_a_later_batch_is_named_and_nothing_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring import cli
+
+    monkeypatch.setattr(cli, "BATCH", (2, 10**9))
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}] * 7 + [{"questionnaire": "x"}]))
+    for fmt in FORMATS:
+        assert_one_error_line(*run("score", str(path), "--format", fmt), f"{path} response 7: questionnaire")
+    path = tmp_path / "many.csv"
+    path.write_text("questionnaire,respect\n" + "worth_it,2\n" * 7 + "worth_it,9\n", encoding="utf-8")
+    assert_one_error_line(*run("score", str(path), "--format", "csv"), f"{path} line 9: answers.respect")
+
+
+def test_any_failure_is_one_line_and_status_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: not only bad input; out of memory, a full disk, a bug: one line, status 2, no output."""
+    from scoring import cli
+
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}] * 3), encoding="utf-8")
+    for failure in (MemoryError(), OSError(28, "No space left on device"), KeyError("oops")):
+
+        def fail(*_: object, failure: Exception = failure) -> None:
+            raise failure
+
+        monkeypatch.setattr(cli, "score_input", fail)
+        line = assert_one_error_line(*run("score", str(path)), str(path), type(failure).__name__)
+        assert "Traceback" not in line

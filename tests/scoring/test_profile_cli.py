@@ -110,3 +110,31 @@ def test_bad_input_is_one_line_and_status_2(
     assert len(err.splitlines()) == 1 and err.startswith("error: ")
     for fragment in fragments:
         assert fragment in err
+
+
+def test_a_person_whose_responses_are_apart_is_refused(tmp_path: Path) -> None:
+    """A person is read as a stream: their responses next to each other (sort by id)."""
+    responses = responses_of("wants_out", "after_kids_slump")
+    responses.append(responses.pop(0))  # wants_out's first response moves to the end
+    path = tmp_path / "apart.json"
+    path.write_text(json.dumps(responses), encoding="utf-8")
+    status, out, err = run("profile", str(path))
+    assert (status, out) == (EXIT_BAD_INPUT, "")
+    assert err.splitlines() == [
+        f"error: {path} response {len(responses) - 1}: person 'wants_out' again, apart from their other "
+        "responses: keep them together"
+    ]
+
+
+def test_profiles_are_the_same_read_a_response_at_a_time(
+    people_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoring import cli
+
+    whole = run("profile", str(people_file))
+    monkeypatch.setattr(cli, "BATCH", (1, 10**9))
+    assert run("profile", str(people_file)) == whole
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    assert run("profile", str(empty)) == (0, "[]\n", "")
+    assert run("profile", str(empty), "--format", "csv")[1].count("\n") == 1  # the header alone

@@ -152,16 +152,31 @@ def write_csv(path: Path, drawn: list[dict[str, Any]], *, crlf: bool = False) ->
 
 
 def expected_records(drawn: list[dict[str, Any]], *, csv_ids: bool = False) -> list[dict[str, Any]]:
-    """The engine's records: a CSV's ids are the text written in the cell (none if it is empty)."""
-    records = []
-    for response in drawn:
-        record: dict[str, Any] = {"questionnaire": response["questionnaire"]}
-        if csv_ids and str(response.get("id") or ""):
-            record = {"id": str(response["id"]), **record}
-        elif not csv_ids and "id" in response:
-            record = {"id": response["id"], **record}
-        records.append({**record, **engine_fields(response["questionnaire"], response["answers"])})
-    return json.loads(json.dumps(records))  # tuples as lists
+    """The engine's records: a CSV's ids are the text written in the cell (none if it is empty).
+    Responses next to each other with the same id, one per questionnaire, are one person's: an
+    unsafe answer in one counts for both (scoring.visibility.own_results), and ``scope`` says so."""
+    ids = [str(r.get("id") or "") or records.MISSING if csv_ids else r.get("id", records.MISSING) for r in drawn]
+    people: list[list[int]] = []
+    for index, (pid, response) in enumerate(zip(ids, drawn, strict=True)):
+        previous = people[-1] if people else []
+        same = previous and pid not in (records.MISSING, None) and ids[previous[-1]] == pid
+        if same and response["questionnaire"] not in {drawn[i]["questionnaire"] for i in previous}:
+            previous.append(index)
+        else:
+            people.append([index])
+    found: list[dict[str, Any]] = [{} for _ in drawn]
+    for person in people:
+        results = {
+            i: score_questionnaire(CONTENT.questionnaire(drawn[i]["questionnaire"]), drawn[i]["answers"])
+            for i in person
+        }
+        safe = not any(result.safety_concern for result in results.values())
+        for i, result in results.items():
+            qid = drawn[i]["questionnaire"]
+            record = {"id": ids[i]} if ids[i] is not records.MISSING else {}
+            record |= {"questionnaire": qid, "scope": records.SCOPES[len(person) == len(QIDS)]}
+            found[i] = record | records.fields_of(CONTENT.questionnaire(qid), own_results({qid: result}, safe)[qid])
+    return json.loads(json.dumps(found))  # tuples as lists
 
 
 FUNCTION_SCOPED = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
