@@ -59,6 +59,7 @@ def answer_questionnaire(app: AppTest, qid: str, rng: random.Random, *, stop_at:
 
 #: The pages measured: label -> (its name in ui.pages_registry, its title).
 PAGES = {
+    "welcome": ("welcome", "Spark Check"),
     "worth_it (questionnaire)": ("worth_it", "Is it worth it?"),
     "intimacy, first part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
     "intimacy, last part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
@@ -67,8 +68,23 @@ PAGES = {
 }
 
 
+@contextmanager
+def without_cookies() -> Iterator[None]:
+    """AppTest's mocked runtime hands ``st.context.cookies`` a MagicMock, which the app takes for a
+    counselor's login cookie (and draws the snippet that forgets it): here, as in a fresh browser, none."""
+    from unittest import mock
+
+    with mock.patch("streamlit.runtime.context._get_client_context", return_value=None):
+        yield
+
+
 def reach(label: str, rng: random.Random) -> AppTest:
     """A fresh AppTest of app.py, clicked and answered to the page ``label`` of :data:`PAGES`."""
+    with without_cookies():
+        return _reach(label, rng)
+
+
+def _reach(label: str, rng: random.Random) -> AppTest:
     app = new_app()
     if label == "comparison":  # a couple on one device: both take their turn
         check(app.button(key="couple:one_device").click().run())
@@ -92,7 +108,7 @@ def reach(label: str, rng: random.Random) -> AppTest:
         app._page_hash = ""  # AppTest would request the switch_page() target on every later run; a browser doesn't
         answer_questionnaire(app, "intimacy", rng)
         check(app.button(key="finish:intimacy:solo").click().run())
-    else:
+    elif label != "welcome":
         check(app.button(key=f"start:{PAGES[label][0]}").click().run())
         if label.startswith("intimacy, last"):
             sections = len(default_content().questionnaire("intimacy").sections)
@@ -135,6 +151,7 @@ def server_like_runs() -> Iterator[list[float]]:
             durations.append(time.perf_counter() - start)
 
     with (
+        without_cookies(),
         mock.patch.object(app_test, "ScriptCache", lambda: cache),
         mock.patch.object(local_script_runner, "ScriptCache", lambda: cache),
         mock.patch.object(LocalScriptRunner, "_run_script", timed),
@@ -204,6 +221,10 @@ def _element(node: Node) -> str:
         options = [option.content for option in p.options]
         default = [options[i] for i in getattr(node, "indices", []) or []]
         return f"st.pills({p.label!r}, {options!r}, selection_mode='multi', default={default!r}, key={_key(p.id)!r})"
+    if kind == "text_input":
+        return f"st.text_input({p.label!r}, value={p.default!r}{_kwargs(max_chars=p.max_chars, key=_key(p.id))})"
+    if kind == "button" and p.is_form_submitter:
+        return f"st.form_submit_button({p.label!r}{_kwargs(type=p.type if p.type != 'secondary' else None)})"
     if kind == "button":
         extra = _kwargs(type=p.type if p.type != "secondary" else None, disabled=p.disabled, help=p.help)
         return f"st.button({p.label!r}, key={_key(p.id)!r}{extra})"
@@ -237,8 +258,16 @@ def _body(node: Node, depth: int, lines: list[str]) -> None:
             for index, column in enumerate(grandchildren):
                 lines.append(f"{pad}with {name}[{index}]:")
                 _body(column, depth + 1, lines)
-        elif child.type in ("flex_container", "expander"):
-            if child.type == "flex_container":
+        elif child.type == "tab_container":
+            name = f"tabs{len(lines)}"
+            lines.append(f"{pad}{name} = st.tabs({[tab.label for tab in grandchildren]!r})")
+            for index, tab in enumerate(grandchildren):
+                lines.append(f"{pad}with {name}[{index}]:")
+                _body(tab, depth + 1, lines)
+        elif child.type in ("flex_container", "expander", "form"):
+            if child.type == "form":
+                lines.append(f"{pad}with st.form({p.form.form_id!r}, border={p.form.border!r}):")
+            elif child.type == "flex_container":
                 lines.append(f"{pad}with st.container({'border=True' if p.flex_container.border else ''}):")
             else:
                 e = getattr(p, "expandable", p)  # AppTest hands over the Expandable itself

@@ -20,6 +20,7 @@ from tests.support.chromium import CHROMIUM
 from tests.support.stclient import STREAMLIT_VERSION
 
 RERUN_PAGES = (
+    "welcome",
     "worth_it (questionnaire)",
     "intimacy, first part (questionnaire)",
     "intimacy, last part (questionnaire)",
@@ -93,13 +94,21 @@ def test_batch_benchmark_reports_both_inputs_and_keeps_the_rest_of_the_report(tm
 
 
 @pytest.mark.e2e
-def test_browser_benchmark_reports_web_vitals_beside_the_plain_page(tmp_path: Path) -> None:
+def test_browser_benchmark_reports_web_vitals_beside_the_plain_pages(tmp_path: Path) -> None:
+    """That it works, not how fast: a busy machine may leave an LCP out ("–", said to be not
+    measured), never fail the run; INP and the click's rerun are always measured."""
     needs_chromium()
     text = run_quick("browser", tmp_path)
     for goal in ("welcome: LCP p75", "Is it worth it?: LCP p75", "Is it worth it?: INP p75"):
         goal_row(text, goal)
-    for page in ("Is it worth it? (Spark Check)", "the same page, plain script"):
-        assert re.search(rf"^\| {re.escape(page)} \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+ ms \|", text, re.MULTILINE), page
+    figure, lcp = r"[\d.]+ ms", r"(?:[\d.]+ ms \| st\w+ “[^|]+…”|– \| –)"
+    for page in ("welcome", "welcome, drawn plainly"):
+        assert re.search(rf"^\| {re.escape(page)} \| {lcp} \| – \| – \| loads: [01] \|$", text, re.M), page
+    for page in ("Is it worth it?", "Is it worth it?, drawn plainly"):
+        row = rf"^\| {re.escape(page)} \| {lcp} \| {figure} \| {figure} \| loads: [01], clicks: 2 \|$"
+        assert re.search(row, text, re.M), page
+    if re.search(r"^\| [^|]+ \| – \| – \| ", text, re.M):  # an LCP left out is said to be
+        assert "Left out, not measured: " in text
 
 
 @pytest.mark.e2e
