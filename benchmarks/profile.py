@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import sys
 import tempfile
 from collections import Counter
 from itertools import zip_longest
@@ -110,7 +109,7 @@ def report(how: str, app: list[Any], plain: list[Any], cprofile: cProfile.Profil
         )
 
 
-def main() -> int:
+def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("pages", nargs="*", metavar="PAGE", help=f"any of {', '.join(pages.PAGES)} (default: all)")
     parser.add_argument("--runs", type=int, default=30, help="reruns of each kind (default 30)")
@@ -120,8 +119,7 @@ def main() -> int:
     for label in args.pages or pages.PAGES:
         with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
             profile(label, args.runs, Path(tmp))
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
