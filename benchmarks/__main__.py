@@ -3,11 +3,11 @@
 python -m benchmarks                  all of them at full size (about two hours on 2 cores)
 python -m benchmarks rerun batch      only these
 python -m benchmarks --quick          tiny sizes: checks that they work (the smoke tests), measures nothing
-python -m benchmarks load --sizes 50  one load level (default 50,100,200; replicas: 50,100)
+python -m benchmarks load --sizes 50  one load level (default 50,100,200, and 300 on two replicas)
 
 Each benchmark rewrites only its own section of the report (between ``BEGIN``/``END benchmark``
-markers); the rest of the file is written by hand. ``python -m benchmarks.sync_cost`` prints what
-SQLite's ``synchronous=FULL`` costs one save.
+markers); the rest of the file is written by hand. Printed only: ``python -m benchmarks.profile``
+(where a rerun's time goes) and ``python -m benchmarks.sync_cost`` (what ``synchronous=FULL`` costs).
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from pathlib import Path
 
 from benchmarks.common import REPO_ROOT, Options, Table
 
-#: name -> (module, title), in the order they run and appear in the report.
+#: module -> title, in the order they run and appear in the report.
 BENCHMARKS = {
-    "rerun": ("rerun", "1. Rerun cost in process (AppTest)"),
-    "browser": ("browser", "2. Core Web Vitals in headless Chromium (4x CPU throttling)"),
-    "load": ("load", "3. Load: concurrent sessions over the websocket protocol"),
-    "batch": ("batch", "4. Batch scoring: `python -m scoring score`"),
-    "dashboard": ("dashboard", "5. Counselor dashboard at scale"),
-    "replicas": ("replicas", "6. Replicas behind HAProxy: one against two"),
+    "rerun": "1. Rerun cost in process (AppTest)",
+    "browser": "2. Core Web Vitals in headless Chromium (4x CPU throttling)",
+    "load": "3. Load: one replica and two behind HAProxy, the app against the plain pages",
+    "batch": "4. Batch scoring: `python -m scoring score`",
+    "dashboard": "5. Counselor dashboard at scale",
 }
 END = "<!-- END benchmarks -->"
 
@@ -70,8 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that they work, measures nothing")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "PERFORMANCE.md")
-    parser.add_argument("--sizes", help="load, replicas: concurrent sessions, comma-separated")
-    parser.add_argument("--hold", type=float, default=60.0, help="replicas: seconds the sessions are held")
+    parser.add_argument("--sizes", help="load: concurrent sessions, comma-separated")
     parser.add_argument("--responses", type=int, default=100_000, help="batch: responses to score")
     parser.add_argument("--workdir", type=Path, help="where temporary files go (default: the system's)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -81,15 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
-    options = Options(args.quick, sizes, args.hold, args.responses, args.workdir, not args.quiet)
+    options = Options(args.quick, sizes, args.responses, args.workdir, not args.quiet)
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
     failed = []
     for name in args.names or BENCHMARKS:
-        module, title = BENCHMARKS[name]
         options.log(f"== {name}")
         began, before = time.perf_counter(), load_average()
         try:
-            section = importlib.import_module(f"benchmarks.{module}").run(options)
+            section = importlib.import_module(f"benchmarks.{name}").run(options)
         except Exception as exc:  # one broken benchmark must not lose the others' figures
             failed.append(f"{name}: {type(exc).__name__}: {exc}")
             options.log(f"{name} failed: {exc}")
@@ -99,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = args.output.read_text(encoding="utf-8") if args.output.exists() else f"# Performance\n\n{END}\n"
         text = replace_block(text, "machine", f"## Machine\n\n{machine().markdown()}\n")
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(replace_block(text, name, section.markdown(title, run)), encoding="utf-8")
+        args.output.write_text(replace_block(text, name, section.markdown(BENCHMARKS[name], run)), encoding="utf-8")
         for goal in section.goals:
             options.log(f"  {goal.verdict:>12}  {goal.name}: {goal.measured} (target {goal.target})")
     for line in failed:

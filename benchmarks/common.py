@@ -29,8 +29,7 @@ PACE = (1.0, 3.0)  # seconds a simulated person waits between two interactions (
 @dataclass(frozen=True)
 class Options:
     quick: bool = False  # tiny sizes: checks that a benchmark works, measures nothing
-    sizes: tuple[int, ...] | None = None  # concurrent sessions (load, replicas); None: the benchmark's own
-    hold: float = 60.0  # replicas: seconds the sessions are held
+    sizes: tuple[int, ...] | None = None  # concurrent sessions (load); None: the benchmark's own
     responses: int = 100_000  # batch
     workdir: Path | None = None
     verbose: bool = True
@@ -104,11 +103,6 @@ def times(x: float) -> str:
     return "–" if x != x else f"{x:.2f}×"
 
 
-def spread(values: Sequence[float]) -> str:
-    """p50 / p95 / max."""
-    return f"{ms(percentile(values, 50))} / {ms(percentile(values, 95))} / {ms(max(values, default=float('nan')))}"
-
-
 @contextmanager
 def environment(**values: str | None) -> Iterator[None]:
     """Set (or, with None, unset) environment variables for the duration."""
@@ -126,38 +120,36 @@ def postgres_url() -> str | None:
 
 class Server:
     """``streamlit run SCRIPT`` on a free loopback port (the repository's .streamlit/config.toml applies),
-    through ``benchmarks.probe`` so that :meth:`probe` can ask the process for its memory."""
+    through ``benchmarks.probe`` so that :meth:`probe` can ask the process for its memory; as a context
+    manager: started, healthy, then stopped."""
 
     def __init__(self, script: Path, directory: Path, *, args: Sequence[str] = (), env: dict[str, str] | None = None):
-        self.script, self.directory, self.port = script, directory, free_port()
-        self.args, self.env = list(args), dict(env or {})
+        self.script, self.directory, self.port, self.args, self.env = script, directory, free_port(), args, env or {}
         self.process: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def launch(self) -> Server:
+    def __enter__(self, timeout: float = 120.0) -> Server:
         self.directory.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env |= {"SPARK_CHECK_SQLITE_PATH": str(self.directory / "app.sqlite3"), "PYTHONUNBUFFERED": "1", **self.env}
         probe = ["-m", "benchmarks.probe", str(self.directory / "memory.json")]
         with (self.directory / "server.log").open("ab") as log:
+            command = [sys.executable, *probe, str(self.script), *server_flags(self.port), *self.args]
             self.process = subprocess.Popen(
-                [sys.executable, *probe, str(self.script), *server_flags(self.port), *self.args],
+                command,
                 cwd=REPO_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
-                stderr=subprocess.STDOUT,
+                stderr=log,
                 start_new_session=True,
             )
-        return self
-
-    def wait_until_healthy(self, timeout: float = 120.0) -> Server:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process is not None and self.process.poll() is None:
+        while time.monotonic() < deadline and self.process.poll() is None:
             with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2):
                 return self  # an answer that isn't 200 raises (HTTPError is an OSError)
             time.sleep(0.2)
-        self.stop()
+        self.__exit__()
         raise RuntimeError(f"{self.script.name} did not start:\n{self.logs()}")
 
     def logs(self) -> str:
@@ -177,11 +169,5 @@ class Server:
             time.sleep(0.05)
         return dict(json.loads(answer.read_text(encoding="utf-8")))
 
-    def stop(self) -> None:
-        stop_process_group(self.process)
-
-    def __enter__(self) -> Server:
-        return self.launch().wait_until_healthy()
-
     def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        stop_process_group(self.process)

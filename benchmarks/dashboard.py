@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import event, text
 from streamlit.testing.v1 import AppTest
 
 from benchmarks import pages
@@ -168,45 +168,36 @@ def log_in() -> AppTest:
     return app
 
 
-def time_reruns(app: AppTest, durations: list[float], options: Options) -> tuple[list[float], float, int]:
+def time_reruns(app: AppTest, runs: pages.Runs, options: Options) -> tuple[list[float], float, int]:
     """Script run times, SQL statements per rerun, and the elements drawn."""
-    runs = 3 if options.quick else 30
     for _ in range(1 if options.quick else 3):
         pages.check(app.run())
-    elements, statements = len(pages.signature(app)), []
-    event.listen(Engine, "before_cursor_execute", counter := lambda *_: statements.append(1))
-    try:
-        found = []
-        for _ in range(runs):
-            durations.clear()
-            app.run()
-            found.append(sum(durations))
-    finally:
-        event.remove(Engine, "before_cursor_execute", counter)
+    elements, found, statements = len(pages.signature(app)), [], 0
+    for _ in range(3 if options.quick else 30):
+        runs.clear()
+        app.run()
+        found.append(sum(runs.durations))
+        statements += sum(map(len, runs.sql))
     if len(pages.signature(pages.check(app))) != elements:
         raise RuntimeError("the page changed while rerunning")
-    return found, len(statements) / runs, elements
+    return found, statements / len(found), elements
 
 
 def measure(url: str, couples: int, assessments: int, options: Options) -> dict[str, tuple[list[float], float, int]]:
-    names = [
-        "roster: first page",
-        f"roster: search {SEARCH!r}",
-        f"a couple's page, Trend tab ({assessments} assessments)",
-    ]
-    names.append(f"a couple's page, Assessments tab ({assessments} assessments)")
+    names = ["roster: first page", f"roster: search {SEARCH!r}"]
+    names += [f"a couple's page, {tab} tab ({assessments} assessments)" for tab in ("Trend", "Assessments")]
     found = {}
     from ui import client_view, session
 
     sqlite = url.removeprefix("sqlite:///") if url.startswith("sqlite") else None
     with environment(SPARK_CHECK_SQLITE_PATH=sqlite, DATABASE_URL=None if sqlite else url):
-        with pages.server_like_runs() as durations:
+        with pages.server_like_runs() as runs:
             app = log_in()
             if f"{couples:,} couple" not in " ".join(str(c.value) for c in app.caption):
                 raise RuntimeError("the roster does not show the seeded couples")
-            found[names[0]] = time_reruns(app, durations, options)
+            found[names[0]] = time_reruns(app, runs, options)
             pages.check(app.text_input(key="roster:search").input(SEARCH).run())
-            found[names[1]] = time_reruns(app, durations, options)
+            found[names[1]] = time_reruns(app, runs, options)
             app = log_in()
             pages.check(next(b for b in app.button if b.label == "Open").click().run())
             for name, tab in zip(names[2:], ("Trend", "Assessments"), strict=True):
@@ -215,7 +206,7 @@ def measure(url: str, couples: int, assessments: int, options: Options) -> dict[
                 cards = sum(str(m.value).startswith("**Assessment ") for m in app.markdown)
                 if (len(app.get("plotly_chart")) != 1) if tab == "Trend" else cards != assessments:
                     raise RuntimeError(f"the couple's {tab} tab does not show their {assessments} assessments")
-                found[name] = time_reruns(app, durations, options)
+                found[name] = time_reruns(app, runs, options)
         with contextlib.suppress(Exception):  # the app's pool lets the database go
             session.store().engine.dispose()
     return found

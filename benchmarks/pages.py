@@ -1,22 +1,24 @@
 """The app's pages in AppTest, and the same pages drawn plainly.
 
-``reach_*`` clicks and answers its way (seeded answers, always on the safe side) from a fresh
-AppTest of app.py to one page. :func:`plain_script` writes a Streamlit script that draws what
-AppTest recorded for a page through the public ``st.*`` API, with the same texts, keys,
-selections, Plotly figures, dataframes and sidebar navigation, and none of the app (no session,
-database, scoring or content). An element type it does not know raises, so a page that grows a
-new kind of element is noticed rather than measured against a thinner baseline.
-"""
+:func:`reach` clicks and answers its way (seeded answers, always on the safe side) from a fresh AppTest
+of app.py to one page. :func:`plain_script` writes a Streamlit script that draws what AppTest recorded
+for it through the public ``st.*`` API (the same texts, keys, selections, figures, dataframes, sidebar
+navigation) and none of the app. An element it does not know raises: a page that grows a new kind of
+element is noticed, not measured against a thinner baseline."""
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
 import json
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
@@ -59,6 +61,7 @@ def answer_questionnaire(app: AppTest, qid: str, rng: random.Random, *, stop_at:
 
 #: The pages measured: label -> (its name in ui.pages_registry, its title).
 PAGES = {
+    "welcome": ("welcome", "Spark Check"),
     "worth_it (questionnaire)": ("worth_it", "Is it worth it?"),
     "intimacy, first part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
     "intimacy, last part (questionnaire)": ("intimacy", "Is our intimacy fading?"),
@@ -67,6 +70,13 @@ PAGES = {
 }
 
 
+def without_cookies() -> mock._patch[Callable[[], None]]:
+    """AppTest's mocked runtime hands ``st.context.cookies`` a MagicMock, which the app takes for a
+    counselor's login cookie (and draws the snippet that forgets it): this patch gives it none."""
+    return mock.patch("streamlit.runtime.context._get_client_context", new=lambda: None)
+
+
+@without_cookies()
 def reach(label: str, rng: random.Random) -> AppTest:
     """A fresh AppTest of app.py, clicked and answered to the page ``label`` of :data:`PAGES`."""
     app = new_app()
@@ -92,7 +102,7 @@ def reach(label: str, rng: random.Random) -> AppTest:
         app._page_hash = ""  # AppTest would request the switch_page() target on every later run; a browser doesn't
         answer_questionnaire(app, "intimacy", rng)
         check(app.button(key="finish:intimacy:solo").click().run())
-    else:
+    elif label != "welcome":
         check(app.button(key=f"start:{PAGES[label][0]}").click().run())
         if label.startswith("intimacy, last"):
             sections = len(default_content().questionnaire("intimacy").sections)
@@ -102,50 +112,79 @@ def reach(label: str, rng: random.Random) -> AppTest:
     return app
 
 
-def signature(app: AppTest) -> list[str]:
-    """The kinds of everything drawn, in order: the app and its plain page must agree."""
-    kinds: list[str] = []
-
-    def walk(node: object) -> None:
-        for child in getattr(node, "children", {}).values():
-            kinds.append(child.type)
-            walk(child)
-
-    walk(app.main)
-    return kinds
+def signature(node: Any) -> list[str]:
+    """The kinds of everything drawn (by an AppTest: in its main area), in order: the app and its plain page must agree."""
+    node = node.main if isinstance(node, AppTest) else node
+    return [kind for child in getattr(node, "children", {}).values() for kind in (child.type, *signature(child))]
 
 
-@contextmanager
-def server_like_runs() -> Iterator[list[float]]:
-    """AppTest with one ScriptCache for all runs, as a server has (AppTest compiles afresh each
-    run); yields the durations of ``ScriptRunner._run_script``, the script run as a server times it."""
-    from unittest import mock
+@dataclass
+class Runs:
+    """What :func:`server_like_runs` saw of each script run: its duration (``ScriptRunner._run_script``,
+    as a server times it), each message sent with the time since the run began, and the SQL sent."""
 
+    durations: list[float] = field(default_factory=list)
+    sent: list[list[tuple[ForwardMsg, float]]] = field(default_factory=list)
+    sql: list[list[str]] = field(default_factory=list)
+    start: float = 0.0  # of the run going on
+    profiler: cProfile.Profile | None = None  # enabled in each script run while set
+
+    def clear(self) -> None:
+        for found in (self.durations, self.sent, self.sql):
+            found.clear()
+
+
+@contextlib.contextmanager
+def server_like_runs() -> Iterator[Runs]:
+    """AppTest with one ScriptCache for all runs, as a server has (AppTest compiles afresh each run),
+    and no browser cookie; yields what it sees of each script run (:class:`Runs`)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
     from streamlit.testing.v1 import app_test, local_script_runner
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-    cache, durations, original = ScriptCache(), [], LocalScriptRunner._run_script
+    cache, runs, original, enqueue = ScriptCache(), Runs(), LocalScriptRunner._run_script, ScriptRunContext.enqueue
 
     def timed(self: LocalScriptRunner, rerun_data: Any) -> None:
-        start = time.perf_counter()
+        runs.sent.append([])
+        runs.sql.append([])
+        runs.start = time.perf_counter()
         try:
-            original(self, rerun_data)
+            with runs.profiler or contextlib.nullcontext():
+                original(self, rerun_data)
         finally:
-            durations.append(time.perf_counter() - start)
+            runs.durations.append(time.perf_counter() - runs.start)
 
-    with (
-        mock.patch.object(app_test, "ScriptCache", lambda: cache),
-        mock.patch.object(local_script_runner, "ScriptCache", lambda: cache),
-        mock.patch.object(LocalScriptRunner, "_run_script", timed),
-    ):
-        yield durations
+    def sent(self: ScriptRunContext, msg: ForwardMsg) -> None:
+        enqueue(self, msg)
+        if runs.sent:
+            runs.sent[-1].append((msg, time.perf_counter() - runs.start))
+
+    def statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if runs.sql:
+            runs.sql[-1].append(statement)
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    try:
+        with (
+            without_cookies(),
+            mock.patch.object(app_test, "ScriptCache", lambda: cache),
+            mock.patch.object(local_script_runner, "ScriptCache", lambda: cache),
+            mock.patch.object(LocalScriptRunner, "_run_script", timed),
+            mock.patch.object(ScriptRunContext, "enqueue", sent),
+        ):
+            yield runs
+    finally:
+        event.remove(Engine, "before_cursor_execute", statement)
 
 
 # --------------------------------------------------------------------------- the plain scripts
 
 HEADER = '''"""The app's pages drawn plainly: generated by benchmarks/pages.py. Do not edit."""
 
+import functools
 import json
 
 import pandas as pd
@@ -155,13 +194,14 @@ import streamlit as st
 st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered")
 
 
+@functools.cache  # built once, as the app builds its figures once a session (ui/memo.py)
 def _figure(spec: str) -> go.Figure:
     return go.Figure(json.loads(spec))
 
 
+@functools.cache
 def _frame(split: str) -> pd.DataFrame:
-    data = json.loads(split)
-    return pd.DataFrame(data["data"], columns=data["columns"])
+    return pd.DataFrame(**{key: value for key, value in json.loads(split).items() if key in ("data", "columns")})
 '''
 
 
@@ -204,6 +244,10 @@ def _element(node: Node) -> str:
         options = [option.content for option in p.options]
         default = [options[i] for i in getattr(node, "indices", []) or []]
         return f"st.pills({p.label!r}, {options!r}, selection_mode='multi', default={default!r}, key={_key(p.id)!r})"
+    if kind == "text_input":
+        return f"st.text_input({p.label!r}, value={p.default!r}{_kwargs(max_chars=p.max_chars, key=_key(p.id))})"
+    if kind == "button" and p.is_form_submitter:
+        return f"st.form_submit_button({p.label!r}{_kwargs(type=p.type if p.type != 'secondary' else None)})"
     if kind == "button":
         extra = _kwargs(type=p.type if p.type != "secondary" else None, disabled=p.disabled, help=p.help)
         return f"st.button({p.label!r}, key={_key(p.id)!r}{extra})"
@@ -230,15 +274,18 @@ def _body(node: Node, depth: int, lines: list[str]) -> None:
         grandchildren = list(getattr(child, "children", {}).values())
         if not isinstance(child, Block):
             lines.append(pad + _element(child))
-        elif child.type == "flex_container" and grandchildren and all(c.type == "column" for c in grandchildren):
+        elif child.type == "tab_container" or (grandchildren and all(c.type == "column" for c in grandchildren)):
             weights = [float(getattr(getattr(c.proto, "column", None), "weight", 1.0)) or 1.0 for c in grandchildren]
-            name = f"columns{len(lines)}"
-            lines.append(f"{pad}{name} = st.columns({weights!r})")
-            for index, column in enumerate(grandchildren):
+            call = f"st.tabs({[tab.label for tab in grandchildren]!r})" if child.type == "tab_container" else None
+            name = f"parts{len(lines)}"
+            lines.append(f"{pad}{name} = {call or f'st.columns({weights!r})'}")
+            for index, part in enumerate(grandchildren):
                 lines.append(f"{pad}with {name}[{index}]:")
-                _body(column, depth + 1, lines)
-        elif child.type in ("flex_container", "expander"):
-            if child.type == "flex_container":
+                _body(part, depth + 1, lines)
+        elif child.type in ("flex_container", "expander", "form"):
+            if child.type == "form":
+                lines.append(f"{pad}with st.form({p.form.form_id!r}, border={p.form.border!r}):")
+            elif child.type == "flex_container":
                 lines.append(f"{pad}with st.container({'border=True' if p.flex_container.border else ''}):")
             else:
                 e = getattr(p, "expandable", p)  # AppTest hands over the Expandable itself
