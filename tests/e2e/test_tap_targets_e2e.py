@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 WAIT_MS = 60_000
+_NO_TRANSITION_RUNNING = (
+    "() => !document.getAnimations().some(a => a instanceof CSSTransition && a.playState === 'running')"
+)
 
 
 class Survey:
@@ -42,6 +45,8 @@ class Survey:
 
     def check(self, where: str) -> None:
         wait_for_app_idle(self.page, timeout_ms=WAIT_MS)
+        # A control is measured at rest: a menu still sliding in measures a fraction of a pixel short.
+        self.page.wait_for_function(_NO_TRANSITION_RUNNING, timeout=WAIT_MS)
         small = small_targets(self.page)
         if small:
             self.found[where] = small
