@@ -1,3 +1,29 @@
 """Use cases of the app, without Streamlit: pages and views call these, these call
 storage and scoring. What each viewer may see is decided by ``scoring/visibility.py``;
-a service asks it, and never restates a visibility rule."""
+a service asks it, and never restates a visibility rule.
+
+One module per actor (a person alone, a partner in a couple, a counselor, an admin), each
+opened from a verified identity and re-checking it on every call: a Streamlit fragment, a
+timer, a stale tab or an old link acts only while its identity is live.
+"""
+
+from __future__ import annotations
+
+from storage import StorageError
+
+
+class NotActing(StorageError):
+    """The identity a call acts for is no longer live: nothing was read or changed."""
+
+
+class LoginEnded(NotActing):
+    """The counselor's login ended: logged out (here or in another tab), disabled, or idle
+    or expired."""
+
+
+class LinkEnded(NotActing):
+    """The link this session was opened with was replaced, or its data was deleted."""
+
+
+class TurnPassed(NotActing):
+    """On one device: the turn has passed to the other partner (a stale tab)."""

@@ -66,6 +66,9 @@ class Person(Base):
     counselor_consent_at: Mapped[datetime | None] = mapped_column(default=None)
     #: An optional first name or nickname a partner gives (shown to the couple and their counselor only).
     nickname: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: This partner's link was made by the couple's counselor, who may replace it (never
+    #: for a partner who joined on their own).
+    counselor_link: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     couple: Mapped[Couple | None] = relationship(back_populates="partners")
 
@@ -108,6 +111,8 @@ class Counselor(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: A disabled counselor can't log in; their sessions were revoked when it was set.
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Set for an account an admin made: the first password is changed at the first login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Client(Base):
@@ -174,6 +179,20 @@ class CounselorSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SafetyFlag(Base):
+    """A safety concern a partner raised (an answer that needs care), kept when the answer
+    changes: ``changed_at`` says when. Only the counselor's private panel reads these."""
+
+    __tablename__ = "safety_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 Index("ix_people_updated_at", Person.updated_at)
