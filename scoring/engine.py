@@ -1,27 +1,10 @@
 """Scoring of one person's answers: scales, verdict, support, stages, next steps.
 
-Pure Python: no Streamlit, no database. The rules, in one place:
-
-* A scale scores 0-100 as the mean of its items, each mapped linearly from the
-  response set's lowest value (0) to its highest (100); reverse-keyed items are
-  mirrored first. With fewer than two thirds of its items answered a scale has
-  no score ("not enough answers"), never a made-up number; "doesn't apply to us"
-  is saved as given and scored as unanswered.
-* The worth-it verdict follows the seed: yes to most -> worth fighting for; no
-  to most -> a different conversation; otherwise mixed.
-* An answer on the unsafe side of a safety item overrides everything: no
-  exercise is suggested, and individual support and safety resources are shown.
-* Support: ``min_signs`` checklist signs flag that outside help may help, or one
-  sign of ``enough_alone`` (leaving, a betrayal, having tried everything).
-* Stages: only the furthest stage of the roadmap whose rule holds is given.
-* A "different conversation" (the verdict, or a sign that one of the two is
-  thinking of leaving): discernment steps and professional help instead of
-  rekindling steps and readings.
-* Next steps: 2-3, for the scales with the highest need (scoring/steps.py).
-* Bands (strength, growth area): scoring/bands.py; the verdict's words for a
-  thriving person: scoring/verdict.py.
-
-docs/CONTENT.md ("Rules and advice") lists every rule with its seed.
+Pure Python: no Streamlit, no database. Each rule is in the function that applies it
+(the next steps: scoring/steps.py; bands: scoring/bands.py; the verdict's words for a
+thriving person: scoring/verdict.py); docs/CONTENT.md ("Rules and advice") lists every
+rule with its seed. An answer on the unsafe side of a safety item overrides everything:
+no exercise, no verdict, individual support and safety resources instead.
 """
 
 from __future__ import annotations
@@ -120,11 +103,9 @@ def check_value(questionnaire: Questionnaire, item: Item, value: object) -> Answ
 
 
 def _is_int(value: object) -> TypeGuard[int | float]:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    return isinstance(value, float) and value.is_integer()
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue]) -> bool:
@@ -135,7 +116,8 @@ def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, Answe
 
 
 def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
-    """One scored answer on the 0-100 scale, mirrored for a reverse-keyed item."""
+    """One scored answer on the 0-100 scale, mapped linearly from the response set's lowest
+    value (0) to its highest (100), mirrored first for a reverse-keyed item."""
     rset = questionnaire.response_set_of(item)
     low, high = rset.min_value, rset.max_value
     if item.reverse:
@@ -144,7 +126,8 @@ def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
 
 
 def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> QuestionnaireResult:
-    """Score one questionnaire. ``answers`` must already be validated."""
+    """Score one questionnaire (``answers`` already validated). A scale scores the mean of its
+    items' points; with fewer than two thirds of them answered it has no score, never a made-up number."""
     scales: list[ScaleScore] = []
     for scale in questionnaire.scales:
         of_scale = questionnaire.items_by_scale[scale.id]
@@ -223,6 +206,7 @@ def has_safety_concern(questionnaire: Questionnaire, answers: Mapping[str, Answe
 
 
 def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> Verdict | None:
+    """The seed's rule: yes to most -> worth fighting for; no to most -> a different conversation; else mixed."""
     rule = questionnaire.verdict
     if rule is None or has_safety_concern(questionnaire, answers):
         # Safety first: no reading of "worth it" is given beside an unsafe answer.
@@ -322,7 +306,9 @@ def build_profile(
     answers: Mapping[str, Mapping[str, AnswerValue]],
     audience: Audience = "solo",
 ) -> Profile:
-    """The whole result for one person; ``answers`` maps questionnaire id to answers."""
+    """The whole result for one person; ``answers`` maps questionnaire id to answers. A "different
+    conversation" (the verdict, or a sign of leaving) gives discernment steps and professional
+    help instead of rekindling steps and stage readings."""
     results = {
         qid: score_questionnaire(questionnaire, answers.get(qid, {}))
         for qid, questionnaire in content.questionnaires.items()

@@ -28,17 +28,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TextIO
 
-__all__ = [
-    "MAX_DEPTH",
-    "MESSAGE_LIMIT",
-    "JsonValues",
-    "ReadProblem",
-    "one_line",
-    "read_csv",
-    "read_json",
-    "read_json_lines",
-]
-
 #: How deep JSON arrays and objects may nest (a response list needs 4).
 MAX_DEPTH = 32
 #: The longest message :func:`one_line` gives, in characters.

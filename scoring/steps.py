@@ -29,14 +29,11 @@ EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
 Audience = Literal["solo", "couple"]
 
 
-def importance_weight(importance: int | None) -> float:
-    return (importance if importance is not None else NEUTRAL_IMPORTANCE) / NEUTRAL_IMPORTANCE
-
-
 def need(scale: ScaleScore) -> float:
-    """How much a scale calls for attention: low score x how much it matters."""
+    """How much a scale calls for attention: low score x how much it matters (its importance weight)."""
     assert scale.score is not None
-    return (100.0 - scale.score) * importance_weight(scale.importance)
+    importance = scale.importance if scale.importance is not None else NEUTRAL_IMPORTANCE
+    return (100.0 - scale.score) * importance / NEUTRAL_IMPORTANCE
 
 
 def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
@@ -50,11 +47,6 @@ def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -
         because_of=because_of,
         whose=whose,
     )
-
-
-def rank_areas(scales: Iterable[ScaleScore]) -> list[ScaleScore]:
-    """Scales with a score, highest need first (equal needs keep the questionnaire's order)."""
-    return sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
 
 
 def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
@@ -78,7 +70,8 @@ def choose_next_steps(
     highest always has one), then ordered with those of ``rules.first`` (emotional closeness)
     first. Light upkeep (``purpose: maintain``) fills up; with no growth area it is all there
     is. ``whose``: a couple's plan, the partner each scale is for."""
-    ranked = rank_areas(scales)
+    # Scales with a score, highest need first (equal needs keep the questionnaire's order).
+    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
     suggestions = tuple(suggestions)
     pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
     growth = [s for s in ranked if is_growth(s.score)]

@@ -87,10 +87,6 @@ class Visible:
     #: Support resources in place of exercises.
     safety_resources: bool = False
 
-    @property
-    def anything(self) -> bool:
-        return self.scores or self.items or self.safety
-
 
 NOTHING = Visible()
 
@@ -140,14 +136,6 @@ def visible(viewer: Viewer, subject: Subject) -> Visible:
         return NOTHING
     items = level == "items"
     return Visible(scores=True, verdict=True, items=items, importance=items, predictions=items, exercises=True)
-
-
-def effective_level(viewer: Viewer, subject: Subject) -> ShareLevel:
-    """The share level a viewer effectively gets."""
-    seen = visible(viewer, subject)
-    if seen.items:
-        return "items"
-    return "scores" if seen.scores else "nothing"
 
 
 # A person's own view ---------------------------------------------------------
@@ -229,7 +217,7 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
     amounts to. Safety answers never pass; below ``items`` neither do the importance
     ratings and the guesses about the other partner."""
     seen = visible(viewer, subject_of(content, partner))
-    level = effective_level(viewer, subject_of(content, partner))
+    level: ShareLevel = "items" if seen.items else "scores" if seen.scores else "nothing"
     if level == "nothing":
         return PartnerData(partner.slot, {}, "nothing")
     kept: dict[str, dict[str, AnswerValue]] = {}
