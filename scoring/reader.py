@@ -68,9 +68,6 @@ def read_json(data: bytes, limit: int) -> Any:
     return _check_depth(_loads(text))
 
 
-# --------------------------------------------------------------------------- streams
-
-
 def _read(read: Callable[[int], str], size: int) -> str:
     try:
         return read(size)
@@ -212,9 +209,6 @@ class JsonValues:
         if self.data.count("[", start, end) + self.data.count("{", start, end) > MAX_DEPTH - self.array:
             _check_depth(value, self._line(start), self.array)
         return value, line, end - start
-
-
-# --------------------------------------------------------------------------- JSON
 
 
 def _refuse_constant(name: str) -> Any:

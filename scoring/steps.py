@@ -1,14 +1,6 @@
 """Next steps for one person or a couple: 2-3 rekindling steps chosen by need, or the
-discernment steps for someone weighing whether to stay.
-
-* Need = (100 - score) x importance weight; the growth areas of highest need, their steps
-  ordered emotional closeness first (``step_rules``, :func:`choose_next_steps`); light
-  upkeep when no topic is a growth area.
-* For each scale, a suggestion whose main topic it is first, then the least effortful
-  ("start small", :func:`best_suggestion`).
-* A "different conversation" (:func:`in_discernment`): discernment steps instead.
-
-Pure Python, like the rest of scoring/; docs/CONTENT.md ("Next steps") lists the rules.
+discernment steps for someone weighing whether to stay (:func:`in_discernment`).
+docs/CONTENT.md ("Next steps") lists the rules.
 """
 
 from __future__ import annotations
@@ -30,7 +22,7 @@ Audience = Literal["solo", "couple"]
 
 
 def need(scale: ScaleScore) -> float:
-    """How much a scale calls for attention: low score x how much it matters (its importance weight)."""
+    """How much a scale calls for attention: (100 - score) x importance weight (3, "somewhat", is 1.0)."""
     assert scale.score is not None
     importance = scale.importance if scale.importance is not None else NEUTRAL_IMPORTANCE
     return (100.0 - scale.score) * importance / NEUTRAL_IMPORTANCE
@@ -50,8 +42,8 @@ def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -
 
 
 def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
-    """For one scale: a suggestion whose main (first) topic it is, then the least effort,
-    then file order."""
+    """For one scale: a suggestion whose main (first) topic it is, then the least effort
+    ("start small"), then file order."""
     ordered = sorted(
         enumerate(candidates), key=lambda pair: (pair[1].scales[0] != scale_ref, EFFORT_ORDER[pair[1].effort], pair[0])
     )
