@@ -438,14 +438,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace, Content, TextIO], N
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = argparse.ArgumentParser(
-        prog="python -m scoring",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n")[2],
-    )
+    summary, _usage, epilog = __doc__.split("\n\n")[:3]
+    parser = argparse.ArgumentParser(prog="python -m scoring", description=summary, epilog=epilog)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (help_, _run, formats) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_, description=help_, epilog=__doc__.split("\n\n")[2])
+        command = commands.add_parser(name, help=help_, description=help_, epilog=epilog)
         if formats:
             command.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
             command.add_argument("--format", choices=formats, default="json")

@@ -317,14 +317,8 @@ def build_profile(
     # questions are read through their verdict instead.
     all_scales = [s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales]
     safety = any(r.safety_concern for r in results.values())
-    strengths = sorted(
-        (s for s in all_scales if is_strength(s.score)),
-        key=lambda s: -(s.score or 0.0),
-    )[:MAX_STRENGTHS]
-    growth = sorted(
-        (s for s in all_scales if is_growth(s.score)),
-        key=lambda s: -need(s),
-    )
+    strengths = sorted((s for s in all_scales if is_strength(s.score)), key=lambda s: -(s.score or 0.0))
+    growth = sorted((s for s in all_scales if is_growth(s.score)), key=need, reverse=True)
     verdict_kinds = {r.verdict.kind for r in results.values() if r.verdict is not None}
     discernment = in_discernment(content.guidance.discernment, results)
     if discernment:
@@ -349,7 +343,7 @@ def build_profile(
         steps = choose_next_steps(all_scales, content.suggestions, audience, rules=content.guidance.step_rules)
     return Profile(
         results=results,
-        strengths=tuple(strengths),
+        strengths=tuple(strengths[:MAX_STRENGTHS]),
         growth_areas=tuple(growth),
         next_steps=steps,
         safety_concern=safety,

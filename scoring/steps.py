@@ -25,7 +25,7 @@ def need(scale: ScaleScore) -> float:
     """How much a scale calls for attention: (100 - score) x importance weight (3, "somewhat", is 1.0)."""
     assert scale.score is not None
     importance = scale.importance if scale.importance is not None else NEUTRAL_IMPORTANCE
-    return (100.0 - scale.score) * importance / NEUTRAL_IMPORTANCE
+    return (100.0 - scale.score) * (importance / NEUTRAL_IMPORTANCE)
 
 
 def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
