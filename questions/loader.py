@@ -118,16 +118,16 @@ def _check_condition(where: str, condition: Condition, questionnaires: dict[str,
     questionnaire = questionnaires.get(questionnaire_id)
     if not name or questionnaire is None:
         raise ContentError(f"{GUIDANCE_FILE}: {where}: {ref!r} must be 'questionnaire.{kind}'")
-    names = {
-        "scale": [s.id for s in questionnaire.scales],
-        "stage": [s.id for s in questionnaire.stages],
-        # Safety answers lead to the safety override alone, never to a reading.
-        "item": [i.id for i in questionnaire.items if not i.safety],
-    }
-    if name not in names[kind]:
-        raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown {kind} {ref!r}")
+    if kind == "scale" and name not in {s.id for s in questionnaire.scales}:
+        raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown scale {ref!r}")
+    if kind == "stage" and name not in {s.id for s in questionnaire.stages}:
+        raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown stage {ref!r}")
     if kind == "item":
-        values = questionnaire.response_set_of(questionnaire.item(name)).values
+        item = questionnaire.items_by_id.get(name)
+        if item is None or item.safety:
+            # Safety answers lead to the safety override alone, never to a reading.
+            raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown item {ref!r}")
+        values = questionnaire.response_set_of(item).values
         bad = [v for v in condition.values + condition.not_values if v not in values]
         if bad:
             raise ContentError(f"{GUIDANCE_FILE}: {where}: {bad} are not values of {ref!r}")
