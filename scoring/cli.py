@@ -63,9 +63,6 @@ class InputProblem(Exception):
     """Bad input: the message says what is wrong and where."""
 
 
-# --------------------------------------------------------------------------- questionnaires
-
-
 def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
     return {
         "id": questionnaire.id,
@@ -103,9 +100,6 @@ def _questionnaires(args: argparse.Namespace, content: Content, out: TextIO) -> 
     document = {"questionnaires": [describe_questionnaire(q) for q in content.questionnaires.values()]}
     json.dump(document, out, indent=2, ensure_ascii=False)
     out.write("\n")
-
-
-# --------------------------------------------------------------------------- reading
 
 
 def _csv_cell(value: str) -> int | list[int] | None:
@@ -251,8 +245,6 @@ def _batches(batch: Responses, found: Iterator[reader.Read]) -> Iterator[Respons
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-
-# --------------------------------------------------------------------------- scoring
 
 #: Per questionnaire: the positions of its responses in the batch, and their answers as codes.
 Encoded = dict[str, tuple[list[int], "Codes"]]
