@@ -10,6 +10,7 @@ no exercise, no verdict, individual support and safety resources instead.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TypeGuard
 
@@ -156,7 +157,6 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         for item in questionnaire.items
         if item.kind == "checklist" and answers.get(item.id) == questionnaire.response_set_of(item).max_value
     )
-    support_flag = support_flagged(questionnaire, signs)
     scored_items = [i for i in questionnaire.items if i.kind != "context"]
     return QuestionnaireResult(
         questionnaire_id=questionnaire.id,
@@ -168,7 +168,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         verdict=_verdict(questionnaire, answers),
         safety_concern=has_safety_concern(questionnaire, answers),
         support_signs=signs,
-        support_flag=support_flag,
+        support_flag=support_flagged(questionnaire, signs),
         stages=stage_reading(questionnaire, scales, answers),
         consistency=consistency(questionnaire, answers),
     )
@@ -269,16 +269,9 @@ def stage_reading(
 
     The stages follow one another (settling in, then talks that heat up, then a sexual
     slump): a person is given the one their answers reach furthest, never a list."""
-    scores = {s.scale_id: s.score for s in scales}
-    reached = [
-        stage
-        for stage in questionnaire.stages
-        if rule_holds(stage, lambda condition: condition_holds(condition, scores, answers))
-    ]
-    if not reached:
-        return ()
-    stage = reached[-1]
-    return (StageReading(stage.id, stage.title, stage.text, stage.sources),)
+    holds = functools.partial(condition_holds, scores={s.scale_id: s.score for s in scales}, answers=answers)
+    reached = [stage for stage in questionnaire.stages if rule_holds(stage, holds)]
+    return tuple(StageReading(stage.id, stage.title, stage.text, stage.sources) for stage in reached[-1:])
 
 
 def person_readings(
@@ -292,13 +285,12 @@ def person_readings(
     scores = {s.ref: s.score for r in results.values() for s in r.scales}
     given = {f"{qid}.{item_id}": value for qid, a in answers.items() for item_id, value in a.items()}
     stages = {f"{qid}.{stage.stage_id}" for qid, r in results.items() for stage in r.stages}
-    found: list[PersonReading] = []
-    for reading in content.guidance.readings:
-        if discernment and not reading.in_discernment:
-            continue
-        if rule_holds(reading, lambda condition: condition_holds(condition, scores, given, stages)):
-            found.append(PersonReading(reading.id, reading.title, reading.text, reading.sources))
-    return tuple(found)
+    holds = functools.partial(condition_holds, scores=scores, answers=given, stages=stages)
+    return tuple(
+        PersonReading(reading.id, reading.title, reading.text, reading.sources)
+        for reading in content.guidance.readings
+        if (reading.in_discernment or not discernment) and rule_holds(reading, holds)
+    )
 
 
 def build_profile(
