@@ -69,10 +69,7 @@ def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
         "version": questionnaire.version,
         "title": questionnaire.title,
         "sources": list(questionnaire.sources),
-        "scales": [
-            {"id": s.id, "title": s.title, "description": s.description, "sources": list(s.sources)}
-            for s in questionnaire.scales
-        ],
+        "scales": [s.model_dump(include={"id", "title", "description", "sources"}) for s in questionnaire.scales],
         "items": [
             {
                 "id": item.id,
