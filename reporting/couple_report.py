@@ -90,6 +90,18 @@ def guess_cards(comparison: CoupleComparison, names: Mapping[int, str]) -> list[
     return cards
 
 
+def guesses_in_short(comparison: CoupleComparison, names: Mapping[int, str]) -> list[str]:
+    """A line per partner who guessed: how many topics they read closely."""
+    lines = []
+    for guesser, other in ((1, 2), (2, 1)):
+        readings = [prediction_reading(s.predictions.get(guesser), s.scores.get(other)) for s in comparison.scales]
+        compared = [reading for reading in readings if reading is not None]
+        if compared:
+            closely = compared.count("read closely")
+            lines.append(f"{names[guesser]} read {closely} of {len(compared)} topics closely.")
+    return lines
+
+
 def guesses_not_shown(comparison: CoupleComparison, names: Mapping[int, str], viewer_slot: int | None) -> list[str]:
     """Why a partner's guesses are not in the comparison, a line for each (what it holds was
     let through by scoring/visibility.py; the viewer's own guesses always are)."""

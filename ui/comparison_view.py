@@ -18,7 +18,13 @@ from reporting.charts import (
     divergence_chart,
     paired_chart,
 )
-from reporting.couple_report import comparison_json, couple_report, guess_cards, guesses_not_shown
+from reporting.couple_report import (
+    comparison_json,
+    couple_report,
+    guess_cards,
+    guesses_in_short,
+    guesses_not_shown,
+)
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.couple_data import ScaleComparison
@@ -41,6 +47,8 @@ NOT_SHARED = (
 #: On a shared screen (and to the partner who chose it): words for both.
 NOT_SHARED_BOTH = "{name} chose not to share results this time. That's always all right. What was shared is below."
 WAIT_SECONDS = 3
+#: The categories the summary leads with (where you agree, and where not); the rest is with the charts.
+AT_A_GLANCE = ("shared_strength", "seen_differently", "shared_growth")
 
 
 @dataclass(frozen=True)
@@ -163,12 +171,9 @@ def _summary(comparison: CoupleComparison, names: dict[int, str], unsafe: bool, 
         if level == "nothing":
             words = NOT_SHARED if viewer_slot is not None and viewer_slot != slot else NOT_SHARED_BOTH
             st.info(words.format(name=plain(names[slot])))
-    groups = [(key, [s.title for s in comparison.scales if s.category == key]) for key in SHOWN_CATEGORIES]
-    if any(titles for _, titles in groups):
+    if any(s.category in AT_A_GLANCE for s in comparison.scales):
         st.subheader("At a glance")
-        for key, titles in groups:
-            if titles:
-                st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+        _categories(comparison, AT_A_GLANCE)
     if comparison.starters:
         first = comparison.starters[0]
         st.subheader("Talk about this first")
@@ -185,7 +190,7 @@ def _summary(comparison: CoupleComparison, names: dict[int, str], unsafe: bool, 
         st.caption(f"Source: {source_titles(note.sources)}")
     if comparison.plan and not unsafe:
         st.subheader("Our shared plan — start small")
-        plan_steps(comparison.plan, names)
+        plan_steps(comparison.plan, names, folded=True)
     if comparison.professional_help and not unsafe:
         st.subheader(guidance.professional_help.title)
         st.markdown(guidance.professional_help.text)
@@ -213,6 +218,7 @@ def _details(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_s
             )
         with st.expander("The same as a table"):
             st.dataframe(view.table, hide_index=True)
+        _categories(comparison, tuple(key for key in SHOWN_CATEGORIES if key not in AT_A_GLANCE))
         st.caption(f"{CATEGORY_NOTE} {BANDS_NOTE}")
     _guesses(comparison, names, viewer_slot, bool(view.scored))
     _worth_it(comparison, names, view.worth_it)
@@ -245,6 +251,13 @@ def _details(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_s
     st.caption(guidance.not_therapy)
 
 
+def _categories(comparison: CoupleComparison, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        titles = [s.title for s in comparison.scales if s.category == key]
+        if titles:
+            st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+
+
 def _guesses(comparison: CoupleComparison, names: dict[int, str], viewer_slot: int | None, scored: bool) -> None:
     """How each partner read the other: a card per topic (a table is cut off on a phone), and
     in plain words whose guesses are not shown, and why."""
@@ -253,13 +266,15 @@ def _guesses(comparison: CoupleComparison, names: dict[int, str], viewer_slot: i
         return
     st.subheader("How well you read each other")
     st.caption(f"A gentle prompt to talk: “What did I miss?” (Source: {source_titles(['002_a6bdd72907629e70.txt'])})")
-    for line in guesses_not_shown(comparison, names, viewer_slot):
+    for line in [*guesses_in_short(comparison, names), *guesses_not_shown(comparison, names, viewer_slot)]:
         st.markdown(plain(line))
-    for topic, lines in cards:
-        with st.container(border=True):
-            st.markdown(f"**{topic}**")
-            for line in lines:
-                st.markdown(plain(line))
+    if cards:
+        with st.expander("Each topic, guess by guess"):
+            for topic, lines in cards:
+                with st.container(border=True):
+                    st.markdown(f"**{topic}**")
+                    for line in lines:
+                        st.markdown(plain(line))
 
 
 def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
