@@ -14,6 +14,7 @@ from tests.e2e.devices import DEVICES
 from tests.e2e.flows import click
 from tests.e2e.helpers import open_app
 from tests.e2e.seeding import CONTENT, VERSIONS, middle_answers, store_at
+from tests.e2e.test_accessibility_e2e import violations
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -90,6 +91,7 @@ def test_the_summary_leads_and_the_guesses_fit_the_screen(
             assert card is not None and card["x"] >= 0 and card["x"] + card["width"] <= width, card
             assert line.evaluate("e => e.scrollWidth <= e.clientWidth"), index
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert violations(page) == []
         plan.scroll_into_view_if_needed()
         click(page, "We'll try this plan")
         expect(page.get_by_role("heading", name="The plan you chose")).to_be_visible()
@@ -116,6 +118,7 @@ def test_the_partner_who_finished_first_can_close_the_page_or_see_their_results(
         ).to_be_visible()
         expect(page.get_by_text("You can close this page now")).to_be_visible()
         expect(page.get_by_role("link", name="Exit this page")).to_be_visible()
+        assert violations(page) == []
         click(page, "See my own results →")
         expect(page.get_by_role("heading", name="Is our intimacy fading?").first).to_be_visible()
         assert "/results" in page.url and tokens[1] in page.url  # their link stays in the address bar
