@@ -44,8 +44,8 @@ def comparison_json(comparison: CoupleComparison, names: Mapping[int, str], now:
 
 def _shared_only(document: dict[str, Any]) -> dict[str, Any]:
     """Importance ratings and guesses appear only for a partner who shared them (share
-    level "items"): below that the comparison holds nothing for them, and so neither does
-    the file, not even an empty entry."""
+    level "items"), and a partner's own guesses in the file from their own device: otherwise
+    the comparison holds nothing for them, and so neither does the file, not even an empty entry."""
     for scale in document["scales"]:
         for key in ("importance", "predictions"):
             scale[key] = {slot: value for slot, value in scale[key].items() if value is not None}

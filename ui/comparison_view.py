@@ -28,6 +28,7 @@ from reporting.couple_report import (
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.couple_data import ScaleComparison
+from scoring.talk import Starter
 from services import couples
 from services.couples import RETAKE_AFTER
 from storage.couples import CoupleRecord
@@ -132,7 +133,7 @@ def _comparison_page() -> None:
     if not unsafe:
         _between_sessions(record, view.comparison)
     _details(view, names, unsafe, viewer_slot)
-    # The downloads are the same for both partners: names without "(you)".
+    # The downloads name the partners as both see them: no "(you)".
     _downloads(view.comparison, couples.partner_names(record), unsafe)
 
 
@@ -153,7 +154,7 @@ def _while_you_wait(state: session.SessionData, record: CoupleRecord) -> None:
     me = record.partner(state.slot or 0)
     if me is None or not me.finished:
         return
-    partner = plain(couples.partner_names(record)[2 if state.slot == 1 else 1])
+    partner = plain(names_for(state, record)[2 if state.slot == 1 else 1])
     st.markdown(
         f"**What happens next:** when {partner} finishes, your comparison opens on this page by itself. "
         "You can close this page now and come back any time by your own link. It is in the address bar "
@@ -175,12 +176,8 @@ def _summary(comparison: CoupleComparison, names: dict[int, str], unsafe: bool, 
         st.subheader("At a glance")
         _categories(comparison, AT_A_GLANCE)
     if comparison.starters:
-        first = comparison.starters[0]
         st.subheader("Talk about this first")
-        with st.container(border=True):
-            st.markdown(f"**{first.scale_title}** — {first.because}")
-            st.markdown(f"“{first.text}”")
-            st.caption(f"Source: {source_titles(first.sources)}")
+        _starter(comparison.starters[0])
     # Words for both, then (own device only: scoring/visibility.py keeps just the viewer's)
     # words for this partner alone.
     notes = [comparison.shared_guidance, *comparison.personal_guidance.values()]
@@ -229,10 +226,7 @@ def _details(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_s
             st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
             st.caption(f"Source: {source_titles(guidance.weekly_checkin.sources)}")
         for starter in starters:
-            with st.container(border=True):
-                st.markdown(f"**{starter.scale_title}** — {starter.because}")
-                st.markdown(f"“{starter.text}”")
-                st.caption(f"Source: {source_titles(starter.sources)}")
+            _starter(starter)
         if comparison.differences:
             if comparison.exercises:
                 st.markdown("**Where your answers differed most**")
@@ -249,6 +243,13 @@ def _details(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_s
     if unsafe:
         st.caption("No exercises are suggested to you this time: safety first.")
     st.caption(guidance.not_therapy)
+
+
+def _starter(starter: Starter) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{starter.scale_title}** — {starter.because}")
+        st.markdown(f"“{starter.text}”")
+        st.caption(f"Source: {source_titles(starter.sources)}")
 
 
 def _categories(comparison: CoupleComparison, keys: tuple[str, ...]) -> None:
