@@ -184,6 +184,10 @@ def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
             switch_to("comparison")
     elif partner.finished:
         st.info("Your partner has finished. The comparison opens as soon as you finish too.")
+    elif (me := record.partner(state.slot or 0)) is not None and me.finished:
+        st.info("You've finished. Your comparison opens as soon as your partner finishes too.")
+        if st.button("What happens next →", type="primary", key="home:waiting"):
+            switch_to("comparison")
     else:
         st.info("Your partner has joined. Each of you answers on your own device.")
     st.caption("Your own resume link is in the address bar and on *My data & downloads*. Keep it private.")

@@ -123,6 +123,12 @@ def test_a_partner_who_finished_first_is_told_what_next_and_can_see_their_result
     store.finish(first, "items")
     store.engine.dispose()
 
+    home = new_app({"r": first_token})
+    home.switch_page("ui/pages/couple_home.py").run()
+    assert "You've finished. Your comparison opens as soon as your partner finishes too." in shown(home)
+    home.button(key="home:waiting").click().run()
+    assert [t.value for t in home.title] == ["Our comparison"]
+
     app = comparison({"r": first_token})
     text = shown(app)
     assert "Waiting for your partner to finish" in text
