@@ -289,7 +289,7 @@ def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> Non
     follow = couples.follow_up(session.store(), session.content(), record, comparison)
     if not follow.plan and comparison.plan:
         st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
-        if st.button("We'll try this plan", key="plan:choose"):
+        if st.button("We'll try this plan", type="primary", key="plan:choose"):
             with guarded("The plan couldn't be saved just now. Please try again."):
                 couples.choose_plan(session.store(), record, comparison)
                 st.rerun()
