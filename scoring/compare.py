@@ -10,6 +10,7 @@ talk about is scoring/talk.py's; docs/CONTENT.md ("Rules and advice") gives the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from questions.guidance import Reading
@@ -18,7 +19,7 @@ from questions.schema import Band, Questionnaire
 from scoring.bands import NEEDS_CARE, STRENGTH, band_of
 from scoring.couple_data import Category, PartnerData, ScaleComparison, ShareLevel
 from scoring.engine import score_questionnaire
-from scoring.results import NextStep, ScaleScore
+from scoring.results import AnswerValue, NextStep, ScaleScore
 from scoring.steps import MAX_NEXT_STEPS, choose_next_steps
 from scoring.talk import ItemDifference, Starter, item_differences, openers
 
@@ -125,10 +126,17 @@ def _scale_scores(questionnaire: Questionnaire, partner: PartnerData) -> dict[st
 
 def _predictions(questionnaire: Questionnaire, partner: PartnerData) -> dict[str, float]:
     """A partner's predictions as 0-100, only if they shared at least scores."""
-    if _level(partner) == "nothing" or questionnaire.prediction_response_set is None:
+    if _level(partner) == "nothing":
+        return {}
+    return guess_scores(questionnaire, partner.answers)
+
+
+def guess_scores(questionnaire: Questionnaire, answers: Mapping[str, Mapping[str, AnswerValue]]) -> dict[str, float]:
+    """The guesses about the partner among ``answers``, by topic, as 0-100."""
+    if questionnaire.prediction_response_set is None:
         return {}
     rset = questionnaire.response_sets[questionnaire.prediction_response_set]
-    raw = partner.answers.get(predictions_id(questionnaire.id), {})
+    raw = answers.get(predictions_id(questionnaire.id), {})
     low, high = rset.min_value, rset.max_value
     return {
         scale_id: round(100.0 * (value - low) / (high - low), 1)

@@ -8,7 +8,8 @@ The viewers:
 * ``self``: the person about their own answers (results page, their report and
   JSON file, the command line).
 * ``partner``: the other partner of a couple (the comparison, the couple's
-  report and JSON file).
+  report and JSON file). On their own device a partner also sees their own
+  guesses about the other (viewer ``self``), whatever they shared.
 * ``counselor_shared``: what a counselor puts on a shared screen or hands to
   the couple (presentation view, couple report, homework picked from the plan).
 * ``counselor_private``: the counselor's private panel and CSV export.
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from questions.loader import Content
-from scoring.compare import WORTH_IT, CoupleComparison, compare, predictions_id
+from scoring.compare import INTIMACY, WORTH_IT, CoupleComparison, compare, guess_scores, predictions_id
 from scoring.couple_data import PartnerData, ShareLevel
 from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
@@ -262,6 +263,14 @@ def couple_comparison(
     if viewer_slot is None:
         return comparison
     own = first if first.slot == viewer_slot else second
+    if visible("self", subject_of(content, own)).predictions:
+        # A partner's own guesses are theirs to see, whatever they shared with the other.
+        guesses = guess_scores(content.questionnaire(INTIMACY), own.answers)
+        scales = [
+            dataclasses.replace(s, predictions={**s.predictions, own.slot: guesses.get(s.scale_id)})
+            for s in comparison.scales
+        ]
+        comparison = dataclasses.replace(comparison, scales=tuple(scales))
     if visible("self", subject_of(content, own)).exercises:
         return comparison
     return without_exercises(comparison)

@@ -30,6 +30,8 @@ from ui.text import plain
 #: The tabs of a couple's page, and the widget key that holds the open one.
 TABS = ("Assessments", "Trend", "Notes & homework", "Manage")
 TAB_KEY = "client:tab"
+#: Set when homework was just set: the next run confirms it.
+HOMEWORK_SET_KEY = "homework:set"
 UNAVAILABLE = "This couple's page can't be shown just now. Please try again in a moment."
 
 
@@ -248,6 +250,8 @@ def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePag
             st.text(note.body)  # the counselor's own words, never interpreted as Markdown or HTML
 
     st.subheader("Homework")
+    if st.session_state.pop(HOMEWORK_SET_KEY, False):
+        st.success("Homework set. The couple sees it with their comparison.", icon=":material/check:")
     suggestions = {s.id: s for s in session.content().suggestions}
     homework = counselor.homework(desk, counselor_id, client.id)
     for step in homework:
@@ -261,7 +265,7 @@ def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePag
     plan = comparison.plan if comparison else ()
     if plan:
         chosen = st.multiselect(
-            "Next steps the couple chose from their latest plan",
+            "Steps from the couple's latest plan to set as homework",
             options=[step.suggestion_id for step in plan],
             format_func=lambda sid: suggestions[sid].title if sid in suggestions else sid,
             key="homework:choose",
@@ -269,6 +273,7 @@ def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePag
         if st.button("Set as homework", key="homework:assign", disabled=not chosen):
             with guarded("The homework wasn't set just now. Please try again."):
                 counselor.assign_homework(desk, counselor_id, client.id, list(chosen))
+                st.session_state[HOMEWORK_SET_KEY] = True  # said once, after the rerun
                 st.rerun()
     elif not homework:
         st.caption("Homework can be set once an assessment is finished and has a shared plan.")

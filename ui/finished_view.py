@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import couple_session, session
 from ui.components import guarded
+from ui.text import plain
 
 #: Set while the "are you really Partner N?" confirmation is on screen.
 ASKED_KEY = "reopen:asked"
@@ -17,11 +18,18 @@ def is_locked(state: session.SessionData) -> bool:
     return state.role == "couple" and state.finished
 
 
+def _name(state: session.SessionData) -> str:
+    """One device: what the partner on this screen is called (their nickname, else "Partner N"), for Markdown."""
+    record = couple_session.couple(state)
+    me = record.partner(state.slot or 0) if record is not None else None
+    return plain(me.nickname) if me is not None and me.nickname else f"Partner {state.slot}"
+
+
 def render_finished(state: session.SessionData) -> None:
     """Instead of a finished partner's answers: a kind word, and the way to reopen them."""
     if state.mode == "one_device":
         st.info(
-            f"Partner {state.slot} has finished — your answers are saved and hidden on this screen. "
+            f"{_name(state)} has finished — your answers are saved and hidden on this screen. "
             "Nothing of them can be seen here.",
             icon=":material/lock:",
         )
@@ -42,7 +50,7 @@ def render_reopen(state: session.SessionData) -> None:
         return
     with st.container(border=True):
         if state.mode == "one_device":
-            who = f"Partner {state.slot}"
+            who = _name(state)
             st.markdown(
                 f"**Only {who} should go on.** Reopening shows {who}'s answers on this screen again so they "
                 f"can be changed. {who} then finishes again, and the comparison will say the answers were "

@@ -217,8 +217,18 @@ def _resume_person(state: SessionData, token: str) -> None:
     except StorageError:
         state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
         return
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
+    fresh.notices.append(("success", _greeting(bool(fresh.answers or fresh.progress))))
     st.session_state[STATE_KEY] = fresh
+
+
+#: Said when a link brings back answers given before, and when it opens for the first time
+#: (a counselor's link, an assessment started in the office).
+RESTORED = "Welcome back. Your answers are restored."
+FIRST_VISIT = "Welcome. Each answer is saved as you give it, and this link brings you back."
+
+
+def _greeting(returning: bool) -> str:
+    return RESTORED if returning else FIRST_VISIT
 
 
 def _resume_device(state: SessionData, device_token: str) -> None:
@@ -233,8 +243,9 @@ def _resume_device(state: SessionData, device_token: str) -> None:
     except StorageError:
         state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
         return
+    returning = bool(fresh.answers or fresh.progress) or any(p.finished for p in couple.partners)
     fresh.resume_page = fresh.progress.get("page") or "couple_home"
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
+    fresh.notices.append(("success", _greeting(returning)))
     st.session_state[STATE_KEY] = fresh
 
 
