@@ -1,22 +1,28 @@
-"""A counselor's login that survives a page refresh (docs/SECURITY.md, "Counselor sessions").
+"""A counselor's login in this browser session: logging in and out, the login that
+survives a refresh (docs/SECURITY.md, "Counselor sessions"), and what a page does when
+a call finds the login ended.
 
-At login the server opens a session (storage/sessions.py) and gives the browser its
-random token, which a constant snippet (ui/browser.py) keeps in a cookie. A page
-refresh is a new Streamlit session: it reads the cookie (``st.context.cookies``) and,
-if the token still names a live session, the counselor is logged in again before the
-navigation is built, so the page they were on exists. Every run of a logged-in page
-checks the session is still live (log out, idle and absolute timeouts end it).
+The browser keeps the login's token in a cookie (ui/browser.py); a refresh is a new
+Streamlit session, which reads it (``st.context.cookies``) before the navigation is
+built. Who is acting is checked by the services at every call, fragments and timers
+included (``services.counselor.Counselor``); a call that finds the login ended raises
+``LoginEnded``, and :func:`acting` turns it into the login page with a kind line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
 import streamlit as st
 
-from storage import StorageError
-from storage import sessions as counselor_sessions
+from services import LoginEnded, StorageError
+from services.admin import Admin
+from services.counselor import ENDED, Counselor
 from ui import browser, session
 
-ENDED = "Your login has ended (it was unused for a while, or ended elsewhere). Please log in again."
+NOT_LOGGED_OUT = "Logging out didn't go through (the database is busy). Your login is still active: please try again."
 
 
 def browser_token() -> str:
@@ -27,41 +33,99 @@ def browser_token() -> str:
         return ""
 
 
+def me() -> Counselor:
+    """The counselor this session acts for; every call re-checks the login."""
+    return Counselor(session.store(), session.data().counselor_token or "")
+
+
+def admin() -> Admin:
+    """The same, as an admin: every call also re-checks the admin flag."""
+    return Admin(session.store(), session.data().counselor_token or "")
+
+
 def restore(state: session.SessionData) -> session.SessionData:
-    """Run before the navigation is built: restore a counselor's login from the browser's
-    token, or end a login the server no longer knows. A refresh of the presentation view
-    (its assessment in the URL) stays a shared screen: no navigation, nothing of the
-    counselor (the page itself checks the assessment is theirs)."""
-    state = _restore_login(state)
+    """Run before the navigation is built: a counselor's login checked (ended: logged
+    out here), or restored from the browser's token. A refresh of the presentation view
+    (its assessment in the URL) stays a shared screen."""
+    try:
+        if state.role == "counselor":
+            record = me().check()
+            state.counselor_admin, state.counselor_must_change = record.is_admin, record.must_change_password
+        elif _may_restore(state, token := browser_token()):
+            state.checked_login_token = token
+            counselor = Counselor(session.store(), token)
+            counselor.check()
+            log_in(counselor)
+    except LoginEnded:
+        if state.role == "counselor":
+            forget(ENDED)
+    except StorageError:
+        pass  # can't tell now: the page says the database is unreachable
+    state = session.data()
     if state.role == "counselor" and st.query_params.get(session.PRESENT_PARAM):
         state.presenting = True
     return state
 
 
-def _restore_login(state: session.SessionData) -> session.SessionData:
-    if state.role == "counselor":
-        try:
-            live = counselor_sessions.session_counselor(session.store(), state.counselor_token or "")
-        except StorageError:
-            return state  # can't tell now: the page says the database is unreachable
-        if live is None or live.id != state.counselor_id:
-            session.log_out(ENDED)
-        else:
-            state.counselor_admin = live.is_admin  # made or stopped being an admin meanwhile
-        return session.data()
-    token = browser_token()
+def _may_restore(state: session.SessionData, token: str) -> bool:
     if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
-        return state
-    if any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM)):
-        return state  # a link opened in this browser is about someone else
-    state.checked_login_token = token
+        return False
+    # A link opened in this browser is about someone else.
+    return not any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM))
+
+
+def log_in(counselor: Counselor) -> None:
+    """A counselor's session starts clean: nothing of anyone else's stays in it."""
+    record = counselor.record
+    assert record is not None  # a login opened or checked
+    session.reset_widgets()
+    st.session_state[session.STATE_KEY] = session.SessionData(
+        role="counselor",
+        counselor_id=record.id,
+        counselor_name=record.display_name,
+        counselor_admin=record.is_admin,
+        counselor_must_change=record.must_change_password,
+        counselor_token=counselor.token,
+        checked_login_token=counselor.token,
+    )
+    for param in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM):
+        if param in st.query_params:
+            del st.query_params[param]
+
+
+def log_out() -> bool:
+    """Revoke this login (the browser's token then restores nothing) and forget it here;
+    False, with a notice saying so, if it could not be revoked."""
     try:
-        counselor = counselor_sessions.session_counselor(session.store(), token)
+        me().log_out()
     except StorageError:
-        return state
-    if counselor is not None:
-        session.log_in_counselor(counselor.id, counselor.display_name, token=token, admin=counselor.is_admin)
-    return session.data()
+        session.data().notices.append(("error", NOT_LOGGED_OUT))
+        return False
+    forget("You're logged out.")
+    return True
+
+
+def forget(notice: str) -> None:
+    """This browser session logged out, with ``notice`` to show once."""
+    token = session.data().counselor_token
+    session.reset_widgets()
+    st.session_state[session.STATE_KEY] = session.SessionData(notices=[("info", notice)], checked_login_token=token)
+    st.query_params.clear()
+
+
+@contextmanager
+def acting() -> Iterator[None]:
+    """Around a counselor page or fragment: a call that finds the login ended shows the
+    login page, with a kind line, instead of anything more of this page."""
+    try:
+        yield
+    except LoginEnded:
+        ended()
+
+
+def ended() -> NoReturn:
+    forget(ENDED)
+    st.rerun(scope="app")
 
 
 def keep_in_browser(state: session.SessionData) -> None:
