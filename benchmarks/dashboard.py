@@ -27,7 +27,6 @@ from benchmarks import pages
 from benchmarks.common import SEED, Goal, Options, Section, Table, environment, median, ms, percentile, postgres_url
 from questions import Content, default_content
 from scoring.compare import predictions_id
-from services import counselor
 from storage import Store
 from storage.counselors import CounselorDesk
 from tests.support.cluster import postgres_database

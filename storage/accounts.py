@@ -237,8 +237,6 @@ class AccountDesk:
             counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
             if counselor is None:
                 raise AccountError(f"There is no counselor called {name!r}.")
-            if _lock_enabled_admins(session) == [counselor.id]:
-                raise AccountError(LAST_ADMIN)
             client_ids = list(session.scalars(select(Client.id).where(Client.counselor_id == counselor.id)))
             successor = None
             if hand_over_to is not None:
@@ -257,6 +255,9 @@ class AccountDesk:
                     f"{name!r} still has {len(client_ids)} couple(s): hand them over to another counselor "
                     "or delete them with all their data."
                 )
+            others = session.scalar(select(Counselor.id).where(Counselor.id != counselor.id).limit(1))
+            if _lock_enabled_admins(session) == [counselor.id] and others is not None:
+                raise AccountError(LAST_ADMIN)  # the only account may go: the next one made is an admin
             # With delete_couples, the account's roster goes with it, and with each couple
             # every assessment, partner, answer, note and step (ON DELETE CASCADE).
             session.execute(delete(Counselor).where(Counselor.id == counselor.id))
