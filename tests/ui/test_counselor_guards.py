@@ -55,14 +55,14 @@ def finished_couple(desk: CounselorDesk, owner: str, label: str) -> str:
 
 
 def failing(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """Make ``services.counselor.<name>`` fail as the database would; returns its calls."""
+    """Make ``services.counselor.Counselor.<name>`` fail as the database would; returns its calls."""
     calls: list[str] = []
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         calls.append(name)
         raise StorageError("OperationalError")
 
-    monkeypatch.setattr(counselor, name, broken)
+    monkeypatch.setattr(counselor.Counselor, name, broken)
     return calls
 
 

@@ -17,6 +17,7 @@ from questions import default_content
 from services import counselor as counselor_service
 from storage import Store
 from storage.counselors import PAGE_SIZE, CounselorDesk
+from storage.sessions import open_session
 from tests.ui.test_counselor_flow import APP, PASSWORD, TIMEOUT, log_in, page_text, state_of
 from tests.ui.test_couple_flow import take_turn
 from ui import client_view, session
@@ -382,7 +383,7 @@ def test_the_export_csv_holds_only_consented_shared_scores_with_labels_neutralis
     served, mimetype, file_name = recorded[button.proto.deferred_file_id]
     assert (mimetype, file_name) == ("text/csv", "spark-check-scores.csv")
 
-    text = counselor_service.scores_csv(desk, CONTENT, ana)
+    text = counselor_service.Counselor(desk.store, open_session(desk.store, ana)).scores_csv(CONTENT)
     assert served() == text
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
     assert header == ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]
