@@ -151,10 +151,6 @@ class Counselor:
         me = self.check()
         return homework_links.reissue_resume_link(self.desk.store, me.id, couple_id, slot)
 
-    def couple_page(self, content: Content, client_id: str, passive: bool = False) -> CouplePage:
-        """One run of a couple's page (``passive``: a timer's, which doesn't count as a use)."""
-        return CouplePage(self, content, client_id, passive)
-
     def shared_comparison(self, content: Content, client_id: str | None, couple_id: str) -> SharedScreen | None:
         """An assessment as the counselor may show it on a shared screen (viewer
         ``counselor_shared``), read once; None unless it is theirs and of the open couple

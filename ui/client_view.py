@@ -56,7 +56,7 @@ def _render_client(state: session.SessionData) -> None:
     st.query_params["client"] = client.id
     st.title("Couple")
     st.text(client.label)
-    page = counselor_session.me().couple_page(session.content(), client.id)
+    page = CouplePage(counselor_session.me(), session.content(), client.id)
     # Only the open tab runs (switching tabs reruns the page): a rerun of the trend
     # doesn't also draw every assessment card, note and step, and the other way round.
     tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(list(TABS), on_change="rerun", key=TAB_KEY)
@@ -139,7 +139,7 @@ def _live_assessment_cards(state: session.SessionData, me: counselor.Counselor, 
     finishing, agreeing to share) with no refresh of the page. Each run reads afresh and
     checks the login again, passively (a timer is not a use: an idle login still ends)."""
     with counselor_session.acting(), guarded(UNAVAILABLE):
-        _assessment_cards(state, me.couple_page(session.content(), client_id, passive=True))
+        _assessment_cards(state, CouplePage(me, session.content(), client_id, passive=True))
 
 
 def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord, page: CouplePage) -> None:

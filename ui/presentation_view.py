@@ -23,7 +23,7 @@ from reporting.charts import (
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.trends import trends
-from services.counselor import NAMES
+from services.counselor import NAMES, CouplePage
 from ui import counselor_session, session
 from ui.components import guarded
 from ui.counselor_login_view import require_counselor
@@ -98,7 +98,7 @@ def render_presentation() -> None:
 
 def _trend(state: session.SessionData, names: dict[int, str]) -> None:
     """The couple's topics across their assessments, as the couple may see them."""
-    page = counselor_session.me().couple_page(session.content(), state.client_id or "")
+    page = CouplePage(counselor_session.me(), session.content(), state.client_id or "")
     points = page.trend_points("counselor_shared")
     if len(points) < 2:
         return

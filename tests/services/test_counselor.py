@@ -1,22 +1,26 @@
-"""services/counselor.py: the CSV export reads everything in a fixed number of queries,
+"""services/counselor.py: every call re-checks who is acting (#18); the CSV export reads everything in a fixed number of queries,
 however many assessments, and says what the per-assessment reads said."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from questions import default_content
-from services import counselor
+from services import LoginEnded, counselor
 from services.admin import Admin
+from services.counselor import CouplePage
 from storage import Store
 from storage.accounts import ADMIN_ONLY, NotAllowed
 from storage.counselors import CounselorDesk
-from storage.sessions import open_session
+from storage.models import Counselor, CounselorSession, utcnow
+from storage.sessions import IDLE_TIMEOUT, open_session
+from tests.db import rows
 from tests.ui.test_counselor_trend import top_answers
 
 CONTENT = default_content()
@@ -140,3 +144,80 @@ def test_managing_counselors_is_refused_to_a_non_admin(desk: CounselorDesk) -> N
         ("ben", True),
         ("cleo", False),
     ]
+
+
+def end_login(desk: CounselorDesk, how: str, admin_id: str, me: counselor.Counselor) -> None:
+    if how == "logged out in another tab":  # the same login (the browser's cookie), ended there
+        counselor.Counselor(desk.store, me.token).log_out()
+    elif how == "disabled":
+        desk.set_disabled(admin_id, me.check().id, True)
+    else:  # idle past the timeout
+        with desk.store.transaction() as db:
+            db.execute(update(CounselorSession).values(last_seen_at=utcnow() - IDLE_TIMEOUT - timedelta(minutes=1)))
+
+
+@pytest.mark.parametrize("how", ["logged out in another tab", "disabled", "idle"])
+def test_every_call_rechecks_the_login_and_an_ended_one_reads_and_changes_nothing(
+    desk: CounselorDesk, how: str
+) -> None:
+    """#18 finding 1: the check of who is acting happens at each call, not at the page's
+    run: a page (or its timer) kept open after the login ended shows nothing new and
+    changes nothing, the new-link button included."""
+    admin_id = desk.add_counselor("ana", "a long enough password")
+    me = as_counselor(desk, desk.add_counselor("ben", "a long enough password"))
+    client_id = me.add_client("Couple 0317")
+    couple_id, _token, _code = me.start_homework(client_id)
+    page = CouplePage(me, CONTENT, client_id, passive=True)  # the open page, and its timer
+    end_login(desk, how, admin_id, me)
+    before = {table: rows(desk.store.engine, table) for table in ("clients", "couples", "people", "session_notes")}
+    calls: list[Callable[[], object]] = [
+        page.reload,
+        lambda: CouplePage(me, CONTENT, client_id, passive=True),
+        lambda: me.reissue_resume_link(couple_id, 1),
+        lambda: me.reissue_join_link(couple_id),
+        lambda: me.roster_page("", 1),
+        lambda: me.client(client_id),
+        lambda: me.add_client("Another couple"),
+        lambda: me.start_in_office(client_id),
+        lambda: me.add_note(client_id, "a note"),
+        lambda: me.notes(client_id),
+        lambda: me.shared_comparison(CONTENT, client_id, couple_id),
+        lambda: me.scores_csv(CONTENT),
+        lambda: me.change_password("a long enough password", "a new long password", "a new long password"),
+        lambda: me.delete_client(client_id),
+    ]
+    for call in calls:
+        with pytest.raises(LoginEnded):
+            call()
+    assert {table: rows(desk.store.engine, table) for table in before} == before
+
+
+def test_a_timers_check_does_not_keep_an_idle_login_alive(desk: CounselorDesk) -> None:
+    """The 10-second timer checks passively: an open page left alone still ends at the
+    idle timeout; a real use restarts its clock."""
+    me = as_counselor(desk, desk.add_counselor("ana", "a long enough password"))
+    client_id = me.add_client("Couple 0317")
+    almost = utcnow() - IDLE_TIMEOUT + timedelta(minutes=1)
+    with desk.store.transaction() as db:
+        db.execute(update(CounselorSession).values(last_seen_at=almost))
+    CouplePage(me, CONTENT, client_id, passive=True)
+    (row,) = rows(desk.store.engine, "counselor_sessions")
+    assert row["last_seen_at"] == almost
+    CouplePage(me, CONTENT, client_id)
+    (row,) = rows(desk.store.engine, "counselor_sessions")
+    assert row["last_seen_at"] > almost
+
+
+def test_an_admin_is_rechecked_at_every_call(desk: CounselorDesk) -> None:
+    ana = desk.add_counselor("ana", "a long enough password")
+    ben_id = desk.add_counselor("ben", "a long enough password", is_admin=True, added_by=ana)
+    ben = as_admin(desk, ben_id)
+    assert len(ben.accounts()) == 2
+    with desk.store.transaction() as db:  # no longer an admin, the page still open
+        db.execute(update(Counselor).where(Counselor.id == ben_id).values(is_admin=False))
+    with pytest.raises(NotAllowed):
+        ben.set_disabled(ana, True)
+    desk.set_disabled(ana, ben_id, True)
+    with pytest.raises(LoginEnded):
+        ben.accounts()
+    assert not any(a.disabled for a in desk.counselor_accounts(ana) if a.username == "ana")
