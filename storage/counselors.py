@@ -15,50 +15,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.accounts import (
-    LOCK_TIME,
-    MAX_FAILED_LOGINS,
-    MIN_PASSWORD_LENGTH,
-    USERNAME_PATTERN,
-    AccountDesk,
-    AccountError,
-    CounselorRecord,
-    CouplesLeftError,
-    LoginResult,
-    RemovalReport,
-    check_username,
-    decoy_verification,
-)
+from storage.accounts import AccountDesk, AccountError
 from storage.couples import CoupleRecord, add_one_device_couple, add_two_device_couple, couple_record
 from storage.crypto import Sealer
 from storage.errors import StorageError
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
 from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
 from storage.repository import AnswersByQuestionnaire, Store
-
-#: What callers have always imported from here; accounts live in storage/accounts.py.
-__all__ = [
-    "LOCK_TIME",
-    "MAX_FAILED_LOGINS",
-    "MAX_LABEL_LENGTH",
-    "MAX_NOTE_LENGTH",
-    "MIN_PASSWORD_LENGTH",
-    "PAGE_SIZE",
-    "USERNAME_PATTERN",
-    "AccountError",
-    "AssessmentRecord",
-    "ClientRecord",
-    "CounselorDesk",
-    "CounselorRecord",
-    "CouplesLeftError",
-    "HomeworkRecord",
-    "LoginResult",
-    "NoteRecord",
-    "RemovalReport",
-    "check_username",
-    "clean_label",
-    "decoy_verification",
-]
 
 MAX_LABEL_LENGTH = 80
 MAX_NOTE_LENGTH = 20_000

@@ -19,18 +19,8 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 
 from storage import accounts
-from storage.counselors import (
-    LOCK_TIME,
-    MAX_FAILED_LOGINS,
-    MAX_LABEL_LENGTH,
-    MAX_NOTE_LENGTH,
-    MIN_PASSWORD_LENGTH,
-    PAGE_SIZE,
-    AccountError,
-    CounselorDesk,
-    LoginResult,
-    RemovalReport,
-)
+from storage.accounts import LOCK_TIME, MAX_FAILED_LOGINS, MIN_PASSWORD_LENGTH, AccountError, LoginResult, RemovalReport
+from storage.counselors import MAX_LABEL_LENGTH, MAX_NOTE_LENGTH, PAGE_SIZE, CounselorDesk
 from storage.crypto import SEALED_PREFIX, FernetSealer, generate_key
 from storage.models import Base, utcnow
 from storage.repository import StorageError, Store, hash_token

@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from services import login
 from storage import Store, accounts
-from storage.counselors import MAX_FAILED_LOGINS, CounselorDesk
+from storage.accounts import MAX_FAILED_LOGINS
+from storage.counselors import CounselorDesk
 from storage.models import Counselor, utcnow
 from tests.db import rows
 from ui import client_view, counselor_login_view, session
