@@ -44,6 +44,8 @@ def require_counselor(on_couple_page: bool = False, presenting: bool = False) ->
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
     if not presenting:
+        if st.session_state.pop("present:left", False):  # back from the shared screen (#20 item 2)
+            st.set_page_config(initial_sidebar_state="expanded")  # it was collapsed there
         state.presenting = False
         if session.PRESENT_PARAM in st.query_params:
             del st.query_params[session.PRESENT_PARAM]

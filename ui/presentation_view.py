@@ -34,9 +34,14 @@ from ui.text import plain
 LABEL_SIZE = 22
 
 
+#: Session state: the shared screen was just left; the next page opens the sidebar again.
+LEFT = "present:left"
+
+
 def _stop_presenting() -> None:
     # Before the run: the navigation and sidebar come back.
     session.data().presenting = False
+    st.session_state[LEFT] = True
     if session.PRESENT_PARAM in st.query_params:
         del st.query_params[session.PRESENT_PARAM]
 
