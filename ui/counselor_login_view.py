@@ -22,6 +22,7 @@ OIDC_UNVERIFIED = (
     "Please use your Spark Check password."
 )
 OIDC_NO_ACCOUNT = "Your sign-in worked, but no Spark Check counselor account matches your e-mail address."
+NOT_LOGGED_OUT = "Logging out didn't go through (the database is busy). Your login is still active: please try again."
 FIRST_PASSWORD = "Welcome! Please choose your own password first: the one you were given was only for this login."
 
 
@@ -123,7 +124,13 @@ def _log_out() -> None:
     signed out too (its cookie deleted, the provider told), or the login page would
     sign the next person straight back in as this counselor."""
     signed_in = _oidc_configured() and _oidc_signed_in()
-    if counselor_session.log_out() and signed_in:
+    try:
+        counselor_session.me().log_out()  # revoked: the browser's token restores nothing
+    except StorageError:
+        session.data().notices.append(("error", NOT_LOGGED_OUT))
+        return
+    counselor_session.forget("You're logged out.")
+    if signed_in:
         st.logout()  # run as a callback: no rerun follows that could drop its redirect
 
 

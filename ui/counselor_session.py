@@ -1,19 +1,12 @@
-"""A counselor's login in this browser session: logging in and out, the login that
-survives a refresh (docs/SECURITY.md, "Counselor sessions"), and what a page does when
-a call finds the login ended.
-
-The browser keeps the login's token in a cookie (ui/browser.py); a refresh is a new
-Streamlit session, which reads it (``st.context.cookies``) before the navigation is
-built. Who is acting is checked by the services at every call, fragments and timers
-included (``services.counselor.Counselor``); a call that finds the login ended raises
-``LoginEnded``, and :func:`acting` turns it into the login page with a kind line.
-"""
+"""Which counselor this browser session acts for, and their login surviving a refresh
+(docs/SECURITY.md, "Counselor sessions"): the token sits in a cookie (ui/browser.py),
+read before the navigation is built. The services re-check it at every call, fragments
+included; :func:`acting` turns a ``LoginEnded`` into the login page with a kind line."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
 
 import streamlit as st
 
@@ -22,7 +15,7 @@ from services.admin import Admin
 from services.counselor import ENDED, Counselor
 from ui import browser, session
 
-NOT_LOGGED_OUT = "Logging out didn't go through (the database is busy). Your login is still active: please try again."
+LINKS = (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM)
 
 
 def browser_token() -> str:
@@ -34,27 +27,26 @@ def browser_token() -> str:
 
 
 def me() -> Counselor:
-    """The counselor this session acts for; every call re-checks the login."""
     return Counselor(session.store(), session.data().counselor_token or "")
 
 
 def admin() -> Admin:
-    """The same, as an admin: every call also re-checks the admin flag."""
     return Admin(session.store(), session.data().counselor_token or "")
 
 
 def restore(state: session.SessionData) -> session.SessionData:
-    """Run before the navigation is built: a counselor's login checked (ended: logged
-    out here), or restored from the browser's token. A refresh of the presentation view
-    (its assessment in the URL) stays a shared screen."""
+    """Before the navigation: a counselor's login checked (ended: logged out here), or
+    restored from the browser's token, unless a link in the address bar is someone else's.
+    A refreshed presentation view (its assessment in the URL) stays a shared screen."""
+    token = browser_token()
+    unchecked = token and token != state.checked_login_token and state.role == "person" and not state.person_id
     try:
         if state.role == "counselor":
             record = me().check()
             state.counselor_admin, state.counselor_must_change = record.is_admin, record.must_change_password
-        elif _may_restore(state, token := browser_token()):
+        elif unchecked and not any(param in st.query_params for param in LINKS):
             state.checked_login_token = token
-            counselor = Counselor(session.store(), token)
-            counselor.check()
+            (counselor := Counselor(session.store(), token)).check()
             log_in(counselor)
     except LoginEnded:
         if state.role == "counselor":
@@ -62,16 +54,8 @@ def restore(state: session.SessionData) -> session.SessionData:
     except StorageError:
         pass  # can't tell now: the page says the database is unreachable
     state = session.data()
-    if state.role == "counselor" and st.query_params.get(session.PRESENT_PARAM):
-        state.presenting = True
+    state.presenting |= state.role == "counselor" and bool(st.query_params.get(session.PRESENT_PARAM))
     return state
-
-
-def _may_restore(state: session.SessionData, token: str) -> bool:
-    if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
-        return False
-    # A link opened in this browser is about someone else.
-    return not any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM))
 
 
 def log_in(counselor: Counselor) -> None:
@@ -88,21 +72,9 @@ def log_in(counselor: Counselor) -> None:
         counselor_token=counselor.token,
         checked_login_token=counselor.token,
     )
-    for param in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM):
+    for param in LINKS:
         if param in st.query_params:
             del st.query_params[param]
-
-
-def log_out() -> bool:
-    """Revoke this login (the browser's token then restores nothing) and forget it here;
-    False, with a notice saying so, if it could not be revoked."""
-    try:
-        me().log_out()
-    except StorageError:
-        session.data().notices.append(("error", NOT_LOGGED_OUT))
-        return False
-    forget("You're logged out.")
-    return True
 
 
 def forget(notice: str) -> None:
@@ -115,17 +87,13 @@ def forget(notice: str) -> None:
 
 @contextmanager
 def acting() -> Iterator[None]:
-    """Around a counselor page or fragment: a call that finds the login ended shows the
-    login page, with a kind line, instead of anything more of this page."""
+    """Around a counselor page or fragment: once a call finds the login ended, nothing
+    more of the page; the login page instead, saying so."""
     try:
         yield
     except LoginEnded:
-        ended()
-
-
-def ended() -> NoReturn:
-    forget(ENDED)
-    st.rerun(scope="app")
+        forget(ENDED)
+        st.rerun(scope="app")
 
 
 def keep_in_browser(state: session.SessionData) -> None:

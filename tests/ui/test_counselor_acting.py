@@ -20,7 +20,7 @@ from storage.models import CounselorSession, utcnow
 from storage.sessions import IDLE_TIMEOUT
 from tests.db import rows
 from tests.ui.test_counselor_flow import PASSWORD, desk, log_in, page_text, state_of
-from ui import counselor_session
+from ui import counselor_login_view, counselor_session
 
 __all__ = ["desk"]  # the fixture
 
@@ -91,7 +91,7 @@ def test_a_log_out_that_cannot_revoke_says_so(desk: CounselorDesk, monkeypatch: 
     with monkeypatch.context() as patch:
         patch.setattr(Counselor, "log_out", busy)
         next(b for b in app.button if b.label == "Log out").click().run()
-    assert counselor_session.NOT_LOGGED_OUT in page_text(app)
+    assert counselor_login_view.NOT_LOGGED_OUT in page_text(app)
     assert "You're logged out." not in page_text(app)
     assert state_of(app).role == "counselor"
     next(b for b in app.button if b.label == "Log out").click().run()
