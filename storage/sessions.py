@@ -19,6 +19,8 @@ from storage.tokens import hash_token, new_token
 
 #: A session unused this long has ended.
 IDLE_TIMEOUT = timedelta(minutes=30)
+#: A use restarts the idle clock no more often than this.
+TOUCH_EVERY = timedelta(minutes=1)
 #: However much it is used, a session ends this long after login.
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 #: The longest a token may be; anything longer is not looked up.
@@ -82,9 +84,9 @@ def session_counselor(
             )
         ).one_or_none()
         if row is not None and touch:
-            session.execute(
+            session.execute(  # at most once a minute: most calls then write nothing
                 update(CounselorSession)
-                .where(CounselorSession.token_hash == hashed)
+                .where(CounselorSession.token_hash == hashed, CounselorSession.last_seen_at < moment - TOUCH_EVERY)
                 .values(last_seen_at=moment)
                 .execution_options(synchronize_session=False)
             )
