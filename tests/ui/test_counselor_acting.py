@@ -12,32 +12,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from questions import default_content
 from services import StorageError
 from services.counselor import ENDED, Counselor
 from storage.counselors import CounselorDesk
 from storage.models import CounselorSession, utcnow
 from storage.sessions import IDLE_TIMEOUT
 from tests.db import rows
+from tests.e2e.seeding import unsafe_assessment_finished
 from tests.ui.test_counselor_flow import PASSWORD, desk, log_in, page_text, state_of
 from ui import counselor_login_view, counselor_session
 
 __all__ = ["desk"]  # the fixture
-
-CONTENT = default_content()
-
-
-def unsafe_assessment_finished(desk: CounselorDesk, counselor_id: str, client_id: str) -> None:
-    """An in-office assessment both partners finish, consenting; partner 2 answers "No" to
-    feeling safe (the private panel's concern)."""
-    couple_id, _token = desk.start_in_office(counselor_id, client_id)
-    record = desk.store.couple(couple_id)
-    assert record is not None
-    versions = {qid: q.version for qid, q in CONTENT.questionnaires.items()}
-    for partner in record.partners:
-        desk.store.give_counselor_consent(partner.person_id)
-        desk.store.save_answers(partner.person_id, {"worth_it": {"safe": 0 if partner.slot == 2 else 2}}, versions)
-        desk.store.finish(partner.person_id, "scores")
 
 
 def end_login(desk: CounselorDesk, how: str, token: str) -> None:
