@@ -61,7 +61,7 @@ class NotAllowed(AccountError):
 ADMIN_ONLY = "Only an admin counselor can manage counselor accounts."
 NOT_YOURSELF = "You can't disable your own account. Another admin can, if it's ever needed."
 LAST_ADMIN = "At least one admin must remain: make another counselor an admin first."
-WRONG_PASSWORD = "That isn't your current password, or there were too many tries. Please try again in 15 minutes."
+WRONG_PASSWORD = "That isn't your current password (or there were too many tries: then please wait 15 minutes)."
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,7 @@ class AccountDesk:
         if hand_over_to is not None and delete_couples:
             raise AccountError("Either hand the couples over or delete them, not both.")
         with self.store.transaction() as session:
+            admins = _lock_enabled_admins(session)  # first, as every change of admins does: no deadlock
             counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
             if counselor is None:
                 raise AccountError(f"There is no counselor called {name!r}.")
@@ -256,7 +257,7 @@ class AccountDesk:
                     "or delete them with all their data."
                 )
             others = session.scalar(select(Counselor.id).where(Counselor.id != counselor.id).limit(1))
-            if _lock_enabled_admins(session) == [counselor.id] and others is not None:
+            if admins == [counselor.id] and others is not None:
                 raise AccountError(LAST_ADMIN)  # the only account may go: the next one made is an admin
             # With delete_couples, the account's roster goes with it, and with each couple
             # every assessment, partner, answer, note and step (ON DELETE CASCADE).
