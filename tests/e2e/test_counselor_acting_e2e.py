@@ -8,11 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import update
-
 from storage import Store
 from storage.counselors import CounselorDesk
-from storage.models import Counselor
 from tests.e2e.counselor_flows import add_couple, log_in, main_text
 from tests.e2e.flows import click
 from tests.e2e.seeding import unsafe_assessment_finished
@@ -36,9 +33,7 @@ def test_a_disabled_counselors_open_page_shows_nothing_new_on_its_timer(
     server = streamlit_server()
     desk = CounselorDesk(Store.from_url(f"sqlite:///{server.db_path}"))
     admin = desk.add_counselor("ana", PASSWORD, "Ana")
-    dana = desk.add_counselor("dana", PASSWORD, "Dana", added_by=admin)
-    with desk.store.transaction() as db:  # Dana's first password is hers to keep here
-        db.execute(update(Counselor).values(must_change_password=False))
+    dana = desk.add_counselor("dana", PASSWORD, "Dana")
     expect.set_options(timeout=WAIT_MS)
     log_in(page, server.url, "dana", PASSWORD)
     client_id = add_couple(page, "Couple 0317")
