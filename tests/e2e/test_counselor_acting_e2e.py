@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+
 from storage import Store
 from storage.counselors import CounselorDesk
 from tests.e2e.counselor_flows import add_couple, log_in, main_text
