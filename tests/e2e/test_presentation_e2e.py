@@ -12,7 +12,7 @@ from storage.counselors import CounselorDesk
 from tests.e2e.counselor_flows import add_couple, log_in, main_text, sidebar_nav
 from tests.e2e.flows import click
 from tests.e2e.helpers import StreamlitServerFactory, wait_for_app_idle
-from tests.ui.test_counselor_trend import finished_assessment
+from tests.ui.counselor_app import finished_assessment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

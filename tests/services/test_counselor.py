@@ -21,7 +21,7 @@ from storage.counselors import CounselorDesk
 from storage.models import Counselor, CounselorSession, utcnow
 from storage.sessions import IDLE_TIMEOUT, open_session
 from tests.db import rows
-from tests.ui.test_counselor_trend import top_answers
+from tests.ui.counselor_app import top_answers
 
 CONTENT = default_content()
 

@@ -19,10 +19,8 @@ from storage.models import CounselorSession, utcnow
 from storage.sessions import IDLE_TIMEOUT
 from tests.db import rows
 from tests.e2e.seeding import unsafe_assessment_finished
-from tests.ui.test_counselor_flow import PASSWORD, desk, log_in, page_text, state_of
+from tests.ui.counselor_app import PASSWORD, log_in, page_text, state_of
 from ui import counselor_login_view, counselor_session
-
-__all__ = ["desk"]  # the fixture
 
 
 def end_login(desk: CounselorDesk, how: str, token: str) -> None:

@@ -10,10 +10,8 @@ from streamlit.testing.v1 import AppTest
 from services import login
 from storage.counselors import CounselorDesk
 from tests.db import rows
-from tests.ui.test_counselor_flow import desk, log_in, page_text, state_of
+from tests.ui.counselor_app import log_in, page_text, state_of
 from ui import accounts_view, counselor_login_view, counselor_session, pages_registry
-
-__all__ = ["desk"]  # the fixture
 
 COUNSELORS = "ui/pages/counselors.py"
 

@@ -3,55 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from services import login
-from storage import Store, accounts
+from storage import accounts
 from storage.accounts import MAX_FAILED_LOGINS
 from storage.counselors import CounselorDesk
 from storage.models import Counselor, utcnow
 from tests.db import rows
+from tests.ui.counselor_app import APP, PASSWORD, TIMEOUT, log_in, page_text, shown_links, state_of
 from ui import client_view, counselor_login_view, session
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CounselorDesk]:
-    path = tmp_path / "counselor.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    desk = CounselorDesk(Store.from_url(f"sqlite:///{path}"))
-    desk.add_counselor("ana", PASSWORD, "Ana")
-    desk.add_counselor("ben", PASSWORD, "Ben")
-    yield desk
-
-
-def state_of(app: AppTest) -> session.SessionData:
-    return app.session_state[session.STATE_KEY]
-
-
-def page_text(app: AppTest) -> str:
-    kinds = ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success", "text", "code")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(app, kind))
-
-
-def log_in(username: str, password: str = PASSWORD) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    app.button(key="welcome:counselor").click().run()
-    app.text_input(key="login:username").input(username)
-    app.text_input(key="login:password").input(password)
-    submit = next(b for b in app.button if b.label == "Log in")
-    submit.click().run()
-    return app
 
 
 def test_counselor_pages_exist_only_after_login(desk: CounselorDesk) -> None:
@@ -319,10 +284,6 @@ def add_couple(app: AppTest, label: str) -> str:
     client_id = state_of(app).client_id
     assert client_id is not None
     return client_id
-
-
-def shown_links(app: AppTest) -> list[str]:
-    return [c.value for c in app.code] + [b.proto.url for b in app.get("link_button")]
 
 
 @pytest.mark.parametrize("start", ["client:homework", "client:in_office"])

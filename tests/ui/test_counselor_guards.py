@@ -15,7 +15,7 @@ from services import counselor
 from storage import StorageError, Store
 from storage.counselors import CounselorDesk
 from tests.scoring.strategies import bottom_answers
-from tests.ui.test_counselor_flow import PASSWORD, log_in, state_of
+from tests.ui.counselor_app import PASSWORD, log_in, state_of
 from ui import client_view
 
 CONTENT = default_content()

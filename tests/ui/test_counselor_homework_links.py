@@ -8,9 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from storage.counselors import CounselorDesk
 from storage.couples import JoinOutcome
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
-from tests.ui.test_counselor_flow import desk, log_in, page_text, shown_links, state_of
-
-__all__ = ["desk"]  # the fixture
+from tests.ui.counselor_app import log_in, page_text, shown_links, state_of
 
 
 def _join_code(links: list[str]) -> str:
