@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -22,9 +23,8 @@ from storage.models import Counselor
 from storage.repository import Store
 from storage.sessions import open_session, session_counselor
 from tests.db import rows
-from tests.storage.test_counselors import PASSWORD, _counting_verify, cheap_argon2, desk
 
-__all__ = ["cheap_argon2", "desk"]  # the fixtures
+PASSWORD = "correct horse battery"
 
 
 def _ids(desk: CounselorDesk) -> tuple[str, str, str]:
@@ -49,7 +49,7 @@ def test_the_first_counselor_is_an_admin_and_admins_add_counselors(desk: Counsel
 
 
 def test_a_disabled_counselor_cannot_log_in_and_their_sessions_end(
-    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+    desk: CounselorDesk, verifications: Callable[[float], list[str]]
 ) -> None:
     ana, ben, _cleo = _ids(desk)
     tabs = [open_session(desk.store, ben), open_session(desk.store, ben)]
@@ -58,7 +58,7 @@ def test_a_disabled_counselor_cannot_log_in_and_their_sessions_end(
     assert all(r["revoked_at"] is not None for r in rows(desk.store.engine, "counselor_sessions"))
     assert desk.counselor_by_username("ben") is None  # the organisation's sign-in finds no account
 
-    verified = _counting_verify(monkeypatch)
+    verified = verifications(0.0)
     refused = desk.authenticate("ben", PASSWORD)
     wrong = desk.authenticate("ana", "not the password")
     assert refused == wrong == accounts.LoginResult(None)  # as a wrong password: nothing tells them apart

@@ -10,13 +10,13 @@ import base64
 import inspect as pyinspect
 import re
 import threading
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher, extract_parameters
+from argon2 import extract_parameters
 
 from storage import accounts
 from storage.accounts import LOCK_TIME, MAX_FAILED_LOGINS, MIN_PASSWORD_LENGTH, AccountError, LoginResult, RemovalReport
@@ -29,19 +29,6 @@ from tests.db import all_stored_text, count, rows
 PASSWORD = "correct horse battery"
 ANSWERS: dict[str, dict[str, Any]] = {"worth_it": {"respect": 2, "safe": 2}, "intimacy": {"pressures": [1, 3]}}
 VERSIONS = {"worth_it": 1, "intimacy": 1}
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at minimal cost, to keep these tests quick; the production parameters
-    are checked by the test marked ``production_hasher``."""
-    if "production_hasher" not in request.keywords:
-        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-@pytest.fixture
-def desk(store: Store) -> CounselorDesk:
-    return CounselorDesk(store)
 
 
 def _counselor_row(desk: CounselorDesk, username: str) -> dict[str, Any]:
@@ -88,7 +75,6 @@ def test_a_wrong_password_fails_and_counts(desk: CounselorDesk, password: str) -
 def test_an_unknown_user_fails_like_a_wrong_password_after_the_same_work(
     desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage import accounts
 
     desk.add_counselor("rivera", PASSWORD)
     verified: list[str] = []
@@ -143,27 +129,12 @@ def test_a_success_resets_the_failure_count(desk: CounselorDesk) -> None:
         assert desk.authenticate("rivera", "wrong password!").locked_until is None
 
 
-def _counting_verify(monkeypatch: pytest.MonkeyPatch, pause: float = 0.0) -> list[str]:
-    """Record the hash each Argon2 verification is made against (``pause``: each takes
-    that long, so that parallel attempts overlap)."""
-    verified: list[str] = []
-    real = accounts._verify
-
-    def counting(password_hash: str, password: str) -> bool:
-        verified.append(password_hash)
-        time.sleep(pause)
-        return real(password_hash, password)
-
-    monkeypatch.setattr(accounts, "_verify", counting)
-    return verified
-
-
 def test_parallel_wrong_passwords_are_verified_at_most_the_allowed_number_of_times(
-    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+    desk: CounselorDesk, verifications: Callable[[float], list[str]]
 ) -> None:
     desk.add_counselor("rivera", PASSWORD)
     real_hash = _counselor_row(desk, "rivera")["password_hash"]
-    verified = _counting_verify(monkeypatch, pause=0.05)
+    verified = verifications(0.05)
     attempts = 16
     barrier = threading.Barrier(attempts)
 
@@ -183,13 +154,13 @@ def test_parallel_wrong_passwords_are_verified_at_most_the_allowed_number_of_tim
 
 
 def test_unknown_wrong_and_locked_each_cost_exactly_one_verification(
-    desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
+    desk: CounselorDesk, verifications: Callable[[float], list[str]]
 ) -> None:
     desk.add_counselor("rivera", PASSWORD)
     start = utcnow()
     for _ in range(MAX_FAILED_LOGINS):
         desk.authenticate("rivera", "wrong password!", now=start)
-    verified = _counting_verify(monkeypatch)
+    verified = verifications(0.0)
     for username, password in [("nobody", PASSWORD), ("rivera", PASSWORD), ("rivera", "wrong password!")]:
         before = len(verified)
         assert desk.authenticate(username, password, now=start + timedelta(minutes=1)).counselor is None
