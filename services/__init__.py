@@ -9,7 +9,7 @@ timer, a stale tab or an old link acts only while its identity is live.
 
 from __future__ import annotations
 
-from storage import StorageError
+from storage import StorageError as StorageError  # for the pages, which never import storage
 
 
 class NotActing(StorageError):

@@ -15,6 +15,7 @@ import streamlit as st
 from questions.loader import source_titles
 from reporting.reminder import retake_reminder as reminder
 from scoring.results import NextStep
+from services import NotActing
 from storage import StorageError
 from storage.accounts import AccountError
 from ui.text import plain
@@ -51,6 +52,8 @@ def guarded(failure: str) -> Iterator[Outcome]:
     outcome = Outcome()
     try:
         yield outcome
+    except NotActing:
+        raise  # who was acting is gone: the page or fragment says so (e.g. counselor_session.acting)
     except AccountError as problem:
         outcome.ok = False
         st.error(str(problem))

@@ -22,8 +22,6 @@ from questions import Content, ContentError, default_content
 from services import answers as answers_service
 from settings import Settings
 from storage import AnswersLocked, StorageError, Store
-from storage import sessions as counselor_sessions
-from storage.counselors import CounselorDesk
 from storage.couples import CoupleRecord
 from storage.crypto import KeyConfigError
 
@@ -74,6 +72,8 @@ class SessionData:
     counselor_name: str | None = None
     #: The counselor may manage counselor accounts (checked again by every such call).
     counselor_admin: bool = False
+    #: An admin made the account: the first password is changed before anything else.
+    counselor_must_change: bool = False
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
@@ -338,38 +338,3 @@ def show_notices(state: SessionData) -> None:
     for kind, message in state.notices:
         getattr(st, kind)(message)
     state.notices.clear()
-
-
-def desk() -> CounselorDesk:
-    return CounselorDesk(store())
-
-
-def log_in_counselor(counselor_id: str, name: str, token: str | None = None, admin: bool = False) -> None:
-    """A counselor's session starts clean: nothing of anyone else's stays in it. Without
-    ``token`` (a fresh login) a new counselor session is opened in the database."""
-    reset_widgets()
-    if token is None:
-        token = counselor_sessions.open_session(store(), counselor_id)
-    st.session_state[STATE_KEY] = SessionData(
-        role="counselor",
-        counselor_id=counselor_id,
-        counselor_name=name,
-        counselor_admin=admin,
-        counselor_token=token,
-        checked_login_token=token,
-    )
-    for param in (RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
-
-
-def log_out(notice: str = "You're logged out.") -> None:
-    """End the counselor's session: revoked in the database, so the token the browser
-    keeps restores nothing."""
-    token = data().counselor_token
-    if token:
-        with contextlib.suppress(StorageError):
-            counselor_sessions.revoke_session(store(), token)
-    reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", notice)], checked_login_token=token)
-    st.query_params.clear()
