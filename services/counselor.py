@@ -17,7 +17,7 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
-from services import couples
+from services.partner import partner_names
 from storage import homework_links
 from storage.accounts import CounselorAccount
 from storage.counselors import (
@@ -198,7 +198,7 @@ def names(record: AssessmentRecord | None) -> dict[int, str]:
     """What the counselor's pages call each partner of an assessment: the first name or
     nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
     "Partner 2", as the couple's own screens do."""
-    return dict(NAMES) if record is None else couples.partner_names(record.couple)
+    return dict(NAMES) if record is None else partner_names(record.couple)
 
 
 class CouplePage:

@@ -12,16 +12,16 @@ import enum
 import hmac
 import secrets
 import uuid
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from scoring.visibility import SHARE_LEVELS
 from storage.errors import StorageError
-from storage.models import Couple, HomeworkStep, Person, PlanStep, utcnow
+from storage.models import Answer, Couple, HomeworkStep, Person, PlanStep, SafetyFlag, utcnow
 from storage.tokens import hash_token, new_token
 
 #: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
@@ -33,6 +33,8 @@ JOIN_CODE_LIFETIME = timedelta(hours=24)
 JOIN_MAX_FAILURES = 5
 NICKNAME_MAX_LENGTH = 40
 NICKNAME_PUNCTUATION = "'-.’"
+#: What a partner may share (scoring/visibility.py's SHARE_LEVELS; storage does not import scoring).
+STORED_SHARE_LEVELS = frozenset({"nothing", "scores", "items"})
 
 
 class NicknameError(StorageError):
@@ -296,6 +298,17 @@ class CoupleStore:
             couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
             return couple_record(couple) if couple is not None else None
 
+    def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
+        """(person id, couple) of a partner's own link on two devices, or None (one lookup by
+        the token's hash; a partner on one device resumes through the device link only)."""
+        if not token or len(token) > 256:
+            return None
+        with self.transaction() as session:
+            person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
+            if person is None or person.couple is None or person.couple.mode != "two_devices":
+                return None
+            return person.id, couple_record(person.couple)
+
     def set_active_slot(self, couple_id: str, slot: int) -> None:
         with self.transaction() as session:
             couple = session.get(Couple, couple_id)
@@ -309,7 +322,7 @@ class CoupleStore:
         From then on their answers are read-only (``save_answers`` refuses them)
         until they ``reopen``.
         """
-        if share_level not in SHARE_LEVELS:
+        if share_level not in STORED_SHARE_LEVELS:
             raise StorageError(f"unknown share level {share_level!r}")
         with self.transaction() as session:
             person = session.get(Person, person_id)
@@ -318,17 +331,32 @@ class CoupleStore:
             person.share_level = share_level
             person.finished_at = utcnow()
 
-    def reopen(self, person_id: str) -> None:
+    def reopen(self, person_id: str, clear: Sequence[tuple[str, str]] = (), take_turn: bool = False) -> None:
         """A finished partner takes their answers back to change them: not finished any more
-        (they finish again, choosing what to share anew), and marked as reopened for good."""
+        (they finish again, choosing what to share anew), and marked as reopened for good.
+        The answers ``clear`` names (questionnaire, item: the safety questions, asked afresh)
+        go, and their open safety flags close (``changed_at``); the flags stay. ``take_turn``:
+        on one device, the turn becomes this partner's, in the same transaction."""
         with self.transaction() as session:
             person = session.get(Person, person_id)
-            if person is None or person.couple_id is None:
+            if person is None or person.couple is None:
                 raise StorageError("unknown partner")
             if person.share_level is None:
                 return  # not finished: nothing to reopen
+            now = utcnow()
             person.share_level = None
-            person.reopened_at = utcnow()
+            person.reopened_at = now
+            if take_turn and person.slot is not None:
+                person.couple.active_slot = person.slot
+            for qid, item_id in clear:
+                mine = (Answer.person_id == person_id, Answer.questionnaire_id == qid, Answer.item_id == item_id)
+                session.execute(delete(Answer).where(*mine))
+                flag = (SafetyFlag.person_id == person_id, SafetyFlag.questionnaire_id == qid)
+                session.execute(
+                    update(SafetyFlag)
+                    .where(*flag, SafetyFlag.item_id == item_id, SafetyFlag.changed_at.is_(None))
+                    .values(changed_at=now)
+                )
 
     def set_nickname(self, person_id: str, nickname: str) -> str | None:
         """A partner's first name or nickname (empty: none); returns it as stored."""
