@@ -70,16 +70,20 @@ class Partner(Person):
             person_id, record = found
             self.slot = next(p.slot for p in record.partners if p.person_id == person_id)
             return person_id, record
-        record = self.store.couple_by_device_token(self.device)
-        me = record.partner(self.slot) if record is not None else None
-        if record is None or me is None:
+        found_couple = self.store.couple_by_device_token(self.device)
+        me = found_couple.partner(self.slot) if found_couple is not None else None
+        if found_couple is None or me is None:
             raise LinkEnded("this device link no longer opens a couple")
-        if record.active_slot != self.slot:
-            raise TurnPassed(partner_names(record)[record.active_slot])
-        return me.person_id, record
+        if found_couple.active_slot != self.slot:
+            raise TurnPassed(partner_names(found_couple)[found_couple.active_slot])
+        return me.person_id, found_couple
 
     def check(self) -> str:
         return self.checked()[0]
+
+    @property
+    def couple_id(self) -> str:
+        return self.couple().id
 
     def couple(self) -> CoupleRecord:
         return self.checked()[1]

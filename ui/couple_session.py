@@ -1,44 +1,29 @@
 """A couple's session: starting (one device or two), joining, handing over, finishing,
-reopening, and following what is stored. On one device the session only ever holds
-the answers of the partner whose turn it is, and never those of a partner who has finished."""
+reopening, and following the turn. The use cases are ``services.partner``'s; this keeps
+the session in step: on one device it only ever holds the answers of the partner whose
+turn it is, and never those of a partner who has finished."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services import answers as answers_service
-from services import couples
-from storage import StorageError
-from storage.couples import CoupleRecord, JoinOutcome
+from services import JoinOutcome, NotActing, StorageError
+from services import partner as partners
 from ui import session
 
 #: Wrong join codes one browser session may try before it must ask for a new link.
 MAX_JOIN_TRIES_PER_SESSION = 10
 
 
-def hide_answers(state: session.SessionData) -> None:
-    """One device, when the database can't say whose turn it is: keep nothing on screen."""
-    session.reset_widgets()
-    state.answers = {}
-    state.unsaved.clear()
-    state.finished = True
-
-
-def start_one_device() -> session.SessionData:
+def start_one_device() -> None:
     """Two partners, one device: partner 1 starts; the device link resumes the couple."""
-    couple, device_token = couples.start_one_device(session.store())
-    fresh = session.new_turn(session.SessionData(device_token=device_token), couple, 1)
-    session.keep_link_in_url(fresh)
-    return fresh
+    session.become(partners.start_one_device(session.store(), session.content())[0])
 
 
 def start_two_devices(state: session.SessionData) -> str:
-    """Create a couple space with this person as partner 1; returns the join code."""
-    couple_id, person_id, token, code = couples.start_two_devices(session.store(), state.person_id)
-    state.role, state.couple_id, state.mode, state.slot = "couple", couple_id, "two_devices", 1
-    state.person_id = person_id
-    if token is not None:
-        state.token = token
+    """Create a couple space with this person (and their answers) as partner 1; returns the join code."""
+    state.actor, code = partners.start_two_devices(session.store(), session.content(), state.actor)
+    state.role = "couple"
     session.keep_link_in_url(state)
     return code
 
@@ -47,94 +32,61 @@ def join(state: session.SessionData, code: str) -> JoinOutcome:
     """Join a partner's couple space with a code, bringing any answers already given."""
     if state.join_failures >= MAX_JOIN_TRIES_PER_SESSION:
         return JoinOutcome.LOCKED
-    solo_id = state.person_id if state.couple_id is None else None
-    result = couples.join(session.store(), code, person_id=solo_id)
-    if result.outcome is not JoinOutcome.JOINED:
+    outcome, partner = partners.join(session.store(), session.content(), code, state.actor)
+    if partner is None:
         state.join_failures += 1
-        return result.outcome
-    state.role, state.couple_id, state.mode, state.slot = "couple", result.couple_id, "two_devices", 2
-    state.person_id = result.person_id
-    if result.token is not None:
-        state.token = result.token
+        return outcome
+    state.actor, state.role = partner, "couple"
     if session.JOIN_PARAM in st.query_params:
         del st.query_params[session.JOIN_PARAM]
     session.keep_link_in_url(state)
-    return result.outcome
-
-
-def couple(state: session.SessionData) -> CoupleRecord | None:
-    return couples.couple(session.store(), state.couple_id)
+    return outcome
 
 
 def hand_over(state: session.SessionData) -> None:
     """One device: partner 2's turn. Partner 1's answers leave the session for good."""
-    record = couple(state)
-    if record is None or state.mode != "one_device":
-        return
-    couples.hand_over(session.store(), record.id)
-    session.new_turn(state, record, 2)
+    if state.partner is not None:
+        session.become(state.partner.hand_over())
 
 
 def finish(state: session.SessionData, share_level: str) -> None:
     """This partner is done and has chosen what to share. On one device their answers
     leave the session at once: nothing of them can be seen from this screen any more."""
-    if state.person_id is None:
+    if state.partner is None:
         raise StorageError("no answers yet")
-    couples.finish(session.store(), state.person_id, share_level)
-    if state.mode != "one_device":
-        state.finished = True
-        session.set_progress(state, page="comparison")
-        return
-    try:
-        record = couple(state)
-        if record is None:
-            raise StorageError("no couple")
-        session.set_progress(state, page="comparison" if record.both_finished else "couple_home")
-        session.new_turn(state, record, record.active_slot)
-    except StorageError:
-        hide_answers(state)
-
-
-def reopen(state: session.SessionData) -> None:
-    """A finished partner takes their answers back to change them (after confirming who they
-    are, on one device). They finish again afterwards; the comparison notes the update."""
-    record = couple(state)
-    if record is None or state.person_id is None:
-        return
-    if state.mode == "one_device" and state.slot != record.active_slot:
-        return  # only the partner whose turn it is: after the hand-over, partner 1's answers stay hidden
-    couples.reopen(session.store(), state.person_id)
-    record = couple(state)
-    if state.mode == "one_device" and record is not None:
-        session.new_turn(state, record, record.active_slot)
+    record = state.partner.finish(share_level)
+    page = "comparison" if record.both_finished or not state.partner.one_device else "couple_home"
+    session.set_progress(state, page=page)
+    if state.partner.one_device:
+        session.become(state.partner)
     else:
-        state.finished = False
-        state.answers = answers_service.answers_of(session.store(), state.person_id)
+        state.finished = True
+
+
+def reopen(state: session.SessionData, slot: int | None = None) -> None:
+    """A finished partner (on one device once both finished, either: ``slot``) takes their
+    answers back to change them; the safety questions start blank again."""
+    if state.partner is not None:
+        session.become(state.partner.reopen(slot))
 
 
 def follow_couple(state: session.SessionData) -> session.SessionData:
     """At the start of each full run of a couple's page: the session follows what is stored.
 
-    Another tab on this device may have finished, handed over or reopened meanwhile.
-    On one device the session then starts afresh for the partner whose turn it is, so
-    the answers of a partner who has finished (or handed over) never linger in it.
-    """
-    if state.role != "couple" or state.couple_id is None:
+    Another tab may have finished, handed over or reopened meanwhile, or the link may have
+    been replaced: the session then starts afresh for whoever holds the turn (or ends), so the
+    answers of a partner who has finished (or handed over) never linger in it."""
+    partner = state.partner
+    if partner is None:
         return state
     try:
-        record = couple(state)
+        finished = partner.finished()
+        if finished != state.finished or (partner.one_device and finished and state.answers):
+            return session.become(partner)
+    except NotActing as exc:
+        session.ended(state, exc)
     except StorageError:
-        return state
-    if record is None:
-        return state
-    me = record.partner(state.slot or 0)
-    if state.mode == "one_device":
-        stale = record.active_slot != state.slot or me is None or me.finished != state.finished
-        if stale or (state.finished and state.answers):
-            try:
-                return session.new_turn(state, record, record.active_slot)
-            except StorageError:
-                hide_answers(state)
-    elif me is not None:
-        state.finished = me.finished
-    return state
+        if partner.one_device:  # the database can't say whose turn it is: keep nothing on screen
+            session.reset_widgets()
+            state.answers, state.finished = {}, True
+    return session.data()

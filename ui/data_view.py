@@ -6,7 +6,7 @@ import streamlit as st
 
 from reporting.export import ImportProblem, export_result, import_result
 from reporting.html_report import solo_report
-from storage import AnswersLocked, StorageError
+from services import AnswersLocked, NotActing, StorageError
 from ui import browser, session
 from ui.components import app_link, download, guarded
 from ui.text import plain
@@ -90,6 +90,9 @@ def _downloads_and_import(state: session.SessionData) -> None:
                 st.error(plain(str(problem)) + " Nothing was changed.")
             except AnswersLocked:
                 st.error(session.FINISHED_READ_ONLY + " Nothing was changed.")
+            except NotActing as exc:
+                session.ended(state, exc)
+                st.rerun()
             except StorageError:
                 st.error("The answers couldn't be saved just now, so nothing was changed. Please try again.")
             else:

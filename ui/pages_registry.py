@@ -167,9 +167,9 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
 def needs_consent(state: session.SessionData) -> bool:
     if state.consent_settled:
         return False
-    record = couple_session.couple(state)
-    if record is None:
+    if state.partner is None:
         return False
+    record = state.partner.couple()
     me = record.partner(state.slot or 0)
     if record.client_id is None or (me is not None and me.counselor_consent):
         state.consent_settled = True

@@ -15,9 +15,8 @@ from scoring.bands import BANDS_NOTE
 from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
-from services import answers as answers_service
-from services.couples import RETAKE_AFTER
-from storage import StorageError
+from services import StorageError
+from services.partner import RETAKE_AFTER
 from ui import couple_session, quick_exit, session
 from ui.components import guarded, plan_steps, retake_reminder
 from ui.memo import answers_key, memo
@@ -148,10 +147,10 @@ def render() -> None:
         if st.button("Start with “Is it worth it?”", type="primary"):
             switch_to("worth_it")
         return
-    if state.person_id and state.role == "person" and not state.progress.get("finished"):
+    if state.actor is not None and state.role == "person" and not state.progress.get("finished"):
         # Reaching results counts as finishing: finished answers are never purged as abandoned.
         with contextlib.suppress(StorageError):
-            answers_service.mark_finished(session.store(), state.person_id)
+            state.actor.mark_finished()
             state.progress["finished"] = True
     key = answers_key(state.answers)
     profile = memo("profile", key, lambda: profile_for_self(content, state.answers))

@@ -1,9 +1,10 @@
 """Everything kept in ``st.session_state``, set up in one place.
 
-Per-user data lives only here (one browser session) and in the database;
-never in ``st.cache_*``, which every session shares. The session mirrors only
-the answers of the person answering now: on one device, the other partner's
-answers are never loaded into it, and nor are a partner's own once they have
+Per-user data lives only here (one browser session) and in the database; never in
+``st.cache_*``, which every session shares. The session holds who acts in it (``actor``:
+a person or a partner, opened from their link by ``services``, which checks it again at
+every call) and mirrors only the answers of the person answering now: on one device, the
+other partner's answers are never loaded into it, nor a partner's own once they have
 finished (until they deliberately reopen them).
 """
 
@@ -19,16 +20,16 @@ import streamlit as st
 
 import settings as app_settings
 from questions import Content, ContentError, default_content
-from services import answers as answers_service
+from services import AnswersLocked, KeyConfigError, LinkEnded, NotActing, StorageError, Store, TurnPassed
+from services import partner as partners
+from services.partner import Partner
+from services.person import Person
 from settings import Settings
-from storage import AnswersLocked, StorageError, Store
 from storage import sessions as counselor_sessions
 from storage.counselors import CounselorDesk
-from storage.couples import CoupleRecord
-from storage.crypto import KeyConfigError
+from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
-Mode = Literal["one_device", "two_devices"]
 #: The resume link of a person (alone, or one partner on their own device).
 RESUME_PARAM = "r"
 #: The resume link of a couple answering in turn on one device.
@@ -46,8 +47,8 @@ class SessionData:
     """One browser session's state. Only saved answers are mirrored here."""
 
     role: Role = "person"
-    person_id: str | None = None
-    token: str | None = None
+    #: Who acts in this session (None until a first answer or a couple is made).
+    actor: Person | None = None
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: dict[str, Any] = field(default_factory=dict)
     #: Messages to show once on the next run (e.g. after a resume or a delete).
@@ -56,15 +57,9 @@ class SessionData:
     resume_page: str | None = None
     #: Item keys whose last answer could not be saved.
     unsaved: set[str] = field(default_factory=set)
-    couple_id: str | None = None
-    mode: Mode | None = None
-    #: This session's partner slot (1 or 2) in a couple.
-    slot: int | None = None
     #: This partner has finished: their answers are read-only, and on one device
     #: they are not in the session at all (``answers`` stays empty).
     finished: bool = False
-    #: One device: the couple's device link token.
-    device_token: str | None = None
     join_failures: int = 0
     #: Set once this partner needs no (more) consent for a counselor: the couple is not a
     #: counselor's, or they gave it. Neither changes back, so it is not asked again.
@@ -89,13 +84,33 @@ class SessionData:
     #: for. Shown only on that couple's page, and gone once the counselor leaves it.
     fresh_links: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def partner(self) -> Partner | None:
+        return self.actor if isinstance(self.actor, Partner) else None
+
+    @property
+    def person_id(self) -> str | None:
+        return self.actor.id if self.actor else None
+
+    @property
+    def couple_id(self) -> str | None:
+        return self.partner.couple_id if self.partner else None
+
+    @property
+    def slot(self) -> int | None:
+        return self.partner.slot if self.partner else None
+
+    @property
+    def mode(self) -> Literal["one_device", "two_devices"] | None:
+        if self.partner is None:
+            return None
+        return "one_device" if self.partner.one_device else "two_devices"
+
     def link(self) -> tuple[str, str] | None:
         """The query parameter that brings this session back."""
-        if self.device_token:
-            return DEVICE_PARAM, self.device_token
-        if self.token:
-            return RESUME_PARAM, self.token
-        return None
+        if self.partner and self.partner.device:
+            return DEVICE_PARAM, self.partner.device
+        return (RESUME_PARAM, self.actor.token) if self.actor else None
 
     @property
     def widget_slot(self) -> str:
@@ -150,15 +165,42 @@ def start() -> SessionData:
         )
         st.stop()
     state = data()
-    device = st.query_params.get(DEVICE_PARAM)
-    token = st.query_params.get(RESUME_PARAM)
-    if device and device != state.device_token:
-        _resume_device(state, device)
-    elif token and not device and token != state.token:
-        _resume_person(state, token)
+    device, token = st.query_params.get(DEVICE_PARAM), st.query_params.get(RESUME_PARAM)
+    link = (DEVICE_PARAM, device) if device else (RESUME_PARAM, token) if token else None
+    if link is not None and link != state.link():
+        resume(*link)
     state = data()  # a resume starts a fresh session state
     keep_link_in_url(state)
     return state
+
+
+def resume(param: str, token: str) -> None:
+    """Open who acts from a link (``DEVICE_PARAM``: the partner whose turn it is on that
+    device; ``RESUME_PARAM``: a person alone or a partner on two devices), in a fresh session."""
+    try:
+        opened = partners.open_device(store(), content(), token) if param == DEVICE_PARAM else None
+        fresh = become(opened or partners.open_link(store(), content(), token), ("success", WELCOME_BACK))
+        fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
+    except LinkEnded:
+        with contextlib.suppress(KeyError):
+            del st.query_params[param]
+        data().notices.append(("warning", UNKNOWN_LINK))
+    except StorageError:
+        data().notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
+
+
+def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
+    """A session made afresh for ``actor``: no widget value, no memo and no answer of anyone
+    else (nor of a partner who has finished, on one device) stays. Nothing changes if the
+    reads fail."""
+    fresh = SessionData(role="couple" if isinstance(actor, Partner) else "person", actor=actor)
+    fresh.progress, fresh.answers = actor.progress(), actor.answers()
+    fresh.finished = isinstance(actor, Partner) and actor.finished()
+    fresh.notices.extend(notices)
+    reset_widgets()
+    st.session_state[STATE_KEY] = fresh
+    keep_link_in_url(fresh)
+    return fresh
 
 
 def keep_link_in_url(state: SessionData) -> None:
@@ -174,22 +216,49 @@ def keep_link_in_url(state: SessionData) -> None:
         del st.query_params[other]
 
 
+WELCOME_BACK = "Welcome back. Your answers are restored."
 #: Shown on whichever page the link opened, so it points to where a fresh start is.
 UNKNOWN_LINK = (
     "That resume link doesn't match any saved answers. They may have been deleted. "
     "You can start afresh from **Welcome**."
 )
+LINK_ENDED = (
+    "This link was replaced or its answers were deleted, so this page can't show or save anything more. "
+    "Nothing was changed. If you were given a new link, open that one; or start afresh from **Welcome**."
+)
+FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
 
 
-def _unknown_link(param: str) -> None:
-    if param in st.query_params:
-        del st.query_params[param]
-    data().notices.append(
-        (
-            "warning",
-            UNKNOWN_LINK,
-        )
-    )
+def ended(state: SessionData, exc: NotActing) -> None:
+    """Who this session acted for is no longer live (``services`` said so at a call): nothing
+    was changed. A replaced link leaves an empty session; on one device, the session follows
+    the turn to the partner who holds it. Either way the page says so, kindly."""
+    if isinstance(exc, TurnPassed) and state.partner is not None and state.partner.device:
+        turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
+        with contextlib.suppress(NotActing, StorageError):
+            become(partners.open_device(store(), content(), state.partner.device), ("info", turn))
+            return
+    reset_widgets()
+    st.session_state[STATE_KEY] = SessionData(notices=[("warning", LINK_ENDED)])
+    for param in (RESUME_PARAM, DEVICE_PARAM):
+        with contextlib.suppress(KeyError):
+            del st.query_params[param]
+
+
+def live(state: SessionData) -> bool:
+    """At the top of a fragment (which reruns on its own, skipping the page's checks): is
+    who this session acts for still live? If not, or a message waits, the whole page runs
+    again (it says why). Nothing of the stale session is drawn."""
+    try:
+        if state.actor is not None:
+            state.actor.check()
+    except NotActing as exc:
+        ended(state, exc)
+    except StorageError:
+        return True  # the database is out of reach: the page's own guard says so
+    if data() is not state or state.notices:
+        st.rerun()
+    return True
 
 
 def reset_widgets() -> None:
@@ -197,63 +266,6 @@ def reset_widgets() -> None:
     for key in list(st.session_state.keys()):
         if key != STATE_KEY:
             del st.session_state[key]
-
-
-def _resume_person(state: SessionData, token: str) -> None:
-    try:
-        # None also for a partner on one device: they resume through the device link only.
-        resumed = answers_service.resume_person(store(), token)
-        if resumed is None:
-            _unknown_link(RESUME_PARAM)
-            return
-        reset_widgets()
-        record, couple = resumed.person, resumed.couple
-        fresh = SessionData(token=token, progress=record.progress, resume_page=record.progress.get("page"))
-        if couple is not None:
-            fresh.role, fresh.couple_id, fresh.mode, fresh.slot = "couple", couple.id, "two_devices", record.slot
-            me = couple.partner(record.slot or 0)
-            fresh.finished = me is not None and me.finished
-        fresh.person_id, fresh.answers = record.id, resumed.answers
-    except StorageError:
-        state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
-        return
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
-    st.session_state[STATE_KEY] = fresh
-
-
-def _resume_device(state: SessionData, device_token: str) -> None:
-    try:
-        couple = answers_service.resume_device(store(), device_token)
-        if couple is None:
-            _unknown_link(DEVICE_PARAM)
-            return
-        reset_widgets()
-        fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=device_token)
-        enter_slot(fresh, couple, couple.active_slot)
-    except StorageError:
-        state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
-        return
-    fresh.resume_page = fresh.progress.get("page") or "couple_home"
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
-    st.session_state[STATE_KEY] = fresh
-
-
-def enter_slot(state: SessionData, couple: CoupleRecord, slot: int) -> None:
-    """One device: ``slot``'s turn. A partner who has finished brings no answers into the session."""
-    turn = answers_service.turn(store(), couple, slot)
-    state.slot, state.progress, state.finished = slot, turn.progress, turn.finished
-    state.person_id, state.answers = turn.person_id, turn.answers
-    state.unsaved.clear()
-
-
-def new_turn(state: SessionData, couple: CoupleRecord, slot: int) -> SessionData:
-    """One device: a session state made afresh for ``slot`` — no widget value, no memo and
-    no answer of anyone else (nor of a partner who has finished) stays."""
-    fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=state.device_token)
-    enter_slot(fresh, couple, slot)  # may fail: then nothing has changed yet
-    reset_widgets()
-    st.session_state[STATE_KEY] = fresh
-    return fresh
 
 
 def order_seed(state: SessionData) -> str:
@@ -265,21 +277,23 @@ def order_seed(state: SessionData) -> str:
     return str(seed)
 
 
-def ensure_person(state: SessionData) -> str:
-    """The person's id, creating the record (and resume link) on the first answer."""
-    if state.person_id is None:
+def actor(state: SessionData) -> Person:
+    """Who answers in this session, made (with a resume link) at the first answer."""
+    if state.actor is None:
         order_seed(state)
-        state.person_id, state.token = answers_service.new_person(store(), state.progress)
-        st.query_params[RESUME_PARAM] = state.token
-    return state.person_id
+        state.actor = Person.new(store(), content(), state.progress)
+        keep_link_in_url(state)
+    return state.actor
 
 
 def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> bool:
     """Write one answer now; mirror it in the session only once it is saved."""
     key = f"{questionnaire_id}.{item_id}"
     try:
-        person_id = ensure_person(state)
-        answers_service.save_answer(store(), content(), person_id, questionnaire_id, item_id, value)
+        actor(state).save_answer(questionnaire_id, item_id, value)
+    except NotActing as exc:
+        ended(state, exc)
+        return False
     except AnswersLocked:
         # e.g. another tab of this partner finished meanwhile: nothing changes.
         state.finished = True
@@ -295,32 +309,32 @@ def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: 
 
 def set_progress(state: SessionData, **progress: Any) -> None:
     state.progress.update(progress)
-    if state.person_id is None:
+    if state.actor is None:
         return
-    # The page position is a convenience; answers are what must not be lost.
-    with contextlib.suppress(StorageError):
-        answers_service.set_progress(store(), state.person_id, state.progress)
+    try:
+        state.actor.set_progress(state.progress)
+    except NotActing as exc:
+        ended(state, exc)
+    except StorageError:
+        pass  # the page position is a convenience; answers are what must not be lost
 
 
 def replace_answers(state: SessionData, answers: dict[str, dict[str, Any]]) -> None:
     """Replace every answer at once (an import): all written, or none."""
-    person_id = ensure_person(state)
-    answers_service.replace_answers(store(), content(), person_id, answers)
+    actor(state).replace_answers(answers)
     state.answers = {qid: dict(items) for qid, items in answers.items()}
     state.unsaved.clear()
 
 
 def delete_everything(state: SessionData) -> None:
     """Delete the person (or, on one device, the whole couple) for good; forget the session."""
-    answers_service.delete_everything(store(), state.person_id, state.couple_id, state.mode == "one_device")
+    if state.actor is not None:
+        state.actor.delete()
     reset_widgets()
     st.session_state[STATE_KEY] = SessionData(notices=[("success", "Your answers have been deleted for good.")])
     for param in (RESUME_PARAM, DEVICE_PARAM):
         if param in st.query_params:
             del st.query_params[param]
-
-
-FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
 
 
 def show_notices(state: SessionData) -> None:

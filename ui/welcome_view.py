@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage import StorageError
-from storage.couples import JoinOutcome
+from services import JoinOutcome, StorageError
 from ui import couple_session, session
 from ui.components import guarded
 from ui.pages_registry import switch_to

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from scoring.bands import BANDS_NOTE
 from scoring.compare import predictions_id
-from services import couples
+from services.partner import RETAKE_AFTER
 from storage import Store
 from ui import session
 from ui.comparison_view import NOT_SHARED_BOTH
@@ -170,7 +170,7 @@ def test_device_link_resumes_the_active_partner_only(db_path: Path) -> None:
     app.button(key="home:handover").click().run()
     app.button(key="home:worth_it").click().run()
     app.radio[0].set_value(2).run()
-    device = state_of(app).device_token
+    device = state_of(app).link()[1]  # type: ignore[index]
     assert device is not None
 
     resumed = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -239,7 +239,7 @@ def test_a_couple_keeps_the_plan_they_chose_ticks_it_off_and_is_told_when_to_com
     assert not app.exception
     boxes = [c for c in app.checkbox if c.key.startswith("plan:done:")]
     assert boxes and not any(box.value for box in boxes)
-    when = datetime.now(UTC).date() + couples.RETAKE_AFTER
+    when = datetime.now(UTC).date() + RETAKE_AFTER
     assert f"around {when.day} {when:%B %Y}" in page_text(app)
     boxes[0].check().run()
     assert not app.exception
@@ -250,7 +250,7 @@ def test_a_couple_keeps_the_plan_they_chose_ticks_it_off_and_is_told_when_to_com
     assert done[first] and sum(done.values()) == 1
 
     # Weeks later, the device link brings them back to their plan, ticks and all.
-    device = state_of(app).device_token
+    device = state_of(app).link()[1]  # type: ignore[index]
     back = AppTest.from_file(APP, default_timeout=TIMEOUT)
     back.query_params[session.DEVICE_PARAM] = device or ""
     back.run()

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from reporting.charts import PARTNER_COLOURS
 from reporting.couple_report import comparison_json
-from services import couples
+from services.partner import Partner, partner_names
 from storage import Store
 from tests.ui.test_couple_flow import page_text, start_together, state_of
 from tests.ui.test_solo_flow import db_path, new_app  # noqa: F401 (fixture)
@@ -83,9 +83,9 @@ def test_both_devices_name_and_colour_each_partner_the_same(db_path: Path) -> No
     # The downloads read the same for both partners: the names without "(you)".
     record = store.couple(couple_id)
     assert record is not None
-    assert couples.partner_names(record) == {1: "Sam", 2: "Partner 2"}
-    comparison = couples.partner_comparison(store, CONTENT, record, 1)
-    assert json.loads(comparison_json(comparison, couples.partner_names(record)))["partners"] == {
+    assert partner_names(record) == {1: "Sam", 2: "Partner 2"}
+    comparison = Partner(store, CONTENT, tokens[1]).comparison()
+    assert json.loads(comparison_json(comparison, partner_names(record)))["partners"] == {
         "1": "Sam",
         "2": "Partner 2",
     }
