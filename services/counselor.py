@@ -8,7 +8,7 @@ by ``scoring/visibility.py``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +29,7 @@ from storage.counselors import (
     HomeworkRecord,
     NoteRecord,
 )
-from storage.repository import AnswersByQuestionnaire
+from storage.repository import AnswersByQuestionnaire, FlagRecord
 
 #: How partners are named on the counselor's pages, reports and export.
 NAMES = {1: "Partner 1", 2: "Partner 2"}
@@ -160,12 +160,16 @@ def comparison(
     return visibility.couple_comparison(content, viewer, first, second)
 
 
-def private_panels(content: Content, record: AssessmentRecord, answers: SlotAnswers) -> list[visibility.PrivatePanel]:
-    """Safety flags and support signs of the partners who consented: the counselor's only."""
+def private_panels(
+    content: Content, record: AssessmentRecord, answers: SlotAnswers, flags: Mapping[str, Sequence[FlagRecord]]
+) -> list[visibility.PrivatePanel]:
+    """Safety flags (every concern ever raised, ``flags`` by person, with when it changed)
+    and support signs of the partners who consented: the counselor's only."""
+    people = {p.slot: p.person_id for p in record.couple.partners}
     return [
         panel
         for partner in partners(record, answers)
-        if (panel := visibility.private_panel(content, partner)) is not None
+        if (panel := visibility.private_panel(content, partner, flags.get(people[partner.slot], ()))) is not None
     ]
 
 
@@ -245,7 +249,8 @@ class CouplePage:
         return self._comparisons[key]
 
     def private_panels(self, record: AssessmentRecord) -> list[visibility.PrivatePanel]:
-        return private_panels(self.content, record, self.answers(record.couple.id))
+        flags = self.desk.store.safety_flags([p.person_id for p in record.couple.partners])
+        return private_panels(self.content, record, self.answers(record.couple.id), flags)
 
     def latest_finished(self) -> AssessmentRecord | None:
         return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)
