@@ -10,7 +10,7 @@ from scoring import visibility
 from scoring.compare import INTIMACY, predictions_id
 from services import NICKNAME_MAX_LENGTH, CoupleRecord, NicknameError, NotActing, StorageError, format_join_code
 from services.partner import Partner
-from ui import couple_session, session
+from ui import session
 from ui.components import PAGE_UNAVAILABLE, app_link, guarded
 from ui.finished_view import is_locked, render_finished, render_reopen
 from ui.pages_registry import switch_to
@@ -140,7 +140,7 @@ def _one_device_home(state: session.SessionData, record: CoupleRecord, finished:
         )
         if st.button("I'm Partner 2 — start my turn", type="primary", key="home:handover"):
             with guarded("The hand-over couldn't be saved just now. Please try again."):
-                couple_session.hand_over(state)
+                session.become(state.partner.hand_over())  # type: ignore[union-attr]  # a couple's page
                 st.rerun()
         st.caption("Partner 1, still holding the device and want to change an answer before handing it over?")
         render_reopen(state)
@@ -336,6 +336,12 @@ def _render_share() -> None:
 
 def _finish(state: session.SessionData, choice: str) -> None:
     one_device_first = state.mode == "one_device" and state.slot == 1
+    partner = state.partner
     with guarded("Your choice couldn't be saved just now, so nothing changed. Please try again."):
-        couple_session.finish(state, choice)
+        assert partner is not None  # a couple's page
+        both = partner.finish(choice).both_finished
+        session.set_progress(state, page="comparison" if both or not partner.one_device else "couple_home")
+        if partner.one_device:  # their answers leave the session (and the screen) at once
+            session.become(partner)
+        state.finished = True
         switch_to("couple_home" if one_device_first else "comparison")

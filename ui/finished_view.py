@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import couple_session, session
+from ui import session
 from ui.components import guarded
 from ui.text import plain
 
@@ -68,5 +68,5 @@ def render_reopen(state: session.SessionData, slots: tuple[int, ...] = ()) -> No
 def _confirm(state: session.SessionData, label: str, key: str, slot: int | None) -> None:
     if st.button(label, type="primary", key=key):
         with guarded("Your answers couldn't be reopened just now. Please try again."):
-            couple_session.reopen(state, slot)
+            session.become(state.partner.reopen(slot))  # type: ignore[union-attr]  # a couple's page
             st.rerun()

@@ -1,12 +1,7 @@
-"""Everything kept in ``st.session_state``, set up in one place.
-
-Per-user data lives only here (one browser session) and in the database; never in
-``st.cache_*``, which every session shares. The session holds who acts in it (``actor``:
-a person or a partner, opened from their link by ``services``, which checks it again at
-every call) and mirrors only the answers of the person answering now: on one device, the
-other partner's answers are never loaded into it, nor a partner's own once they have
-finished (until they deliberately reopen them).
-"""
+"""Everything kept in ``st.session_state``, set up in one place: who acts in this browser
+session (``actor``, opened by ``services`` from a link and checked again at every call) and
+a mirror of the saved answers of the person answering now only. Never in ``st.cache_*``.
+On one device the other partner's answers are never loaded, nor a finished partner's."""
 
 from __future__ import annotations
 
@@ -30,16 +25,22 @@ from storage.counselors import CounselorDesk
 from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
-#: The resume link of a person (alone, or one partner on their own device).
-RESUME_PARAM = "r"
-#: The resume link of a couple answering in turn on one device.
-DEVICE_PARAM = "d"
-#: A join code carried by a join link.
-JOIN_PARAM = "join"
+#: Links: a person's own (alone, or a partner on two devices), a one-device couple's, a join code.
+RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: The assessment open in the presentation view (an opaque id; checked against the
 #: logged-in counselor on every load), so a refresh of the shared screen keeps it.
 PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
+WELCOME_BACK = "Welcome back. Your answers are restored."
+UNKNOWN_LINK = (
+    "That resume link doesn't match any saved answers. They may have been deleted. "
+    "You can start afresh from **Welcome**."
+)
+LINK_ENDED = (
+    "This link was replaced or its answers were deleted, so this page can't show or save anything more. "
+    "Nothing was changed. If you were given a new link, open that one; or start afresh from **Welcome**."
+)
+FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
 
 
 @dataclass
@@ -57,12 +58,10 @@ class SessionData:
     resume_page: str | None = None
     #: Item keys whose last answer could not be saved.
     unsaved: set[str] = field(default_factory=set)
-    #: This partner has finished: their answers are read-only, and on one device
-    #: they are not in the session at all (``answers`` stays empty).
+    #: This partner has finished: read-only answers, and none in the session on one device.
     finished: bool = False
     join_failures: int = 0
-    #: Set once this partner needs no (more) consent for a counselor: the couple is not a
-    #: counselor's, or they gave it. Neither changes back, so it is not asked again.
+    #: This partner needs no (more) consent for a counselor: it is not asked again.
     consent_settled: bool = False
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
@@ -93,18 +92,12 @@ class SessionData:
         return self.actor.id if self.actor else None
 
     @property
-    def couple_id(self) -> str | None:
-        return self.partner.couple_id if self.partner else None
-
-    @property
     def slot(self) -> int | None:
         return self.partner.slot if self.partner else None
 
     @property
     def mode(self) -> Literal["one_device", "two_devices"] | None:
-        if self.partner is None:
-            return None
-        return "one_device" if self.partner.one_device else "two_devices"
+        return None if self.partner is None else "one_device" if self.partner.one_device else "two_devices"
 
     def link(self) -> tuple[str, str] | None:
         """The query parameter that brings this session back."""
@@ -122,8 +115,7 @@ class SessionData:
 def _store_for(settings: Settings) -> Store:
     # One engine per process and settings: a connection pool, not anyone's data.
     store = Store.from_url(settings.database_url, sealer=settings.sealer())
-    # Expired, never-finished responses go after the documented period (docs/SECURITY.md).
-    with contextlib.suppress(StorageError):
+    with contextlib.suppress(StorageError):  # expired, never-finished responses go (docs/SECURITY.md)
         store.purge_unfinished()
     return store
 
@@ -138,61 +130,48 @@ def content() -> Content:
 
 
 def data() -> SessionData:
-    if STATE_KEY not in st.session_state:
-        st.session_state[STATE_KEY] = SessionData()
-    state: SessionData = st.session_state[STATE_KEY]
-    return state
+    return st.session_state.setdefault(STATE_KEY, SessionData())  # type: ignore[no-any-return]
 
 
 def start() -> SessionData:
     """Run at the top of every rerun: resume from a link, keep the link in the URL."""
     try:
         content()
-    except ContentError as exc:
-        # One clear line naming the file and field, not a traceback in the page.
+        store()
+    except ContentError as exc:  # one clear line naming the file and field, not a traceback
         st.error(f"Spark Check can't start because a content file is invalid — {exc}")
         st.stop()
-    try:
-        store()
     except KeyConfigError as exc:
         st.error(f"Spark Check can't start: the encryption key setting is wrong — {exc}")
         st.stop()
-    except StorageError:
-        # e.g. a read-only disk or an unreachable database server: say so, plainly.
-        st.error(
-            "Spark Check can't reach its database just now, so nothing can be saved. "
-            "Please try again in a little while."
-        )
+    except StorageError:  # e.g. a read-only disk or an unreachable database server
+        st.error("Spark Check can't reach its database just now, so nothing can be saved. Please try again later.")
         st.stop()
-    state = data()
     device, token = st.query_params.get(DEVICE_PARAM), st.query_params.get(RESUME_PARAM)
     link = (DEVICE_PARAM, device) if device else (RESUME_PARAM, token) if token else None
-    if link is not None and link != state.link():
+    if link is not None and link != data().link():
         resume(*link)
-    state = data()  # a resume starts a fresh session state
-    keep_link_in_url(state)
-    return state
+    keep_link_in_url(data())
+    return data()
 
 
 def resume(param: str, token: str) -> None:
-    """Open who acts from a link (``DEVICE_PARAM``: the partner whose turn it is on that
-    device; ``RESUME_PARAM``: a person alone or a partner on two devices), in a fresh session."""
+    """Open who acts from a link, in a fresh session: ``DEVICE_PARAM``, the partner whose
+    turn it is on that device; ``RESUME_PARAM``, a person alone or a partner on two devices."""
     try:
         opened = partners.open_device(store(), content(), token) if param == DEVICE_PARAM else None
         fresh = become(opened or partners.open_link(store(), content(), token), ("success", WELCOME_BACK))
         fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
     except LinkEnded:
-        with contextlib.suppress(KeyError):
-            del st.query_params[param]
+        st.query_params.pop(param, None)
         data().notices.append(("warning", UNKNOWN_LINK))
     except StorageError:
         data().notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
 
 
 def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
-    """A session made afresh for ``actor``: no widget value, no memo and no answer of anyone
-    else (nor of a partner who has finished, on one device) stays. Nothing changes if the
-    reads fail."""
+    """A session made afresh for ``actor`` (resumed, started, handed over, finished on one
+    device, reopened): no widget value, memo or answer of anyone else stays."""
     fresh = SessionData(role="couple" if isinstance(actor, Partner) else "person", actor=actor)
     fresh.progress, fresh.answers = actor.progress(), actor.answers()
     fresh.finished = isinstance(actor, Partner) and actor.finished()
@@ -203,82 +182,76 @@ def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
     return fresh
 
 
+def act_as(state: SessionData, partner: Partner) -> None:
+    """This person, with their answers, is now a partner in a couple (started or joined)."""
+    state.actor, state.role = partner, "couple"
+    st.query_params.pop(JOIN_PARAM, None)
+    keep_link_in_url(state)
+
+
 def keep_link_in_url(state: SessionData) -> None:
     # Query parameters are cleared on page changes; put the link back.
-    link = state.link()
-    if link is None:
+    if (link := state.link()) is None:
         return
-    name, value = link
-    if st.query_params.get(name) != value:
-        st.query_params[name] = value
-    other = RESUME_PARAM if name == DEVICE_PARAM else DEVICE_PARAM
-    if other in st.query_params:
-        del st.query_params[other]
+    if st.query_params.get(link[0]) != link[1]:
+        st.query_params[link[0]] = link[1]
+    st.query_params.pop(RESUME_PARAM if link[0] == DEVICE_PARAM else DEVICE_PARAM, None)
 
 
-WELCOME_BACK = "Welcome back. Your answers are restored."
-#: Shown on whichever page the link opened, so it points to where a fresh start is.
-UNKNOWN_LINK = (
-    "That resume link doesn't match any saved answers. They may have been deleted. "
-    "You can start afresh from **Welcome**."
-)
-LINK_ENDED = (
-    "This link was replaced or its answers were deleted, so this page can't show or save anything more. "
-    "Nothing was changed. If you were given a new link, open that one; or start afresh from **Welcome**."
-)
-FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
+def follow(state: SessionData) -> SessionData:
+    """At each full run: the session follows what is stored. Another tab may have finished,
+    handed over or reopened, or the link was replaced: the session starts afresh for whoever
+    holds the turn (or ends), so a finished partner's answers never linger in it."""
+    try:
+        if state.actor is None:
+            return state
+        if state.partner is None:
+            state.actor.check()
+        elif (done := state.partner.finished()) != state.finished or (
+            state.partner.one_device and done and state.answers
+        ):
+            return become(state.partner)
+    except NotActing as exc:
+        ended(state, exc)
+    except StorageError:
+        if state.partner and state.partner.one_device:  # whose turn is unknown: keep nothing on screen
+            reset_widgets()
+            state.answers, state.finished = {}, True
+    return data()
 
 
 def ended(state: SessionData, exc: NotActing) -> None:
-    """Who this session acted for is no longer live (``services`` said so at a call): nothing
-    was changed. A replaced link leaves an empty session; on one device, the session follows
-    the turn to the partner who holds it. Either way the page says so, kindly."""
+    """Who this session acted for is no longer live (``services`` said so at a call; nothing
+    was changed): on one device the session follows the turn to whoever holds it; else it
+    is left empty. Either way the page says so, kindly."""
     if isinstance(exc, TurnPassed) and state.partner is not None and state.partner.device:
         turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
         with contextlib.suppress(NotActing, StorageError):
             become(partners.open_device(store(), content(), state.partner.device), ("info", turn))
             return
-    reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("warning", LINK_ENDED)])
-    for param in (RESUME_PARAM, DEVICE_PARAM):
-        with contextlib.suppress(KeyError):
-            del st.query_params[param]
+    forget(("warning", LINK_ENDED))
 
 
-def live(state: SessionData) -> bool:
-    """At the top of a fragment (which reruns on its own, skipping the page's checks): is
-    who this session acts for still live? If not, or a message waits, the whole page runs
-    again (it says why). Nothing of the stale session is drawn."""
-    try:
-        if state.actor is not None:
-            state.actor.check()
-    except NotActing as exc:
-        ended(state, exc)
-    except StorageError:
-        return True  # the database is out of reach: the page's own guard says so
-    if data() is not state or state.notices:
+def live(state: SessionData) -> None:
+    """At the top of a fragment or timer (they rerun without the page's checks): if who acts
+    is no longer live, or a message waits, the whole page runs again and says why."""
+    if follow(state) is not state or state.notices:
         st.rerun()
-    return True
 
 
 def reset_widgets() -> None:
     """Forget every widget value: nothing of one person stays for the next."""
-    for key in list(st.session_state.keys()):
-        if key != STATE_KEY:
-            del st.session_state[key]
+    for key in [k for k in st.session_state if k != STATE_KEY]:
+        del st.session_state[key]
 
 
 def order_seed(state: SessionData) -> str:
     """The seed of this person's item order, kept in their progress so a resume keeps it."""
-    seed = state.progress.get("order_seed")
-    if not seed:
-        seed = secrets.token_hex(8)
-        state.progress["order_seed"] = seed
-    return str(seed)
+    return str(state.progress.setdefault("order_seed", secrets.token_hex(8)))
 
 
 def actor(state: SessionData) -> Person:
-    """Who answers in this session, made (with a resume link) at the first answer."""
+    """Who answers in this session, made (with their resume link) at the first answer."""
     if state.actor is None:
         order_seed(state)
         state.actor = Person.new(store(), content(), state.progress)
@@ -294,8 +267,7 @@ def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: 
     except NotActing as exc:
         ended(state, exc)
         return False
-    except AnswersLocked:
-        # e.g. another tab of this partner finished meanwhile: nothing changes.
+    except AnswersLocked:  # e.g. another tab of this partner finished meanwhile: nothing changes
         state.finished = True
         state.notices.append(("info", FINISHED_READ_ONLY))
         return False
@@ -309,32 +281,21 @@ def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: 
 
 def set_progress(state: SessionData, **progress: Any) -> None:
     state.progress.update(progress)
-    if state.actor is None:
-        return
     try:
-        state.actor.set_progress(state.progress)
+        if state.actor is not None:
+            state.actor.set_progress(state.progress)
     except NotActing as exc:
         ended(state, exc)
     except StorageError:
         pass  # the page position is a convenience; answers are what must not be lost
 
 
-def replace_answers(state: SessionData, answers: dict[str, dict[str, Any]]) -> None:
-    """Replace every answer at once (an import): all written, or none."""
-    actor(state).replace_answers(answers)
-    state.answers = {qid: dict(items) for qid, items in answers.items()}
-    state.unsaved.clear()
-
-
-def delete_everything(state: SessionData) -> None:
-    """Delete the person (or, on one device, the whole couple) for good; forget the session."""
-    if state.actor is not None:
-        state.actor.delete()
+def forget(notice: tuple[str, str]) -> None:
+    """An empty session (after a delete, or a link that ended), no link in the address bar."""
     reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", "Your answers have been deleted for good.")])
+    st.session_state[STATE_KEY] = SessionData(notices=[notice])
     for param in (RESUME_PARAM, DEVICE_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
+        st.query_params.pop(param, None)
 
 
 def show_notices(state: SessionData) -> None:

@@ -73,7 +73,7 @@ def test_a_replaced_link_ends_every_session_opened_with_it(store: Store) -> None
     alone = Person.new(store, CONTENT, {})
     alone.save_answer("worth_it", "respect", 2)
     first, code = partners.start_two_devices(store, CONTENT, None)
-    outcome, second = partners.join(store, CONTENT, code, None)
+    _outcome, second = partners.join(store, CONTENT, code, None)
     assert second is not None and second.slot == 2
     for actor in (alone, first, second):
         replace_link(store, actor.id)

@@ -33,6 +33,12 @@ def state_of(app: AppTest) -> session.SessionData:
     return app.session_state[session.STATE_KEY]
 
 
+def couple_id_of(app: AppTest) -> str:
+    partner = state_of(app).partner
+    assert partner is not None
+    return partner.couple_id
+
+
 def page_text(app: AppTest) -> str:
     kinds = ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success", "code")
     parts = [str(e.value) for kind in kinds for e in getattr(app, kind)]
@@ -148,7 +154,7 @@ def test_one_device_unsafe_partner_is_kept_private_and_partner_sees_neutral_mess
     assert content.questionnaire("worth_it").item("safe").text not in text
     assert content.guidance.safety_title not in text
     store = Store.from_url(f"sqlite:///{db_path}")
-    record = store.couple(state_of(app).couple_id or "")
+    record = store.couple(couple_id_of(app))
     assert record is not None and record.partner(1) is not None
     assert record.partner(1).share_level == "nothing"  # type: ignore[union-attr]
 
@@ -195,7 +201,7 @@ def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_pa
     assert "Where your answers differed most" in before
 
     store = session.store()  # the app's own store for this database
-    record = store.couple(state_of(app).couple_id or "")
+    record = store.couple(couple_id_of(app))
     assert record is not None
     partner_one = record.partner(1)
     assert partner_one is not None
@@ -245,7 +251,7 @@ def test_a_couple_keeps_the_plan_they_chose_ticks_it_off_and_is_told_when_to_com
     assert not app.exception
     first = boxes[0].key.removeprefix("plan:done:")
     store = Store.from_url(f"sqlite:///{db_path}")
-    couple_id = state_of(app).couple_id or ""
+    couple_id = couple_id_of(app)
     done = {step.suggestion_id: step.done_at is not None for step in store.chosen_plan(couple_id)}
     assert done[first] and sum(done.values()) == 1
 

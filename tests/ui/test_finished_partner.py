@@ -14,7 +14,16 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from storage import AnswersLocked
 from storage.counselors import CounselorDesk
-from tests.ui.test_couple_flow import APP, TIMEOUT, answer_questionnaire, page_text, start_together, state_of, take_turn
+from tests.ui.test_couple_flow import (
+    APP,
+    TIMEOUT,
+    answer_questionnaire,
+    couple_id_of,
+    page_text,
+    start_together,
+    state_of,
+    take_turn,
+)
 from ui import pages_registry, session
 from ui.finished_view import ASKED_KEY
 
@@ -95,7 +104,7 @@ def test_no_page_shows_a_finished_partners_answers_on_one_device(db_path: Path, 
 
     # Partner 1 finishes: before the hand-over, nothing of theirs is on any page.
     app = take_turn(app, worth_it, intimacy, share)
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and record.partner(1).finished  # type: ignore[union-attr]
     first = session.store().answers_for(record.partner(1).person_id)  # type: ignore[union-attr]
     hidden = [SAFE_QUESTION, ABUSE_QUESTION, CONTENT.guidance.safety_title, *counts_of(first)]
@@ -148,7 +157,7 @@ def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
     open_page(app, "share")
     app.button(key="share:done").click().run()
     assert not app.exception
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and not record.partner(1).finished  # type: ignore[union-attr]
     scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
     assert f"You've answered 1 of the {scored} questions" in page_text(app)
@@ -156,7 +165,7 @@ def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
     assert confirm.label == f"Yes, I'm done with 1 of {scored}"
     confirm.click().run()
     assert [t.value for t in app.title] == ["Our check-up"]
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and record.partner(1).finished  # type: ignore[union-attr]
 
 
@@ -186,7 +195,7 @@ def test_after_the_hand_over_the_share_page_is_partner_twos_and_asks_before_fini
     assert CONTENT.guidance.safety_title not in text
     assert "0 of 6 answered" in text
     app.button(key="share:done").click().run()
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and not record.partner(2).finished  # type: ignore[union-attr]
     scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
     assert f"You've answered 0 of the {scored} questions" in page_text(app)
@@ -195,7 +204,7 @@ def test_after_the_hand_over_the_share_page_is_partner_twos_and_asks_before_fini
 def test_reopening_is_deliberate_and_the_comparison_says_so(db_path: Path) -> None:
     app = start_together()
     app = take_turn(app, {}, {"comm_heard": 1}, share="items")
-    couple_id = state_of(app).couple_id or ""
+    couple_id = couple_id_of(app)
 
     open_page(app, "worth_it")
     assert not app.radio
@@ -242,7 +251,7 @@ def test_reopen_on_a_shared_device_asks_the_safety_questions_afresh_and_keeps_th
     app = take_turn(app, {}, {}, share="items")
     app.button(key="home:handover").click().run()
     app = take_turn(app, {"safe": 0}, {}, share="nothing")
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and record.both_finished
     second = record.partner(2).person_id  # type: ignore[union-attr]
     assert [f.changed_at for f in session.store().safety_flags([second])[second]] == [None]
