@@ -126,7 +126,7 @@ def _comparison_page() -> None:
 
 @st.fragment(run_every=WAIT_SECONDS)
 def _waiting(state: session.SessionData) -> None:
-    session.live(state)  # a timer: who acts is checked at each of its runs too
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
     record = state.partner.couple() if state.partner else None
     if record is not None and record.both_finished:
         st.rerun()  # the whole page: the comparison is ready

@@ -193,7 +193,7 @@ def _on_prediction(scale_id: str, key: str) -> None:
 def _prediction_items(rset_id: str, read_only: bool = False) -> None:
     """The guesses, one per topic; a fragment, so a guess reruns only this part of the page."""
     state = session.data()
-    session.live(state)  # a fragment: who acts is checked at each of its runs too
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
     questionnaire = session.content().questionnaire(INTIMACY)
     rset = questionnaire.response_sets[rset_id]
     labels = {o.value: o.label for o in rset.options}
