@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from storage import AnswersLocked, StorageError, Store
 from storage.accounts import AccountError
-from storage.couples import NICKNAME_MAX_LENGTH, CoupleRecord, JoinOutcome, NicknameError, format_join_code
+from storage.couples import CoupleRecord, JoinOutcome, format_join_code
 from storage.crypto import KeyConfigError
+from storage.nicknames import NICKNAME_MAX_LENGTH, NicknameError
 
 #: What the pages use of storage's records and errors (they never import storage).
 __all__ = [

@@ -200,7 +200,7 @@ def shared_comparison(
 
 def names(record: AssessmentRecord | None) -> dict[int, str]:
     """What the counselor's pages call each partner of an assessment: the first name or
-    nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
+    nickname they gave (plain text: ``storage.nicknames.clean_nickname``), else "Partner 1" /
     "Partner 2", as the couple's own screens do."""
     return dict(NAMES) if record is None else partner_names(record.couple)
 

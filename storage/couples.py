@@ -1,10 +1,6 @@
-"""Couples: two partners comparing results, on one device or two, and their join codes.
-
-The couple half of :class:`storage.repository.Store` (:class:`CoupleStore`, mixed into
-it), and the couple creation that a counselor's assessment reuses
-(:func:`add_one_device_couple`, :func:`add_two_device_couple`) inside its own
-transaction. Never imports Streamlit.
-"""
+"""Couples: two partners comparing results, on one device or two, and their join codes: the
+couple half of :class:`storage.repository.Store` (:class:`CoupleStore`), and the couple
+creation a counselor's assessment reuses in its own transaction (``add_*_couple``)."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import enum
 import hmac
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
 from storage.models import Answer, Couple, HomeworkStep, Person, PlanStep, SafetyFlag, utcnow
+from storage.nicknames import clean_nickname
 from storage.tokens import hash_token, new_token
 
 #: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
@@ -31,25 +28,8 @@ JOIN_SECRET_LENGTH = 6
 JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
-NICKNAME_MAX_LENGTH = 40
-NICKNAME_PUNCTUATION = "'-.’"
 #: What a partner may share (scoring/visibility.py's SHARE_LEVELS; storage does not import scoring).
 STORED_SHARE_LEVELS = frozenset({"nothing", "scores", "items"})
-
-
-class NicknameError(StorageError):
-    """A nickname that can't be stored; its message is a kind sentence to show as it is."""
-
-
-def clean_nickname(text: str) -> str | None:
-    """A nickname as stored (spaces squeezed; None when empty). NicknameError when too long or
-    holding anything but letters, digits, spaces and ' - . (so it is never markup anywhere)."""
-    cleaned = " ".join(text.split())
-    if len(cleaned) > NICKNAME_MAX_LENGTH:
-        raise NicknameError(f"A name of at most {NICKNAME_MAX_LENGTH} characters, please.")
-    if any(not (ch.isalnum() or ch == " " or ch in NICKNAME_PUNCTUATION) for ch in cleaned):
-        raise NicknameError("Letters, digits, spaces, apostrophes, hyphens and full stops only, please.")
-    return cleaned or None
 
 
 @dataclass(frozen=True)
@@ -220,11 +200,9 @@ class CoupleStore:
     """Couples, their join codes and their partners' finishing and sharing; mixed into
     :class:`storage.repository.Store`, which provides the transactions."""
 
-    def transaction(self) -> AbstractContextManager[Session]:  # pragma: no cover - Store's
-        raise NotImplementedError
-
-    def erase_traces(self) -> None:  # pragma: no cover - Store's
-        raise NotImplementedError
+    #: Store's (storage/repository.py): declared here, not stubbed.
+    transaction: Callable[[], AbstractContextManager[Session]]
+    erase_traces: Callable[[], None]
 
     def create_couple_one_device(self) -> tuple[str, str, tuple[str, str]]:
         """A couple answering in turn on one device; returns (couple id, device token, person ids)."""
@@ -317,11 +295,8 @@ class CoupleStore:
             couple.active_slot = slot
 
     def finish(self, person_id: str, share_level: str) -> None:
-        """A partner is done and has chosen what the other may see.
-
-        From then on their answers are read-only (``save_answers`` refuses them)
-        until they ``reopen``.
-        """
+        """A partner is done and has chosen what the other may see: their answers are read-only
+        (``save_answers`` refuses them) until they ``reopen``."""
         if share_level not in STORED_SHARE_LEVELS:
             raise StorageError(f"unknown share level {share_level!r}")
         with self.transaction() as session:

@@ -16,52 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from storage.couples import (
-    JOIN_ALPHABET,
-    JOIN_CODE_LIFETIME,
-    JOIN_MAX_FAILURES,
-    JOIN_PREFIX_LENGTH,
-    JOIN_SECRET_LENGTH,
-    CoupleRecord,
-    CoupleStore,
-    JoinOutcome,
-    JoinResult,
-    PartnerRecord,
-    format_join_code,
-    normalise_join_code,
-)
+from storage.couples import CoupleStore
 from storage.crypto import PLAIN, Sealer
 from storage.database import make_engine, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
 from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
-from storage.tokens import TOKEN_BYTES, hash_token, new_token
-
-#: What callers have always imported from here; couples live in storage/couples.py.
-__all__ = [
-    "JOIN_ALPHABET",
-    "JOIN_CODE_LIFETIME",
-    "JOIN_MAX_FAILURES",
-    "JOIN_PREFIX_LENGTH",
-    "JOIN_SECRET_LENGTH",
-    "PURGE_BATCH",
-    "RETENTION_DAYS",
-    "TOKEN_BYTES",
-    "AnswersByQuestionnaire",
-    "CoupleRecord",
-    "FlagRecord",
-    "JoinOutcome",
-    "JoinResult",
-    "PartnerRecord",
-    "PersonRecord",
-    "PurgeReport",
-    "SafetyAnswers",
-    "StorageError",
-    "Store",
-    "format_join_code",
-    "hash_token",
-    "new_token",
-    "normalise_join_code",
-]
+from storage.tokens import hash_token, new_token
 
 #: Unfinished responses untouched for this long are purged (``python -m storage purge``).
 RETENTION_DAYS = 90

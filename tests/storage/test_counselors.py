@@ -32,8 +32,10 @@ from storage.counselors import (
     RemovalReport,
 )
 from storage.crypto import SEALED_PREFIX, FernetSealer, generate_key
+from storage.errors import StorageError
 from storage.models import Base, utcnow
-from storage.repository import StorageError, Store, hash_token
+from storage.repository import Store
+from storage.tokens import hash_token
 from tests.db import all_stored_text, count, rows
 
 PASSWORD = "correct horse battery"

@@ -24,8 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 from storage import database, repository
 from storage.counselors import CounselorDesk
+from storage.couples import JoinOutcome
+from storage.errors import StorageError
 from storage.models import Answer, Couple, Person, utcnow
-from storage.repository import RETENTION_DAYS, JoinOutcome, PurgeReport, StorageError, Store, hash_token
+from storage.repository import RETENTION_DAYS, PurgeReport, Store
+from storage.tokens import hash_token
 from tests.db import all_stored_text, count, rows
 from ui.session import STATE_KEY
 
