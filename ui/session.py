@@ -156,17 +156,23 @@ def start() -> SessionData:
 
 
 def resume(param: str, token: str) -> None:
-    """Open who acts from a link, in a fresh session: ``DEVICE_PARAM``, the partner whose
-    turn it is on that device; ``RESUME_PARAM``, a person alone or a partner on two devices."""
+    """Open who acts from a link (``open_actor``), in a fresh session."""
     try:
-        opened = partners.open_device(store(), content(), token) if param == DEVICE_PARAM else None
-        fresh = become(opened or partners.open_link(store(), content(), token), ("success", WELCOME_BACK))
+        fresh = become(open_actor(param, token), ("success", WELCOME_BACK))
         fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
     except LinkEnded:
         st.query_params.pop(param, None)
         data().notices.append(("warning", UNKNOWN_LINK))
     except StorageError:
         data().notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
+
+
+def open_actor(param: str, token: str) -> Person:
+    """Who a link opens (``services``; LinkEnded if nobody): on a device link, the partner
+    whose turn it is; on a resume link, a person alone or a partner on two devices."""
+    if param == DEVICE_PARAM:
+        return partners.open_device(store(), content(), token)
+    return partners.open_link(store(), content(), token)
 
 
 def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
@@ -222,12 +228,12 @@ def follow(state: SessionData) -> SessionData:
 
 def ended(state: SessionData, exc: NotActing) -> None:
     """Who this session acted for is no longer live (``services`` said so at a call; nothing
-    was changed): on one device the session follows the turn to whoever holds it; else it
-    is left empty. Either way the page says so, kindly."""
-    if isinstance(exc, TurnPassed) and state.partner is not None and state.partner.device:
-        turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
+    was changed). The session follows its link to whoever it opens now (on one device, the
+    partner whose turn it is), or is left empty. Either way the page says so, kindly."""
+    turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
+    if (link := state.link()) is not None:
         with contextlib.suppress(NotActing, StorageError):
-            become(partners.open_device(store(), content(), state.partner.device), ("info", turn))
+            become(open_actor(*link), *([("info", turn)] if isinstance(exc, TurnPassed) else []))
             return
     forget(("warning", LINK_ENDED))
 
