@@ -195,20 +195,18 @@ class Partner(Person):
         )
 
 
-def open_link(store: Store, content: Content, token: str) -> Person:
-    """The person of a resume link: a ``Partner`` on two devices, else a ``Person`` alone.
-    LinkEnded for an unknown link, and for a partner on one device (the device link only)."""
+def open_link(store: Store, content: Content, token: str, device: bool = False) -> Person:
+    """Who a link opens, or LinkEnded: on a one-device couple's device link (``device``), the
+    partner whose turn it is; on a resume link, a ``Partner`` on two devices or a ``Person``
+    alone (a partner on one device resumes through the device link only)."""
+    if device:
+        record = store.couple_by_device_token(token)
+        if record is None:
+            raise LinkEnded("this device link no longer opens a couple")
+        return Partner(store, content, device=token, slot=record.active_slot)
     if store.partner_by_token(token) is not None:
         return Partner(store, content, token)
     return Person(store, content, token)
-
-
-def open_device(store: Store, content: Content, device: str) -> Partner:
-    """The partner whose turn it is on a one-device couple's device link, or LinkEnded."""
-    record = store.couple_by_device_token(device)
-    if record is None:
-        raise LinkEnded("this device link no longer opens a couple")
-    return Partner(store, content, device=device, slot=record.active_slot)
 
 
 def start_one_device(store: Store, content: Content) -> tuple[Partner, str]:

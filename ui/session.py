@@ -156,23 +156,15 @@ def start() -> SessionData:
 
 
 def resume(param: str, token: str) -> None:
-    """Open who acts from a link (``open_actor``), in a fresh session."""
+    """Open who acts from a link (``services.partner.open_link``), in a fresh session."""
     try:
-        fresh = become(open_actor(param, token), ("success", WELCOME_BACK))
+        fresh = become(partners.open_link(store(), content(), token, param == DEVICE_PARAM), ("success", WELCOME_BACK))
         fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
     except LinkEnded:
         st.query_params.pop(param, None)
         data().notices.append(("warning", UNKNOWN_LINK))
     except StorageError:
         data().notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
-
-
-def open_actor(param: str, token: str) -> Person:
-    """Who a link opens (``services``; LinkEnded if nobody): on a device link, the partner
-    whose turn it is; on a resume link, a person alone or a partner on two devices."""
-    if param == DEVICE_PARAM:
-        return partners.open_device(store(), content(), token)
-    return partners.open_link(store(), content(), token)
 
 
 def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
@@ -233,7 +225,8 @@ def ended(state: SessionData, exc: NotActing) -> None:
     turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
     if (link := state.link()) is not None:
         with contextlib.suppress(NotActing, StorageError):
-            become(open_actor(*link), *([("info", turn)] if isinstance(exc, TurnPassed) else []))
+            opened = partners.open_link(store(), content(), link[1], link[0] == DEVICE_PARAM)
+            become(opened, *([("info", turn)] if isinstance(exc, TurnPassed) else []))
             return
     forget(("warning", LINK_ENDED))
 

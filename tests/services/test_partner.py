@@ -36,6 +36,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
     made.engine.dispose()
 
 
+def on_device(store: Store, device: str) -> Partner:
+    """The partner whose turn it is, as a device link opens them."""
+    opened = partners.open_link(store, CONTENT, device, device=True)
+    assert isinstance(opened, Partner)
+    return opened
+
+
 def replace_link(store: Store, person_id: str) -> None:
     """What a counselor's "New link for Partner N" does: the old token's hash is replaced."""
     with store.transaction() as session:
@@ -64,7 +71,7 @@ def test_a_stale_tab_on_one_device_never_reads_or_writes_for_the_partner_who_han
     record = second.couple()
     assert store.answers_for(record.partner(1).person_id) == {"intimacy": {"abuse": 1}}  # type: ignore[union-attr]
     # The device's turn decides: the stale tab opened afresh is partner 2, with nothing of partner 1's.
-    assert partners.open_device(store, CONTENT, device).slot == 2
+    assert on_device(store, device).slot == 2
 
 
 def test_a_replaced_link_ends_every_session_opened_with_it(store: Store) -> None:
@@ -197,7 +204,7 @@ def test_the_counselors_private_panel_keeps_every_safety_concern_with_when_it_ch
     counselor = desk.add_counselor("ana", "a long enough password 123")
     client = desk.add_client(counselor, "Couple A")
     _couple_id, device = desk.start_in_office(counselor, client)
-    first = partners.open_device(store, CONTENT, device)
+    first = on_device(store, device)
     first.give_counselor_consent()
     first.save_answer(*SAFE, 0)
     first.finish("nothing")
