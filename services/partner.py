@@ -18,7 +18,7 @@ from questions.guidance import Suggestion
 from scoring import visibility
 from scoring.compare import CoupleComparison
 from services import LinkEnded, TurnPassed
-from services.person import Person
+from services.person import Person, Snapshot
 from storage import StorageError, Store
 from storage.couples import CoupleRecord, JoinOutcome, StepRecord
 from storage.repository import AnswersByQuestionnaire
@@ -99,11 +99,16 @@ class Partner(Person):
         me = self.couple().partner(self.slot)
         return me is not None and me.finished
 
+    def snapshot(self) -> Snapshot:
+        person_id, record = self.checked()
+        me, person = record.partner(self.slot), self.store.person(person_id)
+        finished = me is not None and me.finished
+        answers = {} if self.one_device and finished else self.store.answers_for(person_id)
+        return Snapshot(person.progress if person else {}, answers, finished)
+
     def answers(self) -> AnswersByQuestionnaire:
         """This partner's answers; none at all from a shared screen once they have finished."""
-        person_id, record = self.checked()
-        me = record.partner(self.slot)
-        return {} if self.one_device and me is not None and me.finished else self.store.answers_for(person_id)
+        return self.snapshot().answers
 
     def delete(self) -> None:
         """On one device the whole couple goes (the device is shared); else this partner."""

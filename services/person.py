@@ -5,6 +5,7 @@ answers were deleted, acts no more: ``LinkEnded``, and nothing is read or change
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from questions import Content
@@ -25,6 +26,17 @@ def safety_of(content: Content, answers: Mapping[str, Mapping[str, AnswerValue]]
                 value = given.get(item.id)
                 found[(qid, item.id)] = isinstance(value, int) and value in item.unsafe_values
     return found
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a session opened for someone starts from, read after one check: where they were,
+    their answers (none of a partner who has finished, on a shared screen), and whether they
+    have finished (a partner)."""
+
+    progress: dict[str, Any]
+    answers: AnswersByQuestionnaire
+    finished: bool = False
 
 
 class Person:
@@ -51,10 +63,10 @@ class Person:
     def answers(self) -> AnswersByQuestionnaire:
         return self.store.answers_for(self.check())
 
-    def progress(self) -> dict[str, Any]:
-        """Where this person was (page, sections, their order seed)."""
-        record = self.store.person(self.check())
-        return record.progress if record else {}
+    def snapshot(self) -> Snapshot:
+        person_id = self.check()
+        record = self.store.person(person_id)
+        return Snapshot(record.progress if record else {}, self.store.answers_for(person_id))
 
     def save_answer(self, questionnaire_id: str, item_id: str, value: AnswerValue) -> None:
         """Save one answer as given, now (``AnswersLocked`` once a partner has finished)."""

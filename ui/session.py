@@ -171,8 +171,8 @@ def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
     """A session made afresh for ``actor`` (resumed, started, handed over, finished on one
     device, reopened): no widget value, memo or answer of anyone else stays."""
     fresh = SessionData(role="couple" if isinstance(actor, Partner) else "person", actor=actor)
-    fresh.progress, fresh.answers = actor.progress(), actor.answers()
-    fresh.finished = isinstance(actor, Partner) and actor.finished()
+    snapshot = actor.snapshot()  # one check, then their reads
+    fresh.progress, fresh.answers, fresh.finished = snapshot.progress, snapshot.answers, snapshot.finished
     fresh.notices.extend(notices)
     reset_widgets()
     st.session_state[STATE_KEY] = fresh

@@ -60,7 +60,7 @@ def test_a_stale_tab_on_one_device_never_reads_or_writes_for_the_partner_who_han
     assert second.slot == 2 and second.answers() == {}
     for call in (
         stale.answers,
-        stale.progress,
+        stale.snapshot,
         lambda: stale.save_answer("worth_it", "respect", 0),
         lambda: stale.set_progress({"page": "intimacy"}),
         stale.comparison,
