@@ -11,12 +11,20 @@ import pytest
 from questions import default_content
 from tests.e2e.flows import answer_visible_section, click, finish_with_few_answers
 from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
-from tests.e2e.test_couple_e2e import go_to
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
+
+
+def go_to(page: Page, link: str) -> None:
+    """Open a page from the sidebar's navigation."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
+    wait_for_app_idle(page)
+    expect(page.get_by_role("heading", name=link, level=1)).to_be_visible()
 
 
 def test_a_stale_tab_on_one_device_never_shows_the_partner_who_handed_over(
