@@ -127,7 +127,11 @@ def _comparison_page() -> None:
 @st.fragment(run_every=WAIT_SECONDS)
 def _waiting(state: session.SessionData) -> None:
     session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
-    record = state.partner.couple() if state.partner else None
+    record = None
+    with guarded(PAGE_UNAVAILABLE) as outcome:  # a timer runs outside the page's guard
+        record = state.partner.couple() if state.partner else None
+    if not outcome.ok:
+        return
     if record is not None and record.both_finished:
         st.rerun()  # the whole page: the comparison is ready
     st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
