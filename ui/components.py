@@ -15,7 +15,7 @@ import streamlit as st
 from questions.loader import source_titles
 from reporting.reminder import retake_reminder as reminder
 from scoring.results import NextStep
-from services import AccountError, NotActing, StorageError
+from services import AccountError, LoginEnded, NotActing, StorageError
 from ui import session
 from ui.text import plain
 
@@ -52,7 +52,9 @@ def guarded(failure: str) -> Iterator[Outcome]:
     outcome = Outcome()
     try:
         yield outcome
-    except NotActing as exc:  # a stale tab or a replaced link: the whole page says why
+    except LoginEnded:
+        raise  # the counselor's login ended: their page or fragment says so
+    except NotActing as exc:  # a person's or partner's stale tab or replaced link: the page says why
         outcome.ok = False
         session.ended(session.data(), exc)
         st.rerun()
