@@ -40,12 +40,14 @@ class FollowUp:
     new_steps: tuple[str, ...] = ()
 
 
-def partner_names(record: CoupleRecord) -> dict[int, str]:
-    """What each partner is called wherever both see the same thing (a shared screen, the
-    downloads): their nickname, else "Partner 1" / "Partner 2". One name per slot, as one
-    colour per slot (reporting/charts.py PARTNER_COLOURS)."""
+def partner_names(record: CoupleRecord, you: int | None = None) -> dict[int, str]:
+    """What each partner is called: their nickname, else "Partner 1" / "Partner 2", the same
+    wherever both see the same thing (a shared screen, the downloads), as one colour per slot
+    (reporting/charts.py PARTNER_COLOURS); ``you``: a partner's own device, "(you)" after theirs."""
     names = {slot: f"Partner {slot}" for slot in (1, 2)}
     names.update({p.slot: p.nickname for p in record.partners if p.nickname})
+    if you in names:
+        names[you] = f"{names[you]} (you)"
     return names
 
 
@@ -90,10 +92,7 @@ class Partner(Person):
 
     def names(self) -> dict[int, str]:
         """``partner_names``, with "(you)" after this partner's own name on their own device."""
-        names = partner_names(self.couple())
-        if not self.one_device:
-            names[self.slot] = f"{names[self.slot]} (you)"
-        return names
+        return partner_names(self.couple(), None if self.one_device else self.slot)
 
     def finished(self) -> bool:
         me = self.couple().partner(self.slot)

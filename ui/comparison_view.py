@@ -26,7 +26,7 @@ from services import CoupleRecord
 from services.partner import RETAKE_AFTER, Partner, partner_names
 from ui import browser, session
 from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps, retake_reminder
-from ui.couple_view import answering_is_safe
+from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
 from ui.results_view import render_safety
 from ui.text import plain
@@ -100,7 +100,7 @@ def _comparison_page() -> None:
         else:
             _waiting(state)
         return
-    names = partner.names()
+    names = names_for(state, record)
     viewer_slot = state.slot if state.mode == "two_devices" else None
     if viewer_slot is not None:
         browser.notify_partner_finished()

@@ -9,7 +9,7 @@ from questions.loader import source_titles
 from scoring import visibility
 from scoring.compare import INTIMACY, predictions_id
 from services import NICKNAME_MAX_LENGTH, CoupleRecord, NicknameError, NotActing, StorageError, format_join_code
-from services.partner import Partner
+from services.partner import Partner, partner_names
 from ui import session
 from ui.components import PAGE_UNAVAILABLE, app_link, guarded
 from ui.finished_view import is_locked, render_finished, render_reopen
@@ -23,6 +23,12 @@ SHARE_LABELS = {
     "items": "Share my scores and my individual answers",
     "nothing": "Don't share my results this time",
 }
+
+
+def names_for(state: session.SessionData, record: CoupleRecord) -> dict[int, str]:
+    """What each partner is called on this screen (``services.partner.partner_names``): on a
+    partner's own device their own name says "(you)". Plain text: pass it through plain()."""
+    return partner_names(record, state.slot if state.mode == "two_devices" else None)
 
 
 def _nickname(state: session.SessionData, partner: Partner, record: CoupleRecord) -> None:
@@ -101,7 +107,7 @@ def _render_home() -> None:
     if me is not None and me.finished:
         return
     _nickname(state, partner, record)
-    who = plain(partner.names()[partner.slot])
+    who = plain(names_for(state, record)[partner.slot])
     st.subheader(f"{who}: your steps" if state.mode == "one_device" else "Your steps")
     for number, (page, title, status) in enumerate(_step_status(state), start=1):
         if st.button(f"{number}. {title}", key=f"home:{page}", width="stretch"):
