@@ -154,7 +154,9 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
     browser.page_style()
-    session.show_notices(state)
+    for kind, message in state.notices:  # one-off messages, at the top of whichever page runs
+        getattr(st, kind)(message)
+    state.notices.clear()
     counselor_session.keep_in_browser(state)
     if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()

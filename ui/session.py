@@ -297,12 +297,6 @@ def forget(notice: tuple[str, str]) -> None:
         st.query_params.pop(param, None)
 
 
-def show_notices(state: SessionData) -> None:
-    for kind, message in state.notices:
-        getattr(st, kind)(message)
-    state.notices.clear()
-
-
 def desk() -> CounselorDesk:
     return CounselorDesk(store())
 
