@@ -34,9 +34,10 @@ The rules (``visible`` below, tested as a table in tests/scoring/test_visibility
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Literal, Protocol
 
 from questions.loader import Content
 from scoring.compare import INTIMACY, WORTH_IT, CoupleComparison, compare, guess_scores, predictions_id
@@ -294,6 +295,30 @@ def without_exercises(comparison: CoupleComparison) -> CoupleComparison:
 # A counselor's private panel -------------------------------------------------
 
 
+class RaisedFlag(Protocol):
+    """A safety concern as kept when it was raised (storage's ``FlagRecord``)."""
+
+    @property
+    def questionnaire_id(self) -> str: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def raised_at(self) -> datetime: ...
+    @property
+    def changed_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ConcernRaised:
+    """A safety question a partner once answered on the unsafe side: when, and when that
+    answer changed or was cleared (None: it stands). An answer changed under pressure
+    never erases it."""
+
+    question: str
+    raised_at: datetime
+    changed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class PrivatePanel:
     """What the counselor alone sees of one partner: safety answers and support signs."""
@@ -302,10 +327,13 @@ class PrivatePanel:
     concerns: tuple[SafetyConcern, ...]
     #: The support checklist's signs answered "yes" (question texts).
     support_signs: tuple[str, ...]
+    #: Every safety concern ever raised in this assessment, oldest first.
+    history: tuple[ConcernRaised, ...] = ()
 
 
-def private_panel(content: Content, partner: Partner) -> PrivatePanel | None:
-    """None unless the partner agreed to share with the counselor."""
+def private_panel(content: Content, partner: Partner, flags: Sequence[RaisedFlag] = ()) -> PrivatePanel | None:
+    """None unless the partner agreed to share with the counselor. ``flags``: the concerns
+    this partner ever raised (kept by storage), shown with their times."""
     if not visible("counselor_private", subject_of(content, partner)).safety:
         return None
     signs: list[str] = []
@@ -315,4 +343,10 @@ def private_panel(content: Content, partner: Partner) -> PrivatePanel | None:
             yes = questionnaire.response_set_of(item).max_value
             if item.kind == "checklist" and not item.safety and given.get(item.id) == yes:
                 signs.append(item.text)
-    return PrivatePanel(partner.slot, safety_concerns(content, partner.answers), tuple(signs))
+    questions = {(qid, i.id): i.text for qid, q in content.questionnaires.items() for i in q.items if i.safety}
+    history = tuple(
+        ConcernRaised(questions[key], f.raised_at, f.changed_at)
+        for f in flags
+        if (key := (f.questionnaire_id, f.item_id)) in questions
+    )
+    return PrivatePanel(partner.slot, safety_concerns(content, partner.answers), tuple(signs), history)

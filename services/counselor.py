@@ -12,7 +12,7 @@ shared screen, or privately) is decided by ``scoring/visibility.py``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,8 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
-from services import LoginEnded, couples
+from services import LoginEnded
+from services.partner import partner_names
 from storage import Store, homework_links
 from storage import sessions as logins
 from storage.accounts import MIN_PASSWORD_LENGTH, AccountError, CounselorAccount, CounselorRecord
@@ -35,7 +36,7 @@ from storage.counselors import (
 )
 from storage.couples import format_join_code
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
-from storage.repository import AnswersByQuestionnaire
+from storage.repository import AnswersByQuestionnaire, FlagRecord
 
 #: What the pages need of storage's records and rules, from here (the ui never imports storage).
 __all__ = [
@@ -242,12 +243,16 @@ def comparison(
     return visibility.couple_comparison(content, viewer, first, second)
 
 
-def private_panels(content: Content, record: AssessmentRecord, answers: SlotAnswers) -> list[visibility.PrivatePanel]:
-    """Safety flags and support signs of the partners who consented: the counselor's only."""
+def private_panels(
+    content: Content, record: AssessmentRecord, answers: SlotAnswers, flags: Mapping[str, Sequence[FlagRecord]]
+) -> list[visibility.PrivatePanel]:
+    """Safety flags (every concern ever raised, ``flags`` by person, with when it changed)
+    and support signs of the partners who consented: the counselor's only."""
+    people = {p.slot: p.person_id for p in record.couple.partners}
     return [
         panel
         for partner in partners(record, answers)
-        if (panel := visibility.private_panel(content, partner)) is not None
+        if (panel := visibility.private_panel(content, partner, flags.get(people[partner.slot], ()))) is not None
     ]
 
 
@@ -263,9 +268,9 @@ class SharedScreen:
 
 def names(record: AssessmentRecord | None) -> dict[int, str]:
     """What the counselor's pages call each partner of an assessment: the first name or
-    nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
+    nickname they gave (plain text: ``storage.nicknames.clean_nickname``), else "Partner 1" /
     "Partner 2", as the couple's own screens do."""
-    return dict(NAMES) if record is None else couples.partner_names(record.couple)
+    return dict(NAMES) if record is None else partner_names(record.couple)
 
 
 class CouplePage:
@@ -315,7 +320,9 @@ class CouplePage:
         return self._comparisons[key]
 
     def private_panels(self, record: AssessmentRecord) -> list[visibility.PrivatePanel]:
-        return private_panels(self.content, record, self.answers(record.couple.id))
+        self._me()  # the login checked again: the private panel is the counselor's alone
+        flags = self.counselor.desk.store.safety_flags([p.person_id for p in record.couple.partners])
+        return private_panels(self.content, record, self.answers(record.couple.id), flags)
 
     def latest_finished(self) -> AssessmentRecord | None:
         return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)

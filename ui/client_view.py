@@ -202,6 +202,11 @@ def _private_panel(page: CouplePage, record: AssessmentRecord) -> None:
                 st.error(f"{name}: an answer says the relationship may not be safe. {answered}")
             else:
                 st.markdown(f"{name}: no safety concern in the answers.")
+            for raised in panel.history:  # kept when an answer changes: it never erases a concern
+                changed = f"; changed {raised.changed_at:%d %b %Y %H:%M} UTC" if raised.changed_at else "; stands"
+                st.caption(
+                    f"{name} raised a concern on “{raised.question}”: {raised.raised_at:%d %b %Y %H:%M} UTC{changed}"
+                )
             signs = "; ".join(panel.support_signs) or "none"
             st.caption(f"Signs it may be time for support ({len(panel.support_signs)}): {signs}")
 

@@ -29,10 +29,9 @@ from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.couple_data import ScaleComparison
 from scoring.talk import Starter
-from services import couples
-from services.couples import RETAKE_AFTER
-from storage.couples import CoupleRecord
-from ui import browser, couple_session, quick_exit, session
+from services import CoupleRecord
+from services.partner import RETAKE_AFTER, Partner, partner_names
+from ui import browser, quick_exit, session
 from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps, retake_reminder
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
@@ -64,10 +63,10 @@ class ComparisonView:
     worth_it: pd.DataFrame | None
 
 
-def _comparison_view(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> ComparisonView:
+def _comparison_view(partner: Partner, names: dict[int, str]) -> ComparisonView:
     # What a partner may see (scoring/visibility.py). On one device the screen is shared:
     # no viewer slot, so exercises are offered only when both partners are safe.
-    comparison = couples.partner_comparison(session.store(), session.content(), record, viewer_slot)
+    comparison = partner.comparison()
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     apart = [s for s in scored if s.gap is not None]
     return ComparisonView(
@@ -96,11 +95,12 @@ def render_comparison() -> None:
 
 def _comparison_page() -> None:
     state = session.data()
-    record = couple_session.couple(state)
     st.title("Our comparison")
-    if record is None:
+    partner = state.partner
+    if partner is None:
         st.info("There's no couple space here yet.")
         return
+    record = partner.couple()
     if not record.both_finished:
         if state.mode == "one_device":
             turn = plain(names_for(state, record)[state.slot or 1])
@@ -114,16 +114,16 @@ def _comparison_page() -> None:
     viewer_slot = state.slot if state.mode == "two_devices" else None
     if viewer_slot is not None:
         browser.notify_partner_finished()
-    for partner in record.partners:
-        if partner.reopened:
+    for them in record.partners:
+        if them.reopened:
             st.info(
-                f"{plain(names[partner.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
+                f"{plain(names[them.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
             )
     # Per session (st.session_state), never shared: see ui/memo.py.
     view = memo(
         "comparison",
         _comparison_key(record, names, viewer_slot),
-        lambda: _comparison_view(record, names, viewer_slot),
+        lambda: _comparison_view(partner, names),
     )
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
@@ -131,15 +131,20 @@ def _comparison_page() -> None:
     # button), then the details.
     _summary(view.comparison, names, unsafe, viewer_slot)
     if not unsafe:
-        _between_sessions(record, view.comparison)
+        _between_sessions(partner, view.comparison)
     _details(view, names, unsafe, viewer_slot)
     # The downloads name the partners as both see them: no "(you)".
-    _downloads(view.comparison, couples.partner_names(record), unsafe)
+    _downloads(view.comparison, partner_names(record), unsafe)
 
 
 @st.fragment(run_every=WAIT_SECONDS)
 def _waiting(state: session.SessionData) -> None:
-    record = couple_session.couple(state)
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
+    record = None
+    with guarded(PAGE_UNAVAILABLE) as outcome:  # a timer runs outside the page's guard
+        record = state.partner.couple() if state.partner else None
+    if not outcome.ok:
+        return
     if record is not None and record.both_finished:
         st.rerun()  # the whole page: the comparison is ready
     st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
@@ -278,20 +283,20 @@ def _guesses(comparison: CoupleComparison, names: dict[int, str], viewer_slot: i
                         st.markdown(plain(line))
 
 
-def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
+def _on_tick(partner: Partner, suggestion_id: str, key: str) -> None:
     with guarded("That tick couldn't be saved just now. Please try again."):
-        couples.tick_plan_step(session.store(), record, suggestion_id, bool(st.session_state.get(key)))
+        partner.tick_plan_step(suggestion_id, bool(st.session_state.get(key)))
 
 
-def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> None:
+def _between_sessions(partner: Partner, comparison: CoupleComparison) -> None:
     """The plan the couple chose (to tick off, and when to take Spark Check again), and the
     homework their counselor set. Not beside a safety concern (the caller checks)."""
-    follow = couples.follow_up(session.store(), session.content(), record, comparison)
+    follow = partner.follow_up(comparison)
     if not follow.plan and comparison.plan:
         st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
         if st.button("We'll try this plan", type="primary", key="plan:choose"):
             with guarded("The plan couldn't be saved just now. Please try again."):
-                couples.choose_plan(session.store(), record, comparison)
+                partner.choose_plan(comparison)
                 st.rerun()
     if follow.plan:
         st.subheader("The plan you chose")
@@ -303,12 +308,12 @@ def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> Non
             )
             if st.button("Add them to our plan", key="plan:add_new"):
                 with guarded("The plan couldn't be saved just now. Please try again."):
-                    couples.choose_plan(session.store(), record, comparison)
+                    partner.choose_plan(comparison)
                     st.rerun()
         for suggestion, step in follow.plan:
             key = f"plan:done:{suggestion.id}"
             st.session_state[key] = step.done_at is not None  # what is stored, on every run
-            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(record, suggestion.id, key))
+            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(partner, suggestion.id, key))
         if follow.retake_on is not None:
             retake_reminder(follow.retake_on, key="plan:reminder")
     if follow.homework:

@@ -15,9 +15,8 @@ import streamlit as st
 from questions.loader import source_titles
 from reporting.reminder import retake_reminder as reminder
 from scoring.results import NextStep
-from services import NotActing
-from storage import StorageError
-from storage.accounts import AccountError
+from services import AccountError, LoginEnded, NotActing, StorageError
+from ui import session
 from ui.text import plain
 
 #: Said instead of a page when the database can't be reached.
@@ -42,7 +41,8 @@ class Outcome:
 
 @contextmanager
 def guarded(failure: str) -> Iterator[Outcome]:
-    """Run a service call: if the database can't do it (``StorageError``), show
+    """Run a service call: if who acts is no longer live (``NotActing``), the page runs again and says why; if
+    the database can't do it (``StorageError``), show
     ``failure`` — one kind line — instead of a traceback; if the input can't be
     accepted (``AccountError``), say why. Either way nothing changed, and the rest
     of the ``with`` block is skipped.
@@ -52,8 +52,12 @@ def guarded(failure: str) -> Iterator[Outcome]:
     outcome = Outcome()
     try:
         yield outcome
-    except NotActing:
-        raise  # who was acting is gone: the page or fragment says so (e.g. counselor_session.acting)
+    except LoginEnded:
+        raise  # the counselor's login ended: their page or fragment says so
+    except NotActing as exc:  # a person's or partner's stale tab or replaced link: the page says why
+        outcome.ok = False
+        session.ended(session.data(), exc)
+        st.rerun()
     except AccountError as problem:
         outcome.ok = False
         st.error(str(problem))

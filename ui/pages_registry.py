@@ -8,7 +8,7 @@ from typing import Literal, NoReturn
 
 import streamlit as st
 
-from ui import browser, counselor_login_view, counselor_session, couple_session, session
+from ui import browser, counselor_login_view, counselor_session, session
 
 PAGES_DIR = "ui/pages"
 
@@ -144,17 +144,19 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     """A resume link opens the app's root: go back to where the person was. Then
     show any one-off notices at the top of whichever page runs.
 
-    A couple's session first follows what is stored (``couple_session.follow_couple``): after a
+    A couple's session first follows what is stored (``session.follow``): after a
     partner finishes or hands over, no page — whether reached by the navigation, a
     button, the browser's Back button or another tab — shows that partner's answers.
     """
-    state = couple_session.follow_couple(state)
+    state = session.follow(state)
     target = state.resume_page
     state.resume_page = None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
     browser.page_style()
-    session.show_notices(state)
+    for kind, message in state.notices:  # one-off messages, at the top of whichever page runs
+        getattr(st, kind)(message)
+    state.notices.clear()
     counselor_session.keep_in_browser(state)
     if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()
@@ -167,9 +169,9 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
 def needs_consent(state: session.SessionData) -> bool:
     if state.consent_settled:
         return False
-    record = couple_session.couple(state)
-    if record is None:
+    if state.partner is None:
         return False
+    record = state.partner.couple()
     me = record.partner(state.slot or 0)
     if record.client_id is None or (me is not None and me.counselor_consent):
         state.consent_settled = True

@@ -22,8 +22,10 @@ from storage import accounts
 from storage.accounts import LOCK_TIME, MAX_FAILED_LOGINS, MIN_PASSWORD_LENGTH, AccountError, LoginResult, RemovalReport
 from storage.counselors import MAX_LABEL_LENGTH, MAX_NOTE_LENGTH, PAGE_SIZE, CounselorDesk
 from storage.crypto import SEALED_PREFIX, FernetSealer, generate_key
+from storage.errors import StorageError
 from storage.models import Base, utcnow
-from storage.repository import StorageError, Store, hash_token
+from storage.repository import Store
+from storage.tokens import hash_token
 from tests.db import all_stored_text, count, rows
 
 PASSWORD = "correct horse battery"
