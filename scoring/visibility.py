@@ -8,7 +8,8 @@ The viewers:
 * ``self``: the person about their own answers (results page, their report and
   JSON file, the command line).
 * ``partner``: the other partner of a couple (the comparison, the couple's
-  report and JSON file).
+  report and JSON file). On their own device a partner also sees their own
+  guesses about the other (viewer ``self``), whatever they shared.
 * ``counselor_shared``: what a counselor puts on a shared screen or hands to
   the couple (presentation view, couple report, homework picked from the plan).
 * ``counselor_private``: the counselor's private panel and CSV export.
@@ -39,7 +40,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from questions.loader import Content
-from scoring.compare import WORTH_IT, CoupleComparison, compare, predictions_id
+from scoring.compare import INTIMACY, WORTH_IT, CoupleComparison, compare, guess_scores, predictions_id
 from scoring.couple_data import PartnerData, ShareLevel
 from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
@@ -87,10 +88,6 @@ class Visible:
     exercises: bool = False
     #: Support resources in place of exercises.
     safety_resources: bool = False
-
-    @property
-    def anything(self) -> bool:
-        return self.scores or self.items or self.safety
 
 
 NOTHING = Visible()
@@ -141,14 +138,6 @@ def visible(viewer: Viewer, subject: Subject) -> Visible:
         return NOTHING
     items = level == "items"
     return Visible(scores=True, verdict=True, items=items, importance=items, predictions=items, exercises=True)
-
-
-def effective_level(viewer: Viewer, subject: Subject) -> ShareLevel:
-    """The share level a viewer effectively gets."""
-    seen = visible(viewer, subject)
-    if seen.items:
-        return "items"
-    return "scores" if seen.scores else "nothing"
 
 
 # A person's own view ---------------------------------------------------------
@@ -230,7 +219,7 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
     amounts to. Safety answers never pass; below ``items`` neither do the importance
     ratings and the guesses about the other partner."""
     seen = visible(viewer, subject_of(content, partner))
-    level = effective_level(viewer, subject_of(content, partner))
+    level: ShareLevel = "items" if seen.items else "scores" if seen.scores else "nothing"
     if level == "nothing":
         return PartnerData(partner.slot, {}, "nothing")
     kept: dict[str, dict[str, AnswerValue]] = {}
@@ -275,6 +264,14 @@ def couple_comparison(
     if viewer_slot is None:
         return comparison
     own = first if first.slot == viewer_slot else second
+    if visible("self", subject_of(content, own)).predictions:
+        # A partner's own guesses are theirs to see, whatever they shared with the other.
+        guesses = guess_scores(content.questionnaire(INTIMACY), own.answers)
+        scales = [
+            dataclasses.replace(s, predictions={**s.predictions, own.slot: guesses.get(s.scale_id)})
+            for s in comparison.scales
+        ]
+        comparison = dataclasses.replace(comparison, scales=tuple(scales))
     if visible("self", subject_of(content, own)).exercises:
         return comparison
     return without_exercises(comparison)

@@ -66,12 +66,14 @@ def guarded(failure: str) -> Iterator[Outcome]:
         st.error(failure)
 
 
-def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None) -> None:
+def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None, folded: bool = False) -> None:
     """Numbered next-step cards: title, text, effort, minutes and sources; with ``names``
-    (a couple's plan), whose need a step serves first, where the comparison says so."""
+    (a couple's plan), whose need a step serves first, where the comparison says so.
+    ``folded``: each card a title that opens to the rest (a summary that stays short)."""
     for number, step in enumerate(steps, start=1):
-        with st.container(border=True):
-            st.markdown(f"**{number}. {step.title}**")
+        with st.expander(f"{number}. {step.title}") if folded else st.container(border=True):
+            if not folded:
+                st.markdown(f"**{number}. {step.title}**")
             st.markdown(step.text)
             minutes = f", about {step.minutes} min" if step.minutes else ""
             whose = (

@@ -98,7 +98,7 @@ def _render_home() -> None:
     st.title("Our check-up")
     me = record.partner(state.slot or 0)
     if record.client_id is not None and me is not None and not me.counselor_consent:
-        _consent(state, partner)
+        _consent(state, partner, plain(names_for(state, record)[me.slot]))
         return
     if state.mode == "one_device":
         _one_device_home(state, record, me is not None and me.finished)
@@ -116,8 +116,8 @@ def _render_home() -> None:
             st.caption(status)
 
 
-def _consent(state: session.SessionData, partner: Partner) -> None:
-    who = f"Partner {state.slot}" if state.mode == "one_device" else "You"
+def _consent(state: session.SessionData, partner: Partner, name: str) -> None:
+    who = name if state.mode == "one_device" else "You"
     st.markdown(
         f"**{who}:** your counselor set up this check-up. With your agreement, your counselor will see the "
         "results you choose to share with your partner, and also your answers to the safety and support "
@@ -132,6 +132,7 @@ def _consent(state: session.SessionData, partner: Partner) -> None:
 
 
 def _one_device_home(state: session.SessionData, record: CoupleRecord, finished: bool) -> None:
+    names = {slot: plain(name) for slot, name in names_for(state, record).items()}  # nicknames, once given
     if record.both_finished:
         st.success("You've both finished. Your comparison is ready.")
         if st.button("See our comparison →", type="primary", key="home:comparison"):
@@ -141,18 +142,18 @@ def _one_device_home(state: session.SessionData, record: CoupleRecord, finished:
         return
     if finished and state.slot == 1:
         st.info(
-            "Thank you, Partner 1 — your answers are saved and now hidden. "
+            f"Thank you, {names[1]} — your answers are saved and now hidden. "
             "Please hand the device to your partner. Nothing of your answers can be seen from here on."
         )
-        if st.button("I'm Partner 2 — start my turn", type="primary", key="home:handover"):
+        if st.button(f"I'm {names[2]} — start my turn", type="primary", key="home:handover"):
             with guarded("The hand-over couldn't be saved just now. Please try again."):
                 session.become(state.partner.hand_over())  # type: ignore[union-attr]  # a couple's page
                 st.rerun()
-        st.caption("Partner 1, still holding the device and want to change an answer before handing it over?")
+        st.caption(f"{names[1]}, still holding the device and want to change an answer before handing it over?")
         render_reopen(state)
         return
     st.markdown(
-        f"You're answering in turn on this device. **It's Partner {state.slot}'s turn.** "
+        f"You're answering in turn on this device. **It's {names[state.slot or 1]}'s turn.** "
         "The other partner's answers stay hidden until you've both finished and chosen what to share."
     )
     st.caption(
@@ -184,6 +185,10 @@ def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
             switch_to("comparison")
     elif partner.finished:
         st.info("Your partner has finished. The comparison opens as soon as you finish too.")
+    elif (me := record.partner(state.slot or 0)) is not None and me.finished:
+        st.info("You've finished. Your comparison opens as soon as your partner finishes too.")
+        if st.button("What happens next →", type="primary", key="home:waiting"):
+            switch_to("comparison")
     else:
         st.info("Your partner has joined. Each of you answers on your own device.")
     st.caption("Your own resume link is in the address bar and on *My data & downloads*. Keep it private.")
@@ -295,7 +300,8 @@ def _render_share() -> None:
         return
     if state.mode == "one_device":
         # Always the partner whose turn it is now (e.g. after the browser's Back button).
-        st.markdown(f"**It's Partner {state.slot}'s turn.** Finishing hides your answers on this screen.")
+        turn = plain(names_for(state, record)[state.slot or 1])
+        st.markdown(f"**It's {turn}'s turn.** Finishing hides your answers on this screen.")
     for _page, title, status in _step_status(state)[:3]:
         st.markdown(f"- **{title}**: {status}")
     unsafe = not answering_is_safe(state)

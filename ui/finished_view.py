@@ -18,11 +18,16 @@ def is_locked(state: session.SessionData) -> bool:
     return state.role == "couple" and state.finished
 
 
+def _name(state: session.SessionData) -> str:
+    """One device: what the partner on this screen is called (their nickname, else "Partner N"), for Markdown."""
+    return plain(state.partner.names()[state.partner.slot]) if state.partner else "You"
+
+
 def render_finished(state: session.SessionData) -> None:
     """Instead of a finished partner's answers: a kind word, and the way to reopen them."""
     if state.mode == "one_device":
         st.info(
-            f"Partner {state.slot} has finished — your answers are saved and hidden on this screen. "
+            f"{_name(state)} has finished — your answers are saved and hidden on this screen. "
             "Nothing of them can be seen here.",
             icon=":material/lock:",
         )

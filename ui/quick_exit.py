@@ -1,6 +1,7 @@
 """A quick exit for pages that show safety resources (after GOV.UK's "Exit this page").
 
-It is the first stop in keyboard order (tabindex 1), also answers to pressing
+It is the first stop in keyboard order (the first Tab on the page lands on it: no
+tabindex above 0, which axe-core counts a serious fault), also answers to pressing
 Shift three times, and replaces the current history entry with a neutral site
 so the Back button doesn't return to this page. The markup is a constant: no
 user text ever reaches it, which is why it may carry JavaScript.
@@ -15,7 +16,7 @@ EXIT_URL = "https://www.bbc.co.uk/weather"
 
 QUICK_EXIT_HTML = """
 <div class="spark-quick-exit">
-  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" tabindex="1" rel="noreferrer"
+  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" rel="noreferrer"
      style="display:inline-block;padding:.6rem 1.2rem;background:#b91c1c;color:#fff;font-weight:700;
             border-radius:.4rem;text-decoration:none;font-family:system-ui,sans-serif">
     Exit this page
@@ -41,6 +42,12 @@ QUICK_EXIT_HTML = """
     window.__sparkQuickExit = true;
     var presses = [];
     document.addEventListener("keydown", function (event) {
+      var exit = document.getElementById("spark-quick-exit");
+      var nowhere = !document.activeElement || document.activeElement === document.body;
+      if (event.key === "Tab" && !event.shiftKey && nowhere && exit) {
+        event.preventDefault();
+        exit.focus();
+      }
       if (event.key !== "Shift") { presses = []; return; }
       var now = Date.now();
       presses = presses.filter(function (t) { return now - t < 1000; });

@@ -20,8 +20,6 @@ from services import partner as partners
 from services.partner import Partner
 from services.person import Person
 from settings import Settings
-from storage import sessions as counselor_sessions
-from storage.counselors import CounselorDesk
 from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
@@ -31,7 +29,10 @@ RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: logged-in counselor on every load), so a refresh of the shared screen keeps it.
 PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
-WELCOME_BACK = "Welcome back. Your answers are restored."
+#: Said when a link brings back answers given before, and when it opens for the first time
+#: (a counselor's link, an assessment started in the office).
+RESTORED = "Welcome back. Your answers are restored."
+FIRST_VISIT = "Welcome. Each answer is saved as you give it, and this link brings you back."
 UNKNOWN_LINK = (
     "That resume link doesn't match any saved answers. They may have been deleted. "
     "You can start afresh from **Welcome**."
@@ -68,6 +69,8 @@ class SessionData:
     counselor_name: str | None = None
     #: The counselor may manage counselor accounts (checked again by every such call).
     counselor_admin: bool = False
+    #: An admin made the account: the first password is changed before anything else.
+    counselor_must_change: bool = False
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
@@ -158,8 +161,11 @@ def start() -> SessionData:
 def resume(param: str, token: str) -> None:
     """Open who acts from a link (``services.partner.open_link``), in a fresh session."""
     try:
-        fresh = become(partners.open_link(store(), content(), token, param == DEVICE_PARAM), ("success", WELCOME_BACK))
+        fresh = become(partners.open_link(store(), content(), token, param == DEVICE_PARAM))
         fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
+        partner = fresh.partner
+        returning = fresh.answers or fresh.progress or (partner and any(p.finished for p in partner.couple().partners))
+        fresh.notices.append(("success", RESTORED if returning else FIRST_VISIT))
     except LinkEnded:
         st.query_params.pop(param, None)
         data().notices.append(("warning", UNKNOWN_LINK))
@@ -295,38 +301,3 @@ def forget(notice: tuple[str, str]) -> None:
     st.session_state[STATE_KEY] = SessionData(notices=[notice])
     for param in (RESUME_PARAM, DEVICE_PARAM):
         st.query_params.pop(param, None)
-
-
-def desk() -> CounselorDesk:
-    return CounselorDesk(store())
-
-
-def log_in_counselor(counselor_id: str, name: str, token: str | None = None, admin: bool = False) -> None:
-    """A counselor's session starts clean: nothing of anyone else's stays in it. Without
-    ``token`` (a fresh login) a new counselor session is opened in the database."""
-    reset_widgets()
-    if token is None:
-        token = counselor_sessions.open_session(store(), counselor_id)
-    st.session_state[STATE_KEY] = SessionData(
-        role="counselor",
-        counselor_id=counselor_id,
-        counselor_name=name,
-        counselor_admin=admin,
-        counselor_token=token,
-        checked_login_token=token,
-    )
-    for param in (RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
-
-
-def log_out(notice: str = "You're logged out.") -> None:
-    """End the counselor's session: revoked in the database, so the token the browser
-    keeps restores nothing."""
-    token = data().counselor_token
-    if token:
-        with contextlib.suppress(StorageError):
-            counselor_sessions.revoke_session(store(), token)
-    reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", notice)], checked_login_token=token)
-    st.query_params.clear()
