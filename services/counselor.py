@@ -320,7 +320,7 @@ class CouplePage:
         return self._comparisons[key]
 
     def private_panels(self, record: AssessmentRecord) -> list[visibility.PrivatePanel]:
-        self._me()  # the login checked again
+        self._me()  # the login checked again: the private panel is the counselor's alone
         flags = self.counselor.desk.store.safety_flags([p.person_id for p in record.couple.partners])
         return private_panels(self.content, record, self.answers(record.couple.id), flags)
 

@@ -20,7 +20,8 @@ def is_locked(state: session.SessionData) -> bool:
 
 def _name(state: session.SessionData) -> str:
     """One device: what the partner on this screen is called (their nickname, else "Partner N"), for Markdown."""
-    return plain(state.partner.names()[state.partner.slot]) if state.partner else "You"
+    names = state.partner.names() if state.partner is not None else {}
+    return plain(names.get(state.slot or 1, f"Partner {state.slot}"))
 
 
 def render_finished(state: session.SessionData) -> None:

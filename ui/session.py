@@ -29,9 +29,8 @@ RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: logged-in counselor on every load), so a refresh of the shared screen keeps it.
 PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
-#: Said when a link brings back answers given before, and when it opens for the first time
-#: (a counselor's link, an assessment started in the office).
-RESTORED = "Welcome back. Your answers are restored."
+WELCOME_BACK = "Welcome back. Your answers are restored."
+#: Said instead when a link opens for the first time (a counselor's link, started in the office).
 FIRST_VISIT = "Welcome. Each answer is saved as you give it, and this link brings you back."
 UNKNOWN_LINK = (
     "That resume link doesn't match any saved answers. They may have been deleted. "
@@ -162,10 +161,9 @@ def resume(param: str, token: str) -> None:
     """Open who acts from a link (``services.partner.open_link``), in a fresh session."""
     try:
         fresh = become(partners.open_link(store(), content(), token, param == DEVICE_PARAM))
+        returning = bool(fresh.answers or fresh.progress) or fresh.finished
+        fresh.notices.append(("success", WELCOME_BACK if returning else FIRST_VISIT))
         fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
-        partner = fresh.partner
-        returning = fresh.answers or fresh.progress or (partner and any(p.finished for p in partner.couple().partners))
-        fresh.notices.append(("success", RESTORED if returning else FIRST_VISIT))
     except LinkEnded:
         st.query_params.pop(param, None)
         data().notices.append(("warning", UNKNOWN_LINK))

@@ -151,11 +151,11 @@ def test_a_first_visit_is_welcomed_and_a_return_is_welcomed_back(db_path: Path) 
     for query in ({"r": token}, {"d": device_token}):
         app = new_app(query)
         greetings = [s.value for s in app.success]
-        assert session.FIRST_VISIT in greetings and session.RESTORED not in greetings, greetings
+        assert session.FIRST_VISIT in greetings and session.WELCOME_BACK not in greetings, greetings
     person = desk.store.person_by_token(token)
     assert person is not None
     desk.store.save_answers(person.id, {"worth_it": {"respect": 2}}, VERSIONS)
-    assert session.RESTORED in [s.value for s in new_app({"r": token}).success]
+    assert session.WELCOME_BACK in [s.value for s in new_app({"r": token}).success]
     desk.store.engine.dispose()
 
 
