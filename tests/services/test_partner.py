@@ -16,12 +16,13 @@ from questions import default_content
 from scoring import visibility
 from services import LinkEnded, StorageError, TurnPassed
 from services import partner as partners
-from services.counselor import CouplePage
+from services.counselor import Counselor, CouplePage
 from services.partner import RETAKE_AFTER, Partner, partner_names
 from services.person import Person
 from storage import Store
 from storage.counselors import CounselorDesk
 from storage.models import Person as PersonRow
+from storage.sessions import open_session
 from storage.tokens import hash_token, new_token
 
 CONTENT = default_content()
@@ -210,7 +211,7 @@ def test_the_counselors_private_panel_keeps_every_safety_concern_with_when_it_ch
     first.finish("nothing")
     first.reopen().save_answer(*SAFE, 2)
 
-    page = CouplePage(desk, CONTENT, counselor, client)
+    page = CouplePage(Counselor(store, open_session(store, counselor)), CONTENT, client)
     (panel,) = page.private_panels(page.assessments[-1])
     assert panel.concerns == ()  # the answer now says "Yes"
     question = CONTENT.questionnaire("worth_it").item("safe").text
