@@ -38,7 +38,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-# pg_dump and pg_restore of PostgreSQL 15, the server's major version (python -m storage backup).
+# pg_dump and pg_restore of PostgreSQL 15, the server's major version (python manage.py backup).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*

@@ -1,6 +1,6 @@
 """Spark Check's settings: the one place that reads the environment and the secrets.
 
-The app (``ui/session.py``) and the storage commands (``python -m storage``) resolve
+The app (``ui/session.py``) and the storage commands (``python manage.py``) resolve
 the same settings from the same inputs, with one function, :func:`resolve`:
 
 - the database: ``DATABASE_URL`` or ``SPARK_CHECK_SQLITE_PATH`` from the environment,

@@ -23,7 +23,7 @@ from storage.counselors import CounselorDesk
 
 FIRST_RUN = (
     "No counselor account exists yet. Whoever runs this server makes the first one on that machine:\n\n"
-    '`python -m storage add-counselor NAME --display-name "Your Name"`\n\n'
+    '`python manage.py add-counselor NAME --display-name "Your Name"`\n\n'
     "That first counselor is an admin: they add the others here, in the app."
 )
 

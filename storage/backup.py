@@ -1,6 +1,6 @@
 """Backups with the database's own tools: ``pg_dump``/``pg_restore``, and SQLite's online backup API.
 
-``python -m storage backup PATH`` and ``python -m storage restore PATH`` (storage/cli.py).
+``python manage.py backup PATH`` and ``python manage.py restore PATH`` (manage.py).
 
 - PostgreSQL: ``pg_dump --format=custom`` (consistent: one snapshot, while the app runs);
   ``pg_restore --single-transaction --exit-on-error --no-owner --no-privileges`` into an

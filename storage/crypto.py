@@ -4,7 +4,7 @@ Without a key, text is stored as it is. With keys in ``SPARK_CHECK_ENCRYPTION_KE
 (comma-separated Fernet keys, newest first), answers and notes are sealed with
 Fernet before they reach the database: MultiFernet encrypts with the first key and
 decrypts with any of them, so a new key can be put in front, the data re-sealed
-(``python -m storage rotate-key``), and the old key removed.
+(``python manage.py rotate-key``), and the old key removed.
 
 A stored value says what it is by its prefix:
 
@@ -86,7 +86,7 @@ class FernetSealer(Sealer):
             except (ValueError, TypeError) as exc:
                 raise KeyConfigError(
                     f"{KEYS_SETTING}: key {number} of {len(keys)} is not a Fernet key "
-                    "(32 url-safe base64-encoded bytes; make one with `python -m storage generate-key`)"
+                    "(32 url-safe base64-encoded bytes; make one with `python manage.py generate-key`)"
                 ) from exc
         self._primary = fernets[0]
         self._all = MultiFernet(fernets)

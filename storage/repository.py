@@ -23,7 +23,7 @@ from storage.errors import AnswersLocked, StorageError
 from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
 from storage.tokens import hash_token, new_token
 
-#: Unfinished responses untouched for this long are purged (``python -m storage purge``).
+#: Unfinished responses untouched for this long are purged (``python manage.py purge``).
 RETENTION_DAYS = 90
 #: People deleted per transaction by a purge.
 PURGE_BATCH = 500

@@ -113,7 +113,7 @@ def test_ruff_format_is_clean() -> None:
 
 
 #: The project's own top-level packages and modules (not tests, not benchmarks).
-PROJECT = ("app", "settings", "questions", "scoring", "reporting", "storage", "services", "ui")
+PROJECT = ("app", "settings", "manage", "questions", "scoring", "reporting", "storage", "services", "ui")
 #: Packages whose modules stay small enough to read in one sitting.
 SMALL_MODULES = ("ui", "services", "storage")
 MAX_MODULE_LINES = 400
@@ -274,3 +274,71 @@ def test_tests_never_import_the_benchmarks() -> None:
     import them); a benchmark's smoke test runs ``python -m benchmarks NAME`` instead."""
     offenders = [str(p.relative_to(ROOT)) for p, names in imported_modules("tests").items() if "benchmarks" in names]
     assert offenders == []
+
+
+def test_no_ui_module_imports_storage() -> None:
+    """Pages, views and fragments call services/ with the identity they act for; only a
+    service reaches storage, so no page can act on a bare id (#18)."""
+    offenders = [
+        str(p.relative_to(ROOT)) for p, names in imported_modules("ui").items() if names & {"storage", "sqlalchemy"}
+    ]
+    assert offenders == []
+
+
+def test_storage_imports_neither_scoring_nor_settings() -> None:
+    offenders = [
+        str(p.relative_to(ROOT)) for p, names in imported_modules("storage").items() if names & {"scoring", "settings"}
+    ]
+    assert offenders == []
+
+
+def forwarders(source: str) -> list[str]:
+    """Functions whose whole body (a docstring aside) hands exactly their own arguments to
+    one call: they add a name, not a check."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], ast.Return | ast.Expr):
+            continue
+        call = body[0].value
+        if not isinstance(call, ast.Call):
+            continue
+        params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+        params = [p for p in params if p not in ("self", "cls")]
+        passed = [*call.args, *(k.value for k in call.keywords)]
+        receiver = call.func
+        while isinstance(receiver, ast.Attribute):
+            receiver = receiver.value
+        used = {a.id for a in passed if isinstance(a, ast.Name)}
+        if isinstance(receiver, ast.Name) and receiver is not call.func:
+            used.add(receiver.id)
+        if params and all(isinstance(a, ast.Name) for a in passed) and used - {"self", "cls"} == set(params):
+            found.append(node.name)
+    return found
+
+
+def test_no_service_function_only_forwards_its_arguments() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): names
+        for p in (ROOT / "services").rglob("*.py")
+        if (names := forwarders(p.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_forwarder_rule_catches_a_forwarder_and_spares_a_check() -> None:
+    source = (
+        "def a(store, x):\n    return store.get(store, x)\n"
+        "def b(self, x):\n    return self.store.get(x)\n"
+        "def c(self, x):\n    self._check()\n    return self.store.get(x)\n"
+        "def d(self):\n    return len(self.items)\n"
+    )
+    assert forwarders(source) == ["a", "b"]
+
+
+def test_the_ui_session_modules_are_small() -> None:
+    """Who is acting lives in services/; the ui keeps only what a browser session holds (#18)."""
+    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "ui").glob("*session*.py"))
+    assert lines <= 300

@@ -1,4 +1,4 @@
-"""settings.py: the app and ``python -m storage`` resolve the same settings from the same
+"""settings.py: the app and ``python manage.py`` resolve the same settings from the same
 inputs — environment only, secrets only, or both (the environment wins)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
+import manage as cli
 import settings
-from storage import cli
 from storage.crypto import KEYS_SETTING, SEALED_PREFIX, FernetSealer
 from storage.repository import Store
 from tests.db import rows
@@ -147,7 +147,7 @@ def test_settings_never_imports_streamlit_at_module_level() -> None:
     ]
     assert not any(name.split(".")[0] == "streamlit" for name in top_level)
     # The storage commands resolve their settings without loading Streamlit at all.
-    check = "import sys, settings, storage.cli; settings.for_cli(); assert 'streamlit' not in sys.modules"
+    check = "import sys, settings, manage; settings.for_cli(); assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", check], cwd=ROOT, check=True)
 
 

@@ -1,4 +1,4 @@
-"""``python -m storage backup`` and ``restore`` (storage/backup.py), on PostgreSQL and SQLite.
+"""``python manage.py backup`` and ``restore`` (storage/backup.py), on PostgreSQL and SQLite.
 
 A database with counselors, their couples' notes and people's answers, sealed with
 encryption keys, is backed up while it is open (pg_dump, SQLite's online backup API),
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+import manage as cli
 from questions import default_content
-from storage import cli
 from storage.counselors import CounselorDesk
 from storage.crypto import KEYS_SETTING, SEALED_PREFIX, FernetSealer, KeyMissingError, Sealer, generate_key
 from storage.database import make_engine

@@ -225,7 +225,7 @@ def test_the_apps_secrets_file_in_compose_gives_the_database_and_the_keys(
 ) -> None:
     """The file docs/OPERATIONS.md writes to secrets/spark-check.toml, mounted at
     /app/.streamlit/secrets.toml (the image's working directory is /app): settings.py
-    finds the database and the keys in it, for the app and for `python -m storage`."""
+    finds the database and the keys in it, for the app and for `python manage.py`."""
     key = Fernet.generate_key().decode()
     url = "postgresql+psycopg://spark_check:s3cret@db:5432/spark_check"
     (tmp_path / ".streamlit").mkdir()
@@ -245,13 +245,13 @@ def test_the_apps_secrets_file_in_compose_gives_the_database_and_the_keys(
 def test_compose_schedules_the_purge_and_the_backup() -> None:
     scheduled = compose()["services"]["scheduled"]
     script = scheduled["command"][-1]
-    assert "python -m storage purge" in script
-    assert "python -m storage backup /backups --keep 14" in script and "sleep 86400" in script
+    assert "python manage.py purge" in script
+    assert "python manage.py backup /backups --keep 14" in script and "sleep 86400" in script
     assert scheduled["volumes"] == ["./backups:/backups"]
     assert scheduled["healthcheck"] == {"disable": True}
     for timer in ("backup", "purge"):
         service = (DEPLOY / f"spark-check-{timer}.service").read_text(encoding="utf-8")
-        assert f"-m storage {timer}" in service and "ProtectSystem=strict" in service
+        assert f"manage.py {timer}" in service and "ProtectSystem=strict" in service
         assert "OnCalendar=" in (DEPLOY / f"spark-check-{timer}.timer").read_text(encoding="utf-8")
 
 

@@ -1,4 +1,4 @@
-"""``python -m storage``: upgrade, add-counselor, remove-counselor, generate-key, rotate-key, purge.
+"""``python manage.py``: upgrade, add-counselor, remove-counselor, generate-key, rotate-key, purge.
 
 Each command is run through ``main([...])`` on SQLite and PostgreSQL, and once
 through a real subprocess. Bad input exits 2 with one line on stderr.
@@ -18,7 +18,7 @@ from alembic import command
 from cryptography.fernet import Fernet
 from sqlalchemy import update
 
-from storage import cli
+import manage as cli
 from storage.counselors import CounselorDesk
 from storage.crypto import KEYS_SETTING, SEALED_PREFIX, FernetSealer, KeyMissingError, generate_key
 from storage.database import alembic_config, head_revision, make_engine, migration_connection
@@ -443,7 +443,7 @@ def test_the_module_runs_as_a_command(tmp_path: Path) -> None:
 
     def storage(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "storage", *argv],
+            [sys.executable, "manage.py", *argv],
             input=stdin,
             cwd=REPO_ROOT,
             env=env,

@@ -36,7 +36,7 @@ def test_the_first_run_login_page_shows_the_command(tmp_path: Path, monkeypatch:
     app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     app.button(key="welcome:counselor").click().run()
     assert "No counselor account exists yet" in page_text(app)
-    assert "python -m storage add-counselor" in page_text(app)
+    assert "python manage.py add-counselor" in page_text(app)
 
 
 def test_the_login_page_does_not_show_it_once_a_counselor_exists(desk: CounselorDesk) -> None:

@@ -1,15 +1,15 @@
-"""``python -m storage``: operator commands for the database.
+"""``python manage.py``: operator commands for the database.
 
-    python -m storage upgrade                     # run the schema migrations
-    python -m storage add-counselor USERNAME [--display-name NAME] [--admin] [--password-stdin]
-    python -m storage remove-counselor USERNAME [--hand-over-to OTHER | --delete-couples]
-    python -m storage generate-key                # a new encryption key
-    python -m storage rotate-key                  # re-seal answers and notes with the first key
-    python -m storage purge [--days 90]           # delete unfinished responses untouched for N days,
+    python manage.py upgrade                     # run the schema migrations
+    python manage.py add-counselor USERNAME [--display-name NAME] [--admin] [--password-stdin]
+    python manage.py remove-counselor USERNAME [--hand-over-to OTHER | --delete-couples]
+    python manage.py generate-key                # a new encryption key
+    python manage.py rotate-key                  # re-seal answers and notes with the first key
+    python manage.py purge [--days 90]           # delete unfinished responses untouched for N days,
                                                   # then empty SQLite's write-ahead log (see Store.compact)
-    python -m storage backup PATH [--keep N]      # pg_dump / SQLite's backup API to a file, or a dated
+    python manage.py backup PATH [--keep N]      # pg_dump / SQLite's backup API to a file, or a dated
                                                   # file in the directory PATH (keeping the N newest)
-    python -m storage restore PATH                # a backup into an empty database (storage/backup.py)
+    python manage.py restore PATH                # a backup into an empty database (storage/backup.py)
 
 The database and the encryption keys are the app's, resolved by ``settings.py`` the
 same way from the same inputs: the environment (``DATABASE_URL`` or
@@ -46,11 +46,11 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see `python -m storage --help`)")
+        raise UsageError(f"{message} (see `python manage.py --help`)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m storage", description="Spark Check database commands.")
+    parser = _Parser(prog="python manage.py", description="Spark Check database commands.")
     parser.add_argument("--database-url", help="database URL (default: DATABASE_URL or SPARK_CHECK_SQLITE_PATH)")
     parser.add_argument(
         "--secrets",
@@ -262,3 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
