@@ -27,9 +27,7 @@ def hide_answers(state: session.SessionData) -> None:
 def start_one_device() -> session.SessionData:
     """Two partners, one device: partner 1 starts; the device link resumes the couple."""
     couple, device_token = couples.start_one_device(session.store())
-    fresh = session.new_turn(session.SessionData(device_token=device_token), couple, 1)
-    session.keep_link_in_url(fresh)
-    return fresh
+    return session.new_turn(session.SessionData(device_token=device_token), couple, 1)
 
 
 def start_two_devices(state: session.SessionData) -> str:
@@ -39,7 +37,6 @@ def start_two_devices(state: session.SessionData) -> str:
     state.person_id = person_id
     if token is not None:
         state.token = token
-    session.keep_link_in_url(state)
     return code
 
 
@@ -58,7 +55,6 @@ def join(state: session.SessionData, code: str) -> JoinOutcome:
         state.token = result.token
     if session.JOIN_PARAM in st.query_params:
         del st.query_params[session.JOIN_PARAM]
-    session.keep_link_in_url(state)
     return result.outcome
 
 

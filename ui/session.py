@@ -26,6 +26,7 @@ from storage import sessions as counselor_sessions
 from storage.counselors import CounselorDesk
 from storage.couples import CoupleRecord
 from storage.crypto import KeyConfigError
+from ui import link_carrier
 
 Role = Literal["person", "couple", "counselor"]
 Mode = Literal["one_device", "two_devices"]
@@ -130,7 +131,7 @@ def data() -> SessionData:
 
 
 def start() -> SessionData:
-    """Run at the top of every rerun: resume from a link, keep the link in the URL."""
+    """Run at the top of every rerun: resume from a link."""
     try:
         content()
     except ContentError as exc:
@@ -150,28 +151,13 @@ def start() -> SessionData:
         )
         st.stop()
     state = data()
-    device = st.query_params.get(DEVICE_PARAM)
-    token = st.query_params.get(RESUME_PARAM)
-    if device and device != state.device_token:
-        _resume_device(state, device)
-    elif token and not device and token != state.token:
-        _resume_person(state, token)
-    state = data()  # a resume starts a fresh session state
-    keep_link_in_url(state)
-    return state
-
-
-def keep_link_in_url(state: SessionData) -> None:
-    # Query parameters are cleared on page changes; put the link back.
-    link = state.link()
-    if link is None:
-        return
-    name, value = link
-    if st.query_params.get(name) != value:
-        st.query_params[name] = value
-    other = RESUME_PARAM if name == DEVICE_PARAM else DEVICE_PARAM
-    if other in st.query_params:
-        del st.query_params[other]
+    # Taken once from the address or the tab's cookie; never put back in the URL (ui/link_carrier.py).
+    param, value = link_carrier.take() or ("", "")
+    if param == DEVICE_PARAM and value != state.device_token:
+        _resume_device(state, value)
+    elif param == RESUME_PARAM and value != state.token:
+        _resume_person(state, value)
+    return data()  # a resume starts a fresh session state
 
 
 #: Shown on whichever page the link opened, so it points to where a fresh start is.
@@ -195,7 +181,7 @@ def _unknown_link(param: str) -> None:
 def reset_widgets() -> None:
     """Forget every widget value: nothing of one person stays for the next."""
     for key in list(st.session_state.keys()):
-        if key != STATE_KEY:
+        if key != STATE_KEY and not key.startswith(link_carrier.PREFIX):
             del st.session_state[key]
 
 
@@ -270,7 +256,6 @@ def ensure_person(state: SessionData) -> str:
     if state.person_id is None:
         order_seed(state)
         state.person_id, state.token = answers_service.new_person(store(), state.progress)
-        st.query_params[RESUME_PARAM] = state.token
     return state.person_id
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from storage import StorageError
 from storage.couples import JoinOutcome
-from ui import couple_session, session
+from ui import couple_session, link_carrier, session
 from ui.components import guarded
 from ui.pages_registry import switch_to
 
@@ -31,7 +31,7 @@ def render() -> None:
         "See where things are strong, where they could grow, and two or three small, "
         "concrete things to try next."
     )
-    invited = st.query_params.get(session.JOIN_PARAM)
+    invited = link_carrier.invitation()
     if invited:
         st.subheader("Join your partner")
         st.markdown(
