@@ -274,7 +274,7 @@ FORGET_LOGIN = r"""
 #: The cookie that hands a tab's link back to the server across a reload (30 s; ui/link_carrier.py).
 LINK_COOKIE = "spark_link"
 
-#: Reads the ``spark_link_<where>_<hex path>_<mode>`` containers (a ``keep_`` one first):
+#: Reads the ``spark_link_<where>_<hex path>_<mode>`` containers of this run (not stale; a ``keep_`` one first):
 #: a link in the address is kept in this tab's sessionStorage, put in the cookie and taken
 #: out of the address in place (location.replace: no history entry holds it; the reload
 #: resumes from the cookie). ``keep_<r|d|j>_<token>``: the tab holds this link, the cookie
@@ -285,7 +285,7 @@ CARRY_LINK = r"""
 <script>
 (function () {
   var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
-    return /st-key-spark_link_[a-z]+_([0-9a-f]+)_(keep_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
+    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_(keep_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
   }).filter(Boolean).sort(function (a, b) { return (b[2].indexOf("keep_") === 0) - (a[2].indexOf("keep_") === 0); });
   if (!found.length) { return; }
   var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });

@@ -135,7 +135,7 @@ def reconnect_guard() -> None:
     After a replica dies (deploy/README.md), the websocket comes back to a new, empty
     session on another replica; without that run, the answers given next would rerun
     fragments the new session does not have, and be dropped unsaved. With it, the new
-    session resumes from the link in the address bar first."""
+    session resumes first, from the link the tab keeps (ui/link_carrier.py)."""
 
 
 def before_page(state: session.SessionData, page: st.Page) -> None:

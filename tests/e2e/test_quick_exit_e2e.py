@@ -83,7 +83,9 @@ def test_three_shift_presses_leave_too(page: Page, streamlit_server: StreamlitSe
     page.wait_for_url(f"{EXIT_URL}**")
 
 
-def test_resume_link_leaves_the_address_bar(browser: Browser, streamlit_server: StreamlitServerFactory, tmp_path: Path) -> None:
+def test_resume_link_leaves_the_address_bar(
+    browser: Browser, streamlit_server: StreamlitServerFactory, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect
 
     db_path = tmp_path / "links.sqlite3"
@@ -127,7 +129,11 @@ def test_resume_link_leaves_the_address_bar(browser: Browser, streamlit_server: 
         expect(page.get_by_role("heading", name="Join your partner")).to_be_visible()
         wait_for_app_idle(page)
         links = [url for url in seen if not no_link_in(url)]
-        assert links == [f"{server.url}/results?r={token}", f"{server.url}/?d={device}", f"{server.url}/?join=ABCD-EFG234"]
+        assert links == [
+            f"{server.url}/results?r={token}",
+            f"{server.url}/?d={device}",
+            f"{server.url}/?join=ABCD-EFG234",
+        ]
         assert no_link_in(page.url)
     finally:
         context.close()
