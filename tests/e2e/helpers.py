@@ -234,3 +234,12 @@ def open_app(page: Page, url: str, *, timeout_ms: float | None = None) -> None:
     """Navigate to a Streamlit app and wait for its first script run to finish."""
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
     wait_for_app_idle(page, timeout_ms=timeout_ms)
+
+
+def held_link(page: Page) -> str:
+    """The link the tab keeps (never in the address: docs/SECURITY.md, "How links are
+    carried") as a query string: ``r=TOKEN``, ``d=TOKEN`` or ``join=CODE``."""
+    held = str(page.evaluate("sessionStorage.getItem('spark-link') || ''"))
+    assert held[:2] in ("r.", "d.", "j."), held
+    param = {"r": "r", "d": "d", "j": "join"}[held[0]]
+    return f"{param}={held[2:]}"
