@@ -28,6 +28,7 @@ FORMAT = re.compile(r"[A-Za-z0-9_-]{4,64}")
 PREFIX = "spark_link"
 _TAKEN = f"{PREFIX}_taken"
 _ARRIVED = f"{PREFIX}_arrived"
+_HELD = f"{PREFIX}_held"
 
 
 def _cookie() -> tuple[str, str] | None:
@@ -63,14 +64,16 @@ def just_arrived() -> bool:
 
 
 def carry(link: tuple[str, str] | None, where: str = "page") -> None:
-    """After a page (or a fragment, ``where``) ran: tell the tab's script which link it holds
-    now — this session's, a pending invitation, none, or to forget a link it held (the
-    session took one but has none now: deleted, unknown, a counselor logged in)."""
+    """Tell the tab's script which link it holds now (on each page, and in a fragment that
+    may make one, ``where``): this session's, a pending invitation, none, or to forget the
+    one it held (the session took or kept one but has none now: deleted, unknown, a
+    counselor logged in)."""
     taken = st.session_state.get(_TAKEN)
     if link is None and taken and taken[0] == PARAMS["j"]:
         link = taken
     if link is not None and FORMAT.fullmatch(link[1]):
+        st.session_state[_HELD] = True
         mode = f"keep_{link[0][0]}_{link[1]}"
     else:
-        mode = "forget" if taken else "none"
+        mode = "forget" if taken or st.session_state.get(_HELD) else "none"
     browser.carry_link(where, mode)

@@ -40,6 +40,12 @@ def test_a_new_link_is_kept_by_the_tab_and_never_put_in_the_address(modes: list[
     token = app.session_state[session.STATE_KEY].token
     assert token and f"keep_r_{token}" in modes
     assert not {session.RESUME_PARAM, session.DEVICE_PARAM} & set(app.query_params)
+    # Deleting everything: the tab forgets the link (a reload must not try it again).
+    app.switch_page("ui/pages/my_data.py").run()
+    app.checkbox(key="delete:confirm:" + str(app.session_state[session.STATE_KEY].person_id)).check().run()
+    modes.clear()
+    app.button(key="delete:go").click().run()
+    assert modes[-1] == "forget" and "Your answers have been deleted for good." in [s.value for s in app.success]
 
 
 def test_a_link_opened_stays_on_its_page_and_an_unknown_one_is_forgotten(modes: list[str], tmp_path: Path) -> None:
