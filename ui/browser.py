@@ -271,16 +271,10 @@ FORGET_LOGIN = r"""
 </script>
 """
 
-#: The cookie that hands a tab's link back to the server across a reload (30 s; ui/link_carrier.py).
-LINK_COOKIE = "spark_link"
-
-#: Reads the ``spark_link_<where>_<hex path>_<mode>`` containers of this run (not stale; a ``keep_`` one first):
-#: a link in the address is kept in this tab's sessionStorage, put in the cookie and taken
-#: out of the address in place (location.replace: no history entry holds it; the reload
-#: resumes from the cookie). ``keep_<r|d|j>_<token>``: the tab holds this link, the cookie
-#: is spent. ``forget``: the tab holds none. ``none``: a fresh session; if this tab holds a
-#: link (a lost connection, a discarded tab), reload once with it in the cookie. As the page
-#: unloads (a refresh), the link goes into the cookie for the next load.
+LINK_COOKIE = "spark_link"  # hands a tab's link back to the server across a reload (30 s)
+#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers (ui/link_carrier.py says
+#: what each mode does): takes a link out of the address, keeps or forgets the tab's link, reloads
+#: a fresh session once with it, and puts it in the cookie as the page unloads.
 CARRY_LINK = r"""
 <script>
 (function () {

@@ -9,6 +9,10 @@ reload of the tab hands it back in a cookie that lives 30 seconds (``spark_link`
 SameSite=Strict, the app's path), written as the page unloads, or, when the tab was not
 unloaded (a lost connection, a replica that died, a discarded tab), by reloading once.
 "Exit this page" empties the tab's ``sessionStorage`` first: Back and Forward resume nothing.
+
+The script's modes (``carry``): ``keep_<r|d|j>_<token>`` — the tab holds this link, the cookie
+is spent; ``forget`` — the tab holds none; ``none`` — a fresh session, which the tab reloads
+once with its link in the cookie if it holds one.
 """
 
 from __future__ import annotations
