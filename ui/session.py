@@ -181,7 +181,7 @@ def _unknown_link(param: str) -> None:
 def reset_widgets() -> None:
     """Forget every widget value: nothing of one person stays for the next."""
     for key in list(st.session_state.keys()):
-        if key != STATE_KEY and not key.startswith(link_carrier.PREFIX):
+        if key != STATE_KEY and not str(key).startswith(link_carrier.PREFIX):
             del st.session_state[key]
 
 
