@@ -1,6 +1,7 @@
 """A quick exit on every page a person or partner sees (after GOV.UK's "Exit this page").
 
-It is the first stop in keyboard order (tabindex 1), stays on screen (fixed to the
+It is the first stop in keyboard order (the first Tab on a page lands on it; no
+tabindex above 0, which would reorder everything else), stays on screen (fixed to the
 viewport's corner, on a phone too), also answers to pressing Shift three times (said
 only where there is a keyboard: a fine pointer that hovers), and leaves without a trace
 the Back or Forward button could find: the tab forgets its link (ui/link_carrier.py)
@@ -17,7 +18,7 @@ EXIT_URL = "https://www.bbc.co.uk/weather"
 
 QUICK_EXIT_HTML = """
 <div class="spark-quick-exit">
-  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" tabindex="1" rel="noreferrer">Exit this page</a>
+  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" rel="noreferrer">Exit this page</a>
   <span>or press Shift three times</span>
 </div>
 <script>
@@ -39,6 +40,9 @@ QUICK_EXIT_HTML = """
     window.__sparkQuickExit = true;
     var presses = [];
     document.addEventListener("keydown", function (event) {
+      var exit = document.getElementById("spark-quick-exit");
+      var start = !document.activeElement || document.activeElement === document.body;
+      if (event.key === "Tab" && !event.shiftKey && start && exit) { event.preventDefault(); exit.focus(); }
       if (event.key !== "Shift") { presses = []; return; }
       var now = Date.now();
       presses = presses.filter(function (t) { return now - t < 1000; });
