@@ -61,8 +61,7 @@ div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonCont
 [data-testid="stTooltipIcon"] button { padding: 14px; margin: -14px; }
 /* A heading's small link appears only on hover (none on a touch screen), and nobody here needs it. */
 [data-testid="stHeaderActionElements"] { display: none; }
-/* The quick exit (ui/quick_exit.py): fixed to the viewport's corner, on a phone too; "or press
-   Shift three times" only where there is a keyboard (a fine pointer that hovers). */
+/* The quick exit (ui/quick_exit.py), fixed on screen; its Shift hint only with a keyboard. */
 .spark-quick-exit { position: fixed; right: .75rem; bottom: .75rem; z-index: 999990; display: flex;
   align-items: center; gap: .6rem; font-family: system-ui, sans-serif; }
 .spark-quick-exit a { display: inline-block; min-height: 44px; box-sizing: border-box; padding: .7rem 1.2rem;
@@ -71,8 +70,7 @@ div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonCont
 .spark-quick-exit span { display: none; order: -1; padding: .2rem .4rem; font-size: .85rem; color: #3e4c59;
   background: #fff; border-radius: .3rem; }
 @media (hover: hover) and (pointer: fine) { .spark-quick-exit span { display: inline; } }
-/* The last buttons of a page scroll clear of the exit. */
-[data-testid="stMainBlockContainer"] { padding-bottom: 6rem; }
+[data-testid="stMainBlockContainer"] { padding-bottom: 6rem; }  /* the last buttons scroll clear of it */
 /* On a narrow screen an answer scale is one ordered column of full-size targets,
    never 3 + 2 options on two rows. */
 @media (max-width: 640px) {
@@ -272,15 +270,15 @@ FORGET_LOGIN = r"""
 """
 
 LINK_COOKIE = "spark_link"  # hands a tab's link back to the server across a reload (30 s)
-#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers (ui/link_carrier.py says
-#: what each mode does): takes a link out of the address, keeps or forgets the tab's link, reloads
-#: a fresh session once with it, and puts it in the cookie as the page unloads.
+#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
+#: says (ui/link_carrier.py); as the page unloads, puts the tab's link in the cookie.
 CARRY_LINK = r"""
 <script>
 (function () {
+  if (window.__sparkReloading) { return; }
   var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
-    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_(keep_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
-  }).filter(Boolean).sort(function (a, b) { return (b[2].indexOf("keep_") === 0) - (a[2].indexOf("keep_") === 0); });
+    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
+  }).filter(Boolean).sort(function (a, b) { return (b[2].length > 6) - (a[2].length > 6); });
   if (!found.length) { return; }
   var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
   var mode = found[0][2];
@@ -295,29 +293,32 @@ CARRY_LINK = r"""
     query.delete(name);
     if (/^[A-Za-z0-9_-]{4,64}$/.test(value)) { taken = taken || name.charAt(0) + "." + value; }
   });
+  var held = sessionStorage.getItem("spark-link"), link = mode.charAt(5) + "." + mode.slice(7);
   if (taken && mode !== "forget") {
     sessionStorage.setItem("spark-link", taken);
     cookie(taken, 30);
-    var rest = query.toString();
+    var rest = query.toString(); window.__sparkReloading = true;
     window.location.replace(window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
     return;
   }
   if (mode === "forget") {
     sessionStorage.removeItem("spark-link");
     cookie("", 0);
+  } else if (mode.indexOf("mine_") === 0 && held !== link) {
+    cookie("", 0);  // another tab's link came in the cookie: this tab opens afresh
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
   } else if (mode !== "none") {
-    sessionStorage.setItem("spark-link", mode.charAt(5) + "." + mode.slice(7));
+    sessionStorage.setItem("spark-link", link);
     sessionStorage.removeItem("spark-link-retry");
     cookie("", 0);
-  } else {
-    var held = sessionStorage.getItem("spark-link");
-    var tried = Number(sessionStorage.getItem("spark-link-retry") || 0);
-    if (held && Date.now() - tried > 30000) {
-      sessionStorage.setItem("spark-link-retry", String(Date.now()));
-      cookie(held, 30);
-      window.location.reload();
-      return;
-    }
+  } else if (held && Date.now() - Number(sessionStorage.getItem("spark-link-retry") || 0) > 30000) {
+    sessionStorage.setItem("spark-link-retry", String(Date.now()));
+    cookie(held, 30);
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
   }
   if (!window.__sparkCarry) {
     window.__sparkCarry = true;

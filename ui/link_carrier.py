@@ -11,8 +11,10 @@ unloaded (a lost connection, a replica that died, a discarded tab), by reloading
 "Exit this page" empties the tab's ``sessionStorage`` first: Back and Forward resume nothing.
 
 The script's modes (``carry``): ``keep_<r|d|j>_<token>`` — the tab holds this link, the cookie
-is spent; ``forget`` — the tab holds none; ``none`` — a fresh session, which the tab reloads
-once with its link in the cookie if it holds one.
+is spent; ``mine_…`` — the same, for a link that came in the cookie, if this tab holds it
+(else it came from another tab within the 30 seconds: this one reloads afresh);
+``forget`` — the tab holds none; ``none`` — a fresh session, which the tab reloads once
+with its link in the cookie if it holds one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ PREFIX = "spark_link"
 _TAKEN = f"{PREFIX}_taken"
 _ARRIVED = f"{PREFIX}_arrived"
 _HELD = f"{PREFIX}_held"
+_VIA_COOKIE = f"{PREFIX}_via_cookie"
 
 
 def _cookie() -> tuple[str, str] | None:
@@ -52,6 +55,7 @@ def take() -> tuple[str, str] | None:
         return None
     st.session_state[_TAKEN] = link
     st.session_state[_ARRIVED] = from_url is not None
+    st.session_state[_VIA_COOKIE] = None if from_url else link
     return link
 
 
@@ -77,7 +81,8 @@ def carry(link: tuple[str, str] | None, where: str = "page") -> None:
         link = taken
     if link is not None and FORMAT.fullmatch(link[1]):
         st.session_state[_HELD] = True
-        mode = f"keep_{link[0][0]}_{link[1]}"
+        verb = "mine" if st.session_state.get(_VIA_COOKIE) == link else "keep"
+        mode = f"{verb}_{link[0][0]}_{link[1]}"
     else:
         mode = "forget" if taken or st.session_state.get(_HELD) else "none"
     browser.carry_link(where, mode)

@@ -135,6 +135,18 @@ def test_resume_link_leaves_the_address_bar(
             f"{server.url}/?join=ABCD-EFG234",
         ]
         assert no_link_in(page.url)
+        # Closing the tab leaves its link in the cookie for 30 seconds: a tab opened at once
+        # gets it, sees it is not its own, and opens afresh.
+        open_app(page, f"{server.url}/results?r={token}")
+        page.close(run_before_unload=True)
+        page.wait_for_event("close")
+        assert [c for c in context.cookies() if c["name"] == "spark_link"], "the closed tab left its link for 30 s"
+        late = context.new_page()
+        open_app(late, f"{server.url}/results")
+        late.wait_for_timeout(1500)
+        wait_for_app_idle(late)
+        assert not [words for words in PRIVATE if words in late.locator("body").inner_text()]
+        assert "spark_link" not in late.evaluate("document.cookie")
     finally:
         context.close()
 
