@@ -5,7 +5,6 @@ the history, so after "Exit this page" Back and Forward show no answers and no r
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ import pytest
 from questions import default_content
 from tests.e2e.devices import DEVICES, PHONE
 from tests.e2e.flows import choose, click
-from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+from tests.e2e.helpers import LINK_IN_URL, StreamlitServerFactory, open_app, wait_for_app_idle
 from tests.e2e.seeding import one_device_couple, person, two_device_couple
 from ui.quick_exit import EXIT_URL
 
@@ -35,7 +34,7 @@ def neutral(route: Route) -> None:
 
 
 def no_link_in(url: str) -> bool:
-    return re.search(r"[?&](r|d|join)=", url) is None
+    return LINK_IN_URL.search(url) is None
 
 
 def test_quick_exit_is_first_in_keyboard_order_and_leaves(page: Page, streamlit_server: StreamlitServerFactory) -> None:
