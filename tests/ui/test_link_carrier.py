@@ -60,3 +60,28 @@ def test_a_link_opened_stays_on_its_page_and_an_unknown_one_is_forgotten(modes: 
     modes.clear()
     opened({session.RESUME_PARAM: "x" * 43})
     assert modes and set(modes) == {"forget"}
+
+
+def has_exit(app: AppTest) -> bool:
+    return any('id="spark-quick-exit"' in html.value for html in app.html)
+
+
+def test_every_page_a_person_or_partner_sees_has_the_exit(modes: list[str], tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    _couple, first, token, code = store.create_couple_two_devices()
+    store.save_answers(first, {"worth_it": {"safe": 0}}, {"worth_it": "1"})
+    store.finish(first, "items")
+    partner = store.join_couple(code).token
+    assert token and partner
+    _one, device, _people = store.create_couple_one_device()
+    for param, value, pages in (
+        (None, "", ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")),
+        # The partner who is not safe, waiting; the other partner; a couple on one device.
+        (session.RESUME_PARAM, token, ("couple_home", "comparison", "results", "my_data")),
+        (session.RESUME_PARAM, partner, ("couple_home", "worth_it", "predictions", "share", "comparison")),
+        (session.DEVICE_PARAM, device, ("couple_home", "intimacy", "predictions", "share", "comparison", "my_data")),
+    ):
+        app = opened({param: value} if param else {})
+        for page in pages:
+            app.switch_page(f"ui/pages/{page}.py").run()
+            assert not app.exception and has_exit(app), (param, page)
