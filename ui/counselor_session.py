@@ -14,7 +14,7 @@ import streamlit as st
 
 from storage import StorageError
 from storage import sessions as counselor_sessions
-from ui import browser, session
+from ui import browser, link_carrier, session
 
 ENDED = "Your login has ended (it was unused for a while, or ended elsewhere). Please log in again."
 
@@ -52,8 +52,8 @@ def _restore_login(state: session.SessionData) -> session.SessionData:
     token = browser_token()
     if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
         return state
-    if any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM)):
-        return state  # a link opened in this browser is about someone else
+    if link_carrier.invitation() or any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM)):
+        return state  # a link opened in this browser (or this tab's join code) is about someone else
     state.checked_login_token = token
     try:
         counselor = counselor_sessions.session_counselor(session.store(), token)
