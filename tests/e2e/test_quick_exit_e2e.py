@@ -14,7 +14,7 @@ from questions import default_content
 from tests.e2e.devices import DEVICES, PHONE
 from tests.e2e.flows import choose, click
 from tests.e2e.helpers import LINK_IN_URL, StreamlitServerFactory, open_app, wait_for_app_idle
-from tests.e2e.seeding import one_device_couple, person, two_device_couple
+from tests.e2e.seeding import PASSWORD, one_device_couple, person, practice, two_device_couple
 from ui.quick_exit import EXIT_URL
 
 if TYPE_CHECKING:
@@ -238,5 +238,33 @@ def test_exit_stays_on_screen_on_a_phone_on_every_page(
             assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["viewport"]["height"], (path, box)
             assert box["height"] >= 44 and box["width"] >= 44
             expect(page.get_by_text("or press Shift three times")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_a_join_link_in_a_counselors_browser_stays_an_invitation(
+    browser: Browser, streamlit_server: StreamlitServerFactory, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.e2e.counselor_flows import log_in
+
+    db_path = tmp_path / "join.sqlite3"
+    practice(db_path)
+    server = streamlit_server(db_path=db_path)
+    context = browser.new_context(**DEVICES["laptop"])
+    expect.set_options(timeout=WAIT_MS)
+    try:
+        log_in(context.new_page(), server.url, "ana", PASSWORD)
+        page = context.new_page()
+        # The tab takes the code out of the address and reloads: the login cookie is sent, the
+        # code is not in the address any more, and still the invitation is what opens.
+        for _ in range(2):
+            open_app(page, f"{server.url}/?join=ABCD-EFG234")
+            expect(page.get_by_role("heading", name="Join your partner")).to_be_visible()
+            expect(page.get_by_role("heading", name="My couples")).to_have_count(0)
+            page.reload(wait_until="domcontentloaded")
+            wait_for_app_idle(page)
+            expect(page.get_by_role("heading", name="Join your partner")).to_be_visible()
     finally:
         context.close()
