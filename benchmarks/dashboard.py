@@ -27,7 +27,6 @@ from benchmarks import pages
 from benchmarks.common import SEED, Goal, Options, Section, Table, environment, median, ms, percentile, postgres_url
 from questions import Content, default_content
 from scoring.compare import predictions_id
-from services import counselor
 from storage import Store
 from storage.counselors import CounselorDesk
 from tests.support.cluster import postgres_database
@@ -82,12 +81,12 @@ def write_couple(
 ) -> dict[int, Any]:
     """A client and their assessments, as the app writes them; returns the last one's answers by slot."""
     rng = random.Random(f"{SEED}:{label}:{assessments}")  # the same on every database
-    store, client_id = desk.store, counselor.add_client(desk, counselor_id, label)
+    store, client_id = desk.store, desk.add_client(counselor_id, label)
     scales = [scale.id for scale in content.questionnaire("intimacy").scales]
     levels = {slot: {scale: rng.uniform(0.15, 0.95) for scale in scales} for slot in (1, 2)}
     given: dict[int, Any] = {}
     for number in range(assessments):
-        couple_id, _token = counselor.start_in_office(desk, counselor_id, client_id)
+        couple_id, _token = desk.start_in_office(counselor_id, client_id)
         record = store.couple(couple_id)
         assert record is not None
         for partner in record.partners:
@@ -103,11 +102,11 @@ def write_couple(
             )
             if partner.slot == 1:
                 store.set_active_slot(couple_id, 2)
-        counselor.add_note(desk, counselor_id, client_id, rng.choice(NOTES))
-        counselor.assign_homework(desk, counselor_id, client_id, [rng.choice(content.suggestions).id])
-        for step in counselor.homework(desk, counselor_id, client_id) if number < assessments - 1 else ():
+        desk.add_note(counselor_id, client_id, rng.choice(NOTES))
+        desk.assign_homework(counselor_id, client_id, [rng.choice(content.suggestions).id])
+        for step in desk.homework(counselor_id, client_id) if number < assessments - 1 else ():
             if step.done_at is None:
-                counselor.set_homework_done(desk, counselor_id, step.id, True)
+                desk.set_homework_done(counselor_id, step.id, True)
     return given
 
 

@@ -88,16 +88,20 @@ def parse_file(path: Path, model: type[ModelT]) -> ModelT:
         raise ContentError(f"{path.name}: {field}{message}") from exc
 
 
+def _scale_refs(questionnaires: dict[str, Questionnaire]) -> set[str]:
+    """Every scale as ``questionnaire.scale``."""
+    return {f"{q.id}.{scale.id}" for q in questionnaires.values() for scale in q.scales}
+
+
 def _check_suggestions(suggestions: tuple[Suggestion, ...], questionnaires: dict[str, Questionnaire]) -> None:
+    known = _scale_refs(questionnaires)
     seen: set[str] = set()
     for suggestion in suggestions:
         if suggestion.id in seen:
             raise ContentError(f"{SUGGESTIONS_FILE}: suggestions.{suggestion.id}: duplicate id")
         seen.add(suggestion.id)
         for ref in suggestion.scales:
-            questionnaire_id, scale_id = ref.split(".", 1)
-            questionnaire = questionnaires.get(questionnaire_id)
-            if questionnaire is None or scale_id not in {s.id for s in questionnaire.scales}:
+            if ref not in known:
                 raise ContentError(f"{SUGGESTIONS_FILE}: suggestions.{suggestion.id}.scales: unknown scale {ref!r}")
     served = {ref for s in suggestions for ref in s.scales}
     for questionnaire in questionnaires.values():
@@ -119,7 +123,7 @@ def _check_condition(where: str, condition: Condition, questionnaires: dict[str,
     if kind == "stage" and name not in {s.id for s in questionnaire.stages}:
         raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown stage {ref!r}")
     if kind == "item":
-        item = next((i for i in questionnaire.items if i.id == name), None)
+        item = questionnaire.items_by_id.get(name)
         if item is None or item.safety:
             # Safety answers lead to the safety override alone, never to a reading.
             raise ContentError(f"{GUIDANCE_FILE}: {where}: unknown item {ref!r}")
@@ -140,13 +144,11 @@ def _check_guidance(guidance: Guidance, questionnaires: dict[str, Questionnaire]
     for sign in guidance.discernment.signs:
         questionnaire_id, _, item_id = sign.partition(".")
         questionnaire = questionnaires.get(questionnaire_id)
-        items = {i.id: i for i in questionnaire.items} if questionnaire else {}
-        if item_id not in items or items[item_id].kind != "checklist" or items[item_id].safety:
+        item = questionnaire.items_by_id.get(item_id) if questionnaire else None
+        if item is None or item.kind != "checklist" or item.safety:
             raise ContentError(f"{GUIDANCE_FILE}: discernment.signs: {sign!r} is not a checklist sign")
     for ref in guidance.step_rules.first:
-        questionnaire_id, _, scale_id = ref.partition(".")
-        questionnaire = questionnaires.get(questionnaire_id)
-        if questionnaire is None or scale_id not in {s.id for s in questionnaire.scales}:
+        if ref not in _scale_refs(questionnaires):
             raise ContentError(f"{GUIDANCE_FILE}: step_rules: unknown scale {ref!r}")
 
 

@@ -320,7 +320,7 @@ class Questionnaire(Strict):
         elif any(i.kind == "verdict" for i in self.items):
             raise ValueError("verdict: verdict items need a verdict rule")
         _no_duplicates("stages", [s.id for s in self.stages])
-        items = {item.id: item for item in self.items}
+        items = self.items_by_id
         for stage in self.stages:
             for condition in stage.all_conditions:
                 kind, ref = condition.refs()
@@ -382,8 +382,6 @@ class Questionnaire(Strict):
 
 
 def _no_duplicates(what: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for identifier in ids:
-        if identifier in seen:
+    for index, identifier in enumerate(ids):
+        if identifier in ids[:index]:
             raise ValueError(f"{what}: duplicate id {identifier!r}")
-        seen.add(identifier)

@@ -44,8 +44,8 @@ def comparison_json(comparison: CoupleComparison, names: Mapping[int, str], now:
 
 def _shared_only(document: dict[str, Any]) -> dict[str, Any]:
     """Importance ratings and guesses appear only for a partner who shared them (share
-    level "items"): below that the comparison holds nothing for them, and so neither does
-    the file, not even an empty entry."""
+    level "items"), and a partner's own guesses in the file from their own device: otherwise
+    the comparison holds nothing for them, and so neither does the file, not even an empty entry."""
     for scale in document["scales"]:
         for key in ("importance", "predictions"):
             scale[key] = {slot: value for slot, value in scale[key].items() if value is not None}
@@ -60,15 +60,63 @@ def prediction_rows(comparison: CoupleComparison, names: Mapping[int, str]) -> l
     for scale in comparison.scales:
         cells = {}
         for guesser, other in ((1, 2), (2, 1)):
-            guess, actual = scale.predictions.get(guesser), scale.scores.get(other)
-            reading = prediction_reading(guess, actual)
-            if reading is None or guess is None or actual is None:
-                cells[columns[guesser]] = "—"
-            else:
-                cells[columns[guesser]] = f"{round(guess)} (their own score: {round(actual)}), {reading}"
+            cells[columns[guesser]] = guess_text(scale.predictions.get(guesser), scale.scores.get(other)) or "—"
         if any(cell != "—" for cell in cells.values()):
             rows.append({"Topic": scale.title, **cells})
     return rows
+
+
+def guess_text(guess: float | None, actual: float | None) -> str | None:
+    """One guess in words, beside the other's own score when there is one to compare."""
+    if guess is None:
+        return None
+    reading = prediction_reading(guess, actual)
+    if reading is None or actual is None:
+        return f"{round(guess)} (no score of theirs to compare)"
+    return f"{round(guess)} (their own score: {round(actual)}), {reading}"
+
+
+def guess_cards(comparison: CoupleComparison, names: Mapping[int, str]) -> list[tuple[str, list[str]]]:
+    """The guesses as cards: per topic with a guess, one line per partner who guessed."""
+    cards = []
+    for scale in comparison.scales:
+        lines = [
+            f"{possessive(names[guesser])} guess: {text}"
+            for guesser, other in ((1, 2), (2, 1))
+            if (text := guess_text(scale.predictions.get(guesser), scale.scores.get(other)))
+        ]
+        if lines:
+            cards.append((scale.title, lines))
+    return cards
+
+
+def guesses_in_short(comparison: CoupleComparison, names: Mapping[int, str]) -> list[str]:
+    """A line per partner who guessed: how many topics they read closely."""
+    lines = []
+    for guesser, other in ((1, 2), (2, 1)):
+        readings = [prediction_reading(s.predictions.get(guesser), s.scores.get(other)) for s in comparison.scales]
+        compared = [reading for reading in readings if reading is not None]
+        if compared:
+            closely = compared.count("read closely")
+            lines.append(f"{names[guesser]} read {closely} of {len(compared)} topics closely.")
+    return lines
+
+
+def guesses_not_shown(comparison: CoupleComparison, names: Mapping[int, str], viewer_slot: int | None) -> list[str]:
+    """Why a partner's guesses are not in the comparison, a line for each (what it holds was
+    let through by scoring/visibility.py; the viewer's own guesses always are)."""
+    lines = []
+    for slot, name in sorted(names.items()):
+        if any(scale.predictions.get(slot) is not None for scale in comparison.scales):
+            continue
+        level = comparison.shared.get(slot, "nothing")
+        if slot == viewer_slot or level == "items":
+            lines.append(f"{name} made no guesses.")
+        elif level == "scores":
+            lines.append(f"{name} chose to share topic scores only, so their guesses stay private.")
+        else:
+            lines.append(f"{name} didn't share results this time, so their guesses aren't shown.")
+    return lines
 
 
 YOU_SUFFIX = " (you)"

@@ -1,25 +1,16 @@
 """The score bands, defined once for every view: the solo results (strengths and growth
-areas), the couple comparison (shared strength, both need care, in between), the charts'
-colours and the reports.
-
-* ``strength``: at or above :data:`STRENGTH` (70: just under "Mostly true" on average).
-* ``room to grow``: from :data:`NEEDS_CARE` (50: "Somewhat true" on average) up to 70.
-* ``needs care``: below 50.
-
-A person alone is shown every scale below a strength as a growth area (room to grow and
-needs care alike); a couple's shared strength is both partners in ``strength``, a shared
-growth area both in ``needs care``. These cut-offs are conventions we chose from the answer
-steps, not clinical norms (docs/CONTENT.md "Scales and bands"), and the pages say so
-(:data:`BANDS_NOTE`).
+areas), the couple comparison (scoring.compare.categorise), the charts' colours and the
+reports. The cut-offs are conventions we chose from the answer steps, not clinical norms
+(docs/CONTENT.md "Scales and bands"), and the pages say so (:data:`BANDS_NOTE`).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-#: At or above: a strength.
+#: At or above: a strength (70: just under "Mostly true" on average).
 STRENGTH = 70.0
-#: Below: needs care. Between the two: room to grow.
+#: Below: needs care (50: "Somewhat true" on average). Between the two: room to grow.
 NEEDS_CARE = 50.0
 
 Band = Literal["strength", "room to grow", "needs care", "not enough answers"]

@@ -63,19 +63,13 @@ class InputProblem(Exception):
     """Bad input: the message says what is wrong and where."""
 
 
-# --------------------------------------------------------------------------- questionnaires
-
-
 def describe_questionnaire(questionnaire: Questionnaire) -> dict[str, Any]:
     return {
         "id": questionnaire.id,
         "version": questionnaire.version,
         "title": questionnaire.title,
         "sources": list(questionnaire.sources),
-        "scales": [
-            {"id": s.id, "title": s.title, "description": s.description, "sources": list(s.sources)}
-            for s in questionnaire.scales
-        ],
+        "scales": [s.model_dump(include={"id", "title", "description", "sources"}) for s in questionnaire.scales],
         "items": [
             {
                 "id": item.id,
@@ -105,9 +99,6 @@ def _questionnaires(args: argparse.Namespace, content: Content, out: TextIO) -> 
     out.write("\n")
 
 
-# --------------------------------------------------------------------------- reading
-
-
 def _csv_cell(value: str) -> int | list[int] | None:
     value = value.strip()
     if not value:
@@ -124,11 +115,9 @@ def _csv_responses(found: Responses, content: Content) -> list[dict[str, Any]]:
     header = cast("list[str]", found.header)
     responses: list[dict[str, Any]] = []
     for index, cells in enumerate(found.responses):
-        row: dict[str | None, Any] = dict(zip(header, cells, strict=False))
-        if len(cells) > len(header):
-            row[None] = cells[len(header) :]
+        row = dict(zip(header, cells, strict=False))  # a name's last cell, as csv.DictReader
         for missing in header[len(cells) :]:
-            row[missing] = None
+            row.pop(missing, None)  # csv.DictReader: a short row's missing cells are None
         qid = (row.get("questionnaire") or "").strip()
         questionnaire = content.questionnaires.get(qid)
         multi_items = (
@@ -136,9 +125,7 @@ def _csv_responses(found: Responses, content: Content) -> list[dict[str, Any]]:
         )
         answers: dict[str, Any] = {}
         for column, cell in row.items():
-            if column is None:
-                raise InputProblem(f"{_at(found, index)}: more cells than columns")
-            if column in ("questionnaire", "id") or cell is None:
+            if column in ("questionnaire", "id"):
                 continue
             try:
                 value = _csv_cell(cell)
@@ -150,6 +137,8 @@ def _csv_responses(found: Responses, content: Content) -> list[dict[str, Any]]:
                 if isinstance(value, int) and column in multi_items:
                     value = [value]  # one choice of a multi-choice item
                 answers[column] = value
+        if len(cells) > len(header):
+            raise InputProblem(f"{_at(found, index)}: more cells than columns")
         response: dict[str, Any] = {"questionnaire": qid, "answers": answers}
         if row.get("id"):
             response["id"] = row["id"]
@@ -254,8 +243,6 @@ def _batches(batch: Responses, found: Iterator[reader.Read]) -> Iterator[Respons
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# --------------------------------------------------------------------------- scoring
-
 #: Per questionnaire: the positions of its responses in the batch, and their answers as codes.
 Encoded = dict[str, tuple[list[int], "Codes"]]
 
@@ -315,8 +302,8 @@ def _encode_csv(found: Responses, content: Content) -> tuple[Encoded, list[Any]]
     return encoded, [MISSING if at is None or not row[at] else row[at] for row in found.responses]
 
 
-def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, Any, str, dict[str, Any]]]:
-    """Each response of a batch checked by the engine, as (its place, where it is named, its id,
+def _checked(found: Responses, content: Content) -> Iterator[tuple[str, Any, str, dict[str, Any]]]:
+    """Each response of a batch checked by the engine, as (where it is named, its id,
     questionnaire id, clean answers); the first bad one raises InputProblem. ``score`` and
     ``profile`` both read so."""
     from scoring.engine import AnswerError, clip, validate_answers
@@ -335,7 +322,7 @@ def _checked(found: Responses, content: Content) -> Iterator[tuple[int, str, Any
         if not isinstance(answers, dict):
             raise InputProblem(f"{at}: answers: expected an object of item ids to values")
         try:
-            yield index, at, response.get("id", MISSING), qid, validate_answers(content.questionnaire(qid), answers)
+            yield at, response.get("id", MISSING), qid, validate_answers(content.questionnaire(qid), answers)
         except AnswerError as exc:
             raise InputProblem(f"{at}: {exc}") from None
 
@@ -346,7 +333,7 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
 
     checked: dict[str, tuple[list[int], list[dict[str, Any]]]] = {}
     ids: list[Any] = []
-    for index, _where, pid, qid, clean in _checked(found, content):
+    for index, (_where, pid, qid, clean) in enumerate(_checked(found, content)):
         ids.append(pid)
         rows, given = checked.setdefault(qid, ([], []))
         rows.append(index)
@@ -360,40 +347,36 @@ def _encode_checked(found: Responses, content: Content) -> tuple[Encoded, list[A
 
 
 def _score(args: argparse.Namespace, content: Content, out: TextIO) -> None:
-    # The input is millions of small objects and not one reference cycle: the cyclic garbage
-    # collector would only walk them again and again (a tenth of the time for nothing).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        _score_without_collector(args, content, out)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _score_without_collector(args: argparse.Namespace, content: Content, out: TextIO) -> None:
     header = records.csv_header(content)
     writer = csv.writer(out)  # "\r\n" ends a row: a cell holding a line break is quoted
     if args.format == "csv":
         writer.writerow(header)
     written = 0
-    for found in read_input(args.file):
-        scored = score_input(found, content)
-        found.responses = []  # scored: its memory serves the output
-        if args.format == "csv":
-            writer.writerows(records.csv_records(scored, header))
-            continue
-        lines = records.json_records(scored)
-        if found.single and args.format == "json":
-            out.write(lines[0] + "\n")
-            return
-        for first in range(0, len(lines), 4096):  # joined a few thousand at a time
-            some = lines[first : first + 4096]
-            if args.format == "json":
-                out.write((",\n" if written else "[\n") + ",\n".join(some))
-            else:
-                out.write("\n".join(some) + "\n")
-            written += len(some)
+    # The input is millions of small objects and not one reference cycle: the cyclic garbage
+    # collector would only walk them again and again (a tenth of the time for nothing).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for found in read_input(args.file):
+            scored = score_input(found, content)
+            found.responses = []  # scored: its memory serves the output
+            if args.format == "csv":
+                writer.writerows(records.csv_records(scored, header))
+                continue
+            lines = records.json_records(scored)
+            if found.single and args.format == "json":
+                out.write(lines[0] + "\n")
+                return
+            for first in range(0, len(lines), 4096):  # joined a few thousand at a time
+                some = lines[first : first + 4096]
+                if args.format == "json":
+                    out.write((",\n" if written else "[\n") + ",\n".join(some))
+                else:
+                    out.write("\n".join(some) + "\n")
+                written += len(some)
+    finally:
+        if collecting:
+            gc.enable()
     if args.format == "json":
         out.write("\n]\n" if written else "[]\n")
 
@@ -414,7 +397,7 @@ def _people(path: str, content: Content) -> Iterator[tuple[str, dict[str, Any]]]
     given: dict[str, Any] = {}
     met: set[str] = set()
     for found in read_input(path):
-        for _index, at, pid, qid, clean in _checked(found, content):
+        for at, pid, qid, clean in _checked(found, content):
             pid = "" if pid is MISSING else pid
             if not isinstance(pid, str | int) or isinstance(pid, bool):
                 raise InputProblem(f"{at}: id: expected text or a whole number")
@@ -444,14 +427,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace, Content, TextIO], N
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    parser = argparse.ArgumentParser(
-        prog="python -m scoring",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n")[2],
-    )
+    summary, _usage, epilog = __doc__.split("\n\n")[:3]
+    parser = argparse.ArgumentParser(prog="python -m scoring", description=summary, epilog=epilog)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (help_, _run, formats) in COMMANDS.items():
-        command = commands.add_parser(name, help=help_, description=help_, epilog=__doc__.split("\n\n")[2])
+        command = commands.add_parser(name, help=help_, description=help_, epilog=epilog)
         if formats:
             command.add_argument("file", help="a .json, .jsonl (.ndjson) or .csv file; - for stdin")
             command.add_argument("--format", choices=formats, default="json")

@@ -4,31 +4,13 @@ Privacy is applied here, once, before anything reaches a page, a report or an
 export: each partner's side is reduced to what that partner chose to share
 ("nothing", "scores" or "items"), and safety items never leave at all. The
 comparison is symmetric: swapping the partners swaps the sides and nothing else.
-
-Categories (the bands are scoring/bands.py's, the same as everywhere):
-
-* ``seen_differently``: the two scores are at least ``GAP`` (25) points apart
-  — one full answer step on every item of the scale, on average (one step on
-  one item of an n-item five-point scale moves its score 25/n points); a
-  convention, not a norm (docs/CONTENT.md "Scales and bands").
-* ``shared_strength``: otherwise, both in the band ``strength`` (70 or more).
-* ``shared_growth``: otherwise, both in the band ``needs care`` (under 50).
-* ``in_between``: everything else; ``not_enough`` when either score is missing.
-
-Advice for the couple (docs/CONTENT.md, "Rules and advice"):
-
-* No rekindling plan when either partner's worth-it verdict is "a different
-  conversation". When one leans in and the other out, each gets words of their
-  own (``personal_guidance``, by slot) and a shared screen only the words
-  addressed to both (``shared_guidance``).
-* The plan serves the larger of the two partners' needs on each topic, so one
-  partner's acute need is never averaged away.
-* What to talk about (item differences and conversation starters):
-  scoring/talk.py.
+The categories (:func:`categorise`) use scoring/bands.py's bands, as everywhere; what to
+talk about is scoring/talk.py's; docs/CONTENT.md ("Rules and advice") gives the seeds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from questions.guidance import Reading
@@ -37,10 +19,13 @@ from questions.schema import Band, Questionnaire
 from scoring.bands import NEEDS_CARE, STRENGTH, band_of
 from scoring.couple_data import Category, PartnerData, ScaleComparison, ShareLevel
 from scoring.engine import score_questionnaire
-from scoring.results import NextStep, ScaleScore
+from scoring.results import AnswerValue, NextStep, ScaleScore
 from scoring.steps import MAX_NEXT_STEPS, choose_next_steps
 from scoring.talk import ItemDifference, Starter, item_differences, openers
 
+#: Scores this far apart are seen differently: one full answer step on every item of the scale,
+#: on average (one step on one item of an n-item five-point scale moves its score 25/n points);
+#: a convention, not a norm (docs/CONTENT.md "Scales and bands").
 GAP = 25.0
 #: A prediction this close to the partner's own score counts as "read well".
 PREDICTION_CLOSE = 20.0
@@ -71,6 +56,7 @@ def predictions_id(questionnaire_id: str) -> str:
 
 
 def categorise(a: float | None, b: float | None) -> Category:
+    """Seen differently (GAP or more apart), else both a strength, else both needing care, else in between."""
     if a is None or b is None:
         return "not_enough"
     if abs(a - b) >= GAP:
@@ -140,10 +126,17 @@ def _scale_scores(questionnaire: Questionnaire, partner: PartnerData) -> dict[st
 
 def _predictions(questionnaire: Questionnaire, partner: PartnerData) -> dict[str, float]:
     """A partner's predictions as 0-100, only if they shared at least scores."""
-    if _level(partner) == "nothing" or questionnaire.prediction_response_set is None:
+    if _level(partner) == "nothing":
+        return {}
+    return guess_scores(questionnaire, partner.answers)
+
+
+def guess_scores(questionnaire: Questionnaire, answers: Mapping[str, Mapping[str, AnswerValue]]) -> dict[str, float]:
+    """The guesses about the partner among ``answers``, by topic, as 0-100."""
+    if questionnaire.prediction_response_set is None:
         return {}
     rset = questionnaire.response_sets[questionnaire.prediction_response_set]
-    raw = partner.answers.get(predictions_id(questionnaire.id), {})
+    raw = answers.get(predictions_id(questionnaire.id), {})
     low, high = rset.min_value, rset.max_value
     return {
         scale_id: round(100.0 * (value - low) / (high - low), 1)
@@ -218,14 +211,13 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
     for scale in questionnaire.scales:
         by_slot = {slot: (s.score if (s := scores[slot].get(scale.id)) else None) for slot in partners}
         importance = {slot: (s.importance if (s := scores[slot].get(scale.id)) else None) for slot in partners}
-        values = list(by_slot.values())
         scales.append(
             ScaleComparison(
                 scale_id=scale.id,
                 title=scale.title,
                 scores=by_slot,
                 importance=importance,
-                category=categorise(values[0], values[1]),
+                category=categorise(*by_slot.values()),
                 predictions={slot: predicted[slot].get(scale.id) for slot in partners},
             )
         )
@@ -240,25 +232,15 @@ def compare(content: Content, first: PartnerData, second: PartnerData) -> Couple
     willing_split = _both_willing_split(content, first, second)
     leaning_apart = verdict_split or willing_split
 
-    both_items = all(_level(p) == "items" for p in partners.values())
-    combined: list[ScaleScore] = []
-    whose: dict[str, int] = {}
-    for compared in scales:
-        pair = _combined(compared)
-        if pair is None:
-            continue
-        combined.append(pair[0])
-        if both_items and pair[1] is not None:
-            whose[pair[0].ref] = pair[1]  # said only where both shared item answers
     # No rekindling plan beside a "different conversation", whoever it is and whatever was shared.
-    no_plan = leaning_apart or bool(out)
-    plan = (
-        ()
-        if no_plan
-        else choose_next_steps(
-            combined, content.suggestions, "couple", MAX_NEXT_STEPS, content.guidance.step_rules, whose
-        )
-    )
+    plan: tuple[NextStep, ...] = ()
+    if not (leaning_apart or out):
+        both_items = all(_level(p) == "items" for p in partners.values())
+        combined = [pair for compared in scales if (pair := _combined(compared)) is not None]
+        # Whose need a step answers is said only where both shared item answers.
+        whose = {scale.ref: slot for scale, slot in combined if both_items and slot is not None}
+        rules = content.guidance.step_rules
+        plan = choose_next_steps([s for s, _ in combined], content.suggestions, "couple", MAX_NEXT_STEPS, rules, whose)
 
     personal, shared_note = _couple_guidance(content, out, leaning_in, verdict_split, willing_split)
     starters = openers(content, questionnaire, scales)
@@ -294,22 +276,15 @@ def _couple_guidance(
     * Only the "both willing" answers differ: a note to both to talk about that first.
     """
     guidance = content.guidance
-    personal: dict[int, GuidanceNote] = {}
-    if verdict_split:
-        for slot in out:
-            personal[slot] = _note(guidance.couple.to_partner_stepping_back)
-        for slot in leaning_in:
-            personal[slot] = _note(guidance.partner_not_on_board)
-        return personal, _note(guidance.couple.shared)
     if len(out) == 2:
-        return personal, _note(guidance.discernment)
-    if out:
-        for slot in out:
-            personal[slot] = _note(guidance.couple.to_partner_stepping_back)
+        return {}, _note(guidance.discernment)
+    personal = {slot: _note(guidance.couple.to_partner_stepping_back) for slot in out}
+    if verdict_split:
+        personal |= {slot: _note(guidance.partner_not_on_board) for slot in leaning_in}
+        return personal, _note(guidance.couple.shared)
+    if out or not willing_split:
         return personal, None
-    if willing_split:
-        return personal, _note(guidance.couple.willing_split)
-    return personal, None
+    return personal, _note(guidance.couple.willing_split)
 
 
 def prediction_reading(predicted: float | None, actual: float | None) -> str | None:

@@ -1,32 +1,16 @@
 """Scoring of one person's answers: scales, verdict, support, stages, next steps.
 
-Pure Python: no Streamlit, no database. The rules, in one place:
-
-* A scale scores 0-100 as the mean of its items, each mapped linearly from the
-  response set's lowest value (0) to its highest (100); reverse-keyed items are
-  mirrored first. With fewer than two thirds of its items answered a scale has
-  no score ("not enough answers"), never a made-up number; "doesn't apply to us"
-  is saved as given and scored as unanswered.
-* The worth-it verdict follows the seed: yes to most -> worth fighting for; no
-  to most -> a different conversation; otherwise mixed.
-* An answer on the unsafe side of a safety item overrides everything: no
-  exercise is suggested, and individual support and safety resources are shown.
-* Support: ``min_signs`` checklist signs flag that outside help may help, or one
-  sign of ``enough_alone`` (leaving, a betrayal, having tried everything).
-* Stages: only the furthest stage of the roadmap whose rule holds is given.
-* A "different conversation" (the verdict, or a sign that one of the two is
-  thinking of leaving): discernment steps and professional help instead of
-  rekindling steps and readings.
-* Next steps: 2-3, for the scales with the highest need (scoring/steps.py).
-* Bands (strength, growth area): scoring/bands.py; the verdict's words for a
-  thriving person: scoring/verdict.py.
-
-docs/CONTENT.md ("Rules and advice") lists every rule with its seed.
+Pure Python: no Streamlit, no database. Each rule is in the function that applies it
+(the next steps: scoring/steps.py; bands: scoring/bands.py; the verdict's words for a
+thriving person: scoring/verdict.py); docs/CONTENT.md ("Rules and advice") lists every
+rule with its seed. An answer on the unsafe side of a safety item overrides everything:
+no exercise, no verdict, individual support and safety resources instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TypeGuard
 
@@ -120,11 +104,9 @@ def check_value(questionnaire: Questionnaire, item: Item, value: object) -> Answ
 
 
 def _is_int(value: object) -> TypeGuard[int | float]:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    return isinstance(value, float) and value.is_integer()
+    if isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, AnswerValue]) -> bool:
@@ -135,7 +117,8 @@ def counts(questionnaire: Questionnaire, item: Item, answers: Mapping[str, Answe
 
 
 def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
-    """One scored answer on the 0-100 scale, mirrored for a reverse-keyed item."""
+    """One scored answer on the 0-100 scale, mapped linearly from the response set's lowest
+    value (0) to its highest (100), mirrored first for a reverse-keyed item."""
     rset = questionnaire.response_set_of(item)
     low, high = rset.min_value, rset.max_value
     if item.reverse:
@@ -144,7 +127,8 @@ def item_points(questionnaire: Questionnaire, item: Item, value: int) -> float:
 
 
 def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> QuestionnaireResult:
-    """Score one questionnaire. ``answers`` must already be validated."""
+    """Score one questionnaire (``answers`` already validated). A scale scores the mean of its
+    items' points; with fewer than two thirds of them answered it has no score, never a made-up number."""
     scales: list[ScaleScore] = []
     for scale in questionnaire.scales:
         of_scale = questionnaire.items_by_scale[scale.id]
@@ -173,7 +157,6 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         for item in questionnaire.items
         if item.kind == "checklist" and answers.get(item.id) == questionnaire.response_set_of(item).max_value
     )
-    support_flag = support_flagged(questionnaire, signs)
     scored_items = [i for i in questionnaire.items if i.kind != "context"]
     return QuestionnaireResult(
         questionnaire_id=questionnaire.id,
@@ -185,7 +168,7 @@ def score_questionnaire(questionnaire: Questionnaire, answers: Mapping[str, Answ
         verdict=_verdict(questionnaire, answers),
         safety_concern=has_safety_concern(questionnaire, answers),
         support_signs=signs,
-        support_flag=support_flag,
+        support_flag=support_flagged(questionnaire, signs),
         stages=stage_reading(questionnaire, scales, answers),
         consistency=consistency(questionnaire, answers),
     )
@@ -223,6 +206,7 @@ def has_safety_concern(questionnaire: Questionnaire, answers: Mapping[str, Answe
 
 
 def _verdict(questionnaire: Questionnaire, answers: Mapping[str, AnswerValue]) -> Verdict | None:
+    """The seed's rule: yes to most -> worth fighting for; no to most -> a different conversation; else mixed."""
     rule = questionnaire.verdict
     if rule is None or has_safety_concern(questionnaire, answers):
         # Safety first: no reading of "worth it" is given beside an unsafe answer.
@@ -285,16 +269,9 @@ def stage_reading(
 
     The stages follow one another (settling in, then talks that heat up, then a sexual
     slump): a person is given the one their answers reach furthest, never a list."""
-    scores = {s.scale_id: s.score for s in scales}
-    reached = [
-        stage
-        for stage in questionnaire.stages
-        if rule_holds(stage, lambda condition: condition_holds(condition, scores, answers))
-    ]
-    if not reached:
-        return ()
-    stage = reached[-1]
-    return (StageReading(stage.id, stage.title, stage.text, stage.sources),)
+    holds = functools.partial(condition_holds, scores={s.scale_id: s.score for s in scales}, answers=answers)
+    reached = [stage for stage in questionnaire.stages if rule_holds(stage, holds)]
+    return tuple(StageReading(stage.id, stage.title, stage.text, stage.sources) for stage in reached[-1:])
 
 
 def person_readings(
@@ -308,13 +285,12 @@ def person_readings(
     scores = {s.ref: s.score for r in results.values() for s in r.scales}
     given = {f"{qid}.{item_id}": value for qid, a in answers.items() for item_id, value in a.items()}
     stages = {f"{qid}.{stage.stage_id}" for qid, r in results.items() for stage in r.stages}
-    found: list[PersonReading] = []
-    for reading in content.guidance.readings:
-        if discernment and not reading.in_discernment:
-            continue
-        if rule_holds(reading, lambda condition: condition_holds(condition, scores, given, stages)):
-            found.append(PersonReading(reading.id, reading.title, reading.text, reading.sources))
-    return tuple(found)
+    holds = functools.partial(condition_holds, scores=scores, answers=given, stages=stages)
+    return tuple(
+        PersonReading(reading.id, reading.title, reading.text, reading.sources)
+        for reading in content.guidance.readings
+        if (reading.in_discernment or not discernment) and rule_holds(reading, holds)
+    )
 
 
 def build_profile(
@@ -322,7 +298,9 @@ def build_profile(
     answers: Mapping[str, Mapping[str, AnswerValue]],
     audience: Audience = "solo",
 ) -> Profile:
-    """The whole result for one person; ``answers`` maps questionnaire id to answers."""
+    """The whole result for one person; ``answers`` maps questionnaire id to answers. A "different
+    conversation" (the verdict, or a sign of leaving) gives discernment steps and professional
+    help instead of rekindling steps and stage readings."""
     results = {
         qid: score_questionnaire(questionnaire, answers.get(qid, {}))
         for qid, questionnaire in content.questionnaires.items()
@@ -331,14 +309,8 @@ def build_profile(
     # questions are read through their verdict instead.
     all_scales = [s for qid, r in results.items() if content.questionnaire(qid).verdict is None for s in r.scales]
     safety = any(r.safety_concern for r in results.values())
-    strengths = sorted(
-        (s for s in all_scales if is_strength(s.score)),
-        key=lambda s: -(s.score or 0.0),
-    )[:MAX_STRENGTHS]
-    growth = sorted(
-        (s for s in all_scales if is_growth(s.score)),
-        key=lambda s: -need(s),
-    )
+    strengths = sorted((s for s in all_scales if is_strength(s.score)), key=lambda s: -(s.score or 0.0))
+    growth = sorted((s for s in all_scales if is_growth(s.score)), key=need, reverse=True)
     verdict_kinds = {r.verdict.kind for r in results.values() if r.verdict is not None}
     discernment = in_discernment(content.guidance.discernment, results)
     if discernment:
@@ -363,7 +335,7 @@ def build_profile(
         steps = choose_next_steps(all_scales, content.suggestions, audience, rules=content.guidance.step_rules)
     return Profile(
         results=results,
-        strengths=tuple(strengths),
+        strengths=tuple(strengths[:MAX_STRENGTHS]),
         growth_areas=tuple(growth),
         next_steps=steps,
         safety_concern=safety,

@@ -1,13 +1,9 @@
 """``python -m scoring profile FILE``: one profile per person, across both questionnaires.
 
-The responses are read as ``python -m scoring score`` reads them (scoring.cli): responses
-next to each other with the same ``id`` are one person (at most one response per
-questionnaire each; responses without an id are one person too); a person's responses
-apart from each other are refused. Each person's profile is what they see on
-their own results page (scoring.visibility.profile_for_self): under a safety concern
-no verdict, reading or step, and ``safety_concern`` says so across both
-questionnaires. Output, a person at a time: JSON (default) or CSV (``--format csv``,
-spreadsheet-safe).
+The responses are read and grouped by person as scoring.cli reads them. Each person's profile
+is what they see on their own results page (scoring.visibility.profile_for_self): under a
+safety concern no verdict, reading or step. Output, a person at a time: JSON (default) or
+CSV (``--format csv``, spreadsheet-safe).
 """
 
 from __future__ import annotations

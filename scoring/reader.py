@@ -28,17 +28,6 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TextIO
 
-__all__ = [
-    "MAX_DEPTH",
-    "MESSAGE_LIMIT",
-    "JsonValues",
-    "ReadProblem",
-    "one_line",
-    "read_csv",
-    "read_json",
-    "read_json_lines",
-]
-
 #: How deep JSON arrays and objects may nest (a response list needs 4).
 MAX_DEPTH = 32
 #: The longest message :func:`one_line` gives, in characters.
@@ -77,9 +66,6 @@ def read_json(data: bytes, limit: int) -> Any:
     except UnicodeDecodeError:
         raise ReadProblem("encoding", "not UTF-8 text") from None
     return _check_depth(_loads(text))
-
-
-# --------------------------------------------------------------------------- streams
 
 
 def _read(read: Callable[[int], str], size: int) -> str:
@@ -223,9 +209,6 @@ class JsonValues:
         if self.data.count("[", start, end) + self.data.count("{", start, end) > MAX_DEPTH - self.array:
             _check_depth(value, self._line(start), self.array)
         return value, line, end - start
-
-
-# --------------------------------------------------------------------------- JSON
 
 
 def _refuse_constant(name: str) -> Any:

@@ -25,10 +25,6 @@ class ScaleScore:
     importance: int | None = None
 
     @property
-    def enough(self) -> bool:
-        return self.score is not None
-
-    @property
     def ref(self) -> str:
         return f"{self.questionnaire_id}.{self.scale_id}"
 
@@ -83,10 +79,7 @@ class QuestionnaireResult:
     consistency: str | None = None
 
     def scale(self, scale_id: str) -> ScaleScore:
-        for scale in self.scales:
-            if scale.scale_id == scale_id:
-                return scale
-        raise KeyError(scale_id)
+        return {scale.scale_id: scale for scale in self.scales}[scale_id]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,6 @@
 """Next steps for one person or a couple: 2-3 rekindling steps chosen by need, or the
-discernment steps for someone weighing whether to stay.
-
-* Need = (100 - score) x importance weight; the growth areas of highest need, their steps
-  ordered emotional closeness first (``step_rules``, :func:`choose_next_steps`); light
-  upkeep when no topic is a growth area.
-* For each scale, a suggestion whose main topic it is first, then the least effortful
-  ("start small", :func:`best_suggestion`).
-* A "different conversation" (:func:`in_discernment`): discernment steps instead.
-
-Pure Python, like the rest of scoring/; docs/CONTENT.md ("Next steps") lists the rules.
+discernment steps for someone weighing whether to stay (:func:`in_discernment`).
+docs/CONTENT.md ("Next steps") lists the rules.
 """
 
 from __future__ import annotations
@@ -29,14 +21,11 @@ EFFORT_ORDER = {"low": 0, "medium": 1, "high": 2}
 Audience = Literal["solo", "couple"]
 
 
-def importance_weight(importance: int | None) -> float:
-    return (importance if importance is not None else NEUTRAL_IMPORTANCE) / NEUTRAL_IMPORTANCE
-
-
 def need(scale: ScaleScore) -> float:
-    """How much a scale calls for attention: low score x how much it matters."""
+    """How much a scale calls for attention: (100 - score) x importance weight (3, "somewhat", is 1.0)."""
     assert scale.score is not None
-    return (100.0 - scale.score) * importance_weight(scale.importance)
+    importance = scale.importance if scale.importance is not None else NEUTRAL_IMPORTANCE
+    return (100.0 - scale.score) * (importance / NEUTRAL_IMPORTANCE)
 
 
 def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -> NextStep:
@@ -52,14 +41,9 @@ def step_of(suggestion: Suggestion, because_of: str, whose: int | None = None) -
     )
 
 
-def rank_areas(scales: Iterable[ScaleScore]) -> list[ScaleScore]:
-    """Scales with a score, highest need first (equal needs keep the questionnaire's order)."""
-    return sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
-
-
 def best_suggestion(candidates: Iterable[Suggestion], scale_ref: str) -> Suggestion | None:
-    """For one scale: a suggestion whose main (first) topic it is, then the least effort,
-    then file order."""
+    """For one scale: a suggestion whose main (first) topic it is, then the least effort
+    ("start small"), then file order."""
     ordered = sorted(
         enumerate(candidates), key=lambda pair: (pair[1].scales[0] != scale_ref, EFFORT_ORDER[pair[1].effort], pair[0])
     )
@@ -78,7 +62,8 @@ def choose_next_steps(
     highest always has one), then ordered with those of ``rules.first`` (emotional closeness)
     first. Light upkeep (``purpose: maintain``) fills up; with no growth area it is all there
     is. ``whose``: a couple's plan, the partner each scale is for."""
-    ranked = rank_areas(scales)
+    # Scales with a score, highest need first (equal needs keep the questionnaire's order).
+    ranked = sorted((s for s in scales if s.score is not None), key=lambda s: -need(s))
     suggestions = tuple(suggestions)
     pool = [s for s in suggestions if audience in s.audience and s.purpose == "rekindle"]
     growth = [s for s in ranked if is_growth(s.score)]

@@ -48,10 +48,6 @@ class Starter:
     because: str
 
 
-def _shares_items(partner: PartnerData) -> bool:
-    return partner.share_level == "items"
-
-
 def item_differences(
     questionnaire: Questionnaire,
     a: PartnerData,
@@ -60,12 +56,12 @@ def item_differences(
     with_starter: set[str],
 ) -> tuple[ItemDifference, ...]:
     """The items answered furthest apart, most relevant first (see the module docstring)."""
-    if not _shares_items(a) or not _shares_items(b):
+    if a.share_level != "items" or b.share_level != "items":
         return ()
     answers_a = a.answers.get(questionnaire.id, {})
     answers_b = b.answers.get(questionnaire.id, {})
     by_scale = {s.scale_id: s for s in scales}
-    found: list[tuple[float, int, int, str, ItemDifference]] = []
+    found: list[tuple[float, int, ItemDifference]] = []  # (the unrounded gap, file order, the difference)
     for order, item in enumerate(questionnaire.items):
         if item.kind != "scored" or item.safety or item.scale is None:
             continue
@@ -75,25 +71,17 @@ def item_differences(
         if not (counts(questionnaire, item, answers_a) and counts(questionnaire, item, answers_b)):
             continue  # "doesn't apply to us" is no difference to talk about
         gap = abs(item_points(questionnaire, item, value_a) - item_points(questionnaire, item, value_b))
-        if gap < ITEM_GAP:
-            continue
-        rset = questionnaire.response_set_of(item)
-        found.append(
-            (
-                gap,
-                order,
-                0,
-                item.scale,
-                ItemDifference(
-                    item_id=item.id,
-                    text=item.text,
-                    scale_id=item.scale,
-                    scale_title=questionnaire.scale(item.scale).title,
-                    labels={a.slot: rset.label_for(value_a), b.slot: rset.label_for(value_b)},
-                    gap=round(gap, 1),
-                ),
+        if gap >= ITEM_GAP:
+            rset = questionnaire.response_set_of(item)
+            difference = ItemDifference(
+                item_id=item.id,
+                text=item.text,
+                scale_id=item.scale,
+                scale_title=questionnaire.scale(item.scale).title,
+                labels={a.slot: rset.label_for(value_a), b.slot: rset.label_for(value_b)},
+                gap=round(gap, 1),
             )
-        )
+            found.append((gap, order, difference))
     chosen: list[ItemDifference] = []
     shown: dict[str, int] = {}
     while found and len(chosen) < MAX_DIFFERENCES:
@@ -101,13 +89,13 @@ def item_differences(
             found,
             key=lambda entry: (
                 -entry[0],
-                shown.get(entry[3], 0),
-                -scale_relevance(by_scale[entry[3]]),
+                shown.get(entry[2].scale_id, 0),
+                -scale_relevance(by_scale[entry[2].scale_id]),
                 entry[1],
             ),
         )
         found.remove(best)
-        difference = best[4]
+        difference = best[2]
         scale_id = difference.scale_id
         if scale_id not in shown and scale_id not in with_starter:
             # One opener per topic, and none where a conversation starter already has it.
@@ -128,9 +116,10 @@ def scale_relevance(scale: ScaleComparison) -> float:
 def openers(content: Content, questionnaire: Questionnaire, scales: list[ScaleComparison]) -> tuple[Starter, ...]:
     """Openers for the scales seen most differently, then the topics both partners say need care."""
     sources = content.guidance.i_statements.sources
+    order = [s.id for s in questionnaire.scales]
     ranked = sorted(
         (s for s in scales if s.category in ("seen_differently", "shared_growth")),
-        key=lambda s: (s.category != "seen_differently", -(s.gap or 0.0), scale_order(questionnaire, s.scale_id)),
+        key=lambda s: (s.category != "seen_differently", -(s.gap or 0.0), order.index(s.scale_id)),
     )
     found: list[Starter] = []
     for scale in ranked[:MAX_STARTERS]:
@@ -142,7 +131,3 @@ def openers(content: Content, questionnaire: Questionnaire, scales: list[ScaleCo
         )
         found.append(Starter(scale.scale_id, scale.title, text, sources, because))
     return tuple(found)
-
-
-def scale_order(questionnaire: Questionnaire, scale_id: str) -> int:
-    return [s.id for s in questionnaire.scales].index(scale_id)

@@ -32,9 +32,6 @@ Bools = npt.NDArray[np.bool_]
 Fields = dict[str, list[Any]]
 
 
-# --------------------------------------------------------------------------- encoding
-
-
 def _code(questionnaire: Questionnaire, item: Item, unanswered: Any, key: Callable[[int], Any]) -> dict[Any, int]:
     """An item's answer (as ``key`` writes an option value) to its code."""
     values = questionnaire.response_set_of(item).values
@@ -111,9 +108,6 @@ def encode_csv(
             return None
         encoded[qid] = (at, codes)
     return encoded
-
-
-# --------------------------------------------------------------------------- scoring
 
 
 def unsafe_answers(questionnaire: Questionnaire, codes: Codes) -> Bools:

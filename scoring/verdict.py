@@ -18,24 +18,16 @@ from scoring.bands import is_strength
 from scoring.results import ScaleScore, Verdict
 
 
-def thriving(verdict: Verdict | None, scales: Sequence[ScaleScore], support_needed: bool) -> bool:
-    """Yes to most, every scored scale a strength (an unscored one, e.g. "doesn't apply to
-    us", counts against no one), at least one scored, and no call for outside help."""
-    scored = [scale.score for scale in scales if scale.score is not None]
-    return (
-        verdict is not None
-        and verdict.kind == "worth_fighting_for"
-        and not support_needed
-        and bool(scored)
-        and all(is_strength(score) for score in scored)
-    )
-
-
 def fitting_verdict(
     rule: VerdictRule, verdict: Verdict | None, scales: Sequence[ScaleScore], support_needed: bool
 ) -> Verdict | None:
-    """``verdict``, with the ``thriving`` band's words when :func:`thriving` holds."""
-    if rule.thriving is None or verdict is None or not thriving(verdict, scales, support_needed):
+    """``verdict``, with the ``thriving`` band's words for a thriving person: yes to most, every
+    scored scale a strength (an unscored one, e.g. "doesn't apply to us", counts against no one),
+    at least one scored, and no call for outside help."""
+    scored = [scale.score for scale in scales if scale.score is not None]
+    if rule.thriving is None or verdict is None or verdict.kind != "worth_fighting_for" or support_needed:
+        return verdict
+    if not scored or not all(is_strength(score) for score in scored):
         return verdict
     band = rule.thriving
     return dataclasses.replace(verdict, title=band.title, text=band.text, sources=band.sources)

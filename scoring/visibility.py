@@ -8,7 +8,8 @@ The viewers:
 * ``self``: the person about their own answers (results page, their report and
   JSON file, the command line).
 * ``partner``: the other partner of a couple (the comparison, the couple's
-  report and JSON file).
+  report and JSON file). On their own device a partner also sees their own
+  guesses about the other (viewer ``self``), whatever they shared.
 * ``counselor_shared``: what a counselor puts on a shared screen or hands to
   the couple (presentation view, couple report, homework picked from the plan).
 * ``counselor_private``: the counselor's private panel and CSV export.
@@ -33,12 +34,13 @@ The rules (``visible`` below, tested as a table in tests/scoring/test_visibility
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Literal, Protocol
 
 from questions.loader import Content
-from scoring.compare import WORTH_IT, CoupleComparison, compare, predictions_id
+from scoring.compare import INTIMACY, WORTH_IT, CoupleComparison, compare, guess_scores, predictions_id
 from scoring.couple_data import PartnerData, ShareLevel
 from scoring.engine import build_profile
 from scoring.results import AnswerValue, Profile, QuestionnaireResult
@@ -86,10 +88,6 @@ class Visible:
     exercises: bool = False
     #: Support resources in place of exercises.
     safety_resources: bool = False
-
-    @property
-    def anything(self) -> bool:
-        return self.scores or self.items or self.safety
 
 
 NOTHING = Visible()
@@ -140,14 +138,6 @@ def visible(viewer: Viewer, subject: Subject) -> Visible:
         return NOTHING
     items = level == "items"
     return Visible(scores=True, verdict=True, items=items, importance=items, predictions=items, exercises=True)
-
-
-def effective_level(viewer: Viewer, subject: Subject) -> ShareLevel:
-    """The share level a viewer effectively gets."""
-    seen = visible(viewer, subject)
-    if seen.items:
-        return "items"
-    return "scores" if seen.scores else "nothing"
 
 
 # A person's own view ---------------------------------------------------------
@@ -229,7 +219,7 @@ def shown_partner(content: Content, viewer: Viewer, partner: Partner) -> Partner
     amounts to. Safety answers never pass; below ``items`` neither do the importance
     ratings and the guesses about the other partner."""
     seen = visible(viewer, subject_of(content, partner))
-    level = effective_level(viewer, subject_of(content, partner))
+    level: ShareLevel = "items" if seen.items else "scores" if seen.scores else "nothing"
     if level == "nothing":
         return PartnerData(partner.slot, {}, "nothing")
     kept: dict[str, dict[str, AnswerValue]] = {}
@@ -274,6 +264,14 @@ def couple_comparison(
     if viewer_slot is None:
         return comparison
     own = first if first.slot == viewer_slot else second
+    if visible("self", subject_of(content, own)).predictions:
+        # A partner's own guesses are theirs to see, whatever they shared with the other.
+        guesses = guess_scores(content.questionnaire(INTIMACY), own.answers)
+        scales = [
+            dataclasses.replace(s, predictions={**s.predictions, own.slot: guesses.get(s.scale_id)})
+            for s in comparison.scales
+        ]
+        comparison = dataclasses.replace(comparison, scales=tuple(scales))
     if visible("self", subject_of(content, own)).exercises:
         return comparison
     return without_exercises(comparison)
@@ -297,6 +295,30 @@ def without_exercises(comparison: CoupleComparison) -> CoupleComparison:
 # A counselor's private panel -------------------------------------------------
 
 
+class RaisedFlag(Protocol):
+    """A safety concern as kept when it was raised (storage's ``FlagRecord``)."""
+
+    @property
+    def questionnaire_id(self) -> str: ...
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def raised_at(self) -> datetime: ...
+    @property
+    def changed_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ConcernRaised:
+    """A safety question a partner once answered on the unsafe side: when, and when that
+    answer changed or was cleared (None: it stands). An answer changed under pressure
+    never erases it."""
+
+    question: str
+    raised_at: datetime
+    changed_at: datetime | None
+
+
 @dataclass(frozen=True)
 class PrivatePanel:
     """What the counselor alone sees of one partner: safety answers and support signs."""
@@ -305,10 +327,13 @@ class PrivatePanel:
     concerns: tuple[SafetyConcern, ...]
     #: The support checklist's signs answered "yes" (question texts).
     support_signs: tuple[str, ...]
+    #: Every safety concern ever raised in this assessment, oldest first.
+    history: tuple[ConcernRaised, ...] = ()
 
 
-def private_panel(content: Content, partner: Partner) -> PrivatePanel | None:
-    """None unless the partner agreed to share with the counselor."""
+def private_panel(content: Content, partner: Partner, flags: Sequence[RaisedFlag] = ()) -> PrivatePanel | None:
+    """None unless the partner agreed to share with the counselor. ``flags``: the concerns
+    this partner ever raised (kept by storage), shown with their times."""
     if not visible("counselor_private", subject_of(content, partner)).safety:
         return None
     signs: list[str] = []
@@ -318,4 +343,10 @@ def private_panel(content: Content, partner: Partner) -> PrivatePanel | None:
             yes = questionnaire.response_set_of(item).max_value
             if item.kind == "checklist" and not item.safety and given.get(item.id) == yes:
                 signs.append(item.text)
-    return PrivatePanel(partner.slot, safety_concerns(content, partner.answers), tuple(signs))
+    questions = {(qid, i.id): i.text for qid, q in content.questionnaires.items() for i in q.items if i.safety}
+    history = tuple(
+        ConcernRaised(questions[key], f.raised_at, f.changed_at)
+        for f in flags
+        if (key := (f.questionnaire_id, f.item_id)) in questions
+    )
+    return PrivatePanel(partner.slot, safety_concerns(content, partner.answers), tuple(signs), history)

@@ -9,7 +9,29 @@ timer, a stale tab or an old link acts only while its identity is live.
 
 from __future__ import annotations
 
-from storage import StorageError
+from storage import AnswersLocked, StorageError, Store
+from storage.accounts import AccountError
+from storage.couples import CoupleRecord, JoinOutcome, format_join_code
+from storage.crypto import KeyConfigError
+from storage.nicknames import NICKNAME_MAX_LENGTH, NicknameError
+
+#: What the pages use of storage's records and errors (they never import storage).
+__all__ = [
+    "NICKNAME_MAX_LENGTH",
+    "AccountError",
+    "AnswersLocked",
+    "CoupleRecord",
+    "JoinOutcome",
+    "KeyConfigError",
+    "LinkEnded",
+    "LoginEnded",
+    "NicknameError",
+    "NotActing",
+    "StorageError",
+    "Store",
+    "TurnPassed",
+    "format_join_code",
+]
 
 
 class NotActing(StorageError):
@@ -26,4 +48,5 @@ class LinkEnded(NotActing):
 
 
 class TurnPassed(NotActing):
-    """On one device: the turn has passed to the other partner (a stale tab)."""
+    """On one device: the turn has passed to the other partner (a stale tab). Its one
+    argument is what that partner is called (plain text)."""

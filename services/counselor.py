@@ -1,14 +1,18 @@
-"""A counselor's work: the roster, starting assessments, notes and homework, the
-consented comparisons, the trend and the CSV export.
+"""A counselor's work: logging in, the roster, starting assessments, the links of a
+homework assessment, notes and homework, the consented comparisons, the trend and the
+CSV export.
 
-Every call takes the logged-in counselor's id; storage checks ownership in each query.
-What the counselor may see of a partner (on a shared screen, or privately) is decided
-by ``scoring/visibility.py``.
+A :class:`Counselor` is opened from a verified identity, the token of a counselor's
+login (storage/sessions.py), and re-checks it on every call (one indexed lookup: the
+login live, not revoked, idle or expired, the account enabled); otherwise it raises
+``LoginEnded`` and reads or changes nothing. It acts only on that counselor's couples:
+storage checks ownership in each query. What the counselor may see of a partner (on a
+shared screen, or privately) is decided by ``scoring/visibility.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,19 +21,34 @@ from questions import Content
 from reporting.csv_export import to_csv
 from scoring import visibility
 from scoring.compare import CoupleComparison
-from services import couples
-from storage import homework_links
-from storage.accounts import CounselorAccount
+from services import LoginEnded
+from services.partner import partner_names
+from storage import Store, homework_links
+from storage import sessions as logins
+from storage.accounts import MIN_PASSWORD_LENGTH, AccountError, CounselorAccount, CounselorRecord
 from storage.counselors import (
     PAGE_SIZE,
     AssessmentRecord,
     ClientRecord,
     CounselorDesk,
-    CounselorRecord,
     HomeworkRecord,
     NoteRecord,
 )
-from storage.repository import AnswersByQuestionnaire
+from storage.couples import format_join_code
+from storage.homework_links import HOMEWORK_LINK_LIFETIME
+from storage.repository import AnswersByQuestionnaire, FlagRecord
+
+#: What the pages need of storage's records and rules, from here (the ui never imports storage).
+__all__ = [
+    "HOMEWORK_LINK_LIFETIME",
+    "MIN_PASSWORD_LENGTH",
+    "AccountError",
+    "AssessmentRecord",
+    "ClientRecord",
+    "CounselorAccount",
+    "HomeworkRecord",
+    "NoteRecord",
+]
 
 #: How partners are named on the counselor's pages, reports and export.
 NAMES = {1: "Partner 1", 2: "Partner 2"}
@@ -38,53 +57,160 @@ TrendPoints = list[tuple[datetime, dict[int, dict[str, float | None]]]]
 #: The consented partners' answers to one assessment, by slot.
 SlotAnswers = dict[int, AnswersByQuestionnaire]
 
-
-# Accounts -----------------------------------------------------------------
-
-
-def authenticate(desk: CounselorDesk, username: str, password: str) -> CounselorRecord | None:
-    """The counselor whose password this is, or None (the account's lock counts the try)."""
-    return desk.authenticate(username, password).counselor
+ENDED = "You're logged out: your login ended (it was unused for a while, or ended elsewhere). Please log in again."
 
 
-def has_counselors(desk: CounselorDesk) -> bool:
-    return desk.has_counselors()
+class Counselor:
+    """A logged-in counselor, as every page and fragment acts for them: each call first
+    re-checks the login (``LoginEnded`` if it ended) and then acts on their own couples."""
 
+    def __init__(self, store: Store, token: str, record: CounselorRecord | None = None) -> None:
+        self.desk = CounselorDesk(store)
+        self.token = token
+        #: Who the last check found (name, admin, whether the password must change).
+        self.record = record
 
-def change_password(desk: CounselorDesk, counselor_id: str, current: str, new: str) -> None:
-    """``AccountError`` says what's wrong (the current password, or the new one's length)."""
-    desk.change_password(counselor_id, current, new)
+    def check(self, passive: bool = False) -> CounselorRecord:
+        """The counselor, if the login is live (a use: its idle clock restarts, unless
+        ``passive``, as for a timer); ``LoginEnded`` otherwise."""
+        record = logins.session_counselor(self.desk.store, self.token, touch=not passive)
+        if record is None:
+            raise LoginEnded(ENDED)
+        self.record = record
+        return record
 
+    def log_out(self) -> None:
+        """End this login (revoked: the browser's token restores nothing). A StorageError
+        means it could not be revoked and is still live."""
+        logins.revoke_session(self.desk.store, self.token)
 
-def counselor_by_username(desk: CounselorDesk, username: str) -> CounselorRecord | None:
-    return desk.counselor_by_username(username)
+    def change_password(self, current: str, new: str, again: str) -> None:
+        """``AccountError`` says what's wrong (the two new ones differ, the current one
+        is wrong, the new one too short); every other login of this counselor ends."""
+        me = self.check()
+        if new != again:
+            raise AccountError("The two new passwords aren't the same.")
+        self.desk.change_password(me.id, current, new, keep_token=self.token)
+        self.record = CounselorRecord(me.id, me.username, me.display_name, me.is_admin)
 
+    # Roster ---------------------------------------------------------------
 
-def is_admin(desk: CounselorDesk, counselor_id: str) -> bool:
-    """Whether this counselor may manage counselor accounts (an enabled admin)."""
-    return desk.is_admin(counselor_id)
+    def roster_page(self, search: str, page: int) -> RosterPage:
+        """One page of the roster. If it shrank (a search, a removal) below ``page``, its
+        last page instead of an empty one."""
+        me = self.check()
+        clients, total = self.desk.clients(me.id, search, page - 1, PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if total and page > pages:
+            page = pages
+            clients, total = self.desk.clients(me.id, search, page - 1, PAGE_SIZE)
+        return RosterPage(clients, total, page, pages)
 
+    def add_client(self, label: str) -> str:
+        """A couple on the roster under ``label`` (``AccountError`` says what's wrong with it)."""
+        me = self.check()
+        return self.desk.add_client(me.id, label)
 
-def counselor_accounts(desk: CounselorDesk, admin_id: str) -> list[CounselorAccount]:
-    """Every counselor account, for an admin; ``NotAllowed`` for anyone else."""
-    return desk.counselor_accounts(admin_id)
+    def client_with_label(self, label: str) -> ClientRecord | None:
+        """A couple already on the roster under ``label`` (case and spacing aside), if any."""
+        me = self.check()
+        return self.desk.client_with_label(me.id, label)
 
+    def client(self, client_id: str) -> ClientRecord | None:
+        me = self.check()
+        return self.desk.client(me.id, client_id)
 
-def add_counselor(
-    desk: CounselorDesk, admin_id: str, username: str, password: str, display_name: str, is_admin: bool = False
-) -> str:
-    """An admin adds a counselor (``NotAllowed`` for anyone else; ``AccountError`` says
-    what's wrong with the username or password)."""
-    return desk.add_counselor(username, password, display_name.strip() or None, is_admin=is_admin, added_by=admin_id)
+    def delete_client(self, client_id: str) -> None:
+        """The couple and every assessment, answer, note and step of theirs, for good."""
+        me = self.check()
+        self.desk.delete_client(me.id, client_id)
 
+    # Assessments and their links -----------------------------------------------
 
-def set_counselor_disabled(desk: CounselorDesk, admin_id: str, counselor_id: str, disabled: bool) -> None:
-    """An admin disables a counselor (no login; their sessions end at once) or re-enables
-    them; ``NotAllowed`` for anyone else, and nobody disables themselves."""
-    desk.set_disabled(admin_id, counselor_id, disabled)
+    def start_in_office(self, client_id: str) -> tuple[str, str]:
+        """An assessment on one device; returns (assessment id, device token)."""
+        me = self.check()
+        return self.desk.start_in_office(me.id, client_id)
 
+    def start_homework(self, client_id: str) -> tuple[str, str, str]:
+        """An assessment on two devices; returns (assessment id, partner 1's token, the join
+        code as it is written)."""
+        me = self.check()
+        couple_id, token, code = self.desk.start_homework(me.id, client_id)
+        return couple_id, token, format_join_code(code)
 
-# Roster -------------------------------------------------------------------
+    def reissue_join_link(self, couple_id: str) -> str:
+        """A new join code (as it is written) for partner 2 of a homework assessment who has
+        not joined; the old one stops working."""
+        me = self.check()
+        return format_join_code(homework_links.reissue_join_link(self.desk.store, me.id, couple_id))
+
+    def reissue_resume_link(self, couple_id: str, slot: int) -> str:
+        """A new link for a partner of a homework assessment who has not started, or whose
+        link this counselor made; never a finished partner's (``AccountError`` says why).
+        The old link resolves no more."""
+        me = self.check()
+        return homework_links.reissue_resume_link(self.desk.store, me.id, couple_id, slot)
+
+    def shared_comparison(self, content: Content, client_id: str | None, couple_id: str) -> SharedScreen | None:
+        """An assessment as the counselor may show it on a shared screen (viewer
+        ``counselor_shared``), read once; None unless it is theirs and of the open couple
+        (``client_id``; None after a refresh: whichever of their couples it belongs to)."""
+        me = self.check()
+        record = self.desk.assessment(me.id, couple_id)
+        if record is None or client_id not in (None, record.couple.client_id):
+            return None
+        shown = None
+        if record.couple.both_finished:
+            shown = comparison(content, record, self.desk.consented_answers(me.id, couple_id), "counselor_shared")
+        return SharedScreen(record.couple.client_id, shown, names(record))
+
+    # Notes and homework -------------------------------------------------------
+
+    def add_note(self, client_id: str, body: str) -> None:
+        me = self.check()
+        self.desk.add_note(me.id, client_id, body)
+
+    def notes(self, client_id: str) -> list[NoteRecord]:
+        me = self.check()
+        return self.desk.notes(me.id, client_id)
+
+    def homework(self, client_id: str) -> list[HomeworkRecord]:
+        me = self.check()
+        return self.desk.homework(me.id, client_id)
+
+    def assign_homework(self, client_id: str, suggestion_ids: list[str]) -> None:
+        me = self.check()
+        self.desk.assign_homework(me.id, client_id, suggestion_ids)
+
+    def set_homework_done(self, homework_id: int, done: bool) -> None:
+        me = self.check()
+        self.desk.set_homework_done(me.id, homework_id, done)
+
+    # Export -------------------------------------------------------------------
+
+    def scores_csv(self, content: Content) -> str:
+        """Every score of every finished assessment of this counselor's couples, as the
+        counselor reads them privately (only consenting partners, only what they shared),
+        with spreadsheet formulas neutralised. Three queries, however many assessments.
+        Each row names its assessment as the couple's page does ("Assessment 2": the
+        couple's second, by start) and its date and time, so two on one day stay apart."""
+        me = self.check()
+        answers = self.desk.consented_answers_by_assessment(me.id)
+        rows: list[list[Any]] = []
+        numbers: dict[str, int] = {}
+        for roster_entry, record in self.desk.roster_assessments(me.id):
+            numbers[roster_entry.id] = number = numbers.get(roster_entry.id, 0) + 1
+            if not record.couple.both_finished:
+                continue
+            shown = comparison(content, record, answers.get(record.couple.id, {}), "counselor_private")
+            for scale in shown.scales:
+                for slot in (1, 2):
+                    score = scale.scores.get(slot)
+                    if score is not None:
+                        when = f"{record.created_at:%Y-%m-%d %H:%M}"
+                        rows.append([roster_entry.label, number, when, NAMES[slot], scale.title, score])
+        return to_csv(CSV_HEADER, rows)
 
 
 @dataclass(frozen=True)
@@ -94,49 +220,6 @@ class RosterPage:
     #: The page shown (1-based) and how many there are.
     page: int
     pages: int
-
-
-def roster_page(desk: CounselorDesk, counselor_id: str, search: str, page: int) -> RosterPage:
-    """One page of the roster. If it shrank (a search, a removal) below ``page``, its
-    last page instead of an empty one."""
-    clients, total = desk.clients(counselor_id, search, page - 1, PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    if total and page > pages:
-        page = pages
-        clients, total = desk.clients(counselor_id, search, page - 1, PAGE_SIZE)
-    return RosterPage(clients, total, page, pages)
-
-
-def add_client(desk: CounselorDesk, counselor_id: str, label: str) -> str:
-    """A couple on the roster under ``label`` (``AccountError`` says what's wrong with it)."""
-    return desk.add_client(counselor_id, label)
-
-
-def client_with_label(desk: CounselorDesk, counselor_id: str, label: str) -> ClientRecord | None:
-    """A couple already on the roster under ``label`` (case and spacing aside), if any."""
-    return desk.client_with_label(counselor_id, label)
-
-
-def client(desk: CounselorDesk, counselor_id: str, client_id: str) -> ClientRecord | None:
-    return desk.client(counselor_id, client_id)
-
-
-def delete_client(desk: CounselorDesk, counselor_id: str, client_id: str) -> None:
-    """The couple and every assessment, answer, note and step of theirs, for good."""
-    desk.delete_client(counselor_id, client_id)
-
-
-# Assessments ----------------------------------------------------------------
-
-
-def start_in_office(desk: CounselorDesk, counselor_id: str, client_id: str) -> tuple[str, str]:
-    """An assessment on one device; returns (assessment id, device token)."""
-    return desk.start_in_office(counselor_id, client_id)
-
-
-def start_homework(desk: CounselorDesk, counselor_id: str, client_id: str) -> tuple[str, str, str]:
-    """An assessment on two devices; returns (assessment id, partner 1's token, join code)."""
-    return desk.start_homework(counselor_id, client_id)
 
 
 def partners(record: AssessmentRecord, answers: SlotAnswers) -> list[visibility.Partner]:
@@ -160,12 +243,16 @@ def comparison(
     return visibility.couple_comparison(content, viewer, first, second)
 
 
-def private_panels(content: Content, record: AssessmentRecord, answers: SlotAnswers) -> list[visibility.PrivatePanel]:
-    """Safety flags and support signs of the partners who consented: the counselor's only."""
+def private_panels(
+    content: Content, record: AssessmentRecord, answers: SlotAnswers, flags: Mapping[str, Sequence[FlagRecord]]
+) -> list[visibility.PrivatePanel]:
+    """Safety flags (every concern ever raised, ``flags`` by person, with when it changed)
+    and support signs of the partners who consented: the counselor's only."""
+    people = {p.slot: p.person_id for p in record.couple.partners}
     return [
         panel
         for partner in partners(record, answers)
-        if (panel := visibility.private_panel(content, partner)) is not None
+        if (panel := visibility.private_panel(content, partner, flags.get(people[partner.slot], ()))) is not None
     ]
 
 
@@ -179,26 +266,11 @@ class SharedScreen:
     names: dict[int, str]
 
 
-def shared_comparison(
-    desk: CounselorDesk, content: Content, counselor_id: str, client_id: str | None, couple_id: str
-) -> SharedScreen | None:
-    """An assessment as the counselor may show it on a shared screen (viewer
-    ``counselor_shared``), read once; None unless it is theirs and of the open couple
-    (``client_id``; None after a refresh: whichever of their couples it belongs to)."""
-    record = desk.assessment(counselor_id, couple_id)
-    if record is None or client_id not in (None, record.couple.client_id):
-        return None
-    shown = None
-    if record.couple.both_finished:
-        shown = comparison(content, record, desk.consented_answers(counselor_id, couple_id), "counselor_shared")
-    return SharedScreen(record.couple.client_id, shown, names(record))
-
-
 def names(record: AssessmentRecord | None) -> dict[int, str]:
     """What the counselor's pages call each partner of an assessment: the first name or
-    nickname they gave (plain text: ``storage.couples.clean_nickname``), else "Partner 1" /
+    nickname they gave (plain text: ``storage.nicknames.clean_nickname``), else "Partner 1" /
     "Partner 2", as the couple's own screens do."""
-    return dict(NAMES) if record is None else couples.partner_names(record.couple)
+    return dict(NAMES) if record is None else partner_names(record.couple)
 
 
 class CouplePage:
@@ -210,25 +282,28 @@ class CouplePage:
     data, so it is never put in ``st.cache_*``, which every session shares.
     """
 
-    def __init__(self, desk: CounselorDesk, content: Content, counselor_id: str, client_id: str) -> None:
-        self.desk = desk
+    def __init__(self, counselor: Counselor, content: Content, client_id: str, passive: bool = False) -> None:
+        self.counselor = counselor
         self.content = content
-        self.counselor_id = counselor_id
         self.client_id = client_id
-        self.assessments = desk.assessments(counselor_id, client_id)
-        self._answers: dict[str, SlotAnswers] | None = None
-        self._comparisons: dict[tuple[str, visibility.Viewer], CoupleComparison | None] = {}
+        #: A timer's run: its checks of the login don't count as a use.
+        self.passive = passive
+        self.reload()
+
+    def _me(self) -> str:
+        """The counselor's id, the login checked again (every read of the page is a call)."""
+        return self.counselor.check(self.passive).id
 
     def reload(self) -> None:
-        """After starting an assessment: read the list again."""
-        self.assessments = self.desk.assessments(self.counselor_id, self.client_id)
-        self._answers = None
-        self._comparisons.clear()
+        """Read the list of assessments (again, e.g. after starting one, or on a timer)."""
+        self.assessments = self.counselor.desk.assessments(self._me(), self.client_id)
+        self._answers: dict[str, SlotAnswers] | None = None
+        self._comparisons: dict[tuple[str, visibility.Viewer], CoupleComparison | None] = {}
 
     def answers(self, couple_id: str) -> SlotAnswers:
         """The consented partners' answers to one assessment, by slot."""
         if self._answers is None:
-            self._answers = self.desk.consented_answers_by_assessment(self.counselor_id, self.client_id)
+            self._answers = self.counselor.desk.consented_answers_by_assessment(self._me(), self.client_id)
         return self._answers.get(couple_id, {})
 
     def comparison(
@@ -245,7 +320,9 @@ class CouplePage:
         return self._comparisons[key]
 
     def private_panels(self, record: AssessmentRecord) -> list[visibility.PrivatePanel]:
-        return private_panels(self.content, record, self.answers(record.couple.id))
+        self._me()  # the login checked again: the private panel is the counselor's alone
+        flags = self.counselor.desk.store.safety_flags([p.person_id for p in record.couple.partners])
+        return private_panels(self.content, record, self.answers(record.couple.id), flags)
 
     def latest_finished(self) -> AssessmentRecord | None:
         return next((a for a in reversed(self.assessments) if a.couple.both_finished), None)
@@ -254,11 +331,12 @@ class CouplePage:
         """What the trend is computed from: the assessments (partners, consent, share
         levels, finished) and one aggregate query's count and latest change of the
         consenting partners' answers. The same basis, the same trend (see ui/memo.py)."""
+        me = self._me()
         return (
-            self.counselor_id,
+            me,
             self.client_id,
             tuple((a.couple, a.created_at, a.consented) for a in self.assessments),
-            self.desk.answers_stamp(self.counselor_id, self.client_id),
+            self.counselor.desk.answers_stamp(me, self.client_id),
         )
 
     def trend_points(self, viewer: visibility.Viewer = "counselor_private") -> TrendPoints:
@@ -275,70 +353,4 @@ class CouplePage:
         return points
 
 
-def reissue_join_link(desk: CounselorDesk, counselor_id: str, couple_id: str) -> str:
-    """A new join code for partner 2 of a homework assessment; the old one stops working."""
-    return homework_links.reissue_join_link(desk.store, counselor_id, couple_id)
-
-
-def reissue_resume_link(desk: CounselorDesk, counselor_id: str, couple_id: str, slot: int) -> str:
-    """A new resume link for a partner of a homework assessment; the old one stops working."""
-    return homework_links.reissue_resume_link(desk.store, counselor_id, couple_id, slot)
-
-
-# Notes and homework -----------------------------------------------------------
-
-
-def add_note(desk: CounselorDesk, counselor_id: str, client_id: str, body: str) -> None:
-    desk.add_note(counselor_id, client_id, body)
-
-
-def notes(desk: CounselorDesk, counselor_id: str, client_id: str) -> list[NoteRecord]:
-    return desk.notes(counselor_id, client_id)
-
-
-def homework(desk: CounselorDesk, counselor_id: str, client_id: str) -> list[HomeworkRecord]:
-    return desk.homework(counselor_id, client_id)
-
-
-def assign_homework(desk: CounselorDesk, counselor_id: str, client_id: str, suggestion_ids: list[str]) -> None:
-    desk.assign_homework(counselor_id, client_id, suggestion_ids)
-
-
-def set_homework_done(desk: CounselorDesk, counselor_id: str, homework_id: int, done: bool) -> None:
-    desk.set_homework_done(counselor_id, homework_id, done)
-
-
-# Export -----------------------------------------------------------------------
-
 CSV_HEADER = ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]
-
-
-def scores_csv(desk: CounselorDesk, content: Content, counselor_id: str) -> str:
-    """Every score of every finished assessment of this counselor's couples, as the
-    counselor reads them privately (only consenting partners, only what they shared),
-    with spreadsheet formulas neutralised. Three queries, however many assessments.
-    Each row names its assessment as the couple's page does ("Assessment 2": the
-    couple's second, by start) and its date and time, so two on one day stay apart."""
-    answers = desk.consented_answers_by_assessment(counselor_id)
-    rows: list[list[Any]] = []
-    numbers: dict[str, int] = {}
-    for roster_entry, record in desk.roster_assessments(counselor_id):
-        numbers[roster_entry.id] = number = numbers.get(roster_entry.id, 0) + 1
-        if not record.couple.both_finished:
-            continue
-        shown = comparison(content, record, answers.get(record.couple.id, {}), "counselor_private")
-        for scale in shown.scales:
-            for slot in (1, 2):
-                score = scale.scores.get(slot)
-                if score is not None:
-                    rows.append(
-                        [
-                            roster_entry.label,
-                            number,
-                            f"{record.created_at:%Y-%m-%d %H:%M}",
-                            NAMES[slot],
-                            scale.title,
-                            score,
-                        ]
-                    )
-    return to_csv(CSV_HEADER, rows)

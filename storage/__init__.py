@@ -1,7 +1,7 @@
 """Storage: SQLAlchemy tables and the repository the pages use."""
 
 from storage.database import configured_url
-from storage.errors import AnswersLocked
-from storage.repository import PersonRecord, StorageError, Store
+from storage.errors import AnswersLocked, StorageError
+from storage.repository import PersonRecord, Store
 
 __all__ = ["AnswersLocked", "PersonRecord", "StorageError", "Store", "configured_url"]

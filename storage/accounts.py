@@ -16,11 +16,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import ColumnElement, case, delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from storage.models import Client, Counselor, CounselorSession, utcnow
 from storage.repository import Store
+from storage.tokens import hash_token
 
 #: Wrong passwords before an account locks for LOCK_TIME.
 MAX_FAILED_LOGINS = 5
@@ -58,6 +60,8 @@ class NotAllowed(AccountError):
 
 ADMIN_ONLY = "Only an admin counselor can manage counselor accounts."
 NOT_YOURSELF = "You can't disable your own account. Another admin can, if it's ever needed."
+LAST_ADMIN = "At least one admin must remain: make another counselor an admin first."
+WRONG_PASSWORD = "That isn't your current password (or there were too many tries: then please wait 15 minutes)."
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class CounselorRecord:
     display_name: str
     #: May add, disable and re-enable counselors in the app.
     is_admin: bool = False
+    #: An admin made the account: the first password is changed before anything else.
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ class AccountDesk:
                     display_name=(display_name or name).strip()[:120],
                     password_hash=_hasher.hash(password),
                     is_admin=is_admin or first,
+                    must_change_password=added_by is not None,
                 )
             )
         return counselor_id
@@ -157,22 +164,24 @@ class AccountDesk:
 
     def set_disabled(self, admin_id: str, counselor_id: str, disabled: bool, now: datetime | None = None) -> None:
         """An admin disables a counselor (no login from now on, every session of theirs
-        revoked at once) or re-enables them. Nobody disables themselves."""
+        revoked at once) or re-enables them. Nobody disables themselves, and the last
+        enabled admin is never disabled: the enabled admins' rows are locked first (FOR
+        UPDATE; SQLite serialises writers), so two admins disabling each other at once
+        leave one."""
         if disabled and admin_id == counselor_id:
             raise AccountError(NOT_YOURSELF)
         with self.store.transaction() as session:
-            _require_admin(session, admin_id)
+            admins = _lock_enabled_admins(session)
+            if admin_id not in admins:
+                raise NotAllowed(ADMIN_ONLY)
             counselor = session.get(Counselor, counselor_id)
             if counselor is None:
                 raise AccountError("There is no such counselor.")
+            if disabled and admins == [counselor_id]:
+                raise AccountError(LAST_ADMIN)
             counselor.disabled = disabled
             if disabled:
-                session.execute(
-                    update(CounselorSession)
-                    .where(CounselorSession.counselor_id == counselor_id, CounselorSession.revoked_at.is_(None))
-                    .values(revoked_at=now or utcnow())
-                    .execution_options(synchronize_session=False)
-                )
+                _revoke_sessions(session, counselor_id, None, now or utcnow())
 
     def is_admin(self, counselor_id: str) -> bool:
         with self.store.transaction() as session:
@@ -195,38 +204,15 @@ class AccountDesk:
         """
         moment = now or utcnow()
         name = username.strip().lower()[:120]
-        reaches_limit = Counselor.failed_logins + 1 >= MAX_FAILED_LOGINS
-        claim = (
-            update(Counselor)
-            .where(
-                Counselor.username == name,
-                Counselor.password_hash.is_not(None),
-                Counselor.disabled.is_(False),  # disabled: refused like an unknown name, after the same work
-                or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
-            )
-            .values(
-                failed_logins=case((reaches_limit, 0), else_=Counselor.failed_logins + 1),
-                locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
-            )
-            .returning(
-                Counselor.id,
-                Counselor.username,
-                Counselor.display_name,
-                Counselor.password_hash,
-                Counselor.locked_until,
-                Counselor.is_admin,
-            )
-            .execution_options(synchronize_session=False)
-        )
         with self.store.transaction() as session:
-            claimed = session.execute(claim).one_or_none()
+            claimed = session.execute(_claim(Counselor.username == name, moment)).one_or_none()
             locked_until = None
             if claimed is None:  # unknown or locked: the same one query either way
                 locked_until = session.scalar(select(Counselor.locked_until).where(Counselor.username == name))
         if claimed is None:
             decoy_verification(password)  # the same work as a real check
             return LoginResult(None, locked_until=locked_until if locked_until and locked_until > moment else None)
-        counselor_id, stored_name, display_name, password_hash, locked_until, is_admin = claimed
+        counselor_id, stored_name, display_name, password_hash, locked_until, is_admin, must_change = claimed
         if password_hash is None or not _verify(password_hash, password):  # never None: the claim asks for a hash
             return LoginResult(None, locked_until=locked_until)  # counted already; set if this was the last try
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": moment}
@@ -234,7 +220,7 @@ class AccountDesk:
             values["password_hash"] = _hasher.hash(password)
         with self.store.transaction() as session:
             session.execute(update(Counselor).where(Counselor.id == counselor_id).values(**values))
-        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name, is_admin))
+        return LoginResult(CounselorRecord(counselor_id, stored_name, display_name, is_admin, must_change))
 
     def remove_counselor(
         self, username: str, hand_over_to: str | None = None, delete_couples: bool = False
@@ -248,6 +234,7 @@ class AccountDesk:
         if hand_over_to is not None and delete_couples:
             raise AccountError("Either hand the couples over or delete them, not both.")
         with self.store.transaction() as session:
+            admins = _lock_enabled_admins(session)  # first, as every change of admins does: no deadlock
             counselor = session.scalar(select(Counselor).where(Counselor.username == name).with_for_update())
             if counselor is None:
                 raise AccountError(f"There is no counselor called {name!r}.")
@@ -269,6 +256,9 @@ class AccountDesk:
                     f"{name!r} still has {len(client_ids)} couple(s): hand them over to another counselor "
                     "or delete them with all their data."
                 )
+            others = session.scalar(select(Counselor.id).where(Counselor.id != counselor.id).limit(1))
+            if admins == [counselor.id] and others is not None:
+                raise AccountError(LAST_ADMIN)  # the only account may go: the next one made is an admin
             # With delete_couples, the account's roster goes with it, and with each couple
             # every assessment, partner, answer, note and step (ON DELETE CASCADE).
             session.execute(delete(Counselor).where(Counselor.id == counselor.id))
@@ -283,22 +273,30 @@ class AccountDesk:
         with self.store.transaction() as session:
             return session.scalar(select(Counselor.id).limit(1)) is not None
 
-    def change_password(self, counselor_id: str, current: str, new: str) -> None:
+    def change_password(
+        self, counselor_id: str, current: str, new: str, keep_token: str | None = None, now: datetime | None = None
+    ) -> None:
         """A counselor's new password, if ``current`` is right (AccountError otherwise, or if
-        the new one is too short); one Argon2 check whatever happens."""
-        with self.store.transaction() as session:
-            password_hash = session.scalar(select(Counselor.password_hash).where(Counselor.id == counselor_id))
-        if password_hash is None:
-            decoy_verification(current)
-            raise AccountError("That isn't your current password.")
-        if not _verify(password_hash, current):
-            raise AccountError("That isn't your current password.")
+        the new one is too short). ``current`` is checked like a login (one Argon2 check,
+        counted against the same lock); a change ends every other session of theirs (all
+        but ``keep_token``'s)."""
         if len(new) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        moment = now or utcnow()
+        with self.store.transaction() as session:
+            claimed = session.execute(_claim(Counselor.id == counselor_id, moment)).one_or_none()
+        if claimed is None or claimed.password_hash is None:
+            decoy_verification(current)
+            raise AccountError(WRONG_PASSWORD)
+        if not _verify(claimed.password_hash, current):
+            raise AccountError(WRONG_PASSWORD)  # counted already
         with self.store.transaction() as session:
             session.execute(
-                update(Counselor).where(Counselor.id == counselor_id).values(password_hash=_hasher.hash(new))
+                update(Counselor)
+                .where(Counselor.id == counselor_id)
+                .values(password_hash=_hasher.hash(new), failed_logins=0, locked_until=None, must_change_password=False)
             )
+            _revoke_sessions(session, counselor_id, keep_token, moment)
 
     def counselor_by_username(self, username: str) -> CounselorRecord | None:
         """An enabled counselor's account (the organisation's sign-in maps to it)."""
@@ -308,7 +306,63 @@ class AccountDesk:
             )
             if counselor is None:
                 return None
-            return CounselorRecord(counselor.id, counselor.username, counselor.display_name, counselor.is_admin)
+            return CounselorRecord(
+                counselor.id,
+                counselor.username,
+                counselor.display_name,
+                counselor.is_admin,
+                counselor.must_change_password,
+            )
+
+
+def _claim(
+    which: ColumnElement[bool], moment: datetime
+) -> ReturningUpdate[str, str, str, str | None, datetime | None, bool, bool]:
+    """One password try at the account ``which`` names, counted before it is verified: an
+    atomic ``UPDATE … RETURNING`` that matches only an enabled, unlocked account with a
+    password; the try that reaches MAX_FAILED_LOGINS sets the lock. Login and "change my
+    password" both go through it, so they count against the same lock."""
+    reaches_limit = Counselor.failed_logins + 1 >= MAX_FAILED_LOGINS
+    return (
+        update(Counselor)
+        .where(
+            which,
+            Counselor.password_hash.is_not(None),
+            Counselor.disabled.is_(False),  # disabled: refused like an unknown name, after the same work
+            or_(Counselor.locked_until.is_(None), Counselor.locked_until <= moment),
+        )
+        .values(
+            failed_logins=case((reaches_limit, 0), else_=Counselor.failed_logins + 1),
+            locked_until=case((reaches_limit, moment + LOCK_TIME), else_=None),
+        )
+        .returning(
+            Counselor.id,
+            Counselor.username,
+            Counselor.display_name,
+            Counselor.password_hash,
+            Counselor.locked_until,
+            Counselor.is_admin,
+            Counselor.must_change_password,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _lock_enabled_admins(session: Session) -> list[str]:
+    """The enabled admins' ids, their rows locked until the transaction ends (in id
+    order, so two transactions never wait on each other crosswise)."""
+    query = select(Counselor.id).where(Counselor.is_admin.is_(True), Counselor.disabled.is_(False))
+    return list(session.scalars(query.order_by(Counselor.id).with_for_update()))
+
+
+def _revoke_sessions(session: Session, counselor_id: str, keep_token: str | None, moment: datetime) -> None:
+    """End every live session of ``counselor_id`` but ``keep_token``'s (None: all)."""
+    query = update(CounselorSession).where(
+        CounselorSession.counselor_id == counselor_id, CounselorSession.revoked_at.is_(None)
+    )
+    if keep_token:
+        query = query.where(CounselorSession.token_hash != hash_token(keep_token))
+    session.execute(query.values(revoked_at=moment).execution_options(synchronize_session=False))
 
 
 def _is_admin(session: Session, counselor_id: str) -> bool:

@@ -156,7 +156,8 @@ def _run(args: argparse.Namespace) -> str:
         return f"{_shown(url)}: the schema is at revision {revision} (the newest)."
     if args.command == "add-counselor":
         # Checked before the password prompt, so nobody types a password for nothing.
-        from storage.counselors import AccountError, CounselorDesk, check_username
+        from storage.accounts import AccountError, check_username
+        from storage.counselors import CounselorDesk
 
         try:
             username = check_username(args.username)
@@ -218,7 +219,8 @@ def _run(args: argparse.Namespace) -> str:
 
 
 def _remove_counselor(url: str, username: str, hand_over_to: str | None, delete_couples: bool) -> str:
-    from storage.counselors import AccountError, CounselorDesk, CouplesLeftError
+    from storage.accounts import AccountError, CouplesLeftError
+    from storage.counselors import CounselorDesk
 
     store = Store.from_url(url)  # answers and notes are moved or deleted, never read: no key needed
     try:

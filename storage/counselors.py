@@ -12,53 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.accounts import (
-    LOCK_TIME,
-    MAX_FAILED_LOGINS,
-    MIN_PASSWORD_LENGTH,
-    USERNAME_PATTERN,
-    AccountDesk,
-    AccountError,
-    CounselorRecord,
-    CouplesLeftError,
-    LoginResult,
-    RemovalReport,
-    check_username,
-    decoy_verification,
-)
+from storage.accounts import AccountDesk, AccountError
 from storage.couples import CoupleRecord, add_one_device_couple, add_two_device_couple, couple_record
 from storage.crypto import Sealer
 from storage.errors import StorageError
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
 from storage.models import Answer, Client, Counselor, Couple, HomeworkStep, Person, SessionNote, utcnow
 from storage.repository import AnswersByQuestionnaire, Store
-
-#: What callers have always imported from here; accounts live in storage/accounts.py.
-__all__ = [
-    "LOCK_TIME",
-    "MAX_FAILED_LOGINS",
-    "MAX_LABEL_LENGTH",
-    "MAX_NOTE_LENGTH",
-    "MIN_PASSWORD_LENGTH",
-    "PAGE_SIZE",
-    "USERNAME_PATTERN",
-    "AccountError",
-    "AssessmentRecord",
-    "ClientRecord",
-    "CounselorDesk",
-    "CounselorRecord",
-    "CouplesLeftError",
-    "HomeworkRecord",
-    "LoginResult",
-    "NoteRecord",
-    "RemovalReport",
-    "check_username",
-    "clean_label",
-    "decoy_verification",
-]
 
 MAX_LABEL_LENGTH = 80
 MAX_NOTE_LENGTH = 20_000
@@ -206,6 +169,7 @@ class CounselorDesk(AccountDesk):
         with self.store.transaction() as session:
             client = self._owned_client(session, counselor_id, client_id)
             couple_id, device_token, _people = add_one_device_couple(session, client_id=client.id)
+            _made_by_counselor(session, couple_id)
             client.updated_at = utcnow()
         return couple_id, device_token
 
@@ -217,6 +181,7 @@ class CounselorDesk(AccountDesk):
             couple_id, _person, token, code = add_two_device_couple(
                 session, client_id=client.id, join_lifetime=HOMEWORK_LINK_LIFETIME
             )
+            _made_by_counselor(session, couple_id)
             client.updated_at = utcnow()
         assert token is not None  # a new partner 1 always gets their link
         return couple_id, token, code
@@ -383,6 +348,12 @@ class CounselorDesk(AccountDesk):
                 )
                 for client, couple in rows
             ]
+
+
+def _made_by_counselor(session: Session, couple_id: str) -> None:
+    """The links of an assessment's partners so far were made by its counselor, who may
+    replace them (storage/homework_links.py)."""
+    session.execute(update(Person).where(Person.couple_id == couple_id).values(counselor_link=True))
 
 
 def _consented_partners(counselor_id: str, client_id: str | None) -> Select[str, str, int | None]:

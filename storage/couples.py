@@ -1,10 +1,6 @@
-"""Couples: two partners comparing results, on one device or two, and their join codes.
-
-The couple half of :class:`storage.repository.Store` (:class:`CoupleStore`, mixed into
-it), and the couple creation that a counselor's assessment reuses
-(:func:`add_one_device_couple`, :func:`add_two_device_couple`) inside its own
-transaction. Never imports Streamlit.
-"""
+"""Couples: two partners comparing results, on one device or two, and their join codes: the
+couple half of :class:`storage.repository.Store` (:class:`CoupleStore`), and the couple
+creation a counselor's assessment reuses in its own transaction (``add_*_couple``)."""
 
 from __future__ import annotations
 
@@ -12,16 +8,17 @@ import enum
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from scoring.visibility import SHARE_LEVELS
 from storage.errors import StorageError
-from storage.models import Couple, HomeworkStep, Person, PlanStep, utcnow
+from storage.models import Answer, Couple, HomeworkStep, Person, PlanStep, SafetyFlag, utcnow
+from storage.nicknames import clean_nickname
 from storage.tokens import hash_token, new_token
 
 #: Join codes: easy to read aloud (no 0/O, 1/I/L), e.g. "K7QP-3XMR9A".
@@ -31,23 +28,8 @@ JOIN_SECRET_LENGTH = 6
 JOIN_CODE_LIFETIME = timedelta(hours=24)
 #: Wrong secrets for one code before it locks for good (a new code is needed).
 JOIN_MAX_FAILURES = 5
-NICKNAME_MAX_LENGTH = 40
-NICKNAME_PUNCTUATION = "'-.’"
-
-
-class NicknameError(StorageError):
-    """A nickname that can't be stored; its message is a kind sentence to show as it is."""
-
-
-def clean_nickname(text: str) -> str | None:
-    """A nickname as stored (spaces squeezed; None when empty). NicknameError when too long or
-    holding anything but letters, digits, spaces and ' - . (so it is never markup anywhere)."""
-    cleaned = " ".join(text.split())
-    if len(cleaned) > NICKNAME_MAX_LENGTH:
-        raise NicknameError(f"A name of at most {NICKNAME_MAX_LENGTH} characters, please.")
-    if any(not (ch.isalnum() or ch == " " or ch in NICKNAME_PUNCTUATION) for ch in cleaned):
-        raise NicknameError("Letters, digits, spaces, apostrophes, hyphens and full stops only, please.")
-    return cleaned or None
+#: What a partner may share (scoring/visibility.py's SHARE_LEVELS; storage does not import scoring).
+STORED_SHARE_LEVELS = frozenset({"nothing", "scores", "items"})
 
 
 @dataclass(frozen=True)
@@ -218,11 +200,9 @@ class CoupleStore:
     """Couples, their join codes and their partners' finishing and sharing; mixed into
     :class:`storage.repository.Store`, which provides the transactions."""
 
-    def transaction(self) -> AbstractContextManager[Session]:  # pragma: no cover - Store's
-        raise NotImplementedError
-
-    def erase_traces(self) -> None:  # pragma: no cover - Store's
-        raise NotImplementedError
+    #: Store's (storage/repository.py): declared here, not stubbed.
+    transaction: Callable[[], AbstractContextManager[Session]]
+    erase_traces: Callable[[], None]
 
     def create_couple_one_device(self) -> tuple[str, str, tuple[str, str]]:
         """A couple answering in turn on one device; returns (couple id, device token, person ids)."""
@@ -296,6 +276,17 @@ class CoupleStore:
             couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
             return couple_record(couple) if couple is not None else None
 
+    def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
+        """(person id, couple) of a partner's own link on two devices, or None (one lookup by
+        the token's hash; a partner on one device resumes through the device link only)."""
+        if not token or len(token) > 256:
+            return None
+        with self.transaction() as session:
+            person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
+            if person is None or person.couple is None or person.couple.mode != "two_devices":
+                return None
+            return person.id, couple_record(person.couple)
+
     def set_active_slot(self, couple_id: str, slot: int) -> None:
         with self.transaction() as session:
             couple = session.get(Couple, couple_id)
@@ -304,12 +295,9 @@ class CoupleStore:
             couple.active_slot = slot
 
     def finish(self, person_id: str, share_level: str) -> None:
-        """A partner is done and has chosen what the other may see.
-
-        From then on their answers are read-only (``save_answers`` refuses them)
-        until they ``reopen``.
-        """
-        if share_level not in SHARE_LEVELS:
+        """A partner is done and has chosen what the other may see: their answers are read-only
+        (``save_answers`` refuses them) until they ``reopen``."""
+        if share_level not in STORED_SHARE_LEVELS:
             raise StorageError(f"unknown share level {share_level!r}")
         with self.transaction() as session:
             person = session.get(Person, person_id)
@@ -318,17 +306,32 @@ class CoupleStore:
             person.share_level = share_level
             person.finished_at = utcnow()
 
-    def reopen(self, person_id: str) -> None:
+    def reopen(self, person_id: str, clear: Sequence[tuple[str, str]] = (), take_turn: bool = False) -> None:
         """A finished partner takes their answers back to change them: not finished any more
-        (they finish again, choosing what to share anew), and marked as reopened for good."""
+        (they finish again, choosing what to share anew), and marked as reopened for good.
+        The answers ``clear`` names (questionnaire, item: the safety questions, asked afresh)
+        go, and their open safety flags close (``changed_at``); the flags stay. ``take_turn``:
+        on one device, the turn becomes this partner's, in the same transaction."""
         with self.transaction() as session:
             person = session.get(Person, person_id)
-            if person is None or person.couple_id is None:
+            if person is None or person.couple is None:
                 raise StorageError("unknown partner")
             if person.share_level is None:
                 return  # not finished: nothing to reopen
+            now = utcnow()
             person.share_level = None
-            person.reopened_at = utcnow()
+            person.reopened_at = now
+            if take_turn and person.slot is not None:
+                person.couple.active_slot = person.slot
+            for qid, item_id in clear:
+                mine = (Answer.person_id == person_id, Answer.questionnaire_id == qid, Answer.item_id == item_id)
+                session.execute(delete(Answer).where(*mine))
+                flag = (SafetyFlag.person_id == person_id, SafetyFlag.questionnaire_id == qid)
+                session.execute(
+                    update(SafetyFlag)
+                    .where(*flag, SafetyFlag.item_id == item_id, SafetyFlag.changed_at.is_(None))
+                    .values(changed_at=now)
+                )
 
     def set_nickname(self, person_id: str, nickname: str) -> str | None:
         """A partner's first name or nickname (empty: none); returns it as stored."""

@@ -277,18 +277,31 @@ def _prepare(connection: Connection) -> None:
 
 
 def upgrade_schema(engine: Engine) -> str:
-    """Bring the database to the newest schema (``alembic upgrade head``); return that revision.
+    """Bring the database to the newest schema (``alembic upgrade head``); return its revision.
 
     Handles an empty database (built at once, see :func:`_prepare`), one made by
     ``Base.metadata.create_all`` before migrations existed (stamped with the matching
     revision first), and several app processes starting at once (one migrates, the
-    others wait and find it done).
+    others wait and find it done). A database at a revision this code doesn't know was
+    migrated by a newer release (a rolling upgrade, expand/contract): it is served as it
+    is, and the operator is told.
     """
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     try:
         with migration_connection(engine) as connection:
             _prepare(connection)
+            revision = current_revision(connection)
+            scripts = ScriptDirectory.from_config(alembic_config())
+            if revision is not None and revision not in {script.revision for script in scripts.walk_revisions()}:
+                log.warning(
+                    "Spark Check: the database is at revision %s, newer than this code knows (its newest is %s): "
+                    "serving without migrating; restart this replica with the new release",
+                    revision,
+                    scripts.get_current_head(),
+                )
+                return revision
             command.upgrade(alembic_config(connection), "head")
             revision = current_revision(connection)
     except SQLAlchemyError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,52 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from scoring.results import AnswerValue
-from storage.couples import (
-    JOIN_ALPHABET,
-    JOIN_CODE_LIFETIME,
-    JOIN_MAX_FAILURES,
-    JOIN_PREFIX_LENGTH,
-    JOIN_SECRET_LENGTH,
-    CoupleRecord,
-    CoupleStore,
-    JoinOutcome,
-    JoinResult,
-    PartnerRecord,
-    format_join_code,
-    normalise_join_code,
-)
+from storage.couples import CoupleStore
 from storage.crypto import PLAIN, Sealer
 from storage.database import make_engine, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
-from storage.models import Answer, Couple, Person, utcnow
-from storage.tokens import TOKEN_BYTES, hash_token, new_token
-
-#: What callers have always imported from here; couples live in storage/couples.py.
-__all__ = [
-    "JOIN_ALPHABET",
-    "JOIN_CODE_LIFETIME",
-    "JOIN_MAX_FAILURES",
-    "JOIN_PREFIX_LENGTH",
-    "JOIN_SECRET_LENGTH",
-    "PURGE_BATCH",
-    "RETENTION_DAYS",
-    "TOKEN_BYTES",
-    "AnswerValue",
-    "AnswersByQuestionnaire",
-    "CoupleRecord",
-    "JoinOutcome",
-    "JoinResult",
-    "PartnerRecord",
-    "PersonRecord",
-    "PurgeReport",
-    "StorageError",
-    "Store",
-    "format_join_code",
-    "hash_token",
-    "new_token",
-    "normalise_join_code",
-]
+from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
+from storage.tokens import hash_token, new_token
 
 #: Unfinished responses untouched for this long are purged (``python -m storage purge``).
 RETENTION_DAYS = 90
@@ -70,7 +30,12 @@ PURGE_BATCH = 500
 #: SQLite: how long a thread waits for its turn behind the others of its process.
 QUEUE_TIMEOUT_S = 60.0
 
-AnswersByQuestionnaire = dict[str, dict[str, AnswerValue]]
+#: An answer as stored (scoring/results.py's AnswerValue: storage does not import scoring).
+StoredValue = int | list[int]
+AnswersByQuestionnaire = dict[str, dict[str, StoredValue]]
+#: For the safety items among the answers written: (questionnaire, item) -> whether the
+#: answer raises a concern (the service decides, from the questionnaire).
+SafetyAnswers = Mapping[tuple[str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -79,6 +44,16 @@ class PersonRecord:
     progress: dict[str, Any]
     couple_id: str | None = None
     slot: int | None = None
+
+
+@dataclass(frozen=True)
+class FlagRecord:
+    """A safety concern a person raised, kept after the answer changes (``changed_at``)."""
+
+    questionnaire_id: str
+    item_id: str
+    raised_at: datetime
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -207,7 +182,7 @@ class Store(CoupleStore):
     # Answers --------------------------------------------------------------
 
     def save_answer(
-        self, person_id: str, questionnaire_id: str, version: int, item_id: str, value: AnswerValue
+        self, person_id: str, questionnaire_id: str, version: int, item_id: str, value: StoredValue
     ) -> None:
         """Insert or replace one answer, in its own transaction."""
         self.save_answers(person_id, {questionnaire_id: {item_id: value}}, {questionnaire_id: version})
@@ -215,11 +190,14 @@ class Store(CoupleStore):
     def save_answers(
         self,
         person_id: str,
-        answers: Mapping[str, Mapping[str, AnswerValue]],
+        answers: Mapping[str, Mapping[str, StoredValue]],
         versions: Mapping[str, int],
         replace: bool = False,
+        safety: SafetyAnswers | None = None,
     ) -> None:
         """Write many answers at once: all of them or none. ``replace`` clears the rest first.
+        ``safety``: in the same transaction, a concern raises a flag (unless one is open for
+        that item) and an answer that no longer raises one closes the open flag (``changed_at``).
 
         A partner who has finished (see ``finish``) gets ``AnswersLocked`` and nothing changes.
         """
@@ -255,6 +233,8 @@ class Store(CoupleStore):
                 connection.execute(delete(Answer.__table__).where(Answer.__table__.c.person_id == person_id))
             if rows:
                 connection.execute(self._upsert_statement(), rows)
+            for (qid, item_id), concern in (safety or {}).items():
+                _mark_safety(session, person_id, qid, item_id, concern, now)
 
     def _upsert_statement(self) -> Any:
         """Insert or replace an answer; one statement for many rows (executemany), built once."""
@@ -280,6 +260,18 @@ class Store(CoupleStore):
         for questionnaire_id, item_id, value in rows:
             result.setdefault(questionnaire_id, {})[item_id] = json.loads(self.sealer.open(value))
         return result
+
+    def safety_flags(self, person_ids: Sequence[str]) -> dict[str, list[FlagRecord]]:
+        """Every safety concern these people ever raised, oldest first, by person."""
+        found: dict[str, list[FlagRecord]] = {}
+        with self.transaction() as session:
+            rows = session.scalars(
+                select(SafetyFlag).where(SafetyFlag.person_id.in_(person_ids)).order_by(SafetyFlag.id)
+            )
+            for row in rows:
+                record = FlagRecord(row.questionnaire_id, row.item_id, row.raised_at, row.changed_at)
+                found.setdefault(row.person_id, []).append(record)
+        return found
 
     def count_answers(self, person_id: str) -> int:
         with self.transaction() as session:
@@ -382,6 +374,17 @@ class Store(CoupleStore):
         if people or couples or codes:
             self.compact()  # nothing of it left in SQLite's log, as far as other readers allow (see compact)
         return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
+
+
+def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, concern: bool, now: datetime) -> None:
+    """Raise a flag for a concern unless one is open; close the open one when the answer no
+    longer raises it (changed or cleared). Flags are never deleted but with their person."""
+    open_flag = (SafetyFlag.person_id == person_id, SafetyFlag.questionnaire_id == qid, SafetyFlag.item_id == item_id)
+    is_open = SafetyFlag.changed_at.is_(None)
+    if not concern:
+        session.execute(update(SafetyFlag).where(*open_flag, is_open).values(changed_at=now))
+    elif session.scalar(select(SafetyFlag.id).where(*open_flag, is_open)) is None:
+        session.add(SafetyFlag(person_id=person_id, questionnaire_id=qid, item_id=item_id, raised_at=now))
 
 
 def _rowcount(result: Any) -> int:

@@ -19,6 +19,8 @@ from storage.tokens import hash_token, new_token
 
 #: A session unused this long has ended.
 IDLE_TIMEOUT = timedelta(minutes=30)
+#: A use restarts the idle clock no more often than this.
+TOUCH_EVERY = timedelta(minutes=1)
 #: However much it is used, a session ends this long after login.
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 #: The longest a token may be; anything longer is not looked up.
@@ -53,38 +55,47 @@ def open_session(store: Store, counselor_id: str, now: datetime | None = None) -
     return token
 
 
-def session_counselor(store: Store, token: str, now: datetime | None = None) -> CounselorRecord | None:
-    """The counselor whose live session ``token`` is, or None; a live session's idle
-    clock restarts (this is a use)."""
+def session_counselor(
+    store: Store, token: str, now: datetime | None = None, touch: bool = True
+) -> CounselorRecord | None:
+    """The enabled counselor whose live session ``token`` is, or None: one indexed lookup
+    (the token's hash, the session live, the account enabled). With ``touch`` (a use) the
+    session's idle clock restarts; without it (a timer's passive check) it doesn't."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     moment = now or utcnow()
-    live = (
-        CounselorSession.token_hash == hash_token(token),
-        CounselorSession.revoked_at.is_(None),
-        CounselorSession.expires_at > moment,
-        CounselorSession.last_seen_at > moment - IDLE_TIMEOUT,
-    )
+    hashed = hash_token(token)
     with store.transaction() as session:
-        touched = session.execute(
-            update(CounselorSession)
-            .where(*live)
-            .values(last_seen_at=moment)
-            .returning(CounselorSession.counselor_id)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-        if touched is None:
-            return None
         row = session.execute(
-            select(Counselor.id, Counselor.username, Counselor.display_name, Counselor.is_admin).where(
-                Counselor.id == touched[0], Counselor.disabled.is_(False)
+            select(
+                Counselor.id,
+                Counselor.username,
+                Counselor.display_name,
+                Counselor.is_admin,
+                Counselor.must_change_password,
+            )
+            .join(CounselorSession, CounselorSession.counselor_id == Counselor.id)
+            .where(
+                CounselorSession.token_hash == hashed,
+                CounselorSession.revoked_at.is_(None),
+                CounselorSession.expires_at > moment,
+                CounselorSession.last_seen_at > moment - IDLE_TIMEOUT,
+                Counselor.disabled.is_(False),
             )
         ).one_or_none()
+        if row is not None and touch:
+            session.execute(  # at most once a minute: most calls then write nothing
+                update(CounselorSession)
+                .where(CounselorSession.token_hash == hashed, CounselorSession.last_seen_at < moment - TOUCH_EVERY)
+                .values(last_seen_at=moment)
+                .execution_options(synchronize_session=False)
+            )
     return None if row is None else CounselorRecord(*row)
 
 
 def revoke_session(store: Store, token: str, now: datetime | None = None) -> None:
-    """End the session of ``token`` (log out); an unknown token changes nothing."""
+    """End the session of ``token`` (log out); an unknown token changes nothing. A
+    StorageError (e.g. the database busy) means it was not revoked."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return
     with store.transaction() as session:

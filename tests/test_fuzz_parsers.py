@@ -22,7 +22,7 @@ from questions.schema import Questionnaire
 from reporting.export import FORMAT, SCHEMA_VERSION, ImportProblem, export_result, import_result
 from scoring.cli import EXIT_BAD_INPUT, main
 from scoring.engine import AnswerError, validate_answers
-from storage.repository import JOIN_ALPHABET, normalise_join_code
+from storage.couples import JOIN_ALPHABET, normalise_join_code
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CONTENT = default_content()

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import counselor
-from storage.accounts import MIN_PASSWORD_LENGTH, CounselorAccount
-from ui import session
+from services.counselor import MIN_PASSWORD_LENGTH, CounselorAccount
+from ui import counselor_session, session
 from ui.components import guarded
 from ui.counselor_login_view import require_counselor
 from ui.text import plain
@@ -30,17 +29,17 @@ def render_counselors() -> None:
         return
     admin_id = state.counselor_id or ""
     accounts: list[CounselorAccount] = []
-    with guarded(UNAVAILABLE) as outcome:
-        accounts = counselor.counselor_accounts(session.desk(), admin_id)
+    with counselor_session.acting(), guarded(UNAVAILABLE) as outcome:
+        accounts = counselor_session.admin().accounts()
     if not outcome.ok:
         return
-    _add_form(admin_id)
+    _add_form()
     st.subheader("Accounts")
     for account in accounts:
         _account_row(admin_id, account)
 
 
-def _add_form(admin_id: str) -> None:
+def _add_form() -> None:
     with st.expander("Add a counselor"), st.form("add_counselor", clear_on_submit=True):
         username = st.text_input("Username (e.g. their e-mail address)", max_chars=120, key="accounts:username")
         display_name = st.text_input("Name shown in the app", max_chars=120, key="accounts:display_name")
@@ -53,10 +52,13 @@ def _add_form(admin_id: str) -> None:
         )
         make_admin = st.checkbox("Admin: may add, disable and re-enable counselors", key="accounts:admin")
         if st.form_submit_button("Add counselor"):
-            with guarded("The counselor couldn't be added just now. Please try again.") as outcome:
-                counselor.add_counselor(session.desk(), admin_id, username, password, display_name, make_admin)
+            with (
+                counselor_session.acting(),
+                guarded("The counselor couldn't be added just now. Please try again.") as outcome,
+            ):
+                counselor_session.admin().add_counselor(username, password, display_name, make_admin)
             if outcome.ok:  # shown above the list, which now has them
-                message = f"Added {plain(username.strip().lower())}. Give them their first password in person."
+                message = f"Added {plain(username.strip().lower())}. Give them their first password in person: they choose their own at their first login."
                 session.data().notices.append(("success", message))
                 st.rerun()
 
@@ -74,7 +76,7 @@ def _account_row(admin_id: str, account: CounselorAccount) -> None:
         return
     label = "Re-enable" if account.disabled else "Disable"
     if right.button(label, key=f"accounts:toggle:{account.id}"):
-        with guarded("That change couldn't be made just now. Please try again.") as outcome:
-            counselor.set_counselor_disabled(session.desk(), admin_id, account.id, not account.disabled)
+        with counselor_session.acting(), guarded("That change couldn't be made just now. Please try again.") as outcome:
+            counselor_session.admin().set_disabled(account.id, not account.disabled)
         if outcome.ok:
             st.rerun()

@@ -1,8 +1,8 @@
 """One couple on a counselor's roster: its assessments, the trend, notes and homework,
 and managing it (report, removal).
 
-Every lookup goes through ``services.counselor`` with the logged-in counselor's id, so
-another counselor's couples are simply not found. Notes are the counselor's own
+Every lookup goes through ``services.counselor.Counselor``, which re-checks the login
+at each call (the 10-second timer's included) and finds only this counselor's couples. Notes are the counselor's own
 words: they are shown as plain text.
 """
 
@@ -16,11 +16,8 @@ from reporting.charts import trend_alt_text, trend_chart, trend_rows
 from reporting.couple_report import couple_report
 from scoring.trends import CHANGE_THRESHOLD, trends
 from services import counselor
-from services.counselor import CouplePage
-from storage.counselors import AssessmentRecord, ClientRecord
-from storage.couples import format_join_code
-from storage.homework_links import HOMEWORK_LINK_LIFETIME
-from ui import session
+from services.counselor import HOMEWORK_LINK_LIFETIME, AssessmentRecord, ClientRecord, CouplePage
+from ui import counselor_session, session
 from ui.components import app_link, download, guarded
 from ui.counselor_login_view import require_counselor
 from ui.memo import memo
@@ -30,6 +27,8 @@ from ui.text import plain
 #: The tabs of a couple's page, and the widget key that holds the open one.
 TABS = ("Assessments", "Trend", "Notes & homework", "Manage")
 TAB_KEY = "client:tab"
+#: Set when homework was just set: the next run confirms it.
+HOMEWORK_SET_KEY = "homework:set"
 UNAVAILABLE = "This couple's page can't be shown just now. Please try again in a moment."
 
 
@@ -39,12 +38,12 @@ def _client(state: session.SessionData) -> ClientRecord | None:
         state.client_id = requested
     if not state.client_id:
         return None
-    return counselor.client(session.desk(), state.counselor_id or "", state.client_id)
+    return counselor_session.me().client(state.client_id)
 
 
 def render_client() -> None:
     state = require_counselor(on_couple_page=True)
-    with guarded(UNAVAILABLE):
+    with counselor_session.acting(), guarded(UNAVAILABLE):
         _render_client(state)
 
 
@@ -59,7 +58,7 @@ def _render_client(state: session.SessionData) -> None:
     st.query_params["client"] = client.id
     st.title("Couple")
     st.text(client.label)
-    page = CouplePage(session.desk(), session.content(), state.counselor_id or "", client.id)
+    page = CouplePage(counselor_session.me(), session.content(), client.id)
     # Only the open tab runs (switching tabs reruns the page): a rerun of the trend
     # doesn't also draw every assessment card, note and step, and the other way round.
     tab_sessions, tab_trend, tab_notes, tab_manage = st.tabs(list(TABS), on_change="rerun", key=TAB_KEY)
@@ -71,7 +70,7 @@ def _render_client(state: session.SessionData) -> None:
             _trend_tab(page)
     if tab_notes.open:
         with tab_notes:
-            _notes_tab(state, client, page)
+            _notes_tab(client, page)
     if tab_manage.open:
         with tab_manage:
             _manage_tab(state, client, page)
@@ -79,10 +78,9 @@ def _render_client(state: session.SessionData) -> None:
 
 def _assessments_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
     left, right = st.columns(2)
-    counselor_id = state.counselor_id or ""
     if left.button("Start in the office (one device)", key="client:in_office"):
         with guarded("The assessment couldn't be started just now. Please try again."):
-            couple_id, token = counselor.start_in_office(session.desk(), counselor_id, client.id)
+            couple_id, token = page.counselor.start_in_office(client.id)
             state.fresh_links = {
                 "in_office": app_link(f"{session.DEVICE_PARAM}={token}"),
                 "couple": couple_id,
@@ -91,10 +89,10 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
             page.reload()
     if right.button("Send as homework (two devices)", key="client:homework"):
         with guarded("The assessment couldn't be started just now. Please try again."):
-            couple_id, token, code = counselor.start_homework(session.desk(), counselor_id, client.id)
+            couple_id, token, code = page.counselor.start_homework(client.id)
             state.fresh_links = {
                 "partner_1": app_link(f"{session.RESUME_PARAM}={token}"),
-                "partner_2": app_link(f"{session.JOIN_PARAM}={format_join_code(code)}"),
+                "partner_2": app_link(f"{session.JOIN_PARAM}={code}"),
                 "couple": couple_id,
                 "client": client.id,
             }
@@ -125,7 +123,7 @@ def _assessments_tab(state: session.SessionData, client: ClientRecord, page: Cou
     if all(record.couple.both_finished for record in assessments):
         _assessment_cards(state, page)
     else:
-        _live_assessment_cards(state, page)
+        _live_assessment_cards(state, page.counselor, client.id)
 
 
 #: While an assessment is open, its card reads the database again this often.
@@ -138,12 +136,12 @@ def _assessment_cards(state: session.SessionData, page: CouplePage) -> None:
 
 
 @st.fragment(run_every=LIVE_EVERY)
-def _live_assessment_cards(state: session.SessionData, page: CouplePage) -> None:
+def _live_assessment_cards(state: session.SessionData, me: counselor.Counselor, client_id: str) -> None:
     """The cards while an assessment is open: they update by themselves (partners
-    finishing, agreeing to share) with no refresh of the page."""
-    with guarded(UNAVAILABLE):
-        page.reload()  # the timer's reruns must read the database afresh
-        _assessment_cards(state, page)
+    finishing, agreeing to share) with no refresh of the page. Each run reads afresh and
+    checks the login again, passively (a timer is not a use: an idle login still ends)."""
+    with counselor_session.acting(), guarded(UNAVAILABLE):
+        _assessment_cards(state, CouplePage(me, session.content(), client_id, passive=True))
 
 
 def _assessment_card(state: session.SessionData, number: int, record: AssessmentRecord, page: CouplePage) -> None:
@@ -169,7 +167,7 @@ def _assessment_card(state: session.SessionData, number: int, record: Assessment
 def _reissue_buttons(state: session.SessionData, record: AssessmentRecord) -> None:
     """Homework: a partner lost their link, or partner 2's join link ran out. A new one
     ends the old one; it is shown once, above the cards."""
-    couple, counselor_id = record.couple, state.counselor_id or ""
+    couple = record.couple
     joined = {p.slot: p for p in couple.partners}
     wanted: list[tuple[str, str]] = []
     for slot in (1, 2):
@@ -181,13 +179,11 @@ def _reissue_buttons(state: session.SessionData, record: AssessmentRecord) -> No
     columns = st.columns(max(1, len(wanted)))
     for column, (kind, label) in zip(columns, wanted, strict=False):
         if column.button(label, key=f"client:reissue:{kind}:{couple.id}"):
-            with guarded("A new link couldn't be made just now. Please try again."):
-                desk = session.desk()
+            with counselor_session.acting(), guarded("A new link couldn't be made just now. Please try again."):
                 if kind == "partner_2":
-                    link = f"{session.JOIN_PARAM}={format_join_code(counselor.reissue_join_link(desk, counselor_id, couple.id))}"
+                    link = f"{session.JOIN_PARAM}={counselor_session.me().reissue_join_link(couple.id)}"
                 else:
-                    slot = 1 if kind == "partner_1" else 2
-                    token = counselor.reissue_resume_link(desk, counselor_id, couple.id, slot)
+                    token = counselor_session.me().reissue_resume_link(couple.id, 1 if kind == "partner_1" else 2)
                     link = f"{session.RESUME_PARAM}={token}"
                 state.fresh_links = {kind: app_link(link), "couple": couple.id, "client": couple.client_id or ""}
                 st.rerun()
@@ -206,6 +202,11 @@ def _private_panel(page: CouplePage, record: AssessmentRecord) -> None:
                 st.error(f"{name}: an answer says the relationship may not be safe. {answered}")
             else:
                 st.markdown(f"{name}: no safety concern in the answers.")
+            for raised in panel.history:  # kept when an answer changes: it never erases a concern
+                changed = f"; changed {raised.changed_at:%d %b %Y %H:%M} UTC" if raised.changed_at else "; stands"
+                st.caption(
+                    f"{name} raised a concern on “{raised.question}”: {raised.raised_at:%d %b %Y %H:%M} UTC{changed}"
+                )
             signs = "; ".join(panel.support_signs) or "none"
             st.caption(f"Signs it may be time for support ({len(panel.support_signs)}): {signs}")
 
@@ -233,42 +234,44 @@ def _trend_tab(page: CouplePage) -> None:
         st.dataframe(pd.DataFrame(trend_rows(series, titles, names)), hide_index=True)
 
 
-def _notes_tab(state: session.SessionData, client: ClientRecord, page: CouplePage) -> None:
-    desk = session.desk()
-    counselor_id = state.counselor_id or ""
+def _notes_tab(client: ClientRecord, page: CouplePage) -> None:
+    me = page.counselor
     with st.form("note", clear_on_submit=True):
         body = st.text_area("A private note about this session", max_chars=20_000, key="note:body")
         if st.form_submit_button("Save note"):
             with guarded("The note wasn't saved. Please try again."):
-                counselor.add_note(desk, counselor_id, client.id, body)
+                me.add_note(client.id, body)
                 st.success("Note saved.")
-    for note in counselor.notes(desk, counselor_id, client.id):
+    for note in me.notes(client.id):
         with st.container(border=True):
             st.caption(f"{note.created_at:%d %b %Y, %H:%M}")
             st.text(note.body)  # the counselor's own words, never interpreted as Markdown or HTML
 
     st.subheader("Homework")
+    if st.session_state.pop(HOMEWORK_SET_KEY, False):
+        st.success("Homework set. The couple sees it with their comparison.", icon=":material/check:")
     suggestions = {s.id: s for s in session.content().suggestions}
-    homework = counselor.homework(desk, counselor_id, client.id)
+    homework = me.homework(client.id)
     for step in homework:
         title = suggestions[step.suggestion_id].title if step.suggestion_id in suggestions else step.suggestion_id
         done = st.checkbox(title, value=step.done_at is not None, key=f"homework:{step.id}")
         if done != (step.done_at is not None):
             with guarded("The step couldn't be checked off just now. Please try again."):
-                counselor.set_homework_done(desk, counselor_id, step.id, done)
+                me.set_homework_done(step.id, done)
     latest = page.latest_finished()
     comparison = page.comparison(latest) if latest else None
     plan = comparison.plan if comparison else ()
     if plan:
         chosen = st.multiselect(
-            "Next steps the couple chose from their latest plan",
+            "Steps from the couple's latest plan to set as homework",
             options=[step.suggestion_id for step in plan],
             format_func=lambda sid: suggestions[sid].title if sid in suggestions else sid,
             key="homework:choose",
         )
         if st.button("Set as homework", key="homework:assign", disabled=not chosen):
             with guarded("The homework wasn't set just now. Please try again."):
-                counselor.assign_homework(desk, counselor_id, client.id, list(chosen))
+                me.assign_homework(client.id, list(chosen))
+                st.session_state[HOMEWORK_SET_KEY] = True  # said once, after the rerun
                 st.rerun()
     elif not homework:
         st.caption("Homework can be set once an assessment is finished and has a shared plan.")
@@ -290,6 +293,6 @@ def _manage_tab(state: session.SessionData, client: ClientRecord, page: CouplePa
     confirm = st.checkbox("Yes, remove this couple and all their data", key="client:delete_confirm")
     if st.button("Remove couple", disabled=not confirm, key="client:delete"):
         with guarded("The couple couldn't be removed just now, so nothing changed. Please try again."):
-            counselor.delete_client(session.desk(), state.counselor_id or "", client.id)
+            page.counselor.delete_client(client.id)
             state.client_id = None
             switch_to("roster")

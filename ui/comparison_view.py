@@ -18,17 +18,24 @@ from reporting.charts import (
     divergence_chart,
     paired_chart,
 )
-from reporting.couple_report import comparison_json, couple_report, prediction_rows
+from reporting.couple_report import (
+    comparison_json,
+    couple_report,
+    guess_cards,
+    guesses_in_short,
+    guesses_not_shown,
+)
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.couple_data import ScaleComparison
-from services import couples
-from services.couples import RETAKE_AFTER
-from storage.couples import CoupleRecord
-from ui import browser, couple_session, session
+from scoring.talk import Starter
+from services import CoupleRecord
+from services.partner import RETAKE_AFTER, Partner, partner_names
+from ui import browser, quick_exit, session
 from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps, retake_reminder
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
+from ui.pages_registry import switch_to
 from ui.results_view import render_safety
 from ui.text import plain
 
@@ -40,6 +47,8 @@ NOT_SHARED = (
 #: On a shared screen (and to the partner who chose it): words for both.
 NOT_SHARED_BOTH = "{name} chose not to share results this time. That's always all right. What was shared is below."
 WAIT_SECONDS = 3
+#: The categories the summary leads with (where you agree, and where not); the rest is with the charts.
+AT_A_GLANCE = ("shared_strength", "seen_differently", "shared_growth")
 
 
 @dataclass(frozen=True)
@@ -51,24 +60,21 @@ class ComparisonView:
     paired: go.Figure | None
     divergence: go.Figure | None
     table: pd.DataFrame
-    predictions: pd.DataFrame | None
     worth_it: pd.DataFrame | None
 
 
-def _comparison_view(record: CoupleRecord, names: dict[int, str], viewer_slot: int | None) -> ComparisonView:
+def _comparison_view(partner: Partner, names: dict[int, str]) -> ComparisonView:
     # What a partner may see (scoring/visibility.py). On one device the screen is shared:
     # no viewer slot, so exercises are offered only when both partners are safe.
-    comparison = couples.partner_comparison(session.store(), session.content(), record, viewer_slot)
+    comparison = partner.comparison()
     scored = [s for s in comparison.scales if any(v is not None for v in s.scores.values())]
     apart = [s for s in scored if s.gap is not None]
-    predictions = prediction_rows(comparison, names)
     return ComparisonView(
         comparison=comparison,
         scored=scored,
         paired=paired_chart(scored, names) if scored else None,
         divergence=divergence_chart(apart, names) if apart else None,
         table=pd.DataFrame(comparison_rows(comparison.scales, names)),
-        predictions=pd.DataFrame(predictions) if predictions else None,
         worth_it=_worth_it_table(comparison, names),
     )
 
@@ -89,44 +95,56 @@ def render_comparison() -> None:
 
 def _comparison_page() -> None:
     state = session.data()
-    record = couple_session.couple(state)
     st.title("Our comparison")
-    if record is None:
+    partner = state.partner
+    if partner is None:
         st.info("There's no couple space here yet.")
         return
+    record = partner.couple()
     if not record.both_finished:
         if state.mode == "one_device":
-            st.info(f"The comparison opens when you've both finished. It's Partner {state.slot}'s turn now.")
+            turn = plain(names_for(state, record)[state.slot or 1])
+            st.info(f"The comparison opens when you've both finished. It's {turn}'s turn now.")
         else:
+            quick_exit.render()
             _waiting(state)
+            _while_you_wait(state, record)
         return
     names = names_for(state, record)
     viewer_slot = state.slot if state.mode == "two_devices" else None
     if viewer_slot is not None:
         browser.notify_partner_finished()
-    for partner in record.partners:
-        if partner.reopened:
+    for them in record.partners:
+        if them.reopened:
             st.info(
-                f"{plain(names[partner.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
+                f"{plain(names[them.slot])} reopened and updated answers after finishing. This comparison uses the newest answers."
             )
     # Per session (st.session_state), never shared: see ui/memo.py.
     view = memo(
         "comparison",
         _comparison_key(record, names, viewer_slot),
-        lambda: _comparison_view(record, names, viewer_slot),
+        lambda: _comparison_view(partner, names),
     )
     # Resources for the person on their own device only; a shared screen shows none of it.
     unsafe = state.mode == "two_devices" and not answering_is_safe(state)
-    _render_comparison(view, names, unsafe, viewer_slot)
+    # The summary first (where you agree, what to talk about first, the plan and its
+    # button), then the details.
+    _summary(view.comparison, names, unsafe, viewer_slot)
     if not unsafe:
-        _between_sessions(record, view.comparison)
-    # The downloads are the same for both partners: names without "(you)".
-    _downloads(view.comparison, couples.partner_names(record), unsafe)
+        _between_sessions(partner, view.comparison)
+    _details(view, names, unsafe, viewer_slot)
+    # The downloads name the partners as both see them: no "(you)".
+    _downloads(view.comparison, partner_names(record), unsafe)
 
 
 @st.fragment(run_every=WAIT_SECONDS)
 def _waiting(state: session.SessionData) -> None:
-    record = couple_session.couple(state)
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
+    record = None
+    with guarded(PAGE_UNAVAILABLE) as outcome:  # a timer runs outside the page's guard
+        record = state.partner.couple() if state.partner else None
+    if not outcome.ok:
+        return
     if record is not None and record.both_finished:
         st.rerun()  # the whole page: the comparison is ready
     st.info("Waiting for your partner to finish… This page updates by itself.", icon=":material/hourglass_top:")
@@ -136,8 +154,22 @@ def _waiting(state: session.SessionData) -> None:
         st.markdown("You haven't finished yet either: choose what to share on **Finish & share**.")
 
 
-def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_slot: int | None) -> None:
-    comparison = view.comparison
+def _while_you_wait(state: session.SessionData, record: CoupleRecord) -> None:
+    """A partner who finished first: what happens next, and what they may see meanwhile."""
+    me = record.partner(state.slot or 0)
+    if me is None or not me.finished:
+        return
+    partner = plain(names_for(state, record)[2 if state.slot == 1 else 1])
+    st.markdown(
+        f"**What happens next:** when {partner} finishes, your comparison opens on this page by itself. "
+        "You can close this page now and come back any time by your own link. It is in the address bar "
+        "and on *My data & downloads*. Nothing you gave is lost."
+    )
+    if st.button("See my own results →", type="primary", key="waiting:results"):
+        switch_to("results")
+
+
+def _summary(comparison: CoupleComparison, names: dict[int, str], unsafe: bool, viewer_slot: int | None) -> None:
     guidance = session.content().guidance
     if unsafe:
         render_safety(guidance)
@@ -145,6 +177,32 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
         if level == "nothing":
             words = NOT_SHARED if viewer_slot is not None and viewer_slot != slot else NOT_SHARED_BOTH
             st.info(words.format(name=plain(names[slot])))
+    if any(s.category in AT_A_GLANCE for s in comparison.scales):
+        st.subheader("At a glance")
+        _categories(comparison, AT_A_GLANCE)
+    if comparison.starters:
+        st.subheader("Talk about this first")
+        _starter(comparison.starters[0])
+    # Words for both, then (own device only: scoring/visibility.py keeps just the viewer's)
+    # words for this partner alone.
+    notes = [comparison.shared_guidance, *comparison.personal_guidance.values()]
+    for note in (n for n in notes if n is not None and not unsafe):
+        st.subheader(note.title)
+        st.markdown(note.text)
+        st.caption(f"Source: {source_titles(note.sources)}")
+    if comparison.plan and not unsafe:
+        st.subheader("Our shared plan — start small")
+        plan_steps(comparison.plan, names, folded=True)
+    if comparison.professional_help and not unsafe:
+        st.subheader(guidance.professional_help.title)
+        st.markdown(guidance.professional_help.text)
+        for kind in guidance.help_kinds:
+            st.markdown(f"- **{kind.title}** — {kind.text}")
+
+
+def _details(view: ComparisonView, names: dict[int, str], unsafe: bool, viewer_slot: int | None) -> None:
+    comparison = view.comparison
+    guidance = session.content().guidance
     if view.paired is not None:
         st.subheader("Topic by topic")
         st.plotly_chart(
@@ -162,28 +220,18 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             )
         with st.expander("The same as a table"):
             st.dataframe(view.table, hide_index=True)
-        for key in SHOWN_CATEGORIES:
-            titles = [s.title for s in comparison.scales if s.category == key]
-            if titles:
-                st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+        _categories(comparison, tuple(key for key in SHOWN_CATEGORIES if key not in AT_A_GLANCE))
         st.caption(f"{CATEGORY_NOTE} {BANDS_NOTE}")
-    if view.predictions is not None:
-        st.subheader("How well you read each other")
-        st.caption(
-            f"A gentle prompt to talk: “What did I miss?” (Source: {source_titles(['002_a6bdd72907629e70.txt'])})"
-        )
-        st.dataframe(view.predictions, hide_index=True)
+    _guesses(comparison, names, viewer_slot, bool(view.scored))
     _worth_it(comparison, names, view.worth_it)
-    if comparison.starters or comparison.differences:
-        st.subheader("Things to talk about" if comparison.exercises else "Where your answers differed most")
+    starters = comparison.starters[1:]  # the first is in the summary
+    if starters or comparison.differences:
+        st.subheader("More to talk about" if comparison.exercises else "Where your answers differed most")
         if comparison.exercises:
             st.markdown(f"**{guidance.weekly_checkin.title}.** {guidance.weekly_checkin.text}")
             st.caption(f"Source: {source_titles(guidance.weekly_checkin.sources)}")
-        for starter in comparison.starters:
-            with st.container(border=True):
-                st.markdown(f"**{starter.scale_title}** — {starter.because}")
-                st.markdown(f"“{starter.text}”")
-                st.caption(f"Source: {source_titles(starter.sources)}")
+        for starter in starters:
+            _starter(starter)
         if comparison.differences:
             if comparison.exercises:
                 st.markdown("**Where your answers differed most**")
@@ -199,38 +247,56 @@ def _render_comparison(view: ComparisonView, names: dict[int, str], unsafe: bool
             st.caption(f"{guidance.i_statements.title}: {guidance.i_statements.text}")
     if unsafe:
         st.caption("No exercises are suggested to you this time: safety first.")
-    # Words for both, then (own device only: scoring/visibility.py keeps just the viewer's)
-    # words for this partner alone.
-    notes = [comparison.shared_guidance, *comparison.personal_guidance.values()]
-    for note in (n for n in notes if n is not None and not unsafe):
-        st.subheader(note.title)
-        st.markdown(note.text)
-        st.caption(f"Source: {source_titles(note.sources)}")
-    if comparison.plan and not unsafe:
-        st.subheader("Our shared plan — start small")
-        plan_steps(comparison.plan, names)
-    if comparison.professional_help and not unsafe:
-        st.subheader(guidance.professional_help.title)
-        st.markdown(guidance.professional_help.text)
-        for kind in guidance.help_kinds:
-            st.markdown(f"- **{kind.title}** — {kind.text}")
     st.caption(guidance.not_therapy)
 
 
-def _on_tick(record: CoupleRecord, suggestion_id: str, key: str) -> None:
+def _starter(starter: Starter) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{starter.scale_title}** — {starter.because}")
+        st.markdown(f"“{starter.text}”")
+        st.caption(f"Source: {source_titles(starter.sources)}")
+
+
+def _categories(comparison: CoupleComparison, keys: tuple[str, ...]) -> None:
+    for key in keys:
+        titles = [s.title for s in comparison.scales if s.category == key]
+        if titles:
+            st.markdown(f"**{CATEGORY_TITLES[key]}:** {', '.join(titles)}")
+
+
+def _guesses(comparison: CoupleComparison, names: dict[int, str], viewer_slot: int | None, scored: bool) -> None:
+    """How each partner read the other: a card per topic (a table is cut off on a phone), and
+    in plain words whose guesses are not shown, and why."""
+    cards = guess_cards(comparison, names)
+    if not cards and not scored:
+        return
+    st.subheader("How well you read each other")
+    st.caption(f"A gentle prompt to talk: “What did I miss?” (Source: {source_titles(['002_a6bdd72907629e70.txt'])})")
+    for line in [*guesses_in_short(comparison, names), *guesses_not_shown(comparison, names, viewer_slot)]:
+        st.markdown(plain(line))
+    if cards:
+        with st.expander("Each topic, guess by guess"):
+            for topic, lines in cards:
+                with st.container(border=True):
+                    st.markdown(f"**{topic}**")
+                    for line in lines:
+                        st.markdown(plain(line))
+
+
+def _on_tick(partner: Partner, suggestion_id: str, key: str) -> None:
     with guarded("That tick couldn't be saved just now. Please try again."):
-        couples.tick_plan_step(session.store(), record, suggestion_id, bool(st.session_state.get(key)))
+        partner.tick_plan_step(suggestion_id, bool(st.session_state.get(key)))
 
 
-def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> None:
+def _between_sessions(partner: Partner, comparison: CoupleComparison) -> None:
     """The plan the couple chose (to tick off, and when to take Spark Check again), and the
     homework their counselor set. Not beside a safety concern (the caller checks)."""
-    follow = couples.follow_up(session.store(), session.content(), record, comparison)
+    follow = partner.follow_up(comparison)
     if not follow.plan and comparison.plan:
         st.caption("Like this plan? Keep it: you can tick its steps off whenever you come back.")
-        if st.button("We'll try this plan", key="plan:choose"):
+        if st.button("We'll try this plan", type="primary", key="plan:choose"):
             with guarded("The plan couldn't be saved just now. Please try again."):
-                couples.choose_plan(session.store(), record, comparison)
+                partner.choose_plan(comparison)
                 st.rerun()
     if follow.plan:
         st.subheader("The plan you chose")
@@ -242,19 +308,22 @@ def _between_sessions(record: CoupleRecord, comparison: CoupleComparison) -> Non
             )
             if st.button("Add them to our plan", key="plan:add_new"):
                 with guarded("The plan couldn't be saved just now. Please try again."):
-                    couples.choose_plan(session.store(), record, comparison)
+                    partner.choose_plan(comparison)
                     st.rerun()
         for suggestion, step in follow.plan:
             key = f"plan:done:{suggestion.id}"
             st.session_state[key] = step.done_at is not None  # what is stored, on every run
-            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(record, suggestion.id, key))
+            st.checkbox(suggestion.title, key=key, on_change=_on_tick, args=(partner, suggestion.id, key))
         if follow.retake_on is not None:
             retake_reminder(follow.retake_on, key="plan:reminder")
     if follow.homework:
         st.subheader("Homework from your counselor")
+        planned = {step.suggestion_id for step in comparison.plan}
         for suggestion, step in follow.homework:
             mark = "✓ " if step.done_at is not None else ""
-            st.markdown(f"- {mark}**{suggestion.title}** — {suggestion.text}")
+            # A step of the plan above is named, not written out a second time.
+            more = " (in your plan above)" if suggestion.id in planned else f" — {suggestion.text}"
+            st.markdown(f"- {mark}**{suggestion.title}**{more}")
         if follow.retake_on is None:  # the plan's date, else a few weeks after the homework was set
             retake_reminder(
                 (min(step.since for _, step in follow.homework) + RETAKE_AFTER).date(), key="homework:reminder"

@@ -15,8 +15,8 @@ import streamlit as st
 from questions.loader import source_titles
 from reporting.reminder import retake_reminder as reminder
 from scoring.results import NextStep
-from storage import StorageError
-from storage.accounts import AccountError
+from services import AccountError, LoginEnded, NotActing, StorageError
+from ui import session
 from ui.text import plain
 
 #: Said instead of a page when the database can't be reached.
@@ -41,7 +41,8 @@ class Outcome:
 
 @contextmanager
 def guarded(failure: str) -> Iterator[Outcome]:
-    """Run a service call: if the database can't do it (``StorageError``), show
+    """Run a service call: if who acts is no longer live (``NotActing``), the page runs again and says why; if
+    the database can't do it (``StorageError``), show
     ``failure`` — one kind line — instead of a traceback; if the input can't be
     accepted (``AccountError``), say why. Either way nothing changed, and the rest
     of the ``with`` block is skipped.
@@ -51,6 +52,12 @@ def guarded(failure: str) -> Iterator[Outcome]:
     outcome = Outcome()
     try:
         yield outcome
+    except LoginEnded:
+        raise  # the counselor's login ended: their page or fragment says so
+    except NotActing as exc:  # a person's or partner's stale tab or replaced link: the page says why
+        outcome.ok = False
+        session.ended(session.data(), exc)
+        st.rerun()
     except AccountError as problem:
         outcome.ok = False
         st.error(str(problem))
@@ -59,12 +66,14 @@ def guarded(failure: str) -> Iterator[Outcome]:
         st.error(failure)
 
 
-def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None) -> None:
+def plan_steps(steps: Sequence[NextStep], names: Mapping[int, str] | None = None, folded: bool = False) -> None:
     """Numbered next-step cards: title, text, effort, minutes and sources; with ``names``
-    (a couple's plan), whose need a step serves first, where the comparison says so."""
+    (a couple's plan), whose need a step serves first, where the comparison says so.
+    ``folded``: each card a title that opens to the rest (a summary that stays short)."""
     for number, step in enumerate(steps, start=1):
-        with st.container(border=True):
-            st.markdown(f"**{number}. {step.title}**")
+        with st.expander(f"{number}. {step.title}") if folded else st.container(border=True):
+            if not folded:
+                st.markdown(f"**{number}. {step.title}**")
             st.markdown(step.text)
             minutes = f", about {step.minutes} min" if step.minutes else ""
             whose = (

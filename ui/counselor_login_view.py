@@ -1,23 +1,35 @@
 """Counselor login (password, or the organisation's OpenID Connect sign-in), log out,
-and the check every counselor page starts with."""
+changing one's password, and the check every counselor page starts with."""
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from services import counselor as counselor_service
-from storage import StorageError
-from storage.counselors import LOCK_TIME, decoy_verification
-from ui import session
+from services import StorageError, login
+from ui import counselor_session, session
 from ui.components import guarded
 from ui.text import plain
+
+#: Session state: this browser session's failed logins (services.login.LoginThrottle).
+LOGIN_FAILURES_KEY = "login:failures"
+LOGIN_REFUSED = (
+    "That username and password don't match an account, or there were too many tries. "
+    "Please check them, or try again in 15 minutes."
+)
+UNREACHABLE = "Logging in isn't possible just now. Please try again in a moment."
+OIDC_UNVERIFIED = (
+    "Your organisation's account didn't confirm your e-mail address, so it can't be used to log in here. "
+    "Please use your Spark Check password."
+)
+OIDC_NO_ACCOUNT = "Your sign-in worked, but no Spark Check counselor account matches your e-mail address."
+NOT_LOGGED_OUT = "Logging out didn't go through (the database is busy). Your login is still active: please try again."
+FIRST_PASSWORD = "Welcome! Please choose your own password first: the one you were given was only for this login."
 
 
 def require_counselor(on_couple_page: bool = False, presenting: bool = False) -> session.SessionData:
     """The logged-in counselor's session; else the login (whose success reruns this
-    page) or, for a couple's session, a kind message, and nothing else on the page."""
+    page) or, for a couple's session, a kind message, and nothing else on the page. A
+    counselor whose account an admin made changes that first password before anything."""
     state = session.data()
     if state.role != "counselor" or state.counselor_id is None:
         if state.role == "person":
@@ -25,42 +37,20 @@ def require_counselor(on_couple_page: bool = False, presenting: bool = False) ->
         else:
             st.error("Please log in as a counselor.")
         st.stop()
+    if state.counselor_must_change:
+        st.title("Choose your password")
+        st.info(FIRST_PASSWORD)
+        render_change_password(expanded=True)
+        st.stop()
     if not on_couple_page:
         state.fresh_links = {}  # one-time links vanish once the counselor leaves the couple's page
     if not presenting:
+        if st.session_state.pop("present:left", False):  # back from the shared screen (#20 item 2)
+            st.set_page_config(initial_sidebar_state="expanded")  # it was collapsed there
         state.presenting = False
         if session.PRESENT_PARAM in st.query_params:
             del st.query_params[session.PRESENT_PARAM]
     return state
-
-
-# Login --------------------------------------------------------------------
-#
-# The policy (docs/SECURITY.md, "Counselor login"): every refused attempt -- unknown
-# username, wrong password, locked account, throttled session -- gets the same message
-# after the same work (one Argon2 check) and the same wait. Each browser session may
-# fail SESSION_MAX_FAILURES times in SESSION_THROTTLE_S; after that its attempts are
-# refused unchecked and count against no account, so one browser alone can never lock
-# an account (storage locks it after MAX_FAILED_LOGINS).
-
-#: Every refused login answers no sooner than this after it was sent: slows guessing,
-#: and unknown, wrong, locked and throttled take the same time.
-FAILED_LOGIN_DELAY_S = 1.0
-#: Failed logins one browser session may make in SESSION_THROTTLE_S before its attempts
-#: are refused unchecked. Fewer than the account's MAX_FAILED_LOGINS.
-SESSION_MAX_FAILURES = 3
-SESSION_THROTTLE_S = LOCK_TIME.total_seconds()
-#: Session state: the times (time.monotonic) of this session's failed logins.
-LOGIN_FAILURES_KEY = "login:failures"
-LOGIN_REFUSED = (
-    "That username and password don't match an account, or there were too many tries. "
-    "Please check them, or try again in 15 minutes."
-)
-OIDC_UNVERIFIED = (
-    "Your organisation's account didn't confirm your e-mail address, so it can't be used to log in here. "
-    "Please use your Spark Check password."
-)
-OIDC_NO_ACCOUNT = "Your sign-in worked, but no Spark Check counselor account matches your e-mail address."
 
 
 def render_login() -> None:
@@ -69,14 +59,11 @@ def render_login() -> None:
         "For counselors who use Spark Check in sessions. Couples and individuals don't need an account. "
         "Your account is made by whoever runs Spark Check for your practice."
     )
-    with guarded("Logging in isn't possible just now. Please try again in a moment.") as outcome:
-        first_run = not counselor_service.has_counselors(session.desk())
-    if outcome.ok and first_run:
-        st.info(
-            "No counselor account exists yet. Whoever runs this server makes the first one on that machine:\n\n"
-            '`python -m storage add-counselor NAME --display-name "Your Name"`\n\n'
-            "That first counselor is an admin: they add the others here, in the app."
-        )
+    first_run = None
+    with guarded(UNREACHABLE):
+        first_run = login.first_run_help(session.store())
+    if first_run:
+        st.info(first_run)
     if _oidc_configured():
         if _oidc_signed_in():
             _oidc_login()
@@ -89,35 +76,17 @@ def render_login() -> None:
         )
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
-        _password_login(username, password)
-
-
-def _password_login(username: str, password: str) -> None:
-    deadline = time.monotonic() + FAILED_LOGIN_DELAY_S
-    failures = _recent_failures()
-    try:
-        if len(failures) >= SESSION_MAX_FAILURES:
-            decoy_verification(password)  # throttled: refused unchecked, after the same work
-            counselor = None
-        else:
-            counselor = counselor_service.authenticate(session.desk(), username, password)
-    except StorageError:
-        st.error("Logging in isn't possible just now. Please try again in a moment.")
-        return
-    if counselor is None:
-        if len(failures) < SESSION_MAX_FAILURES:
-            st.session_state[LOGIN_FAILURES_KEY] = [*failures, time.monotonic()]
-        time.sleep(max(0.0, deadline - time.monotonic()))
-        st.error(LOGIN_REFUSED)
-        return
-    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
-    st.rerun()
-
-
-def _recent_failures() -> list[float]:
-    """This session's failed logins in the last SESSION_THROTTLE_S."""
-    since = time.monotonic() - SESSION_THROTTLE_S
-    return [t for t in st.session_state.get(LOGIN_FAILURES_KEY, []) if t > since]
+        throttle = st.session_state.setdefault(LOGIN_FAILURES_KEY, login.LoginThrottle())
+        try:
+            counselor = login.log_in(session.store(), username, password, throttle)
+        except StorageError:
+            st.error(UNREACHABLE)
+            return
+        if counselor is None:
+            st.error(LOGIN_REFUSED)
+            return
+        counselor_session.log_in(counselor)
+        st.rerun()
 
 
 def _oidc_configured() -> bool:
@@ -138,16 +107,15 @@ def _oidc_login() -> None:
     if st.user.get("email_verified") is not True:
         st.error(OIDC_UNVERIFIED)
         return
-    email = str(st.user.get("email") or "")
     counselor = None
-    with guarded("Logging in isn't possible just now. Please try again in a moment.") as outcome:
-        counselor = counselor_service.counselor_by_username(session.desk(), email) if email else None
+    with guarded(UNREACHABLE) as outcome:
+        counselor = login.sign_in_by_email(session.store(), str(st.user.get("email") or ""))
     if not outcome.ok:
         return
     if counselor is None:
         st.error(OIDC_NO_ACCOUNT)
         return
-    session.log_in_counselor(counselor.id, counselor.display_name, admin=counselor.is_admin)
+    counselor_session.log_in(counselor)
     st.rerun()
 
 
@@ -156,26 +124,29 @@ def _log_out() -> None:
     signed out too (its cookie deleted, the provider told), or the login page would
     sign the next person straight back in as this counselor."""
     signed_in = _oidc_configured() and _oidc_signed_in()
-    session.log_out()
+    try:
+        counselor_session.me().log_out()  # revoked: the browser's token restores nothing
+    except StorageError:
+        session.data().notices.append(("error", NOT_LOGGED_OUT))
+        return
+    counselor_session.forget("You're logged out.")
     if signed_in:
         st.logout()  # run as a callback: no rerun follows that could drop its redirect
 
 
-def render_change_password() -> None:
-    """A counselor changes their own password (their current one first)."""
-    state = session.data()
-    with st.expander("Change my password"), st.form("change_password", clear_on_submit=True):
+def render_change_password(expanded: bool = False) -> None:
+    """A counselor changes their own password (their current one first, counted like a
+    login); every other login of theirs ends."""
+    with st.expander("Change my password", expanded=expanded), st.form("change_password", clear_on_submit=True):
         current = st.text_input("Current password", type="password", max_chars=256, autocomplete="current-password")
         new = st.text_input("New password", type="password", max_chars=256, autocomplete="new-password")
         again = st.text_input("New password again", type="password", max_chars=256, autocomplete="new-password")
         if st.form_submit_button("Change password"):
-            if new != again:
-                st.error("The two new passwords aren't the same.")
-                return
-            with guarded("The password couldn't be changed just now. Please try again.") as outcome:
-                counselor_service.change_password(session.desk(), state.counselor_id or "", current, new)
-            if outcome.ok:
-                st.success("Your password is changed.")
+            with counselor_session.acting(), guarded("The password couldn't be changed just now. Please try again."):
+                counselor_session.me().change_password(current, new, again)
+                session.data().counselor_must_change = False
+                session.data().notices.append(("success", "Your password is changed. Your other logins have ended."))
+                st.rerun()
 
 
 def render_logout_button() -> None:

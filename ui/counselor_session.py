@@ -1,22 +1,21 @@
-"""A counselor's login that survives a page refresh (docs/SECURITY.md, "Counselor sessions").
-
-At login the server opens a session (storage/sessions.py) and gives the browser its
-random token, which a constant snippet (ui/browser.py) keeps in a cookie. A page
-refresh is a new Streamlit session: it reads the cookie (``st.context.cookies``) and,
-if the token still names a live session, the counselor is logged in again before the
-navigation is built, so the page they were on exists. Every run of a logged-in page
-checks the session is still live (log out, idle and absolute timeouts end it).
-"""
+"""Which counselor this browser session acts for, and their login surviving a refresh
+(docs/SECURITY.md, "Counselor sessions"): the token sits in a cookie (ui/browser.py),
+read before the navigation is built. The services re-check it at every call, fragments
+included; :func:`acting` turns a ``LoginEnded`` into the login page with a kind line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
-from storage import StorageError
-from storage import sessions as counselor_sessions
+from services import LoginEnded, StorageError
+from services.admin import Admin
+from services.counselor import ENDED, Counselor
 from ui import browser, link_carrier, session
 
-ENDED = "Your login has ended (it was unused for a while, or ended elsewhere). Please log in again."
+LINKS = (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM)
 
 
 def browser_token() -> str:
@@ -27,41 +26,75 @@ def browser_token() -> str:
         return ""
 
 
+def me() -> Counselor:
+    return Counselor(session.store(), session.data().counselor_token or "")
+
+
+def admin() -> Admin:
+    return Admin(session.store(), session.data().counselor_token or "")
+
+
 def restore(state: session.SessionData) -> session.SessionData:
-    """Run before the navigation is built: restore a counselor's login from the browser's
-    token, or end a login the server no longer knows. A refresh of the presentation view
-    (its assessment in the URL) stays a shared screen: no navigation, nothing of the
-    counselor (the page itself checks the assessment is theirs)."""
-    state = _restore_login(state)
-    if state.role == "counselor" and st.query_params.get(session.PRESENT_PARAM):
-        state.presenting = True
+    """Before the navigation: a counselor's login checked (ended: logged out here), or
+    restored from the browser's token, unless a link in the address bar (or this tab's join
+    code) is someone else's.
+    A refreshed presentation view (its assessment in the URL) stays a shared screen."""
+    token = browser_token()
+    unchecked = token and token != state.checked_login_token and state.role == "person" and not state.person_id
+    try:
+        if state.role == "counselor":
+            record = me().check()
+            state.counselor_admin, state.counselor_must_change = record.is_admin, record.must_change_password
+        elif unchecked and not link_carrier.invitation() and not any(param in st.query_params for param in LINKS):
+            state.checked_login_token = token
+            (counselor := Counselor(session.store(), token)).check()
+            log_in(counselor)
+    except LoginEnded:
+        if state.role == "counselor":
+            forget(ENDED)
+    except StorageError:
+        pass  # can't tell now: the page says the database is unreachable
+    state = session.data()
+    state.presenting |= state.role == "counselor" and bool(st.query_params.get(session.PRESENT_PARAM))
     return state
 
 
-def _restore_login(state: session.SessionData) -> session.SessionData:
-    if state.role == "counselor":
-        try:
-            live = counselor_sessions.session_counselor(session.store(), state.counselor_token or "")
-        except StorageError:
-            return state  # can't tell now: the page says the database is unreachable
-        if live is None or live.id != state.counselor_id:
-            session.log_out(ENDED)
-        else:
-            state.counselor_admin = live.is_admin  # made or stopped being an admin meanwhile
-        return session.data()
-    token = browser_token()
-    if not token or token == state.checked_login_token or state.role != "person" or state.person_id:
-        return state
-    if link_carrier.invitation() or any(p in st.query_params for p in (session.RESUME_PARAM, session.DEVICE_PARAM)):
-        return state  # a link opened in this browser (or this tab's join code) is about someone else
-    state.checked_login_token = token
+def log_in(counselor: Counselor) -> None:
+    """A counselor's session starts clean: nothing of anyone else's stays in it."""
+    record = counselor.record
+    assert record is not None  # a login opened or checked
+    session.reset_widgets()
+    st.session_state[session.STATE_KEY] = session.SessionData(
+        role="counselor",
+        counselor_id=record.id,
+        counselor_name=record.display_name,
+        counselor_admin=record.is_admin,
+        counselor_must_change=record.must_change_password,
+        counselor_token=counselor.token,
+        checked_login_token=counselor.token,
+    )
+    for param in LINKS:
+        if param in st.query_params:
+            del st.query_params[param]
+
+
+def forget(notice: str) -> None:
+    """This browser session logged out, with ``notice`` to show once."""
+    token = session.data().counselor_token
+    session.reset_widgets()
+    st.session_state[session.STATE_KEY] = session.SessionData(notices=[("info", notice)], checked_login_token=token)
+    st.query_params.clear()
+
+
+@contextmanager
+def acting() -> Iterator[None]:
+    """Around a counselor page or fragment: once a call finds the login ended, nothing
+    more of the page; the login page instead, saying so."""
     try:
-        counselor = counselor_sessions.session_counselor(session.store(), token)
-    except StorageError:
-        return state
-    if counselor is not None:
-        session.log_in_counselor(counselor.id, counselor.display_name, token=token, admin=counselor.is_admin)
-    return session.data()
+        yield
+    except LoginEnded:
+        forget(ENDED)
+        st.rerun(scope="app")
 
 
 def keep_in_browser(state: session.SessionData) -> None:

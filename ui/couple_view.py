@@ -8,10 +8,9 @@ import streamlit as st
 from questions.loader import source_titles
 from scoring import visibility
 from scoring.compare import INTIMACY, predictions_id
-from services import couples
-from storage import StorageError
-from storage.couples import NICKNAME_MAX_LENGTH, CoupleRecord, NicknameError, format_join_code
-from ui import couple_session, session
+from services import NICKNAME_MAX_LENGTH, CoupleRecord, NicknameError, NotActing, StorageError, format_join_code
+from services.partner import Partner, partner_names
+from ui import session
 from ui.components import PAGE_UNAVAILABLE, app_link, guarded
 from ui.finished_view import is_locked, render_finished, render_reopen
 from ui.pages_registry import switch_to
@@ -27,13 +26,12 @@ SHARE_LABELS = {
 
 
 def names_for(state: session.SessionData, record: CoupleRecord) -> dict[int, str]:
-    """What each partner is called on this screen: their nickname (else "Partner 1" / "Partner 2"),
-    the same for both; on a partner's own device their own name says "(you)". Plain text:
-    pass it through ui.text.plain before Markdown."""
-    return couples.names_for_viewer(record, state.slot if state.mode == "two_devices" else None)
+    """What each partner is called on this screen (``services.partner.partner_names``): on a
+    partner's own device their own name says "(you)". Plain text: pass it through plain()."""
+    return partner_names(record, state.slot if state.mode == "two_devices" else None)
 
 
-def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
+def _nickname(state: session.SessionData, partner: Partner, record: CoupleRecord) -> None:
     """The partner on this screen may give a first name or nickname, shown to the two of them."""
     me = record.partner(state.slot or 0)
     if me is None:
@@ -51,7 +49,9 @@ def _nickname(state: session.SessionData, record: CoupleRecord) -> None:
             saved = st.form_submit_button("Save name")
         if saved:
             try:
-                couples.set_nickname(session.store(), me.person_id, given)
+                partner.set_nickname(given)
+            except NotActing as exc:
+                session.ended(state, exc)
             except NicknameError as error:
                 st.error(str(error))
                 return
@@ -90,14 +90,15 @@ def render_home() -> None:
 
 def _render_home() -> None:
     state = session.data()
-    record = couple_session.couple(state)
-    if record is None:
+    partner = state.partner
+    if partner is None:
         st.error("This couple space no longer exists. It may have been deleted.")
         return
+    record = partner.couple()
     st.title("Our check-up")
     me = record.partner(state.slot or 0)
     if record.client_id is not None and me is not None and not me.counselor_consent:
-        _consent(state, me.person_id)
+        _consent(state, partner, plain(names_for(state, record)[me.slot]))
         return
     if state.mode == "one_device":
         _one_device_home(state, record, me is not None and me.finished)
@@ -105,8 +106,8 @@ def _render_home() -> None:
         _two_device_home(state, record)
     if me is not None and me.finished:
         return
-    _nickname(state, record)
-    who = plain(names_for(state, record)[state.slot or 1])
+    _nickname(state, partner, record)
+    who = plain(names_for(state, record)[partner.slot])
     st.subheader(f"{who}: your steps" if state.mode == "one_device" else "Your steps")
     for number, (page, title, status) in enumerate(_step_status(state), start=1):
         if st.button(f"{number}. {title}", key=f"home:{page}", width="stretch"):
@@ -115,8 +116,8 @@ def _render_home() -> None:
             st.caption(status)
 
 
-def _consent(state: session.SessionData, person_id: str) -> None:
-    who = f"Partner {state.slot}" if state.mode == "one_device" else "You"
+def _consent(state: session.SessionData, partner: Partner, name: str) -> None:
+    who = name if state.mode == "one_device" else "You"
     st.markdown(
         f"**{who}:** your counselor set up this check-up. With your agreement, your counselor will see the "
         "results you choose to share with your partner, and also your answers to the safety and support "
@@ -125,33 +126,34 @@ def _consent(state: session.SessionData, person_id: str) -> None:
     agreed = st.checkbox("I agree to share my results with our counselor", key=f"consent:{state.widget_slot}")
     if st.button("Continue", type="primary", disabled=not agreed, key="consent:go"):
         with guarded("Your agreement couldn't be saved just now. Please try again."):
-            couples.give_counselor_consent(session.store(), person_id)
+            partner.give_counselor_consent()
             st.rerun()
     st.caption("If you'd rather not, you can still use Spark Check privately: open it without this link.")
 
 
 def _one_device_home(state: session.SessionData, record: CoupleRecord, finished: bool) -> None:
+    names = {slot: plain(name) for slot, name in names_for(state, record).items()}  # nicknames, once given
     if record.both_finished:
         st.success("You've both finished. Your comparison is ready.")
         if st.button("See our comparison →", type="primary", key="home:comparison"):
             switch_to("comparison")
-        st.caption(f"Partner {state.slot}'s answers are hidden on this screen. Need to change one?")
-        render_reopen(state)
+        st.caption("Both partners' answers are hidden on this screen. Need to change one?")
+        render_reopen(state, slots=(1, 2))
         return
     if finished and state.slot == 1:
         st.info(
-            "Thank you, Partner 1 — your answers are saved and now hidden. "
+            f"Thank you, {names[1]} — your answers are saved and now hidden. "
             "Please hand the device to your partner. Nothing of your answers can be seen from here on."
         )
-        if st.button("I'm Partner 2 — start my turn", type="primary", key="home:handover"):
+        if st.button(f"I'm {names[2]} — start my turn", type="primary", key="home:handover"):
             with guarded("The hand-over couldn't be saved just now. Please try again."):
-                couple_session.hand_over(state)
+                session.become(state.partner.hand_over())  # type: ignore[union-attr]  # a couple's page
                 st.rerun()
-        st.caption("Partner 1, still holding the device and want to change an answer before handing it over?")
+        st.caption(f"{names[1]}, still holding the device and want to change an answer before handing it over?")
         render_reopen(state)
         return
     st.markdown(
-        f"You're answering in turn on this device. **It's Partner {state.slot}'s turn.** "
+        f"You're answering in turn on this device. **It's {names[state.slot or 1]}'s turn.** "
         "The other partner's answers stay hidden until you've both finished and chosen what to share."
     )
     st.caption(
@@ -175,7 +177,7 @@ def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
             st.caption("For your privacy, a join code is shown only once. Make a new one whenever you need it.")
         if st.button("Make a new join code", key="home:new_code"):
             with guarded("A new code couldn't be made just now. Please try again."):
-                st.session_state["join_code"] = couples.new_join_code(session.store(), record.id)
+                st.session_state["join_code"] = state.partner.new_join_code()  # type: ignore[union-attr]  # a couple's page
                 st.rerun()
     elif record.both_finished:
         st.success("You've both finished. Your comparison is ready.")
@@ -183,6 +185,10 @@ def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
             switch_to("comparison")
     elif partner.finished:
         st.info("Your partner has finished. The comparison opens as soon as you finish too.")
+    elif (me := record.partner(state.slot or 0)) is not None and me.finished:
+        st.info("You've finished. Your comparison opens as soon as your partner finishes too.")
+        if st.button("What happens next →", type="primary", key="home:waiting"):
+            switch_to("comparison")
     else:
         st.info("Your partner has joined. Each of you answers on your own device.")
     st.caption("Your own resume link is in the address bar and on *My data & downloads*. Keep it private.")
@@ -198,6 +204,7 @@ def _on_prediction(scale_id: str, key: str) -> None:
 def _prediction_items(rset_id: str, read_only: bool = False) -> None:
     """The guesses, one per topic; a fragment, so a guess reruns only this part of the page."""
     state = session.data()
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
     questionnaire = session.content().questionnaire(INTIMACY)
     rset = questionnaire.response_sets[rset_id]
     labels = {o.value: o.label for o in rset.options}
@@ -275,11 +282,11 @@ def render_share() -> None:
 
 def _render_share() -> None:
     state = session.data()
-    record = couple_session.couple(state)
     st.title("Finish & share")
-    if record is None or state.person_id is None:
+    if state.partner is None:
         st.info("Answer a few questions first.")
         return
+    record = state.partner.couple()
     me = record.partner(state.slot or 0)
     if me is not None and me.finished:
         if state.mode != "one_device":
@@ -293,7 +300,8 @@ def _render_share() -> None:
         return
     if state.mode == "one_device":
         # Always the partner whose turn it is now (e.g. after the browser's Back button).
-        st.markdown(f"**It's Partner {state.slot}'s turn.** Finishing hides your answers on this screen.")
+        turn = plain(names_for(state, record)[state.slot or 1])
+        st.markdown(f"**It's {turn}'s turn.** Finishing hides your answers on this screen.")
     for _page, title, status in _step_status(state)[:3]:
         st.markdown(f"- **{title}**: {status}")
     unsafe = not answering_is_safe(state)
@@ -340,6 +348,12 @@ def _render_share() -> None:
 
 def _finish(state: session.SessionData, choice: str) -> None:
     one_device_first = state.mode == "one_device" and state.slot == 1
+    partner = state.partner
     with guarded("Your choice couldn't be saved just now, so nothing changed. Please try again."):
-        couple_session.finish(state, choice)
+        assert partner is not None  # a couple's page
+        both = partner.finish(choice).both_finished
+        session.set_progress(state, page="comparison" if both or not partner.one_device else "couple_home")
+        if partner.one_device:  # their answers leave the session (and the screen) at once
+            session.become(partner)
+        state.finished = True
         switch_to("couple_home" if one_device_first else "comparison")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from reporting.export import ImportProblem, export_result, import_result
 from reporting.html_report import solo_report
-from storage import AnswersLocked, StorageError
+from services import AnswersLocked, NotActing, StorageError
 from ui import browser, session
 from ui.components import app_link, download, guarded
 from ui.text import plain
@@ -42,11 +42,13 @@ def render() -> None:
     else:
         st.markdown("This removes your answers from this server for good. It can't be undone.")
     # Keyed by whose answers they are: after a deletion the box is a new one, unticked.
-    whose = state.couple_id if state.mode == "one_device" else state.person_id
+    whose = state.partner.couple_id if state.partner and state.partner.one_device else state.actor and state.actor.id
     confirm = st.checkbox("Yes, delete all my answers", key=f"delete:confirm:{whose or 'none'}")
     if st.button("Delete my answers", disabled=not confirm, key="delete:go"):
         with guarded("Your answers couldn't be deleted just now. Please try again in a moment."):
-            session.delete_everything(state)
+            if state.actor is not None:  # on one device, the whole couple: the device is shared
+                state.actor.delete()
+            session.forget(("success", "Your answers have been deleted for good."))
             st.rerun()
 
 
@@ -85,11 +87,15 @@ def _downloads_and_import(state: session.SessionData) -> None:
         else:
             try:
                 answers = import_result(content, uploaded.getvalue())
-                session.replace_answers(state, answers)
+                session.actor(state).replace_answers(answers)
+                state.answers, state.unsaved = {qid: dict(items) for qid, items in answers.items()}, set()
             except ImportProblem as problem:
                 st.error(plain(str(problem)) + " Nothing was changed.")
             except AnswersLocked:
                 st.error(session.FINISHED_READ_ONLY + " Nothing was changed.")
+            except NotActing as exc:
+                session.ended(state, exc)
+                st.rerun()
             except StorageError:
                 st.error("The answers couldn't be saved just now, so nothing was changed. Please try again.")
             else:

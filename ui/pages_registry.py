@@ -8,7 +8,7 @@ from typing import Literal, NoReturn
 
 import streamlit as st
 
-from ui import browser, counselor_login_view, counselor_session, couple_session, link_carrier, quick_exit, session
+from ui import browser, counselor_login_view, counselor_session, link_carrier, quick_exit, session
 
 PAGES_DIR = "ui/pages"
 
@@ -142,11 +142,11 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     """A resume link opens the app's root: go back to where the person was. Then
     show any one-off notices at the top of whichever page runs.
 
-    A couple's session first follows what is stored (``couple_session.follow_couple``): after a
+    A couple's session first follows what is stored (``session.follow``): after a
     partner finishes or hands over, no page — whether reached by the navigation, a
     button, the browser's Back button or another tab — shows that partner's answers.
     """
-    state = couple_session.follow_couple(state)
+    state = session.follow(state)
     # A link just opened stays on its page until the tab's script took it out of the address.
     arrived = link_carrier.just_arrived()
     target = None if arrived else state.resume_page
@@ -156,7 +156,9 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     browser.page_style()
     if state.role != "counselor":
         quick_exit.render()  # on every page a person or partner sees, waiting screens included
-    session.show_notices(state)
+    for kind, message in state.notices:  # one-off messages, at the top of whichever page runs
+        getattr(st, kind)(message)
+    state.notices.clear()
     counselor_session.keep_in_browser(state)
     link_carrier.carry(state.link())
     if state.role == "counselor" and not state.presenting:
@@ -170,9 +172,9 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
 def needs_consent(state: session.SessionData) -> bool:
     if state.consent_settled:
         return False
-    record = couple_session.couple(state)
-    if record is None:
+    if state.partner is None:
         return False
+    record = state.partner.couple()
     me = record.partner(state.slot or 0)
     if record.client_id is None or (me is not None and me.counselor_consent):
         state.consent_settled = True

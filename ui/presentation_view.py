@@ -23,9 +23,8 @@ from reporting.charts import (
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.trends import trends
-from services import counselor
 from services.counselor import NAMES, CouplePage
-from ui import session
+from ui import counselor_session, session
 from ui.components import guarded
 from ui.counselor_login_view import require_counselor
 from ui.pages_registry import switch_to
@@ -35,9 +34,14 @@ from ui.text import plain
 LABEL_SIZE = 22
 
 
+#: Session state: the shared screen was just left; the next page opens the sidebar again.
+LEFT = "present:left"
+
+
 def _stop_presenting() -> None:
     # Before the run: the navigation and sidebar come back.
     session.data().presenting = False
+    st.session_state[LEFT] = True
     if session.PRESENT_PARAM in st.query_params:
         del st.query_params[session.PRESENT_PARAM]
 
@@ -51,11 +55,9 @@ def render_presentation() -> None:
     if requested and requested != state.assessment_id:  # a refresh: the URL says which
         state.assessment_id, state.client_id = requested, None
     comparison, names = None, dict(NAMES)
-    with guarded("The presentation can't be shown just now. Please try again in a moment."):
+    with counselor_session.acting(), guarded("The presentation can't be shown just now. Please try again in a moment."):
         if state.assessment_id:  # only ever an assessment of this counselor's
-            shared = counselor.shared_comparison(
-                session.desk(), session.content(), state.counselor_id or "", state.client_id, state.assessment_id
-            )
+            shared = counselor_session.me().shared_comparison(session.content(), state.client_id, state.assessment_id)
             if shared is not None:
                 state.client_id, comparison, names = shared.client_id, shared.comparison, shared.names
     if comparison is None:
@@ -95,13 +97,13 @@ def render_presentation() -> None:
                     st.markdown("\n".join(f"- **{t}**" for t in titles))
     with words_side:
         _starters(comparison)
-    with guarded("The trend can't be shown just now."):
+    with counselor_session.acting(), guarded("The trend can't be shown just now."):
         _trend(state, names)
 
 
 def _trend(state: session.SessionData, names: dict[int, str]) -> None:
     """The couple's topics across their assessments, as the couple may see them."""
-    page = CouplePage(session.desk(), session.content(), state.counselor_id or "", state.client_id or "")
+    page = CouplePage(counselor_session.me(), session.content(), state.client_id or "")
     points = page.trend_points("counselor_shared")
     if len(points) < 2:
         return

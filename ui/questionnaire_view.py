@@ -113,6 +113,7 @@ def _body(questionnaire_id: str) -> None:
     navigation and the rest. Finishing moves to another page: a full rerun.
     """
     state = session.data()
+    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
     slot = state.widget_slot
     questionnaire = session.content().questionnaire(questionnaire_id)
     sections = questionnaire.sections

@@ -15,10 +15,10 @@ from scoring.bands import BANDS_NOTE
 from scoring.engine import consistency_notes
 from scoring.results import Profile
 from scoring.visibility import profile_for_self
-from services import answers as answers_service
-from services.couples import RETAKE_AFTER
-from storage import StorageError
-from ui import couple_session, session
+from services import StorageError
+from services import partner as partners
+from services.partner import RETAKE_AFTER
+from ui import session
 from ui.components import guarded, plan_steps, retake_reminder
 from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
@@ -147,10 +147,10 @@ def render() -> None:
         if st.button("Start with “Is it worth it?”", type="primary"):
             switch_to("worth_it")
         return
-    if state.person_id and state.role == "person" and not state.progress.get("finished"):
+    if state.actor is not None and state.role == "person" and not state.progress.get("finished"):
         # Reaching results counts as finishing: finished answers are never purged as abandoned.
         with contextlib.suppress(StorageError):
-            answers_service.mark_finished(session.store(), state.person_id)
+            state.actor.mark_finished()
             state.progress["finished"] = True
     key = answers_key(state.answers)
     profile = memo("profile", key, lambda: profile_for_self(content, state.answers))
@@ -178,7 +178,10 @@ def _what_next(state: session.SessionData, profile: Profile) -> None:
         )
         if st.button("Invite my partner", key="results:invite", width="stretch"):
             with guarded("The couple space couldn't be made just now. Please try again."):
-                st.session_state["join_code"] = couple_session.start_two_devices(state)
+                partner, st.session_state["join_code"] = partners.start_two_devices(
+                    session.store(), session.content(), state.actor
+                )
+                session.act_as(state, partner)
                 switch_to("couple_home")
     retake_reminder(date.today() + RETAKE_AFTER, key="results:reminder")
     st.markdown("Your answers are saved. Download a report, or delete everything, on **My data & downloads**.")

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import counselor
-from storage.counselors import ClientRecord
-from ui import session
+from services.counselor import ClientRecord
+from ui import counselor_session, session
 from ui.components import download, guarded
 from ui.counselor_login_view import render_change_password, require_counselor
 from ui.pages_registry import switch_to
@@ -22,15 +21,19 @@ DUPLICATE_KEY = "roster:duplicate"
 
 def render_roster() -> None:
     state = require_counselor()
+    with counselor_session.acting():
+        _roster(state)
+
+
+def _roster(state: session.SessionData) -> None:
     st.title("My couples")
     st.caption(f"Logged in as {plain(state.counselor_name or '')}. Only you can see this roster.")
-    counselor_id = state.counselor_id or ""
     with st.form("add_client", clear_on_submit=True):
         label = st.text_input("Add a couple (a label or pseudonym — no real names needed)", max_chars=80)
         if st.form_submit_button("Add couple"):
             st.session_state.pop(DUPLICATE_KEY, None)
             with guarded("The couple couldn't be added just now. Please try again."):
-                existing = counselor.client_with_label(session.desk(), counselor_id, label)
+                existing = counselor_session.me().client_with_label(label)
                 if existing is None:
                     _add(state, label)
                 else:
@@ -40,7 +43,7 @@ def render_roster() -> None:
     search = st.text_input("Search by label", max_chars=80, key="roster:search", on_change=_first_page)
     with guarded("The roster can't be shown just now. Please try again in a moment."):
         page = int(st.session_state.get(PAGE_KEY, 1))
-        roster = counselor.roster_page(session.desk(), counselor_id, search, page)
+        roster = counselor_session.me().roster_page(search, page)
         if roster.page != page:  # the roster shrank (a search, a removal): its last page instead
             st.session_state[PAGE_KEY] = roster.page
         if roster.total == 0:
@@ -55,7 +58,7 @@ def render_roster() -> None:
 
 def _add(state: session.SessionData, label: str) -> None:
     st.session_state.pop(DUPLICATE_KEY, None)
-    state.client_id = counselor.add_client(session.desk(), state.counselor_id or "", label)
+    state.client_id = counselor_session.me().add_client(label)
     switch_to("client")
 
 
@@ -90,16 +93,16 @@ def _roster_row(state: session.SessionData, client: ClientRecord) -> None:
 
 
 def render_export() -> None:
-    state = require_counselor()
+    require_counselor()
     st.title("Export")
     st.markdown(
         "A CSV of every score of your couples — only partners who agreed to share with you, and only what they "
         "chose to share. Cells that could run as spreadsheet formulas are neutralised."
     )
-    desk, content, counselor_id = session.desk(), session.content(), state.counselor_id or ""
+    counselor, content = counselor_session.me(), session.content()
     download(
         "All scores (CSV)",
-        lambda: counselor.scores_csv(desk, content, counselor_id),
+        lambda: counselor.scores_csv(content),
         "spark-check-scores.csv",
         key="export:csv",
     )

@@ -1,11 +1,7 @@
-"""Everything kept in ``st.session_state``, set up in one place.
-
-Per-user data lives only here (one browser session) and in the database;
-never in ``st.cache_*``, which every session shares. The session mirrors only
-the answers of the person answering now: on one device, the other partner's
-answers are never loaded into it, and nor are a partner's own once they have
-finished (until they deliberately reopen them).
-"""
+"""Everything kept in ``st.session_state``, set up in one place: who acts in this browser
+session (``actor``, opened by ``services`` from a link and checked again at every call) and
+a mirror of the saved answers of the person answering now only. Never in ``st.cache_*``.
+On one device the other partner's answers are never loaded, nor a finished partner's."""
 
 from __future__ import annotations
 
@@ -19,27 +15,33 @@ import streamlit as st
 
 import settings as app_settings
 from questions import Content, ContentError, default_content
-from services import answers as answers_service
+from services import AnswersLocked, KeyConfigError, LinkEnded, NotActing, StorageError, Store, TurnPassed
+from services import partner as partners
+from services.partner import Partner
+from services.person import Person
 from settings import Settings
-from storage import AnswersLocked, StorageError, Store
-from storage import sessions as counselor_sessions
-from storage.counselors import CounselorDesk
-from storage.couples import CoupleRecord
-from storage.crypto import KeyConfigError
 from ui import link_carrier
+from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
-Mode = Literal["one_device", "two_devices"]
-#: The resume link of a person (alone, or one partner on their own device).
-RESUME_PARAM = "r"
-#: The resume link of a couple answering in turn on one device.
-DEVICE_PARAM = "d"
-#: A join code carried by a join link.
-JOIN_PARAM = "join"
+#: Links: a person's own (alone, or a partner on two devices), a one-device couple's, a join code.
+RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: The assessment open in the presentation view (an opaque id; checked against the
 #: logged-in counselor on every load), so a refresh of the shared screen keeps it.
 PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
+WELCOME_BACK = "Welcome back. Your answers are restored."
+#: Said instead when a link opens for the first time (a counselor's link, started in the office).
+FIRST_VISIT = "Welcome. Each answer is saved as you give it, and this link brings you back."
+UNKNOWN_LINK = (
+    "That resume link doesn't match any saved answers. They may have been deleted. "
+    "You can start afresh from **Welcome**."
+)
+LINK_ENDED = (
+    "This link was replaced or its answers were deleted, so this page can't show or save anything more. "
+    "Nothing was changed. If you were given a new link, open that one; or start afresh from **Welcome**."
+)
+FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
 
 
 @dataclass
@@ -47,8 +49,8 @@ class SessionData:
     """One browser session's state. Only saved answers are mirrored here."""
 
     role: Role = "person"
-    person_id: str | None = None
-    token: str | None = None
+    #: Who acts in this session (None until a first answer or a couple is made).
+    actor: Person | None = None
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: dict[str, Any] = field(default_factory=dict)
     #: Messages to show once on the next run (e.g. after a resume or a delete).
@@ -57,24 +59,18 @@ class SessionData:
     resume_page: str | None = None
     #: Item keys whose last answer could not be saved.
     unsaved: set[str] = field(default_factory=set)
-    couple_id: str | None = None
-    mode: Mode | None = None
-    #: This session's partner slot (1 or 2) in a couple.
-    slot: int | None = None
-    #: This partner has finished: their answers are read-only, and on one device
-    #: they are not in the session at all (``answers`` stays empty).
+    #: This partner has finished: read-only answers, and none in the session on one device.
     finished: bool = False
-    #: One device: the couple's device link token.
-    device_token: str | None = None
     join_failures: int = 0
-    #: Set once this partner needs no (more) consent for a counselor: the couple is not a
-    #: counselor's, or they gave it. Neither changes back, so it is not asked again.
+    #: This partner needs no (more) consent for a counselor: it is not asked again.
     consent_settled: bool = False
     #: A logged-in counselor (role "counselor").
     counselor_id: str | None = None
     counselor_name: str | None = None
     #: The counselor may manage counselor accounts (checked again by every such call).
     counselor_admin: bool = False
+    #: An admin made the account: the first password is changed before anything else.
+    counselor_must_change: bool = False
     #: The counselor's session token (storage/sessions.py), also kept in the browser
     #: so a page refresh restores the login (ui/counselor_session.py).
     counselor_token: str | None = None
@@ -90,13 +86,27 @@ class SessionData:
     #: for. Shown only on that couple's page, and gone once the counselor leaves it.
     fresh_links: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def partner(self) -> Partner | None:
+        return self.actor if isinstance(self.actor, Partner) else None
+
+    @property
+    def person_id(self) -> str | None:
+        return self.actor.id if self.actor else None
+
+    @property
+    def slot(self) -> int | None:
+        return self.partner.slot if self.partner else None
+
+    @property
+    def mode(self) -> Literal["one_device", "two_devices"] | None:
+        return None if self.partner is None else "one_device" if self.partner.one_device else "two_devices"
+
     def link(self) -> tuple[str, str] | None:
         """The query parameter that brings this session back."""
-        if self.device_token:
-            return DEVICE_PARAM, self.device_token
-        if self.token:
-            return RESUME_PARAM, self.token
-        return None
+        if self.partner and self.partner.device:
+            return DEVICE_PARAM, self.partner.device
+        return (RESUME_PARAM, self.actor.token) if self.actor else None
 
     @property
     def widget_slot(self) -> str:
@@ -108,8 +118,7 @@ class SessionData:
 def _store_for(settings: Settings) -> Store:
     # One engine per process and settings: a connection pool, not anyone's data.
     store = Store.from_url(settings.database_url, sealer=settings.sealer())
-    # Expired, never-finished responses go after the documented period (docs/SECURITY.md).
-    with contextlib.suppress(StorageError):
+    with contextlib.suppress(StorageError):  # expired, never-finished responses go (docs/SECURITY.md)
         store.purge_unfinished()
     return store
 
@@ -124,149 +133,132 @@ def content() -> Content:
 
 
 def data() -> SessionData:
-    if STATE_KEY not in st.session_state:
-        st.session_state[STATE_KEY] = SessionData()
-    state: SessionData = st.session_state[STATE_KEY]
-    return state
+    return st.session_state.setdefault(STATE_KEY, SessionData())  # type: ignore[no-any-return]
 
 
 def start() -> SessionData:
     """Run at the top of every rerun: resume from a link."""
     try:
         content()
-    except ContentError as exc:
-        # One clear line naming the file and field, not a traceback in the page.
+        store()
+    except ContentError as exc:  # one clear line naming the file and field, not a traceback
         st.error(f"Spark Check can't start because a content file is invalid — {exc}")
         st.stop()
-    try:
-        store()
     except KeyConfigError as exc:
         st.error(f"Spark Check can't start: the encryption key setting is wrong — {exc}")
         st.stop()
-    except StorageError:
-        # e.g. a read-only disk or an unreachable database server: say so, plainly.
-        st.error(
-            "Spark Check can't reach its database just now, so nothing can be saved. "
-            "Please try again in a little while."
-        )
+    except StorageError:  # e.g. a read-only disk or an unreachable database server
+        st.error("Spark Check can't reach its database just now, so nothing can be saved. Please try again later.")
         st.stop()
-    state = data()
-    # Taken once from the address or the tab's cookie; never put back in the URL (ui/link_carrier.py).
-    param, value = link_carrier.take() or ("", "")
-    if param == DEVICE_PARAM and value != state.device_token:
-        _resume_device(state, value)
-    elif param == RESUME_PARAM and value != state.token:
-        _resume_person(state, value)
-    return data()  # a resume starts a fresh session state
+    # Once, from the address or the tab's cookie; never put back in the URL (ui/link_carrier.py).
+    link = link_carrier.take()
+    if link is not None and link[0] != JOIN_PARAM and link != data().link():
+        resume(*link)
+    return data()
 
 
-#: Shown on whichever page the link opened, so it points to where a fresh start is.
-UNKNOWN_LINK = (
-    "That resume link doesn't match any saved answers. They may have been deleted. "
-    "You can start afresh from **Welcome**."
-)
-
-
-def _unknown_link(param: str) -> None:
-    if param in st.query_params:
-        del st.query_params[param]
-    data().notices.append(
-        (
-            "warning",
-            UNKNOWN_LINK,
-        )
-    )
-
-
-def reset_widgets() -> None:
-    """Forget every widget value: nothing of one person stays for the next."""
-    for key in list(st.session_state.keys()):
-        if key != STATE_KEY and not str(key).startswith(link_carrier.PREFIX):
-            del st.session_state[key]
-
-
-def _resume_person(state: SessionData, token: str) -> None:
+def resume(param: str, token: str) -> None:
+    """Open who acts from a link (``services.partner.open_link``), in a fresh session."""
     try:
-        # None also for a partner on one device: they resume through the device link only.
-        resumed = answers_service.resume_person(store(), token)
-        if resumed is None:
-            _unknown_link(RESUME_PARAM)
-            return
-        reset_widgets()
-        record, couple = resumed.person, resumed.couple
-        fresh = SessionData(token=token, progress=record.progress, resume_page=record.progress.get("page"))
-        if couple is not None:
-            fresh.role, fresh.couple_id, fresh.mode, fresh.slot = "couple", couple.id, "two_devices", record.slot
-            me = couple.partner(record.slot or 0)
-            fresh.finished = me is not None and me.finished
-        fresh.person_id, fresh.answers = record.id, resumed.answers
+        fresh = become(partners.open_link(store(), content(), token, param == DEVICE_PARAM))
+        returning = bool(fresh.answers or fresh.progress) or fresh.finished
+        fresh.notices.append(("success", WELCOME_BACK if returning else FIRST_VISIT))
+        fresh.resume_page = fresh.progress.get("page") or ("couple_home" if fresh.role == "couple" else None)
+    except LinkEnded:
+        st.query_params.pop(param, None)
+        data().notices.append(("warning", UNKNOWN_LINK))
     except StorageError:
-        state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
-        return
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
-    st.session_state[STATE_KEY] = fresh
+        data().notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
 
 
-def _resume_device(state: SessionData, device_token: str) -> None:
-    try:
-        couple = answers_service.resume_device(store(), device_token)
-        if couple is None:
-            _unknown_link(DEVICE_PARAM)
-            return
-        reset_widgets()
-        fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=device_token)
-        enter_slot(fresh, couple, couple.active_slot)
-    except StorageError:
-        state.notices.append(("error", "Your saved answers can't be reached right now. Please try again shortly."))
-        return
-    fresh.resume_page = fresh.progress.get("page") or "couple_home"
-    fresh.notices.append(("success", "Welcome back. Your answers are restored."))
-    st.session_state[STATE_KEY] = fresh
-
-
-def enter_slot(state: SessionData, couple: CoupleRecord, slot: int) -> None:
-    """One device: ``slot``'s turn. A partner who has finished brings no answers into the session."""
-    turn = answers_service.turn(store(), couple, slot)
-    state.slot, state.progress, state.finished = slot, turn.progress, turn.finished
-    state.person_id, state.answers = turn.person_id, turn.answers
-    state.unsaved.clear()
-
-
-def new_turn(state: SessionData, couple: CoupleRecord, slot: int) -> SessionData:
-    """One device: a session state made afresh for ``slot`` — no widget value, no memo and
-    no answer of anyone else (nor of a partner who has finished) stays."""
-    fresh = SessionData(role="couple", couple_id=couple.id, mode="one_device", device_token=state.device_token)
-    enter_slot(fresh, couple, slot)  # may fail: then nothing has changed yet
+def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
+    """A session made afresh for ``actor`` (resumed, started, handed over, finished on one
+    device, reopened): no widget value, memo or answer of anyone else stays."""
+    fresh = SessionData(role="couple" if isinstance(actor, Partner) else "person", actor=actor)
+    snapshot = actor.snapshot()  # one check, then their reads
+    fresh.progress, fresh.answers, fresh.finished = snapshot.progress, snapshot.answers, snapshot.finished
+    fresh.notices.extend(notices)
     reset_widgets()
     st.session_state[STATE_KEY] = fresh
     return fresh
 
 
+def act_as(state: SessionData, partner: Partner) -> None:
+    """This person, with their answers, is now a partner in a couple (started or joined)."""
+    state.actor, state.role = partner, "couple"
+    st.query_params.pop(JOIN_PARAM, None)
+
+
+def follow(state: SessionData) -> SessionData:
+    """At each full run: the session follows what is stored. Another tab may have finished,
+    handed over or reopened, or the link was replaced: the session starts afresh for whoever
+    holds the turn (or ends), so a finished partner's answers never linger in it."""
+    try:
+        if state.actor is None:
+            return state
+        if state.partner is None:
+            state.actor.check()
+        elif (done := state.partner.finished()) != state.finished or (
+            state.partner.one_device and done and state.answers
+        ):
+            return become(state.partner)
+    except NotActing as exc:
+        ended(state, exc)
+    except StorageError:
+        if state.partner and state.partner.one_device:  # whose turn is unknown: keep nothing on screen
+            reset_widgets()
+            state.answers, state.finished = {}, True
+    return data()
+
+
+def ended(state: SessionData, exc: NotActing) -> None:
+    """Who this session acted for is no longer live (``services`` said so at a call; nothing
+    was changed). The session follows its link to whoever it opens now (on one device, the
+    partner whose turn it is), or is left empty. Either way the page says so, kindly."""
+    turn = f"It's {plain(str(exc.args[0]))}'s turn now on this device. Nothing was saved from the page before."
+    if (link := state.link()) is not None:
+        with contextlib.suppress(NotActing, StorageError):
+            opened = partners.open_link(store(), content(), link[1], link[0] == DEVICE_PARAM)
+            become(opened, *([("info", turn)] if isinstance(exc, TurnPassed) else []))
+            return
+    forget(("warning", LINK_ENDED))
+
+
+def live(state: SessionData) -> None:
+    """At the top of a fragment or timer (they rerun without the page's checks): if who acts
+    is no longer live, or a message waits, the whole page runs again and says why."""
+    if follow(state) is not state or state.notices:
+        st.rerun()
+
+
+def reset_widgets() -> None:
+    """Forget every widget value: nothing of one person stays for the next."""
+    for key in [k for k in st.session_state if k != STATE_KEY and not str(k).startswith(link_carrier.PREFIX)]:
+        del st.session_state[key]
+
+
 def order_seed(state: SessionData) -> str:
     """The seed of this person's item order, kept in their progress so a resume keeps it."""
-    seed = state.progress.get("order_seed")
-    if not seed:
-        seed = secrets.token_hex(8)
-        state.progress["order_seed"] = seed
-    return str(seed)
+    return str(state.progress.setdefault("order_seed", secrets.token_hex(8)))
 
 
-def ensure_person(state: SessionData) -> str:
-    """The person's id, creating the record (and resume link) on the first answer."""
-    if state.person_id is None:
+def actor(state: SessionData) -> Person:
+    """Who answers in this session, made (with their resume link) at the first answer."""
+    if state.actor is None:
         order_seed(state)
-        state.person_id, state.token = answers_service.new_person(store(), state.progress)
-    return state.person_id
+        state.actor = Person.new(store(), content(), state.progress)
+    return state.actor
 
 
 def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> bool:
     """Write one answer now; mirror it in the session only once it is saved."""
     key = f"{questionnaire_id}.{item_id}"
     try:
-        person_id = ensure_person(state)
-        answers_service.save_answer(store(), content(), person_id, questionnaire_id, item_id, value)
-    except AnswersLocked:
-        # e.g. another tab of this partner finished meanwhile: nothing changes.
+        actor(state).save_answer(questionnaire_id, item_id, value)
+    except NotActing as exc:
+        ended(state, exc)
+        return False
+    except AnswersLocked:  # e.g. another tab of this partner finished meanwhile: nothing changes
         state.finished = True
         state.notices.append(("info", FINISHED_READ_ONLY))
         return False
@@ -280,70 +272,18 @@ def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: 
 
 def set_progress(state: SessionData, **progress: Any) -> None:
     state.progress.update(progress)
-    if state.person_id is None:
-        return
-    # The page position is a convenience; answers are what must not be lost.
-    with contextlib.suppress(StorageError):
-        answers_service.set_progress(store(), state.person_id, state.progress)
+    try:
+        if state.actor is not None:
+            state.actor.set_progress(state.progress)
+    except NotActing as exc:
+        ended(state, exc)
+    except StorageError:
+        pass  # the page position is a convenience; answers are what must not be lost
 
 
-def replace_answers(state: SessionData, answers: dict[str, dict[str, Any]]) -> None:
-    """Replace every answer at once (an import): all written, or none."""
-    person_id = ensure_person(state)
-    answers_service.replace_answers(store(), content(), person_id, answers)
-    state.answers = {qid: dict(items) for qid, items in answers.items()}
-    state.unsaved.clear()
-
-
-def delete_everything(state: SessionData) -> None:
-    """Delete the person (or, on one device, the whole couple) for good; forget the session."""
-    answers_service.delete_everything(store(), state.person_id, state.couple_id, state.mode == "one_device")
+def forget(notice: tuple[str, str]) -> None:
+    """An empty session (after a delete, or a link that ended), no link in the address bar."""
     reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", "Your answers have been deleted for good.")])
+    st.session_state[STATE_KEY] = SessionData(notices=[notice])
     for param in (RESUME_PARAM, DEVICE_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
-
-
-FINISHED_READ_ONLY = "You've finished, so your answers are read-only now. To change them, reopen your answers first."
-
-
-def show_notices(state: SessionData) -> None:
-    for kind, message in state.notices:
-        getattr(st, kind)(message)
-    state.notices.clear()
-
-
-def desk() -> CounselorDesk:
-    return CounselorDesk(store())
-
-
-def log_in_counselor(counselor_id: str, name: str, token: str | None = None, admin: bool = False) -> None:
-    """A counselor's session starts clean: nothing of anyone else's stays in it. Without
-    ``token`` (a fresh login) a new counselor session is opened in the database."""
-    reset_widgets()
-    if token is None:
-        token = counselor_sessions.open_session(store(), counselor_id)
-    st.session_state[STATE_KEY] = SessionData(
-        role="counselor",
-        counselor_id=counselor_id,
-        counselor_name=name,
-        counselor_admin=admin,
-        counselor_token=token,
-        checked_login_token=token,
-    )
-    for param in (RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM):
-        if param in st.query_params:
-            del st.query_params[param]
-
-
-def log_out(notice: str = "You're logged out.") -> None:
-    """End the counselor's session: revoked in the database, so the token the browser
-    keeps restores nothing."""
-    token = data().counselor_token
-    if token:
-        with contextlib.suppress(StorageError):
-            counselor_sessions.revoke_session(store(), token)
-    reset_widgets()
-    st.session_state[STATE_KEY] = SessionData(notices=[("success", notice)], checked_login_token=token)
-    st.query_params.clear()
+        st.query_params.pop(param, None)

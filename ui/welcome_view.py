@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from storage import StorageError
-from storage.couples import JoinOutcome
-from ui import couple_session, link_carrier, session
+from services import JoinOutcome, StorageError
+from services import partner as partners
+from ui import link_carrier, session
 from ui.components import guarded
 from ui.pages_registry import switch_to
 
+#: Wrong join codes one browser session may try before it must ask for a new link.
+MAX_JOIN_TRIES_PER_SESSION = 10
 JOIN_MESSAGES = {
     JoinOutcome.UNKNOWN: "That code doesn't match a couple space. Please check it with your partner — "
     "codes look like ABCD-EFG234.",
@@ -96,7 +98,7 @@ def _couple_options(state: session.SessionData) -> None:
         st.markdown("Answer in turn on this device. While one of you answers, the other's answers stay hidden.")
         if st.button("Start together on this device", key="couple:one_device"):
             with guarded("The couple space couldn't be made just now. Please try again."):
-                couple_session.start_one_device()
+                session.become(partners.start_one_device(session.store(), session.content())[0])
                 st.rerun()
     with space:
         st.markdown(
@@ -105,7 +107,10 @@ def _couple_options(state: session.SessionData) -> None:
         label = "Invite my partner (keeps my answers)" if state.person_id else "Make a couple space"
         if st.button(label, key="couple:two_devices"):
             with guarded("The couple space couldn't be made just now. Please try again."):
-                st.session_state["join_code"] = couple_session.start_two_devices(state)
+                partner, st.session_state["join_code"] = partners.start_two_devices(
+                    session.store(), session.content(), state.actor
+                )
+                session.act_as(state, partner)
                 st.rerun()
     with join:
         _join_form(state, "")
@@ -123,15 +128,17 @@ def _join(state: session.SessionData, code: str) -> None:
     if not code.strip():
         st.warning("Type the code your partner gave you first.")
         return
-    if state.join_failures >= couple_session.MAX_JOIN_TRIES_PER_SESSION:
+    if state.join_failures >= MAX_JOIN_TRIES_PER_SESSION:
         st.error("Too many tries from this browser. Please ask your partner for a fresh join link.")
         return
     try:
-        outcome = couple_session.join(state, code)
+        outcome, partner = partners.join(session.store(), session.content(), code, state.actor)
     except StorageError:
         st.error("Joining didn't work just now. Please try again in a moment.")
         return
-    if outcome is JoinOutcome.JOINED:
+    if partner is not None:
+        session.act_as(state, partner)
         state.notices.append(("success", "You've joined your partner's couple space."))
         st.rerun()
+    state.join_failures += 1
     st.error(JOIN_MESSAGES[outcome])

@@ -144,3 +144,15 @@ def office_visit(db_path: Path, office: Practice) -> str:
     with store_at(db_path) as store:
         _couple_id, token = CounselorDesk(store).start_in_office(office.counselor_id, office.client_id)
     return token
+
+
+def unsafe_assessment_finished(desk: CounselorDesk, counselor_id: str, client_id: str) -> None:
+    """An in-office assessment both partners finish, consenting; partner 2 answers "No" to
+    feeling safe (a concern for the counselor's private panel)."""
+    couple_id, _token = desk.start_in_office(counselor_id, client_id)
+    record = desk.store.couple(couple_id)
+    assert record is not None
+    for partner in record.partners:
+        desk.store.give_counselor_consent(partner.person_id)
+        desk.store.save_answers(partner.person_id, {"worth_it": {"safe": 0 if partner.slot == 2 else 2}}, VERSIONS)
+        desk.store.finish(partner.person_id, "scores")

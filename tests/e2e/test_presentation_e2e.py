@@ -9,10 +9,10 @@ import pytest
 
 from storage import Store
 from storage.counselors import CounselorDesk
-from tests.e2e.counselor_flows import add_couple, log_in, main_text
+from tests.e2e.counselor_flows import add_couple, log_in, main_text, sidebar_nav
 from tests.e2e.flows import click
 from tests.e2e.helpers import StreamlitServerFactory, wait_for_app_idle
-from tests.ui.test_counselor_trend import finished_assessment
+from tests.ui.counselor_app import finished_assessment
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -69,7 +69,10 @@ def test_the_presentation_view_is_wide_with_nothing_of_the_counselor(
 
         click(page, "← Back to the couple's page")
         expect(page.get_by_role("heading", name="Couple", level=1, exact=True)).to_be_visible()
-        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        # #20 item 2: the sidebar is open again, with the navigation and Log out in view.
+        expect(page.locator('[data-testid="stSidebar"][data-collapsed="false"]')).to_have_count(1)
+        expect(page.get_by_role("button", name="Log out")).to_be_in_viewport()
+        expect(sidebar_nav(page)).to_be_in_viewport()
         assert "Couple 0317" in main_text(page)
     finally:
         context.close()

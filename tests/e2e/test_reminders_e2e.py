@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from services.couples import RETAKE_AFTER
+from services.partner import RETAKE_AFTER
 from tests.e2e.devices import DEVICES
 from tests.e2e.flows import click
 from tests.e2e.helpers import open_app

@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
+from storage.errors import StorageError
 from storage.models import Person
-from storage.repository import StorageError, Store
+from storage.repository import Store
 from ui.session import STATE_KEY
 
 pytestmark = pytest.mark.faults

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import event
 
 from storage.database import make_engine
-from storage.repository import StorageError, Store
+from storage.errors import StorageError
+from storage.repository import Store
 from tests.db import count
 
 pytestmark = pytest.mark.faults

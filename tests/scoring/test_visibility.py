@@ -278,3 +278,22 @@ def test_the_subject_of_a_partner_follows_their_answers() -> None:
     assert visibility.subject_of(CONTENT, partner(1, "unsafe", "items")) == Subject(
         safe=False, share_level="items", counselor_consent=True
     )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("state", ["safe", "unsafe"])
+def test_a_partner_sees_their_own_guesses_on_their_own_device_whatever_they_shared(
+    level: ShareLevel, state: str
+) -> None:
+    first, second = partner(1, state, level), partner(2, "safe", "scores")
+    own = visibility.couple_comparison(CONTENT, "partner", first, second, viewer_slot=1)
+    theirs = visibility.couple_comparison(CONTENT, "partner", first, second, viewer_slot=2)
+    shared_screen = visibility.couple_comparison(CONTENT, "partner", first, second)
+    for mine, on_theirs, on_shared in zip(own.scales, theirs.scales, shared_screen.scales, strict=True):
+        assert mine.predictions == {1: 25.0, 2: None}  # partner 2's, shared with scores only, stay theirs
+        # Elsewhere partner 1's guesses follow what they shared (and their safety).
+        assert (
+            on_theirs.predictions[1]
+            == on_shared.predictions[1]
+            == (25.0 if (level, state) == ("items", "safe") else None)
+        )

@@ -7,15 +7,26 @@ store (function, parametrized)
     (``tests.db.postgres_schema``), dropped again afterwards.
 db_url (function, parametrized)
     The same two databases as URLs, with no schema made yet.
+desk (function)
+    A :class:`storage.counselors.CounselorDesk` over ``store``.
+cheap_argon2 (autouse)
+    Argon2id at minimal cost, except in tests marked ``production_hasher``.
+verifications (function)
+    ``verifications(pause)`` starts recording the hash every Argon2 verification is made
+    against (each taking ``pause`` seconds, so parallel attempts overlap); returns the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from storage import accounts
+from storage.counselors import CounselorDesk
 from storage.repository import Store
 from tests.db import postgres_schema
 
@@ -38,3 +49,33 @@ def store(db_url: str) -> Iterator[Store]:
         yield fresh
     finally:
         fresh.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at minimal cost, to keep these tests quick; the production parameters
+    are checked by the test marked ``production_hasher``."""
+    if "production_hasher" not in request.keywords:
+        monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def desk(store: Store) -> CounselorDesk:
+    return CounselorDesk(store)
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], list[str]]:
+    def start(pause: float) -> list[str]:
+        verified: list[str] = []
+        real = accounts._verify
+
+        def counting(password_hash: str, password: str) -> bool:
+            verified.append(password_hash)
+            time.sleep(pause)
+            return real(password_hash, password)
+
+        monkeypatch.setattr(accounts, "_verify", counting)
+        return verified
+
+    return start

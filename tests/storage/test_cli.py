@@ -207,11 +207,11 @@ def test_add_counselor_admin_the_first_always_and_others_with_admin(
 # --------------------------------------------------------------------------- remove-counselor
 
 
-def _counselor_with_a_couple(store: Store, username: str) -> tuple[str, str]:
+def _counselor_with_a_couple(store: Store, username: str, admin: bool = False) -> tuple[str, str]:
     """A counselor with one couple on the roster, an in-office assessment answered and a
     note; returns (counselor id, client id)."""
     desk = CounselorDesk(store)
-    counselor = desk.add_counselor(username, PASSWORD)
+    counselor = desk.add_counselor(username, PASSWORD, is_admin=admin)
     client = desk.add_client(counselor, f"Couple of {username}")
     couple_id, _ = desk.start_in_office(counselor, client)
     record = store.couple(couple_id)
@@ -226,7 +226,7 @@ def test_remove_counselor_hands_their_couples_over(capsys: pytest.CaptureFixture
     store = _store(db_url)
     try:
         _, client = _counselor_with_a_couple(store, "rivera")
-        ben, _ = _counselor_with_a_couple(store, "ben")
+        ben, _ = _counselor_with_a_couple(store, "ben", admin=True)
         status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", "Rivera", "--hand-over-to", "ben")
         assert (status, err) == (0, "")
         assert "Removed counselor 'rivera'" in out and "handed 1 couple(s) over to 'ben'" in out
@@ -244,7 +244,7 @@ def test_remove_counselor_can_delete_their_couples_and_all_their_data(
     store = _store(db_url)
     try:
         _counselor_with_a_couple(store, "rivera")
-        ben, ben_client = _counselor_with_a_couple(store, "ben")
+        ben, ben_client = _counselor_with_a_couple(store, "ben", admin=True)
         status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", "rivera", "--delete-couples")
         assert (status, err) == (0, "")
         assert "deleted 1 couple(s) with all their data" in out
@@ -279,6 +279,21 @@ def test_remove_counselor_bad_input_is_one_line_status_2_and_changes_nothing(
         assert_one_line_error(status, err)
         assert message in err and out == ""
         assert {table: rows(store.engine, table) for table in before} == before
+    finally:
+        store.engine.dispose()
+
+
+def test_remove_counselor_refuses_the_last_admin(capsys: pytest.CaptureFixture[str], db_url: str) -> None:
+    """#18 finding 6: the only enabled admin is never removed while other counselors remain."""
+    store = _store(db_url)
+    try:
+        _counselor_with_a_couple(store, "rivera")  # the first: the admin
+        _counselor_with_a_couple(store, "ben")
+        before = rows(store.engine, "counselors")
+        status, out, err = run(capsys, "--database-url", db_url, "remove-counselor", "rivera", "--delete-couples")
+        assert_one_line_error(status, err)
+        assert "At least one admin must remain" in err and out == ""
+        assert rows(store.engine, "counselors") == before
     finally:
         store.engine.dispose()
 

@@ -19,9 +19,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from scoring.visibility import SHARE_LEVELS
-from storage import couples
-from storage.models import Answer, Couple, Person, PlanStep, utcnow
-from storage.repository import (
+from storage import couples, nicknames
+from storage.couples import (
     JOIN_ALPHABET,
     JOIN_CODE_LIFETIME,
     JOIN_MAX_FAILURES,
@@ -29,11 +28,12 @@ from storage.repository import (
     JOIN_SECRET_LENGTH,
     JoinOutcome,
     JoinResult,
-    StorageError,
-    Store,
     format_join_code,
-    hash_token,
 )
+from storage.errors import StorageError
+from storage.models import Answer, Couple, Person, PlanStep, utcnow
+from storage.repository import Store
+from storage.tokens import hash_token
 
 COUPLES = Couple.__table__
 PEOPLE = Person.__table__
@@ -671,7 +671,7 @@ def test_a_partner_nickname_is_stored_cleaned_and_cleared(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["x" * (couples.NICKNAME_MAX_LENGTH + 1), "<b>Sam</b>", "**Sam**", "[Sam](x)", "Sam\x00"]
+    "bad", ["x" * (nicknames.NICKNAME_MAX_LENGTH + 1), "<b>Sam</b>", "**Sam**", "[Sam](x)", "Sam\x00"]
 )
 def test_a_too_long_or_markup_nickname_is_refused_and_changes_nothing(store: Store, bad: str) -> None:
     couple_id, _token, (first, _second) = store.create_couple_one_device()

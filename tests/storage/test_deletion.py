@@ -24,8 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 from storage import database, repository
 from storage.counselors import CounselorDesk
+from storage.couples import JoinOutcome
+from storage.errors import StorageError
 from storage.models import Answer, Couple, Person, utcnow
-from storage.repository import RETENTION_DAYS, JoinOutcome, PurgeReport, StorageError, Store, hash_token
+from storage.repository import RETENTION_DAYS, PurgeReport, Store
+from storage.tokens import hash_token
 from tests.db import all_stored_text, count, rows
 from ui.session import STATE_KEY
 
@@ -399,7 +402,7 @@ def test_my_data_delete_in_the_app_leaves_no_byte_in_the_file_or_its_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The page's own path: *My data & downloads → Delete my answers* (ui/session.py
-    delete_everything), through AppTest, then the files the app's Store writes to."""
+    the actor's delete), through AppTest, then the files the app's Store writes to."""
     path = tmp_path / "app.sqlite3"
     monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -410,8 +413,8 @@ def test_my_data_delete_in_the_app_leaves_no_byte_in_the_file_or_its_log(
         radio.set_value(2)
     app.run()
     state = app.session_state[STATE_KEY]
-    assert state.person_id is not None and state.token is not None
-    needles = [state.person_id, hash_token(state.token)]
+    assert state.actor is not None
+    needles = [state.actor.id, hash_token(state.actor.token)]
     data = _file_bytes(path)
     assert [n for n in needles if n.encode() in data] == needles
 

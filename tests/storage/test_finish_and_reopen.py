@@ -62,3 +62,26 @@ def test_an_unknown_person_is_still_an_unknown_person(store: Store) -> None:
     with pytest.raises(StorageError) as raised:
         store.save_answer("0" * 32, "worth_it", 1, "respect", 1)
     assert not isinstance(raised.value, AnswersLocked)
+
+
+def test_safety_flags_are_raised_closed_and_kept_through_a_reopen(store: Store) -> None:
+    """A concern raises a flag in the answer's own transaction; an answer that no longer
+    raises it closes the flag (``changed_at``), as does a reopen that clears the answer;
+    the flag itself stays, and a reopen on one device takes the turn (#18 finding 3)."""
+    couple_id, _, (first, second) = store.create_couple_one_device()
+    store.save_answers(first, ANSWERS, VERSIONS, safety={("worth_it", "safe"): True})
+    store.save_answers(first, {"worth_it": {"safe": 1}}, VERSIONS, safety={("worth_it", "safe"): True})
+    (flag,) = store.safety_flags([first, second])[first]
+    assert (flag.questionnaire_id, flag.item_id, flag.changed_at) == ("worth_it", "safe", None)  # one, still open
+
+    store.finish(first, "nothing")
+    store.finish(second, "nothing")
+    store.set_active_slot(couple_id, 2)
+    store.reopen(first, clear=[("worth_it", "safe")], take_turn=True)
+    assert store.answers_for(first) == {"worth_it": {"respect": 2}}  # asked afresh
+    assert store.couple(couple_id).active_slot == 1  # type: ignore[union-attr]
+    (flag,) = store.safety_flags([first])[first]
+    assert flag.changed_at is not None and flag.changed_at >= flag.raised_at
+
+    store.save_answers(first, {"worth_it": {"safe": 2}}, VERSIONS, safety={("worth_it", "safe"): False})
+    assert len(store.safety_flags([first])[first]) == 1 and store.safety_flags([second]) == {}

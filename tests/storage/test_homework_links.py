@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from storage import StorageError
+from storage.accounts import AccountError
 from storage.counselors import CounselorDesk
 from storage.couples import JoinOutcome
 from storage.homework_links import HOMEWORK_LINK_LIFETIME, reissue_join_link, reissue_resume_link
@@ -65,3 +66,34 @@ def test_another_counselor_can_reissue_neither_link(store: Store) -> None:
         reissue_resume_link(store, ben, couple_id, 1)
     assert store.person_by_token(token) is not None
     assert store.join_couple(code).outcome is JoinOutcome.JOINED
+
+
+def test_no_new_link_for_a_partner_who_joined_on_their_own_and_started_or_has_finished(store: Store) -> None:
+    """#18 finding 4: a counselor may issue a link only for a partner who has not started,
+    or replace one they made; never for one who joined on their own, never for a finished one."""
+    counselor_id, couple_id, token_1, code = _homework(store)
+    joined = store.join_couple(code)
+    assert joined.outcome is JoinOutcome.JOINED and joined.person_id and joined.token
+    versions = {"worth_it": 1}
+    # Partner 2 joined with their own link but has not started: the counselor may still help.
+    token_2 = reissue_resume_link(store, counselor_id, couple_id, 2)
+    store.save_answers(joined.person_id, {"worth_it": {"respect": "yes"}}, versions)
+    assert store.person_by_token(token_2) is not None  # a link the counselor made: replaceable
+    reissue_resume_link(store, counselor_id, couple_id, 2)
+
+    # A partner 2 who joined on their own and started: their link is theirs alone.
+    counselor_b, couple_b, _token, code_b = _homework(store, "ben")
+    own = store.join_couple(code_b)
+    assert own.person_id and own.token
+    store.save_answers(own.person_id, {"worth_it": {"respect": "yes"}}, versions)
+    with pytest.raises(AccountError, match="joined with their own link"):
+        reissue_resume_link(store, counselor_b, couple_b, 2)
+    assert store.person_by_token(own.token) is not None  # unchanged
+
+    # A finished partner: no new link, whoever made the old one.
+    person_1 = store.person_by_token(token_1)
+    assert person_1 is not None
+    store.finish(person_1.id, "scores")
+    with pytest.raises(AccountError, match="has finished"):
+        reissue_resume_link(store, counselor_id, couple_id, 1)
+    assert store.person_by_token(token_1) is not None

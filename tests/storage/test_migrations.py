@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage import StorageError, Store
 from storage import models as current_models
 from storage.counselors import CounselorDesk
+from storage.couples import JoinOutcome
 from storage.database import (
     alembic_config,
     current_revision,
@@ -34,7 +35,7 @@ from storage.database import (
     migration_connection,
     upgrade_schema,
 )
-from storage.repository import JoinOutcome, hash_token
+from storage.tokens import hash_token
 from tests.db import count
 from tests.e2e.helpers import REPO_ROOT
 from tests.storage.legacy import models_204fce6, models_1376595

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from storage.errors import StorageError
 from storage.models import Answer, Person
-from storage.repository import StorageError, Store, hash_token
+from storage.repository import Store
+from storage.tokens import hash_token
 
 PEOPLE = Person.__table__
 ANSWERS = Answer.__table__

@@ -70,7 +70,7 @@ def test_removing_a_counselor_removes_their_sessions(store: Store) -> None:
 def test_a_counselor_changes_their_password_with_the_current_one(store: Store) -> None:
     import pytest
 
-    from storage.counselors import AccountError
+    from storage.accounts import AccountError
 
     desk = CounselorDesk(store)
     assert not desk.has_counselors()

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from storage import database
 from storage.database import SQLITE_BUSY_TIMEOUT_MS
+from storage.errors import StorageError
 from storage.models import Person
-from storage.repository import StorageError, Store
+from storage.repository import Store
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from services import login
 from storage.counselors import CounselorDesk
 from tests.db import rows
-from tests.ui.test_counselor_flow import desk, log_in, page_text, state_of
+from tests.ui.counselor_app import log_in, page_text, state_of
 from ui import accounts_view, counselor_login_view, counselor_session, pages_registry
-
-__all__ = ["desk"]  # the fixture
 
 COUNSELORS = "ui/pages/counselors.py"
 
@@ -67,7 +66,7 @@ def test_disabling_ends_the_counselors_login_and_refuses_the_next(
     ben_tab.run()  # Ben's open tab: logged out at its next run
     assert state_of(ben_tab).role == "person"
     assert counselor_session.ENDED in page_text(ben_tab)
-    monkeypatch.setattr(counselor_login_view, "FAILED_LOGIN_DELAY_S", 0.0)
+    monkeypatch.setattr(login, "FAILED_LOGIN_DELAY_S", 0.0)
     again = log_in("ben")
     assert state_of(again).role == "person"
     assert counselor_login_view.LOGIN_REFUSED in page_text(again)  # as for a wrong password

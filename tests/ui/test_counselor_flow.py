@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from storage import Store, accounts
-from storage.counselors import MAX_FAILED_LOGINS, CounselorDesk
+from services import login
+from storage import accounts
+from storage.accounts import MAX_FAILED_LOGINS
+from storage.counselors import CounselorDesk
 from storage.models import Counselor, utcnow
 from tests.db import rows
+from tests.ui.counselor_app import APP, PASSWORD, TIMEOUT, log_in, page_text, shown_links, state_of
 from ui import client_view, counselor_login_view, session
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CounselorDesk]:
-    path = tmp_path / "counselor.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    desk = CounselorDesk(Store.from_url(f"sqlite:///{path}"))
-    desk.add_counselor("ana", PASSWORD, "Ana")
-    desk.add_counselor("ben", PASSWORD, "Ben")
-    yield desk
-
-
-def state_of(app: AppTest) -> session.SessionData:
-    return app.session_state[session.STATE_KEY]
-
-
-def page_text(app: AppTest) -> str:
-    kinds = ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success", "text", "code")
-    return "\n".join(str(e.value) for kind in kinds for e in getattr(app, kind))
-
-
-def log_in(username: str, password: str = PASSWORD) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    app.button(key="welcome:counselor").click().run()
-    app.text_input(key="login:username").input(username)
-    app.text_input(key="login:password").input(password)
-    submit = next(b for b in app.button if b.label == "Log in")
-    submit.click().run()
-    return app
 
 
 def test_counselor_pages_exist_only_after_login(desk: CounselorDesk) -> None:
@@ -184,7 +151,7 @@ def test_unknown_wrong_locked_and_throttled_look_and_take_the_same(
     for _ in range(MAX_FAILED_LOGINS):
         desk.authenticate("ben", "not the password")  # Ben's account is locked
     throttled = fresh_session()
-    for _ in range(counselor_login_view.SESSION_MAX_FAILURES):
+    for _ in range(login.SESSION_MAX_FAILURES):
         attempt(throttled, "nobody", "not the password")
     verified = counting_verify(monkeypatch)
     cases = {
@@ -200,7 +167,7 @@ def test_unknown_wrong_locked_and_throttled_look_and_take_the_same(
         assert state_of(app).role == "person", case
         assert [e.value for e in app.error] == [counselor_login_view.LOGIN_REFUSED], case
         assert len(verified) == before + 1, f"{case}: one Argon2 check, like every other refusal"
-        assert took >= counselor_login_view.FAILED_LOGIN_DELAY_S, case
+        assert took >= login.FAILED_LOGIN_DELAY_S, case
 
 
 def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
@@ -208,23 +175,22 @@ def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
 ) -> None:
     real_hash = password_hash(desk, "ana")
     verified = counting_verify(monkeypatch)
-    monkeypatch.setattr(counselor_login_view, "FAILED_LOGIN_DELAY_S", 0.0)
+    monkeypatch.setattr(login, "FAILED_LOGIN_DELAY_S", 0.0)
     app = fresh_session()
     for _ in range(MAX_FAILED_LOGINS + 3):
         attempt(app, "ana", "not the password")
-    assert verified.count(real_hash) == counselor_login_view.SESSION_MAX_FAILURES < MAX_FAILED_LOGINS
+    assert verified.count(real_hash) == login.SESSION_MAX_FAILURES < MAX_FAILED_LOGINS
     attempt(app, "ana", PASSWORD)  # throttled: refused unchecked, right password or not
     assert state_of(app).role == "person"
-    assert verified.count(real_hash) == counselor_login_view.SESSION_MAX_FAILURES
+    assert verified.count(real_hash) == login.SESSION_MAX_FAILURES
     (row,) = [r for r in rows(desk.store.engine, "counselors") if r["username"] == "ana"]
     assert row["locked_until"] is None  # the account was never locked
     other = fresh_session()
     attempt(other, "ana", PASSWORD)
     assert state_of(other).role == "counselor"
     # The throttle ends SESSION_THROTTLE_S after the failures.
-    app.session_state[counselor_login_view.LOGIN_FAILURES_KEY] = [
-        t - counselor_login_view.SESSION_THROTTLE_S for t in app.session_state[counselor_login_view.LOGIN_FAILURES_KEY]
-    ]
+    throttle = app.session_state[counselor_login_view.LOGIN_FAILURES_KEY]
+    throttle.failures = [t - login.SESSION_THROTTLE_S for t in throttle.failures]
     attempt(app, "ana", PASSWORD)
     assert state_of(app).role == "counselor"
 
@@ -232,7 +198,7 @@ def test_one_session_is_throttled_and_alone_cannot_lock_an_account(
 def test_after_a_lock_the_right_password_works_again_from_a_fresh_session(
     desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(counselor_login_view, "FAILED_LOGIN_DELAY_S", 0.0)
+    monkeypatch.setattr(login, "FAILED_LOGIN_DELAY_S", 0.0)
     first, second = fresh_session(), fresh_session()
     for app in (first, first, first, second, second):
         attempt(app, "ana", "not the password")
@@ -318,10 +284,6 @@ def add_couple(app: AppTest, label: str) -> str:
     client_id = state_of(app).client_id
     assert client_id is not None
     return client_id
-
-
-def shown_links(app: AppTest) -> list[str]:
-    return [c.value for c in app.code] + [b.proto.url for b in app.get("link_button")]
 
 
 @pytest.mark.parametrize("start", ["client:homework", "client:in_office"])

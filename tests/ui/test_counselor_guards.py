@@ -15,7 +15,7 @@ from services import counselor
 from storage import StorageError, Store
 from storage.counselors import CounselorDesk
 from tests.scoring.strategies import bottom_answers
-from tests.ui.test_counselor_flow import PASSWORD, log_in, state_of
+from tests.ui.counselor_app import PASSWORD, log_in, state_of
 from ui import client_view
 
 CONTENT = default_content()
@@ -55,14 +55,14 @@ def finished_couple(desk: CounselorDesk, owner: str, label: str) -> str:
 
 
 def failing(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """Make ``services.counselor.<name>`` fail as the database would; returns its calls."""
+    """Make ``services.counselor.Counselor.<name>`` fail as the database would; returns its calls."""
     calls: list[str] = []
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         calls.append(name)
         raise StorageError("OperationalError")
 
-    monkeypatch.setattr(counselor, name, broken)
+    monkeypatch.setattr(counselor.Counselor, name, broken)
     return calls
 
 

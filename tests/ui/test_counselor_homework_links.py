@@ -8,9 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from storage.counselors import CounselorDesk
 from storage.couples import JoinOutcome
 from storage.homework_links import HOMEWORK_LINK_LIFETIME
-from tests.ui.test_counselor_flow import desk, log_in, page_text, shown_links, state_of
-
-__all__ = ["desk"]  # the fixture
+from tests.ui.counselor_app import log_in, page_text, shown_links, state_of
 
 
 def _join_code(links: list[str]) -> str:
@@ -42,3 +40,23 @@ def test_partner_2s_link_can_be_reissued_and_the_links_go_when_done(desk: Counse
     app.run()
     assert shown_links(app) == []  # done: no "send each partner their link" any more
     assert "Send each partner" not in page_text(app)
+
+
+def test_no_new_link_for_a_partner_who_joined_on_their_own_and_started(desk: CounselorDesk) -> None:
+    """#18 finding 4: "New link for Partner 2" for a partner who joined with their own link
+    and has answered is refused with a kind line: the counselor's browser never holds it."""
+    app = log_in("ana")
+    next(t for t in app.text_input if t.label.startswith("Add a couple")).input("Couple 0317")
+    next(b for b in app.button if b.label == "Add couple").click().run()
+    app.button(key="client:homework").click().run()
+    couple_id = state_of(app).fresh_links["couple"]
+    joined = desk.store.join_couple(_join_code(shown_links(app)))
+    assert joined.person_id and joined.token
+    desk.store.save_answers(joined.person_id, {"worth_it": {"safe": 0}}, {"worth_it": 1})
+    app.run()
+
+    app.button(key=f"client:reissue:partner_2_resume:{couple_id}").click().run()
+    assert not app.exception
+    assert "joined with their own link" in page_text(app)
+    assert "partner_2_resume" not in state_of(app).fresh_links and "Partner 2's link" not in page_text(app)
+    assert desk.store.person_by_token(joined.token) is not None  # their link still theirs alone

@@ -9,12 +9,9 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from storage.counselors import CounselorDesk
-from tests.ui.test_counselor_flow import log_in, page_text
-from tests.ui.test_counselor_trend import add_clients, counselor_id, desk, finished_assessment
+from tests.ui.counselor_app import add_clients, counselor_id, finished_assessment, log_in, page_text
 from ui import client_view
 from ui.text import plain
-
-__all__ = ["desk"]  # the fixture
 
 
 def _legend(app: AppTest, index: int = 0) -> set[str]:

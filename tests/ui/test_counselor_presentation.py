@@ -8,12 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from storage.counselors import CounselorDesk
 from storage.sessions import open_session
-from tests.ui.test_counselor_flow import log_in, page_text, state_of
-from tests.ui.test_counselor_refresh import refresh
-from tests.ui.test_counselor_trend import add_clients, counselor_id, desk, finished_assessment
+from tests.ui.counselor_app import add_clients, counselor_id, finished_assessment, log_in, page_text, refresh, state_of
 from ui import session
-
-__all__ = ["desk"]  # the fixture
 
 
 def present(desk: CounselorDesk, assessments: int) -> AppTest:

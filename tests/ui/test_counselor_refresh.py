@@ -13,21 +13,8 @@ from storage.counselors import CounselorDesk
 from storage.models import CounselorSession
 from storage.sessions import IDLE_TIMEOUT
 from storage.tokens import hash_token
-from tests.ui.test_counselor_flow import APP, PASSWORD, TIMEOUT, desk, log_in, page_text, state_of
+from tests.ui.counselor_app import APP, PASSWORD, TIMEOUT, log_in, page_text, refresh, state_of
 from ui import counselor_session
-
-__all__ = ["desk"]  # the fixture
-
-
-def refresh(monkeypatch: pytest.MonkeyPatch, token: str, page: str | None = None, **query: str) -> AppTest:
-    """A page load in a browser that holds ``token`` in its cookie."""
-    monkeypatch.setattr(counselor_session, "browser_token", lambda: token)
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for name, value in query.items():
-        app.query_params[name] = value
-    if page:
-        app.switch_page(page)
-    return app.run()
 
 
 def test_a_refresh_keeps_the_counselor_logged_in_on_the_couples_page(

@@ -5,9 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from storage.counselors import CounselorDesk
-from tests.ui.test_counselor_flow import desk, log_in, page_text, state_of
-
-__all__ = ["desk"]  # the fixture
+from tests.ui.counselor_app import log_in, page_text, state_of
 
 
 def add(app: AppTest, label: str) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +13,23 @@ from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from services import counselor as counselor_service
-from storage import Store
 from storage.counselors import PAGE_SIZE, CounselorDesk
-from tests.ui.test_counselor_flow import APP, PASSWORD, TIMEOUT, log_in, page_text, state_of
+from storage.sessions import open_session
+from tests.ui.counselor_app import (
+    APP,
+    PASSWORD,
+    TIMEOUT,
+    add_clients,
+    add_couple,
+    counselor_id,
+    finished_assessment,
+    log_in,
+    page_text,
+    state_of,
+    tab,
+)
 from tests.ui.test_couple_flow import take_turn
-from ui import client_view, session
+from ui import session
 from ui.text import plain
 
 CONTENT = default_content()
@@ -40,33 +50,6 @@ SECOND_VISIT = {
 }
 BIG = {"communication": "-40 ●", "novelty_play": "-20 ●"}
 SMALL = {"quality_time": "-10", "appreciation": "-5"}
-
-
-@pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CounselorDesk]:
-    path = tmp_path / "counselor-trend.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    desk = CounselorDesk(Store.from_url(f"sqlite:///{path}"))
-    desk.add_counselor("ana", PASSWORD, "Ana")
-    desk.add_counselor("ben", PASSWORD, "Ben")
-    yield desk
-
-
-def counselor_id(desk: CounselorDesk, username: str) -> str:
-    record = desk.counselor_by_username(username)
-    assert record is not None
-    return record.id
-
-
-def add_couple(app: AppTest, label: str) -> str:
-    next(t for t in app.text_input if t.label.startswith("Add a couple")).input(label)
-    next(b for b in app.button if b.label == "Add couple").click().run()
-    assert not app.exception
-    assert [t.value for t in app.title] == ["Couple"]
-    client_id = state_of(app).client_id
-    assert client_id is not None
-    return client_id
 
 
 def run_in_office(app: AppTest, first: dict[str, int], second: dict[str, int]) -> None:
@@ -90,14 +73,6 @@ def run_in_office(app: AppTest, first: dict[str, int], second: dict[str, int]) -
     assert [t.value for t in couple.title] == ["Our comparison"]
     app.run()
     assert not app.exception
-
-
-def tab(app: AppTest, label: str) -> Any:
-    """Open a tab of the couple's page (only the open tab's content runs) and return it."""
-    app.session_state[client_view.TAB_KEY] = label
-    app.run()
-    assert not app.exception
-    return next(t for t in app.tabs if t.label == label)
 
 
 def facets(block: Any) -> dict[str, dict[str, Any]]:
@@ -166,11 +141,6 @@ def test_two_assessments_show_a_chart_per_scale_and_mark_only_big_changes(desk: 
 
 
 # --------------------------------------------------------------------------- roster: paging and search
-
-
-def add_clients(desk: CounselorDesk, username: str, labels: list[str]) -> dict[str, str]:
-    owner = counselor_id(desk, username)
-    return {label: desk.add_client(owner, label) for label in labels}
 
 
 NUMBERED = [f"Couple {n:02d}" for n in range(1, 31)]
@@ -315,35 +285,6 @@ def test_a_counselor_name_with_markdown_is_escaped_in_captions(desk: CounselorDe
 # The real download in Chromium is covered by tests/e2e/test_counselor_e2e.py.
 
 
-def top_answers() -> dict[str, dict[str, Any]]:
-    """Every single-choice item answered at its 'best' end: every scale scores 100."""
-    answers: dict[str, dict[str, Any]] = {}
-    for questionnaire in (CONTENT.questionnaire("worth_it"), INTIMACY):
-        for item in questionnaire.items:
-            rset = questionnaire.response_set_of(item)
-            if rset.multi:
-                continue
-            low = item.reverse or item.kind == "checklist"
-            answers.setdefault(questionnaire.id, {})[item.id] = rset.min_value if low else rset.max_value
-    return answers
-
-
-def finished_assessment(
-    desk: CounselorDesk, owner: str, client_id: str, share: dict[int, str], consent: set[int], finish: bool = True
-) -> str:
-    couple_id, _token = desk.start_in_office(owner, client_id)
-    record = desk.store.couple(couple_id)
-    assert record is not None
-    versions = {qid: q.version for qid, q in CONTENT.questionnaires.items()}
-    for partner in record.partners:
-        if partner.slot in consent:
-            desk.store.give_counselor_consent(partner.person_id)
-        desk.store.save_answers(partner.person_id, top_answers(), versions)
-        if finish:
-            desk.store.finish(partner.person_id, share[partner.slot])
-    return couple_id
-
-
 def test_the_export_csv_holds_only_consented_shared_scores_with_labels_neutralised(
     desk: CounselorDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -382,7 +323,7 @@ def test_the_export_csv_holds_only_consented_shared_scores_with_labels_neutralis
     served, mimetype, file_name = recorded[button.proto.deferred_file_id]
     assert (mimetype, file_name) == ("text/csv", "spark-check-scores.csv")
 
-    text = counselor_service.scores_csv(desk, CONTENT, ana)
+    text = counselor_service.Counselor(desk.store, open_session(desk.store, ana)).scores_csv(CONTENT)
     assert served() == text
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
     assert header == ["Couple", "Assessment", "Assessment date", "Partner", "Topic", "Score (0-100)"]

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from scoring.bands import BANDS_NOTE
 from scoring.compare import predictions_id
-from services import couples
+from services.partner import RETAKE_AFTER
 from storage import Store
 from ui import session
 from ui.comparison_view import NOT_SHARED_BOTH
@@ -31,6 +31,12 @@ def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def state_of(app: AppTest) -> session.SessionData:
     return app.session_state[session.STATE_KEY]
+
+
+def couple_id_of(app: AppTest) -> str:
+    partner = state_of(app).partner
+    assert partner is not None
+    return partner.couple_id
 
 
 def page_text(app: AppTest) -> str:
@@ -106,7 +112,7 @@ def test_one_device_turns_hide_partner_one_and_unlock_the_comparison(db_path: Pa
     app = start_together()
     state = state_of(app)
     assert state.mode == "one_device" and state.slot == 1
-    assert state.device_token and session.DEVICE_PARAM not in app.query_params  # never in the address (#18)
+    assert state.link() and session.DEVICE_PARAM not in app.query_params  # never in the address (#18)
     marker = {"comm_heard": 1, "comm_honest": 1}  # partner 1's low answers, to look for later
     app = take_turn(app, {}, marker, share="items")
     assert [t.value for t in app.title] == ["Our check-up"]
@@ -148,7 +154,7 @@ def test_one_device_unsafe_partner_is_kept_private_and_partner_sees_neutral_mess
     assert content.questionnaire("worth_it").item("safe").text not in text
     assert content.guidance.safety_title not in text
     store = Store.from_url(f"sqlite:///{db_path}")
-    record = store.couple(state_of(app).couple_id or "")
+    record = store.couple(couple_id_of(app))
     assert record is not None and record.partner(1) is not None
     assert record.partner(1).share_level == "nothing"  # type: ignore[union-attr]
 
@@ -170,7 +176,7 @@ def test_device_link_resumes_the_active_partner_only(db_path: Path) -> None:
     app.button(key="home:handover").click().run()
     app.button(key="home:worth_it").click().run()
     app.radio[0].set_value(2).run()
-    device = state_of(app).device_token
+    device = state_of(app).link()[1]  # type: ignore[index]
     assert device is not None
 
     resumed = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -195,7 +201,7 @@ def test_comparison_is_worked_out_again_when_a_partner_changes_their_share(db_pa
     assert "Where your answers differed most" in before
 
     store = session.store()  # the app's own store for this database
-    record = store.couple(state_of(app).couple_id or "")
+    record = store.couple(couple_id_of(app))
     assert record is not None
     partner_one = record.partner(1)
     assert partner_one is not None
@@ -239,18 +245,18 @@ def test_a_couple_keeps_the_plan_they_chose_ticks_it_off_and_is_told_when_to_com
     assert not app.exception
     boxes = [c for c in app.checkbox if c.key.startswith("plan:done:")]
     assert boxes and not any(box.value for box in boxes)
-    when = datetime.now(UTC).date() + couples.RETAKE_AFTER
+    when = datetime.now(UTC).date() + RETAKE_AFTER
     assert f"around {when.day} {when:%B %Y}" in page_text(app)
     boxes[0].check().run()
     assert not app.exception
     first = boxes[0].key.removeprefix("plan:done:")
     store = Store.from_url(f"sqlite:///{db_path}")
-    couple_id = state_of(app).couple_id or ""
+    couple_id = couple_id_of(app)
     done = {step.suggestion_id: step.done_at is not None for step in store.chosen_plan(couple_id)}
     assert done[first] and sum(done.values()) == 1
 
     # Weeks later, the device link brings them back to their plan, ticks and all.
-    device = state_of(app).device_token
+    device = state_of(app).link()[1]  # type: ignore[index]
     back = AppTest.from_file(APP, default_timeout=TIMEOUT)
     back.query_params[session.DEVICE_PARAM] = device or ""
     back.run()

@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from reporting.charts import PARTNER_COLOURS
 from reporting.couple_report import comparison_json
-from services import couples
+from services.partner import Partner, partner_names
 from storage import Store
-from tests.ui.test_couple_flow import page_text, start_together, state_of
+from tests.ui.test_couple_flow import couple_id_of, page_text, start_together, state_of
 from tests.ui.test_solo_flow import db_path, new_app  # noqa: F401 (fixture)
 from ui.comparison_view import NOT_SHARED, NOT_SHARED_BOTH
 from ui.text import plain
@@ -83,9 +83,9 @@ def test_both_devices_name_and_colour_each_partner_the_same(db_path: Path) -> No
     # The downloads read the same for both partners: the names without "(you)".
     record = store.couple(couple_id)
     assert record is not None
-    assert couples.partner_names(record) == {1: "Sam", 2: "Partner 2"}
-    comparison = couples.partner_comparison(store, CONTENT, record, 1)
-    assert json.loads(comparison_json(comparison, couples.partner_names(record)))["partners"] == {
+    assert partner_names(record) == {1: "Sam", 2: "Partner 2"}
+    comparison = Partner(store, CONTENT, tokens[1]).comparison()
+    assert json.loads(comparison_json(comparison, partner_names(record)))["partners"] == {
         "1": "Sam",
         "2": "Partner 2",
     }
@@ -101,13 +101,13 @@ def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Pat
         "Letters, digits, spaces, apostrophes, hyphens and full stops only, please."
     ]
     store = Store.from_url(f"sqlite:///{db_path}")
-    record = store.couple(state_of(app).couple_id)  # type: ignore[arg-type]
+    record = store.couple(couple_id_of(app))
     assert record is not None and record.partner(1).nickname is None  # type: ignore[union-attr]
 
     app.text_input[0].set_value("Sam")
     app.button[[b.label for b in app.button].index("Save name")].click().run()
     assert not app.exception and not app.error
-    record = store.couple(state_of(app).couple_id)  # type: ignore[arg-type]
+    record = store.couple(couple_id_of(app))
     assert record is not None and record.partner(1).nickname == "Sam"  # type: ignore[union-attr]
     assert "Sam: your steps" in [s.value for s in app.subheader]
     assert "Your name here: Sam" in [e.label for e in app.expander]

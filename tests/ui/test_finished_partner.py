@@ -14,7 +14,16 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from storage import AnswersLocked
 from storage.counselors import CounselorDesk
-from tests.ui.test_couple_flow import APP, TIMEOUT, answer_questionnaire, page_text, start_together, state_of, take_turn
+from tests.ui.test_couple_flow import (
+    APP,
+    TIMEOUT,
+    answer_questionnaire,
+    couple_id_of,
+    page_text,
+    start_together,
+    state_of,
+    take_turn,
+)
 from ui import pages_registry, session
 from ui.finished_view import ASKED_KEY
 
@@ -90,12 +99,12 @@ def assert_no_page_shows(app: AppTest, finished: set[int], hidden: list[str]) ->
 def test_no_page_shows_a_finished_partners_answers_on_one_device(db_path: Path, kind: str) -> None:
     worth_it, intimacy, share = PARTNERS[kind]
     app = start_together()
-    device = state_of(app).device_token
+    device = state_of(app).link()[1]  # type: ignore[index]
     assert device is not None
 
     # Partner 1 finishes: before the hand-over, nothing of theirs is on any page.
     app = take_turn(app, worth_it, intimacy, share)
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and record.partner(1).finished  # type: ignore[union-attr]
     first = session.store().answers_for(record.partner(1).person_id)  # type: ignore[union-attr]
     hidden = [SAFE_QUESTION, ABUSE_QUESTION, CONTENT.guidance.safety_title, *counts_of(first)]
@@ -148,7 +157,7 @@ def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
     open_page(app, "share")
     app.button(key="share:done").click().run()
     assert not app.exception
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and not record.partner(1).finished  # type: ignore[union-attr]
     scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
     assert f"You've answered 1 of the {scored} questions" in page_text(app)
@@ -156,7 +165,7 @@ def test_finishing_with_few_answers_asks_first(db_path: Path) -> None:
     assert confirm.label == f"Yes, I'm done with 1 of {scored}"
     confirm.click().run()
     assert [t.value for t in app.title] == ["Our check-up"]
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and record.partner(1).finished  # type: ignore[union-attr]
 
 
@@ -186,7 +195,7 @@ def test_after_the_hand_over_the_share_page_is_partner_twos_and_asks_before_fini
     assert CONTENT.guidance.safety_title not in text
     assert "0 of 6 answered" in text
     app.button(key="share:done").click().run()
-    record = session.store().couple(state_of(app).couple_id or "")
+    record = session.store().couple(couple_id_of(app))
     assert record is not None and not record.partner(2).finished  # type: ignore[union-attr]
     scored = sum(i.kind in ("scored", "verdict") for q in CONTENT.questionnaires.values() for i in q.items)
     assert f"You've answered 0 of the {scored} questions" in page_text(app)
@@ -195,7 +204,7 @@ def test_after_the_hand_over_the_share_page_is_partner_twos_and_asks_before_fini
 def test_reopening_is_deliberate_and_the_comparison_says_so(db_path: Path) -> None:
     app = start_together()
     app = take_turn(app, {}, {"comm_heard": 1}, share="items")
-    couple_id = state_of(app).couple_id or ""
+    couple_id = couple_id_of(app)
 
     open_page(app, "worth_it")
     assert not app.radio
@@ -227,10 +236,43 @@ def test_reopening_is_deliberate_and_the_comparison_says_so(db_path: Path) -> No
     assert "Partner 1 reopened and updated answers after finishing." in text
     assert "Partner 2 reopened" not in text
 
-    # Both finished: only partner 2 (whose turn it was last) may reopen, after naming themselves.
+    # Both finished: either partner may reopen (#20 item 3), after naming themselves.
     open_page(app, "couple_home")
     app.button(key="reopen:ask").click().run()
-    assert app.button(key="reopen:confirm").label == "I'm Partner 2 — reopen my answers"
+    assert app.button(key="reopen:confirm:1").label == "I'm Partner 1 — reopen my answers"
+    assert app.button(key="reopen:confirm:2").label == "I'm Partner 2 — reopen my answers"
+
+
+def test_reopen_on_a_shared_device_asks_the_safety_questions_afresh_and_keeps_the_concern(db_path: Path) -> None:
+    """#18 finding 3: after both finished on one device, reopening never shows a partner's
+    safety answer back (it is asked afresh, blank), and changing it does not erase the
+    concern it raised: the flag stays, with when it changed."""
+    app = start_together()
+    app = take_turn(app, {}, {}, share="items")
+    app.button(key="home:handover").click().run()
+    app = take_turn(app, {"safe": 0}, {}, share="nothing")
+    record = session.store().couple(couple_id_of(app))
+    assert record is not None and record.both_finished
+    second = record.partner(2).person_id  # type: ignore[union-attr]
+    assert [f.changed_at for f in session.store().safety_flags([second])[second]] == [None]
+
+    for slot in (1, 2):  # either partner may reopen; neither sees a safety answer again
+        open_page(app, "couple_home")
+        app.button(key="reopen:ask").click().run()
+        app.button(key=f"reopen:confirm:{slot}").click().run()
+        assert not app.exception and state_of(app).slot == slot
+        assert "safe" not in state_of(app).answers.get("worth_it", {})
+        open_page(app, "worth_it")
+        assert app.radio(key=f"answer:worth_it:safe:p{slot}").value is None  # asked afresh, blank
+        assert app.radio(key=f"answer:worth_it:respect:p{slot}").value is not None  # the rest is back
+        app.radio(key=f"answer:worth_it:safe:p{slot}").set_value(2).run()  # "Yes"
+        open_page(app, "share")
+        app.button(key="share:done").click().run()
+        assert not app.exception
+
+    flags = session.store().safety_flags([second])[second]
+    assert len(flags) == 1 and flags[0].changed_at is not None  # kept, with when it changed
+    assert session.store().answers_for(second)["worth_it"]["safe"] == 2
 
 
 def test_on_two_devices_finished_answers_are_read_only_until_reopened(db_path: Path) -> None:

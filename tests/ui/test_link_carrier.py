@@ -37,7 +37,7 @@ def test_a_new_link_is_kept_by_the_tab_and_never_put_in_the_address(modes: list[
     assert set(modes) == {"none"}
     app.button(key="start:worth_it").click().run()
     app.radio[0].set_value(app.radio[0].options[0]).run()
-    token = app.session_state[session.STATE_KEY].token
+    token = app.session_state[session.STATE_KEY].actor.token
     assert token and f"keep_r_{token}" in modes
     assert not {session.RESUME_PARAM, session.DEVICE_PARAM} & set(app.query_params)
     # Deleting everything: the tab forgets the link (a reload must not try it again).

@@ -62,7 +62,7 @@ def test_the_sexual_items_offer_doesnt_apply_last_and_it_is_saved_kept_and_not_s
     # Saved as given: the "doesn't apply" value, not a skipped (missing) answer.
     saved = state_of(app).answers["intimacy"]
     assert {k: saved[k] for k in chosen} == chosen
-    token = state_of(app).token
+    token = state_of(app).link()[1]  # type: ignore[index]
     assert token is not None
 
     # A new session from the resume link: the choice is still there, and still selected.

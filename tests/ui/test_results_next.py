@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from questions.loader import default_content
-from storage.repository import format_join_code
+from storage.couples import format_join_code
 from tests.scoring.personas import personas
 from tests.ui.test_solo_flow import db_path, new_app, state_of, texts  # noqa: F401 (fixture)
 

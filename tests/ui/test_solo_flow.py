@@ -74,7 +74,7 @@ def test_worth_it_answers_are_saved_as_given_and_give_a_verdict(db_path: Path) -
         "safe": 2,
         "happy_again": 2,
     }
-    assert state.token and session.RESUME_PARAM not in app.query_params  # never in the address (#18)
+    assert state.actor and session.RESUME_PARAM not in app.query_params  # never in the address (#18)
     app.button(key="finish:worth_it:solo").click().run()
     page = texts(app)
     assert "My results" in page
@@ -172,7 +172,7 @@ def test_back_keeps_answers_and_resume_link_restores_answers_and_page(db_path: P
     app.button(key="back:intimacy:solo").click().run()
     assert {r.key: r.value for r in app.radio} == chosen
     app.button(key="next:intimacy:solo").click().run()
-    token = state_of(app).token
+    token = state_of(app).link()[1]  # type: ignore[index]
     assert token is not None
 
     # A new browser session (refresh, closed tab, server restart) with the link.
@@ -254,7 +254,7 @@ def test_an_answer_that_cannot_be_saved_says_so(db_path: Path, monkeypatch: pyte
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise StorageError("disk I/O error")
 
-    monkeypatch.setattr(Store, "save_answer", refuse)
+    monkeypatch.setattr(Store, "save_answers", refuse)
     app.radio[1].set_value(2).run()
     assert not app.exception
     assert any("not saved" in e.value for e in app.error)

@@ -14,8 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from storage.counselors import CounselorDesk
-from tests.ui.test_counselor_flow import log_in, page_text
-from tests.ui.test_counselor_trend import add_couple, counselor_id, desk, finished_assessment, tab  # noqa: F401 (fixture)
+from tests.ui.counselor_app import add_couple, counselor_id, finished_assessment, log_in, page_text, tab
 from tests.ui.test_solo_flow import _walk_intimacy, db_path, new_app, texts  # noqa: F401 (fixture)
 
 CONTENT = default_content()
@@ -52,7 +51,7 @@ def test_results_under_a_safety_concern_have_no_reading_verdict_or_step(
     assert "Next steps" not in page
 
 
-def test_a_counselor_gets_no_plan_or_homework_when_a_partner_is_not_safe(desk: CounselorDesk) -> None:  # noqa: F811
+def test_a_counselor_gets_no_plan_or_homework_when_a_partner_is_not_safe(desk: CounselorDesk) -> None:
     ana = counselor_id(desk, "ana")
     app = log_in("ana")
     client_id = add_couple(app, "Couple S")

@@ -1,0 +1,58 @@
+"""Every action checks who is acting (#18), through AppTest: a tab opened with a link that
+was replaced saves nothing more and says so kindly, with no traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from streamlit.testing.v1 import AppTest
+
+from storage.counselors import CounselorDesk
+from storage.models import Person
+from storage.tokens import hash_token, new_token
+from ui import pages_registry, session
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "acting.sqlite3"
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield path
+
+
+def page_text(app: AppTest) -> str:
+    kinds = ("title", "markdown", "caption", "info", "error", "warning", "success")
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(app, kind))
+
+
+def test_a_tab_opened_with_a_replaced_link_saves_nothing_more(db_path: Path) -> None:
+    """#18 finding 4 (the partner's side): the counselor issues a new link; the tab still
+    open with the old one writes no answer more, and says the link was replaced."""
+    desk = CounselorDesk(session.store())
+    counselor = desk.add_counselor("ana", "a long enough password", "Ana")
+    _couple_id, link, _code = desk.start_homework(counselor, desk.add_client(counselor, "Couple A"))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.query_params[session.RESUME_PARAM] = link
+    app.run()
+    app.checkbox(key="consent:p1").check().run()
+    app.button(key="consent:go").click().run()
+    app.switch_page(pages_registry.SPECS["worth_it"].script).run()
+    app.radio(key="answer:worth_it:respect:p1").set_value(2).run()
+    state: session.SessionData = app.session_state[session.STATE_KEY]
+    person_id = state.person_id or ""
+    assert session.store().answers_for(person_id) == {"worth_it": {"respect": 2}}
+
+    with session.store().transaction() as db:  # what "New link for Partner 1" does to the old link
+        db.execute(update(Person).where(Person.id == person_id).values(token_hash=hash_token(new_token())))
+    app.radio(key="answer:worth_it:both_willing:p1").set_value(2).run()
+    assert not app.exception
+    assert "This link was replaced" in page_text(app)
+    assert session.store().answers_for(person_id) == {"worth_it": {"respect": 2}}  # nothing more written
+    state = app.session_state[session.STATE_KEY]
+    assert state.actor is None and not state.answers
