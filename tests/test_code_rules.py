@@ -92,9 +92,10 @@ def test_the_browser_snippets_are_constants_with_no_slot_for_user_text() -> None
         "PARTNER_FINISHED, unsafe_allow_javascript=True",
         "REMEMBER_LOGIN, unsafe_allow_javascript=True",
         "FORGET_LOGIN, unsafe_allow_javascript=True",
+        "CARRY_LINK, unsafe_allow_javascript=True",
     ]
     snippets = ("PAGE_CSS", "SCROLL_TO_TOP", "COPY_LINK_HTML", "NOTIFY_OFFER", "PARTNER_FINISHED")
-    for name in (*snippets, "REMEMBER_LOGIN", "FORGET_LOGIN"):
+    for name in (*snippets, "REMEMBER_LOGIN", "FORGET_LOGIN", "CARRY_LINK"):
         snippet = getattr(browser, name)
         assert isinstance(snippet, str)
         assert f"{name} = f" not in source and ".format(" not in source and "%" not in snippet.replace("100%", "")

@@ -13,7 +13,9 @@ which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks thi
 * with the person's permission, a notification when their partner finishes while the
   waiting page is in the background;
 * keeping a counselor's session token in a browser cookie, so a page refresh keeps
-  them logged in, and deleting it on log out (docs/SECURITY.md, "Counselor sessions").
+  them logged in, and deleting it on log out (docs/SECURITY.md, "Counselor sessions");
+* taking a resume, device or join link out of the address bar and the history, and
+  carrying it across a reload of the tab (ui/link_carrier.py).
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonCont
 [data-testid="stTooltipIcon"] button { padding: 14px; margin: -14px; }
 /* A heading's small link appears only on hover (none on a touch screen), and nobody here needs it. */
 [data-testid="stHeaderActionElements"] { display: none; }
+/* The quick exit (ui/quick_exit.py), fixed on screen; its Shift hint only with a keyboard. */
+.spark-quick-exit { position: fixed; right: .75rem; bottom: .75rem; z-index: 999990; display: flex;
+  align-items: center; gap: .6rem; font-family: system-ui, sans-serif; }
+.spark-quick-exit a { display: inline-block; min-height: 44px; box-sizing: border-box; padding: .7rem 1.2rem;
+  background: #b91c1c; color: #fff; font-weight: 700; border-radius: .4rem; text-decoration: none;
+  box-shadow: 0 2px 8px rgba(0, 0, 0, .3); }
+.spark-quick-exit span { display: none; order: -1; padding: .2rem .4rem; font-size: .85rem; color: #3e4c59;
+  background: #fff; border-radius: .3rem; }
+@media (hover: hover) and (pointer: fine) { .spark-quick-exit span { display: inline; } }
+[data-testid="stMainBlockContainer"] { padding-bottom: 6rem; }  /* the last buttons scroll clear of it */
 /* On a narrow screen an answer scale is one ordered column of full-size targets,
    never 3 + 2 options on two rows. */
 @media (max-width: 640px) {
@@ -257,6 +269,68 @@ FORGET_LOGIN = r"""
 </script>
 """
 
+LINK_COOKIE = "spark_link"  # hands a tab's link back to the server across a reload (30 s)
+#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
+#: says (ui/link_carrier.py); as the page unloads, puts the tab's link in the cookie.
+CARRY_LINK = r"""
+<script>
+(function () {
+  if (window.__sparkReloading) { return; }
+  var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
+    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
+  }).filter(Boolean).sort(function (a, b) { return (b[2].length > 6) - (a[2].length > 6); });
+  if (!found.length) { return; }
+  var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
+  var mode = found[0][2];
+  var secure = window.location.protocol === "https:" ? "; Secure" : "";
+  function cookie(value, seconds) {
+    document.cookie = "spark_link=" + value + "; path=" + path + "; max-age=" + seconds + "; SameSite=Strict" + secure;
+  }
+  var query = new URLSearchParams(window.location.search), taken = "";
+  ["r", "d", "join"].forEach(function (name) {
+    var value = query.get(name);
+    if (value === null) { return; }
+    query.delete(name);
+    if (/^[A-Za-z0-9_-]{4,64}$/.test(value)) { taken = taken || name.charAt(0) + "." + value; }
+  });
+  var held = sessionStorage.getItem("spark-link"), link = mode.charAt(5) + "." + mode.slice(7);
+  if (taken && mode !== "forget") {
+    sessionStorage.setItem("spark-link", taken);
+    cookie(taken, 30);
+    var rest = query.toString(); window.__sparkReloading = true;
+    window.location.replace(window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+    return;
+  }
+  if (mode === "forget") {
+    sessionStorage.removeItem("spark-link");
+    cookie("", 0);
+  } else if (mode.indexOf("mine_") === 0 && held !== link) {
+    cookie("", 0);  // another tab's link came in the cookie: this tab opens afresh
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
+  } else if (mode !== "none") {
+    sessionStorage.setItem("spark-link", link);
+    sessionStorage.removeItem("spark-link-retry");
+    cookie("", 0);
+  } else if (held && Date.now() - Number(sessionStorage.getItem("spark-link-retry") || 0) > 30000) {
+    sessionStorage.setItem("spark-link-retry", String(Date.now()));
+    cookie(held, 30);
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
+  }
+  if (!window.__sparkCarry) {
+    window.__sparkCarry = true;
+    window.addEventListener("pagehide", function () {
+      var held = sessionStorage.getItem("spark-link");
+      if (held) { cookie(held, 30); }
+    });
+  }
+})();
+</script>
+"""
+
 #: The key of the container that holds the resume link COPY_LINK_HTML copies.
 RESUME_LINK_KEY = "resume_link"
 
@@ -316,3 +390,11 @@ def forget_login() -> None:
     """Delete the counselor's session cookie from the browser (at the app's path)."""
     with st.container(key=FORGET_KEY + _hex_path(), height=1, border=False):
         st.html(FORGET_LOGIN, unsafe_allow_javascript=True)
+
+
+def carry_link(where: str, mode: str) -> None:
+    """Tell the tab's script (CARRY_LINK) which link it holds (ui/link_carrier.py): ``mode``
+    is ``keep_<r|d|j>_<token>`` (a validated token or code), ``none`` or ``forget``, in the
+    class of an empty container, with the app's path for the cookie."""
+    with st.container(key=f"spark_link_{where}_{_hex_path()}_{mode}", height=1, border=False):
+        st.html(CARRY_LINK, unsafe_allow_javascript=True)

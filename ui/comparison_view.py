@@ -31,7 +31,7 @@ from scoring.couple_data import ScaleComparison
 from scoring.talk import Starter
 from services import CoupleRecord
 from services.partner import RETAKE_AFTER, Partner, partner_names
-from ui import browser, quick_exit, session
+from ui import browser, session
 from ui.components import PAGE_UNAVAILABLE, download, guarded, plan_steps, retake_reminder
 from ui.couple_view import answering_is_safe, names_for
 from ui.memo import memo
@@ -105,8 +105,7 @@ def _comparison_page() -> None:
         if state.mode == "one_device":
             turn = plain(names_for(state, record)[state.slot or 1])
             st.info(f"The comparison opens when you've both finished. It's {turn}'s turn now.")
-        else:
-            quick_exit.render()
+        else:  # the quick exit is on every page (pages_registry.before_page)
             _waiting(state)
             _while_you_wait(state, record)
         return

@@ -13,7 +13,7 @@ import streamlit as st
 from services import LoginEnded, StorageError
 from services.admin import Admin
 from services.counselor import ENDED, Counselor
-from ui import browser, session
+from ui import browser, link_carrier, session
 
 LINKS = (session.RESUME_PARAM, session.DEVICE_PARAM, session.JOIN_PARAM)
 
@@ -36,7 +36,8 @@ def admin() -> Admin:
 
 def restore(state: session.SessionData) -> session.SessionData:
     """Before the navigation: a counselor's login checked (ended: logged out here), or
-    restored from the browser's token, unless a link in the address bar is someone else's.
+    restored from the browser's token, unless a link in the address bar (or this tab's join
+    code) is someone else's.
     A refreshed presentation view (its assessment in the URL) stays a shared screen."""
     token = browser_token()
     unchecked = token and token != state.checked_login_token and state.role == "person" and not state.person_id
@@ -44,7 +45,7 @@ def restore(state: session.SessionData) -> session.SessionData:
         if state.role == "counselor":
             record = me().check()
             state.counselor_admin, state.counselor_must_change = record.is_admin, record.must_change_password
-        elif unchecked and not any(param in st.query_params for param in LINKS):
+        elif unchecked and not link_carrier.invitation() and not any(param in st.query_params for param in LINKS):
             state.checked_login_token = token
             (counselor := Counselor(session.store(), token)).check()
             log_in(counselor)

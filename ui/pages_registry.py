@@ -8,7 +8,7 @@ from typing import Literal, NoReturn
 
 import streamlit as st
 
-from ui import browser, counselor_login_view, counselor_session, session
+from ui import browser, counselor_login_view, counselor_session, link_carrier, quick_exit, session
 
 PAGES_DIR = "ui/pages"
 
@@ -121,9 +121,7 @@ def for_role(state: session.SessionData) -> list[st.Page]:
 
 
 def switch_to(name: str) -> NoReturn:
-    state = session.data()
-    link = state.link()
-    st.switch_page(new_page(name), query_params=dict([link]) if link else None)
+    st.switch_page(new_page(name))
 
 
 #: How often the reconnect guard below reruns (it draws nothing; any interval would do).
@@ -137,7 +135,7 @@ def reconnect_guard() -> None:
     After a replica dies (deploy/README.md), the websocket comes back to a new, empty
     session on another replica; without that run, the answers given next would rerun
     fragments the new session does not have, and be dropped unsaved. With it, the new
-    session resumes from the link in the address bar first."""
+    session resumes first, from the link the tab keeps (ui/link_carrier.py)."""
 
 
 def before_page(state: session.SessionData, page: st.Page) -> None:
@@ -149,18 +147,23 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     button, the browser's Back button or another tab — shows that partner's answers.
     """
     state = session.follow(state)
-    target = state.resume_page
-    state.resume_page = None
+    # A link just opened stays on its page until the tab's script took it out of the address.
+    arrived = link_carrier.just_arrived()
+    target = None if arrived else state.resume_page
+    state.resume_page = state.resume_page if arrived else None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
     browser.page_style()
+    if state.role != "counselor":
+        quick_exit.render()  # on every page a person or partner sees, waiting screens included
     for kind, message in state.notices:  # one-off messages, at the top of whichever page runs
         getattr(st, kind)(message)
     state.notices.clear()
     counselor_session.keep_in_browser(state)
+    link_carrier.carry(state.link())
     if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()
-    elif state.role == "couple" and page.url_path not in ("", "my-data") and needs_consent(state):
+    elif state.role == "couple" and not arrived and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
     reconnect_guard()  # an empty block: Streamlit draws nothing for it

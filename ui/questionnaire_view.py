@@ -9,7 +9,7 @@ import streamlit as st
 
 from questions.ordering import ordered_items
 from questions.schema import Item, Questionnaire
-from ui import browser, session
+from ui import browser, link_carrier, session
 from ui.finished_view import is_locked, render_finished
 from ui.pages_registry import switch_to
 from ui.text import plain
@@ -167,3 +167,4 @@ def _body(questionnaire_id: str) -> None:
             switch_to(target)
     if not read_only:
         st.caption("Every answer is saved the moment you choose it. You can skip any question.")
+    link_carrier.carry(state.link(), "part")  # the first answer made the link: this tab keeps it now

@@ -1,9 +1,11 @@
-"""A quick exit for pages that show safety resources (after GOV.UK's "Exit this page").
+"""A quick exit on every page a person or partner sees (after GOV.UK's "Exit this page").
 
-It is the first stop in keyboard order (the first Tab on the page lands on it: no
-tabindex above 0, which axe-core counts a serious fault), also answers to pressing
-Shift three times, and replaces the current history entry with a neutral site
-so the Back button doesn't return to this page. The markup is a constant: no
+It is the first stop in keyboard order (the first Tab on a page lands on it; no
+tabindex above 0, which would reorder everything else), stays on screen (fixed to the
+viewport's corner, on a phone too), also answers to pressing Shift three times (said
+only where there is a keyboard: a fine pointer that hovers), and leaves without a trace
+the Back or Forward button could find: the tab forgets its link (ui/link_carrier.py)
+and the neutral site replaces the current history entry. The markup is a constant: no
 user text ever reaches it, which is why it may carry JavaScript.
 """
 
@@ -16,20 +18,16 @@ EXIT_URL = "https://www.bbc.co.uk/weather"
 
 QUICK_EXIT_HTML = """
 <div class="spark-quick-exit">
-  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" rel="noreferrer"
-     style="display:inline-block;padding:.6rem 1.2rem;background:#b91c1c;color:#fff;font-weight:700;
-            border-radius:.4rem;text-decoration:none;font-family:system-ui,sans-serif">
-    Exit this page
-  </a>
-  <span style="margin-left:.6rem;font-size:.85rem;color:#52606d;font-family:system-ui,sans-serif">
-    or press Shift three times
-  </span>
+  <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" rel="noreferrer">Exit this page</a>
+  <span>or press Shift three times</span>
 </div>
 <script>
 (function () {
   var target = "https://www.bbc.co.uk/weather";
   function leave(event) {
     if (event) { event.preventDefault(); }
+    try { sessionStorage.clear(); } catch (e) {}
+    try { document.body.innerHTML = ""; } catch (e) {}
     try { window.history.replaceState(null, "", "/"); } catch (e) {}
     window.location.replace(target);
   }
@@ -43,11 +41,8 @@ QUICK_EXIT_HTML = """
     var presses = [];
     document.addEventListener("keydown", function (event) {
       var exit = document.getElementById("spark-quick-exit");
-      var nowhere = !document.activeElement || document.activeElement === document.body;
-      if (event.key === "Tab" && !event.shiftKey && nowhere && exit) {
-        event.preventDefault();
-        exit.focus();
-      }
+      var start = !document.activeElement || document.activeElement === document.body;
+      if (event.key === "Tab" && !event.shiftKey && start && exit) { event.preventDefault(); exit.focus(); }
       if (event.key !== "Shift") { presses = []; return; }
       var now = Date.now();
       presses = presses.filter(function (t) { return now - t < 1000; });
@@ -61,5 +56,5 @@ QUICK_EXIT_HTML = """
 
 
 def render() -> None:
-    """Draw the quick-exit control. Call it first on a page that shows safety resources."""
+    """Draw the quick-exit control: once, at the top of every page a person or partner sees."""
     st.html(QUICK_EXIT_HTML, unsafe_allow_javascript=True)

@@ -18,7 +18,7 @@ from scoring.visibility import profile_for_self
 from services import StorageError
 from services import partner as partners
 from services.partner import RETAKE_AFTER
-from ui import quick_exit, session
+from ui import session
 from ui.components import guarded, plan_steps, retake_reminder
 from ui.memo import answers_key, memo
 from ui.pages_registry import switch_to
@@ -26,7 +26,6 @@ from ui.pages_registry import switch_to
 
 def render_safety(guidance: Guidance) -> None:
     """Support resources; shown instead of every exercise when safety is in doubt."""
-    quick_exit.render()
     with st.container(border=True):
         st.subheader(guidance.safety_title)
         st.markdown(guidance.safety_text)

@@ -20,6 +20,7 @@ from services import partner as partners
 from services.partner import Partner
 from services.person import Person
 from settings import Settings
+from ui import link_carrier
 from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
@@ -136,7 +137,7 @@ def data() -> SessionData:
 
 
 def start() -> SessionData:
-    """Run at the top of every rerun: resume from a link, keep the link in the URL."""
+    """Run at the top of every rerun: resume from a link."""
     try:
         content()
         store()
@@ -149,11 +150,10 @@ def start() -> SessionData:
     except StorageError:  # e.g. a read-only disk or an unreachable database server
         st.error("Spark Check can't reach its database just now, so nothing can be saved. Please try again later.")
         st.stop()
-    device, token = st.query_params.get(DEVICE_PARAM), st.query_params.get(RESUME_PARAM)
-    link = (DEVICE_PARAM, device) if device else (RESUME_PARAM, token) if token else None
-    if link is not None and link != data().link():
+    # Once, from the address or the tab's cookie; never put back in the URL (ui/link_carrier.py).
+    link = link_carrier.take()
+    if link is not None and link[0] != JOIN_PARAM and link != data().link():
         resume(*link)
-    keep_link_in_url(data())
     return data()
 
 
@@ -180,7 +180,6 @@ def become(actor: Person, *notices: tuple[str, str]) -> SessionData:
     fresh.notices.extend(notices)
     reset_widgets()
     st.session_state[STATE_KEY] = fresh
-    keep_link_in_url(fresh)
     return fresh
 
 
@@ -188,16 +187,6 @@ def act_as(state: SessionData, partner: Partner) -> None:
     """This person, with their answers, is now a partner in a couple (started or joined)."""
     state.actor, state.role = partner, "couple"
     st.query_params.pop(JOIN_PARAM, None)
-    keep_link_in_url(state)
-
-
-def keep_link_in_url(state: SessionData) -> None:
-    # Query parameters are cleared on page changes; put the link back.
-    if (link := state.link()) is None:
-        return
-    if st.query_params.get(link[0]) != link[1]:
-        st.query_params[link[0]] = link[1]
-    st.query_params.pop(RESUME_PARAM if link[0] == DEVICE_PARAM else DEVICE_PARAM, None)
 
 
 def follow(state: SessionData) -> SessionData:
@@ -244,7 +233,7 @@ def live(state: SessionData) -> None:
 
 def reset_widgets() -> None:
     """Forget every widget value: nothing of one person stays for the next."""
-    for key in [k for k in st.session_state if k != STATE_KEY]:
+    for key in [k for k in st.session_state if k != STATE_KEY and not str(k).startswith(link_carrier.PREFIX)]:
         del st.session_state[key]
 
 
@@ -258,7 +247,6 @@ def actor(state: SessionData) -> Person:
     if state.actor is None:
         order_seed(state)
         state.actor = Person.new(store(), content(), state.progress)
-        keep_link_in_url(state)
     return state.actor
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from services import JoinOutcome, StorageError
 from services import partner as partners
-from ui import session
+from ui import link_carrier, session
 from ui.components import guarded
 from ui.pages_registry import switch_to
 
@@ -33,7 +33,7 @@ def render() -> None:
         "See where things are strong, where they could grow, and two or three small, "
         "concrete things to try next."
     )
-    invited = st.query_params.get(session.JOIN_PARAM)
+    invited = link_carrier.invitation()
     if invited:
         st.subheader("Join your partner")
         st.markdown(

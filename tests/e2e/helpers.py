@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +42,8 @@ LOG_TAIL_CHARS = 8000
 #: The attributes Streamlit 1.67 sets on ``<div data-testid="stApp">`` (checked in its
 #: frontend bundle). Script states: initial, running, rerunRequested, stopRequested,
 #: notRunning, compilationError. Connection states include CONNECTED.
+#: A resume, device or join link in an address.
+LINK_IN_URL = re.compile(r"[?&](r|d|join)=")
 APP_IDLE_SELECTOR = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 APP_CONNECTED_SELECTOR = '[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
 
@@ -233,4 +236,16 @@ def wait_for_app_idle(page: Page, *, timeout_ms: float | None = None, settle_ms:
 def open_app(page: Page, url: str, *, timeout_ms: float | None = None) -> None:
     """Navigate to a Streamlit app and wait for its first script run to finish."""
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    if LINK_IN_URL.search(url):
+        # The tab takes a link out of the address and reloads (docs/SECURITY.md, "How links are carried").
+        page.wait_for_url(lambda address: not LINK_IN_URL.search(address), timeout=timeout_ms)
     wait_for_app_idle(page, timeout_ms=timeout_ms)
+
+
+def held_link(page: Page) -> str:
+    """The link the tab keeps (never in the address: docs/SECURITY.md, "How links are
+    carried") as a query string: ``r=TOKEN``, ``d=TOKEN`` or ``join=CODE``."""
+    held = str(page.evaluate("sessionStorage.getItem('spark-link') || ''"))
+    assert held[:2] in ("r.", "d.", "j."), held
+    param = {"r": "r", "d": "d", "j": "join"}[held[0]]
+    return f"{param}={held[2:]}"

@@ -72,9 +72,12 @@ class TwoDevices:
     tokens: dict[int, str]
 
 
-def two_device_couple(db_path: Path, finished: tuple[int, ...], join: bool = True) -> TwoDevices:
+def two_device_couple(
+    db_path: Path, finished: tuple[int, ...], join: bool = True, unsafe: tuple[int, ...] = ()
+) -> TwoDevices:
     """A couple on two devices, partner 2 joined (unless not ``join``), each partner with
-    middle answers and those in ``finished`` done, sharing item by item."""
+    middle answers ("No" to feeling safe for those in ``unsafe``) and those in ``finished``
+    done, sharing item by item."""
     with store_at(db_path) as store:
         couple_id, first_id, first_token, code = store.create_couple_two_devices()
         assert first_token is not None
@@ -84,7 +87,10 @@ def two_device_couple(db_path: Path, finished: tuple[int, ...], join: bool = Tru
             assert joined.person_id is not None and joined.token is not None
             people[2], tokens[2] = joined.person_id, joined.token
         for slot, person_id in people.items():
-            store.save_answers(person_id, middle_answers(), VERSIONS)
+            answers = middle_answers()
+            if slot in unsafe:
+                answers["worth_it"]["safe"] = 0
+            store.save_answers(person_id, answers, VERSIONS)
             if slot in finished:
                 store.finish(person_id, "items")
     return TwoDevices(couple_id, people, tokens)

@@ -70,7 +70,9 @@ def test_no_serious_accessibility_violation_on_any_page(
         for path in ("", "predictions", "share", "results", "comparison", "my-data"):
             open_app(page, f"{server.url}/{path}?r={links['partner']}")
             check(page, f"couple {path or 'home'}", found)
-        # A counselor: roster, then the pages reached from it.
+        # A counselor, in a tab of their own (this one keeps the partner's link): roster, then
+        # the pages reached from it.
+        page = context.new_page()
         log_in(page, server.url, "ana", PASSWORD)
         check(page, "roster", found)
         navigate_in_session(page, "/export")  # the same session: still logged in

@@ -121,6 +121,6 @@ def test_the_partner_who_finished_first_can_close_the_page_or_see_their_results(
         assert violations(page) == []
         click(page, "See my own results →")
         expect(page.get_by_role("heading", name="Is our intimacy fading?").first).to_be_visible()
-        assert "/results" in page.url and tokens[1] in page.url  # their link stays in the address bar
+        assert "/results" in page.url and tokens[1] not in page.url  # the tab keeps their link, not the address (#18)
     finally:
         context.close()

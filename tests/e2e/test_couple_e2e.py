@@ -19,7 +19,7 @@ from reporting.charts import PARTNER_COLOURS
 from storage import Store
 from storage.models import Couple, utcnow
 from tests.e2e.flows import answer_visible_section, choose, click, finish_with_few_answers
-from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+from tests.e2e.helpers import StreamlitServerFactory, held_link, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -218,7 +218,8 @@ def test_one_device_no_page_shows_a_finished_partners_answers(
         open_app(page, server.url)
         click(page, "Start together on this device")
         expect(page.get_by_role("heading", name="Our check-up", level=1)).to_be_visible()
-        device_link = page.url
+        assert "d=" not in page.url  # the tab keeps the link, never the address
+        device_link = f"{server.url}/?{held_link(page)}"
         assert "?d=" in device_link
 
         # Partner 1 finishes: before the hand-over, no page shows their answers.

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import inspect
@@ -45,7 +44,7 @@ from tests.e2e.counselor_flows import (
     take_turn,
 )
 from tests.e2e.flows import choose, click, radio_for
-from tests.e2e.helpers import open_app, wait_for_app_idle
+from tests.e2e.helpers import held_link, open_app, wait_for_app_idle
 from tests.e2e.test_couple_e2e import join_code_on, take_part
 from tests.support.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
 from tests.support.replicas import Cluster, make_replicas, running_cluster, start_together
@@ -262,8 +261,9 @@ def test_a_replica_killed_mid_questionnaire_costs_one_reconnect_and_no_answer(up
         on_screen = radio_items(intimacy, half)[:3]
         chosen.update(answer(page, intimacy, answers, on_screen, intimacy.sections[half].title))
         assert len(chosen) >= len(intimacy.items) // 2
-        resume_url = page.url
-        token = parse_qs(urlparse(resume_url).query)["r"][0]
+        address = page.url
+        token = held_link(page).removeprefix("r=")  # the tab's, never the address bar's
+        resume_url = f"{up.url}/intimacy?r={token}"
 
         victim = replica_of(context, up)
         survivor = other(victim)
@@ -273,7 +273,7 @@ def test_a_replica_killed_mid_questionnaire_costs_one_reconnect_and_no_answer(up
         wait_until(lambda: replica_of(context, up) == survivor, f"the page reconnects to replica {survivor!r}")
         wait_for_app_idle(page, timeout_ms=SLOW_MS)
         expect(page.get_by_text("Welcome back. Your answers are restored.")).to_be_visible(timeout=SLOW_MS)
-        assert page.url == resume_url
+        assert page.url == address
         assert not up.replicas[victim].is_running()
         progress = f"Part {half + 1} of {len(intimacy.sections)} · {len(chosen)} of {len(intimacy.items)}"
         expect(page.get_by_text(progress)).to_be_visible()
@@ -308,6 +308,9 @@ def test_a_replica_killed_mid_questionnaire_costs_one_reconnect_and_no_answer(up
         expect(page.get_by_role("heading", name="Is it worth it?", level=1)).to_be_visible()
         up.replicas[survivor].kill()
         wait_until(lambda: replica_of(context, up) == victim, f"the page reconnects to replica {victim!r}")
+        wait_for_app_idle(page, timeout_ms=SLOW_MS)
+        # The new session resumes once the tab handed its link over (a reload).
+        expect(page.get_by_text("Welcome back. Your answers are restored.")).to_be_visible(timeout=SLOW_MS)
         wait_for_app_idle(page, timeout_ms=SLOW_MS)
         first = worth_it.items[0]
         choose(page, first.text, worth_it.response_set_of(first).options[0].label)

@@ -13,7 +13,7 @@ import pytest
 from questions import default_content
 from storage import Store
 from tests.e2e.flows import answer_visible_section, choose, click, radio_for
-from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+from tests.e2e.helpers import StreamlitServerFactory, held_link, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -37,14 +37,18 @@ def test_solo_flow_survives_reload_and_server_kill(
     first_three = worth_it.items[:3]
     for item in first_three:
         choose(page, item.text, "Yes")
-    assert "r=" in page.url, "the address bar must carry the resume link"
+    # The resume link is the tab's, never the address bar's (docs/SECURITY.md, "How links are carried").
+    assert "r=" not in page.url
+    link = held_link(page)
+    assert link.startswith("r=")
+    token = link[2:]
 
     # A refresh mid-way keeps every answer.
     page.reload(wait_until="domcontentloaded")
     wait_for_app_idle(page)
     for item in first_three:
         expect(radio_for(page, item.text).get_by_role("radio", name="Yes", exact=True)).to_be_checked()
-    resume_url = page.url
+    resume_url = f"{server.url}/worth-it?r={token}"
 
     # The server dies (SIGKILL) and comes back; the link restores everything.
     server.kill()
@@ -81,9 +85,7 @@ def test_solo_flow_survives_reload_and_server_kill(
 
     # Every answer is in the database exactly as given.
     store = Store.from_url(f"sqlite:///{server.db_path}")
-    token = re.search(r"[?&]r=([^&]+)", other.url)
-    assert token is not None
-    record = store.person_by_token(token.group(1))
+    record = store.person_by_token(token)
     assert record is not None
     saved = store.answers_for(record.id)
     assert saved["worth_it"] == {item.id: 2 for item in worth_it.items}

@@ -10,7 +10,7 @@ import pytest
 
 from questions import default_content
 from tests.e2e.flows import answer_visible_section, click, finish_with_few_answers
-from tests.e2e.helpers import StreamlitServerFactory, open_app, wait_for_app_idle
+from tests.e2e.helpers import StreamlitServerFactory, held_link, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -40,7 +40,7 @@ def test_a_stale_tab_on_one_device_never_shows_the_partner_who_handed_over(
         stale = context.new_page()
         open_app(stale, server.url)
         click(stale, "Start together on this device")
-        device_link = stale.url
+        device_link = f"{server.url}/?{held_link(stale)}"  # the tab's link, never in the address (#18)
         go_to(stale, "Is our intimacy fading?")
         main = stale.locator('[data-testid="stMain"]')
         # Partner 1 answers two parts, then goes back to the first: the second holds answers.

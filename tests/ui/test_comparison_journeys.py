@@ -165,8 +165,8 @@ def test_one_device_screens_use_the_nickname(db_path: Path) -> None:  # noqa: F8
     next(t for t in app.text_input if t.label == "First name or nickname").input("Sam")
     next(b for b in app.button if b.label == "Save name").click().run()
     assert "It's Sam's turn." in shown(app)
-    link = app.query_params[session.DEVICE_PARAM]
-    assert "It's Sam's turn now." in shown(comparison({"d": link if isinstance(link, str) else link[0]}))
+    link = app.session_state[session.STATE_KEY].link()  # the tab's, never in the address (#18)
+    assert "It's Sam's turn now." in shown(comparison({"d": link[1]}))
     take_turn(app, {}, {}, share="items")
     text = shown(app)
     assert "Thank you, Sam" in text and "Partner 1" not in text

@@ -112,7 +112,7 @@ def test_one_device_turns_hide_partner_one_and_unlock_the_comparison(db_path: Pa
     app = start_together()
     state = state_of(app)
     assert state.mode == "one_device" and state.slot == 1
-    assert app.query_params[session.DEVICE_PARAM]
+    assert state.link() and session.DEVICE_PARAM not in app.query_params  # never in the address (#18)
     marker = {"comm_heard": 1, "comm_honest": 1}  # partner 1's low answers, to look for later
     app = take_turn(app, {}, marker, share="items")
     assert [t.value for t in app.title] == ["Our check-up"]

@@ -66,7 +66,7 @@ def test_the_sexual_items_offer_doesnt_apply_last_and_it_is_saved_kept_and_not_s
     assert token is not None
 
     # A new session from the resume link: the choice is still there, and still selected.
-    resumed = new_app({session.RESUME_PARAM: token})
+    resumed = new_app({session.RESUME_PARAM: token}).run()  # the tab reloads once it took the link
     assert not resumed.exception
     assert state_of(resumed).answers["intimacy"] == chosen
     shown = {r.key.split(":")[2]: r.value for r in resumed.radio}

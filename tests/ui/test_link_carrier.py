@@ -1,0 +1,87 @@
+"""Links never stay in the address (issue #18, finding 7; ui/link_carrier.py): what the page
+tells the tab's script to keep, through Streamlit's AppTest (the script itself runs in
+Chromium: tests/e2e/test_quick_exit_e2e.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from storage import Store
+from ui import browser, session
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    told: list[str] = []
+    monkeypatch.setattr(browser, "carry_link", lambda where, mode: told.append(mode))
+    yield told
+
+
+def opened(query: dict[str, str]) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_a_new_link_is_kept_by_the_tab_and_never_put_in_the_address(modes: list[str]) -> None:
+    app = opened({})
+    assert set(modes) == {"none"}
+    app.button(key="start:worth_it").click().run()
+    app.radio[0].set_value(app.radio[0].options[0]).run()
+    token = app.session_state[session.STATE_KEY].actor.token
+    assert token and f"keep_r_{token}" in modes
+    assert not {session.RESUME_PARAM, session.DEVICE_PARAM} & set(app.query_params)
+    # Deleting everything: the tab forgets the link (a reload must not try it again).
+    app.switch_page("ui/pages/my_data.py").run()
+    app.checkbox(key="delete:confirm:" + str(app.session_state[session.STATE_KEY].person_id)).check().run()
+    modes.clear()
+    app.button(key="delete:go").click().run()
+    assert modes[-1] == "forget" and "Your answers have been deleted for good." in [s.value for s in app.success]
+
+
+def test_a_link_opened_stays_on_its_page_and_an_unknown_one_is_forgotten(modes: list[str], tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    person_id, token = store.create_person()
+    store.set_progress(person_id, {"page": "results"})
+    app = opened({session.RESUME_PARAM: token})
+    # This run took the link from the address: no page change before the script replaced it.
+    assert [t.value for t in app.title] == ["Spark Check"] and modes[-1] == f"keep_r_{token}"
+    app.run()
+    assert "My results" in [t.value for t in app.title]
+    modes.clear()
+    opened({session.RESUME_PARAM: "x" * 43})
+    assert modes and set(modes) == {"forget"}
+
+
+def has_exit(app: AppTest) -> bool:
+    return any('id="spark-quick-exit"' in html.value for html in app.html)
+
+
+def test_every_page_a_person_or_partner_sees_has_the_exit(modes: list[str], tmp_path: Path) -> None:
+    store = Store.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    _couple, first, token, code = store.create_couple_two_devices()
+    store.save_answers(first, {"worth_it": {"safe": 0}}, {"worth_it": "1"})
+    store.finish(first, "items")
+    partner = store.join_couple(code).token
+    assert token and partner
+    _one, device, _people = store.create_couple_one_device()
+    for param, value, pages in (
+        (None, "", ("welcome", "worth_it", "intimacy", "results", "my_data", "counselor_login")),
+        # The partner who is not safe, waiting; the other partner; a couple on one device.
+        (session.RESUME_PARAM, token, ("couple_home", "comparison", "results", "my_data")),
+        (session.RESUME_PARAM, partner, ("couple_home", "worth_it", "predictions", "share", "comparison")),
+        (session.DEVICE_PARAM, device, ("couple_home", "intimacy", "predictions", "share", "comparison", "my_data")),
+    ):
+        app = opened({param: value} if param else {})
+        for page in pages:
+            app.switch_page(f"ui/pages/{page}.py").run()
+            assert not app.exception and has_exit(app), (param, page)
