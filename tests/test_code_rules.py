@@ -337,9 +337,3 @@ def test_the_forwarder_rule_catches_a_forwarder_and_spares_a_check() -> None:
         "def d(self):\n    return len(self.items)\n"
     )
     assert forwarders(source) == ["a", "b"]
-
-
-def test_the_ui_session_modules_are_small() -> None:
-    """Who is acting lives in services/; the ui keeps only what a browser session holds (#18)."""
-    lines = sum(len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "ui").glob("*session*.py"))
-    assert lines <= 300
