@@ -337,3 +337,53 @@ def test_the_forwarder_rule_catches_a_forwarder_and_spares_a_check() -> None:
         "def d(self):\n    return len(self.items)\n"
     )
     assert forwarders(source) == ["a", "b"]
+
+
+def imported_test_modules(source: str) -> list[str]:
+    """The test modules (``test_*``) that ``source`` imports, absolute (``tests.…``) or relative."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names if alias.name.split(".")[0] == "tests"]
+        elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] == "tests"):
+            base = "." * node.level + (node.module or "")
+            if any(part.startswith("test_") for part in base.split(".")):
+                modules = [base]
+            else:
+                modules = [f"{base.rstrip('.')}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [m for m in modules if any(part.startswith("test_") for part in m.split("."))]
+    return sorted(set(found))
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared setup lives in conftest.py (fixtures) and in helper modules not named
+    ``test_*`` (tests/ui/person_app.py, couple_app.py, counselor_app.py, tests/scoring/people.py):
+    importing a test module runs, and may collect, its tests twice (#18)."""
+    offenders = {
+        str(p.relative_to(ROOT)): names
+        for p in (ROOT / "tests").rglob("*.py")
+        if (names := imported_test_modules(p.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_test_module_rule_catches_every_form_and_spares_helpers() -> None:
+    source = (
+        "from tests.ui.test_solo_flow import new_app\n"
+        "import tests.scoring.test_visibility\n"
+        "from tests.ui import test_couple_flow, person_app\n"
+        "from . import test_export\n"
+        "from .test_charts import figures\n"
+        "from tests.ui.person_app import new_app, state_of\n"
+        "from tests.scoring.people import person\n"
+        "import pytest\n"
+    )
+    assert imported_test_modules(source) == [
+        ".test_charts",
+        ".test_export",
+        "tests.scoring.test_visibility",
+        "tests.ui.test_couple_flow",
+        "tests.ui.test_solo_flow",
+    ]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.e2e.accessibility import violations
 from tests.e2e.counselor_flows import log_in, navigate_in_session
-from tests.e2e.helpers import open_app, wait_for_app_idle
+from tests.e2e.helpers import open_app
 from tests.e2e.seeding import PASSWORD, seed
 
 if TYPE_CHECKING:
@@ -25,20 +26,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 VIEWPORTS = {"laptop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-BLOCKING = ("serious", "critical")
-
-
-def violations(page: Page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    wait_for_app_idle(page)
-    result = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {node['target']} {node['html'][:120]}"
-        for v in result.response["violations"]
-        if v["impact"] in BLOCKING
-        for node in v["nodes"]
-    ]
 
 
 def check(page: Page, where: str, found: dict[str, list[str]]) -> None:

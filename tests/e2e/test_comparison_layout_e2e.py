@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scoring.compare import predictions_id
+from tests.e2e.accessibility import violations
 from tests.e2e.devices import DEVICES
 from tests.e2e.flows import click
 from tests.e2e.helpers import open_app
 from tests.e2e.seeding import CONTENT, VERSIONS, middle_answers, store_at
-from tests.e2e.test_accessibility_e2e import violations
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -6,7 +6,6 @@ partner 1's unshared item answers."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,49 +17,13 @@ from questions import default_content
 from reporting.charts import PARTNER_COLOURS
 from storage import Store
 from storage.models import Couple, utcnow
-from tests.e2e.flows import answer_visible_section, choose, click, finish_with_few_answers
+from tests.e2e.flows import click, join_code_on, take_part
 from tests.e2e.helpers import StreamlitServerFactory, held_link, open_app, wait_for_app_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
-
-INTIMACY_SECTIONS_TO_ANSWER = 3
-
-
-def join_code_on(page: Page) -> str:
-    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
-    code = next(text.strip() for text in codes if re.fullmatch(r"\s*[A-Z0-9]{4}-[A-Z0-9]{6}\s*", text))
-    return code
-
-
-def take_part(page: Page, overrides: dict[str, int], share_label: str) -> None:
-    """Answer worth-it, a few intimacy sections and the predictions, then finish."""
-    from playwright.sync_api import expect
-
-    click(page, "1. Is it worth it?")
-    expect(page.get_by_role("heading", name="Is it worth it?", level=1)).to_be_visible()
-    expect(
-        page.get_by_role("radiogroup", name=default_content().questionnaire("worth_it").items[-1].text)
-    ).to_be_visible()
-    answer_visible_section(page, "worth_it", overrides)
-    click(page, "On to “Is our intimacy fading?” →")
-    for section in default_content().questionnaire("intimacy").sections[:INTIMACY_SECTIONS_TO_ANSWER]:
-        expect(page.get_by_role("heading", name=section.title)).to_be_visible()
-        expect(page.get_by_role("radiogroup", name=section.items[-1].text, exact=True)).to_be_visible()
-        answer_visible_section(page, "intimacy", overrides)
-        click(page, "Next →")
-    page.goto(re.sub(r"/intimacy", "/predictions", page.url), wait_until="domcontentloaded")
-    wait_for_app_idle(page)
-    expect(page.get_by_role("heading", name="How I see my partner", level=1)).to_be_visible()
-    for scale in default_content().questionnaire("intimacy").scales:
-        choose(page, scale.prediction_prompt or scale.title, "In the middle")
-    click(page, "On to finish & share →")
-    expect(page.get_by_role("heading", name="Finish & share", level=1)).to_be_visible()
-    page.locator('label[data-testid="stRadioOption"]').filter(has_text=share_label).click()
-    wait_for_app_idle(page)
-    finish_with_few_answers(page)
 
 
 def test_two_devices_join_compare_and_keep_private_what_was_not_shared(

@@ -43,9 +43,8 @@ from tests.e2e.counselor_flows import (
     start_in_office,
     take_turn,
 )
-from tests.e2e.flows import choose, click, radio_for
+from tests.e2e.flows import choose, click, join_code_on, radio_for, take_part
 from tests.e2e.helpers import held_link, open_app, wait_for_app_idle
-from tests.e2e.test_couple_e2e import join_code_on, take_part
 from tests.support.cluster import STICKY_COOKIE, HAProxy, haproxy_path, postgres_database
 from tests.support.replicas import Cluster, make_replicas, running_cluster, start_together
 from tests.support.stclient import Session

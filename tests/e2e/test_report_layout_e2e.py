@@ -12,7 +12,7 @@ from questions.loader import default_content
 from reporting.couple_report import couple_report
 from reporting.html_report import solo_report
 from scoring import visibility
-from tests.scoring.test_visibility import NAMES, NOW, partner, person
+from tests.scoring.people import NAMES, NOW, partner, person
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

@@ -12,7 +12,7 @@ from reporting.charts import PARTNER_COLOURS, divergence_chart, paired_chart, tr
 from scoring import visibility
 from scoring.couple_data import ScaleComparison
 from scoring.trends import series as trend_series
-from tests.scoring.test_visibility import CONTENT, person
+from tests.scoring.people import CONTENT, person
 
 NAMES = {1: "Sam", 2: "Alex"}
 

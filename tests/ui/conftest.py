@@ -1,5 +1,9 @@
 """Fixtures of the ui tests.
 
+db_path (function)
+    The app's database file for a person's or a couple's AppTest
+    (SPARK_CHECK_SQLITE_PATH pointed at a fresh file, DATABASE_URL unset); the helpers
+    are in tests.ui.person_app and tests.ui.couple_app.
 desk (function)
     The app's database for a counselor's AppTest (SPARK_CHECK_SQLITE_PATH pointed at a
     fresh file) with two counselors, ``ana`` (the first: an admin) and ``ben``, both with
@@ -16,6 +20,14 @@ import pytest
 from storage import Store
 from storage.counselors import CounselorDesk
 from tests.ui.counselor_app import PASSWORD
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "app.sqlite3"
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield path
 
 
 @pytest.fixture

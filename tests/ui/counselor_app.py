@@ -1,10 +1,9 @@
 """The counselor side's AppTest helpers, shared by the ui tests (the database fixture,
 ``desk``, is in tests/ui/conftest.py): logging in, reading a page, a couple's page and
-its tabs, and assessments written through storage."""
+its tabs, and assessments written through storage (top or low answers)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,16 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from storage.counselors import CounselorDesk
-from ui import client_view, counselor_session, session
+from tests.scoring.strategies import bottom_answers
+from tests.ui.person_app import APP, TIMEOUT, state_of
+from ui import client_view, counselor_session
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
 PASSWORD = "a long enough password"
 CONTENT = default_content()
-
-
-def state_of(app: AppTest) -> session.SessionData:
-    return app.session_state[session.STATE_KEY]
 
 
 def page_text(app: AppTest) -> str:
@@ -59,6 +54,11 @@ def add_couple(app: AppTest, label: str) -> str:
     return client_id
 
 
+def open_tab(app: AppTest, label: str) -> AppTest:
+    app.session_state[client_view.TAB_KEY] = label
+    return app.run()
+
+
 def tab(app: AppTest, label: str) -> Any:
     """Open a tab of the couple's page (only the open tab's content runs) and return it."""
     app.session_state[client_view.TAB_KEY] = label
@@ -83,6 +83,16 @@ def top_answers() -> dict[str, dict[str, Any]]:
             low = item.reverse or item.kind == "checklist"
             answers.setdefault(questionnaire.id, {})[item.id] = rset.min_value if low else rset.max_value
     return answers
+
+
+def low_answers() -> dict[str, dict[str, Any]]:
+    """Every intimacy topic at its lowest, safe: the comparison has a shared plan."""
+    intimacy = CONTENT.questionnaire("intimacy")
+    answers: dict[str, Any] = {}
+    for scale in intimacy.scales:
+        answers.update(bottom_answers(intimacy, scale.id))
+    answers.pop("abuse", None)
+    return {"intimacy": answers}
 
 
 def finished_assessment(

@@ -15,10 +15,9 @@ from questions import default_content
 from scoring.compare import predictions_id
 from storage import Store
 from storage.counselors import CounselorDesk
-from tests.ui.test_counselor_flow import PASSWORD, log_in
-from tests.ui.test_counselor_guards import low_answers, open_tab
-from tests.ui.test_couple_flow import page_text, start_together, take_turn
-from tests.ui.test_solo_flow import db_path, new_app  # noqa: F401 (fixture)
+from tests.ui.counselor_app import PASSWORD, log_in, low_answers, open_tab
+from tests.ui.couple_app import page_text, start_together, take_turn
+from tests.ui.person_app import new_app
 from ui import client_view, session
 
 CONTENT = default_content()
@@ -55,7 +54,7 @@ def comparison(query: dict[str, str]) -> AppTest:
     return app
 
 
-def test_own_guesses_are_shown_and_hidden_ones_say_why(db_path: Path) -> None:  # noqa: F811
+def test_own_guesses_are_shown_and_hidden_ones_say_why(db_path: Path) -> None:
     """Item 1: partner 1 shared topic scores only, partner 2 everything; both guessed."""
     store = Store.from_url(f"sqlite:///{db_path}")
     _couple_id, first, first_token, code = store.create_couple_two_devices()
@@ -88,7 +87,7 @@ def test_own_guesses_are_shown_and_hidden_ones_say_why(db_path: Path) -> None:  
     store.engine.dispose()
 
 
-def test_the_summary_comes_before_the_details(db_path: Path) -> None:  # noqa: F811
+def test_the_summary_comes_before_the_details(db_path: Path) -> None:
     """Item 9: where you agree, what to talk about first and the plan, then the charts and the rest."""
     store = Store.from_url(f"sqlite:///{db_path}")
     _couple_id, first, first_token, code = store.create_couple_two_devices()
@@ -113,7 +112,7 @@ def walk(node: Any) -> list[Any]:
     return [leaf for key in sorted(children) for leaf in walk(children[key])]
 
 
-def test_a_partner_who_finished_first_is_told_what_next_and_can_see_their_results(db_path: Path) -> None:  # noqa: F811
+def test_a_partner_who_finished_first_is_told_what_next_and_can_see_their_results(db_path: Path) -> None:
     """Item 8: the waiting screen says what happens next, that the page may be closed and how
     to come back, offers their own results and the quick exit."""
     store = Store.from_url(f"sqlite:///{db_path}")
@@ -141,7 +140,7 @@ def test_a_partner_who_finished_first_is_told_what_next_and_can_see_their_result
     assert "Is our intimacy fading?" in shown(app)  # their own results
 
 
-def test_a_first_visit_is_welcomed_and_a_return_is_welcomed_back(db_path: Path) -> None:  # noqa: F811
+def test_a_first_visit_is_welcomed_and_a_return_is_welcomed_back(db_path: Path) -> None:
     """Item 3: a counselor's link and an office start open with a greeting that is true."""
     desk = CounselorDesk(Store.from_url(f"sqlite:///{db_path}"))
     ana = desk.add_counselor("ana", PASSWORD, "Ana")
@@ -159,7 +158,7 @@ def test_a_first_visit_is_welcomed_and_a_return_is_welcomed_back(db_path: Path) 
     desk.store.engine.dispose()
 
 
-def test_one_device_screens_use_the_nickname(db_path: Path) -> None:  # noqa: F811
+def test_one_device_screens_use_the_nickname(db_path: Path) -> None:
     """Item 3: once partner 1 gave a nickname, no screen says "Partner 1" for them."""
     app = start_together()
     next(t for t in app.text_input if t.label == "First name or nickname").input("Sam")
@@ -173,7 +172,7 @@ def test_one_device_screens_use_the_nickname(db_path: Path) -> None:  # noqa: F8
     assert any(b.label == "I'm Partner 2 — start my turn" for b in app.button)
 
 
-def test_homework_is_confirmed_and_not_written_out_twice(db_path: Path) -> None:  # noqa: F811
+def test_homework_is_confirmed_and_not_written_out_twice(db_path: Path) -> None:
     """Item 6: "Set as homework" says it is done; its label claims no choice of the couple's;
     on the couple's comparison a step of the plan is named, not repeated word for word."""
     desk = CounselorDesk(Store.from_url(f"sqlite:///{db_path}"))

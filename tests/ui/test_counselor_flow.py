@@ -16,6 +16,7 @@ from storage.counselors import CounselorDesk
 from storage.models import Counselor, utcnow
 from tests.db import rows
 from tests.ui.counselor_app import APP, PASSWORD, TIMEOUT, log_in, page_text, shown_links, state_of
+from tests.ui.couple_app import take_turn
 from ui import client_view, counselor_login_view, session
 
 
@@ -74,8 +75,6 @@ def test_roster_add_couple_and_note_then_isolation_and_logout(desk: CounselorDes
 
 
 def test_in_office_assessment_presentation_hides_items_and_safety(desk: CounselorDesk) -> None:
-    from tests.ui.test_couple_flow import take_turn
-
     app = log_in("ana")
     next(t for t in app.text_input if t.label.startswith("Add a couple")).input("Couple A")
     next(b for b in app.button if b.label == "Add couple").click().run()

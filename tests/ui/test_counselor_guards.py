@@ -14,9 +14,7 @@ from questions import default_content
 from services import counselor
 from storage import StorageError, Store
 from storage.counselors import CounselorDesk
-from tests.scoring.strategies import bottom_answers
-from tests.ui.counselor_app import PASSWORD, log_in, state_of
-from ui import client_view
+from tests.ui.counselor_app import PASSWORD, log_in, low_answers, open_tab, state_of
 
 CONTENT = default_content()
 
@@ -29,16 +27,6 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CounselorD
     desk = CounselorDesk(Store.from_url(f"sqlite:///{path}"))
     desk.add_counselor("ana", PASSWORD, "Ana")
     yield desk
-
-
-def low_answers() -> dict[str, dict[str, Any]]:
-    """Every intimacy topic at its lowest, safe: the comparison has a shared plan."""
-    intimacy = CONTENT.questionnaire("intimacy")
-    answers: dict[str, Any] = {}
-    for scale in intimacy.scales:
-        answers.update(bottom_answers(intimacy, scale.id))
-    answers.pop("abuse", None)
-    return {"intimacy": answers}
 
 
 def finished_couple(desk: CounselorDesk, owner: str, label: str) -> str:
@@ -64,11 +52,6 @@ def failing(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
 
     monkeypatch.setattr(counselor.Counselor, name, broken)
     return calls
-
-
-def open_tab(app: AppTest, label: str) -> AppTest:
-    app.session_state[client_view.TAB_KEY] = label
-    return app.run()
 
 
 def assert_kind_error(app: AppTest, words: str) -> None:

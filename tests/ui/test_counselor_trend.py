@@ -28,7 +28,7 @@ from tests.ui.counselor_app import (
     state_of,
     tab,
 )
-from tests.ui.test_couple_flow import take_turn
+from tests.ui.couple_app import take_turn
 from ui import session
 from ui.text import plain
 

@@ -14,8 +14,8 @@ from reporting.charts import PARTNER_COLOURS
 from reporting.couple_report import comparison_json
 from services.partner import Partner, partner_names
 from storage import Store
-from tests.ui.test_couple_flow import couple_id_of, page_text, start_together, state_of
-from tests.ui.test_solo_flow import db_path, new_app  # noqa: F401 (fixture)
+from tests.ui.couple_app import couple_id_of, page_text, start_together
+from tests.ui.person_app import new_app, state_of
 from ui.comparison_view import NOT_SHARED, NOT_SHARED_BOTH
 from ui.text import plain
 
@@ -63,7 +63,7 @@ def _legend(app: AppTest) -> dict[str, str]:
     return {trace["name"]: trace["marker"]["color"] for trace in figure["data"]}
 
 
-def test_both_devices_name_and_colour_each_partner_the_same(db_path: Path) -> None:  # noqa: F811
+def test_both_devices_name_and_colour_each_partner_the_same(db_path: Path) -> None:
     store, couple_id, tokens = _two_device_couple(db_path)
     record = store.couple(couple_id)
     assert record is not None
@@ -91,7 +91,7 @@ def test_both_devices_name_and_colour_each_partner_the_same(db_path: Path) -> No
     }
 
 
-def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Path) -> None:  # noqa: F811
+def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Path) -> None:
     app = start_together()
     slot = state_of(app).widget_slot
     app.text_input[0].set_value("<b>Sam</b>")
@@ -114,7 +114,7 @@ def test_a_partner_gives_a_name_on_one_device_and_markup_is_refused(db_path: Pat
     assert slot == state_of(app).widget_slot
 
 
-def test_not_sharing_is_told_kindly_to_the_other_and_plainly_to_the_one_who_chose_it(db_path: Path) -> None:  # noqa: F811
+def test_not_sharing_is_told_kindly_to_the_other_and_plainly_to_the_one_who_chose_it(db_path: Path) -> None:
     _store, _couple_id, tokens = _two_device_couple(db_path, first_shares="nothing")
     other = page_text(_comparison(tokens[2]))
     assert NOT_SHARED.format(name="Partner 1") in other  # "it says nothing about you": to partner 2 alone

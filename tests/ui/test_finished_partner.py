@@ -5,7 +5,6 @@ the comparison says so; on two devices finished answers are read-only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,8 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from storage import AnswersLocked
 from storage.counselors import CounselorDesk
-from tests.ui.test_couple_flow import (
-    APP,
-    TIMEOUT,
-    answer_questionnaire,
-    couple_id_of,
-    page_text,
-    start_together,
-    state_of,
-    take_turn,
-)
+from tests.ui.couple_app import answer_questionnaire, couple_id_of, page_text, start_together, take_turn
+from tests.ui.person_app import APP, TIMEOUT, state_of
 from ui import pages_registry, session
 from ui.finished_view import ASKED_KEY
 
@@ -38,14 +29,6 @@ PARTNERS = {
     "unsafe": ({"safe": 0}, {"abuse": 1}, "nothing"),
 }
 ANSWER_KEYS = ("answer:", "predict:")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "finished.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield path
 
 
 def open_page(app: AppTest, name: str) -> AppTest:

@@ -3,28 +3,18 @@ and scored as unanswered on the results page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from scoring.bands import BANDS_NOTE
-from tests.ui.test_solo_flow import new_app, state_of, texts
+from tests.ui.person_app import new_app, state_of, texts
 from ui import session
 
 NOT_APPLICABLE = "Doesn't apply to us"
 INTIMACY = default_content().questionnaire("intimacy")
 SEXUAL = "sexual_intimacy"
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "not_applicable.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield path
 
 
 def test_the_sexual_items_offer_doesnt_apply_last_and_it_is_saved_kept_and_not_scored(db_path: Path) -> None:

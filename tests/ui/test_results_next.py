@@ -7,7 +7,7 @@ from pathlib import Path
 from questions.loader import default_content
 from storage.couples import format_join_code
 from tests.scoring.personas import personas
-from tests.ui.test_solo_flow import db_path, new_app, state_of, texts  # noqa: F401 (fixture)
+from tests.ui.person_app import new_app, state_of, texts
 
 
 def finish_worth_it(path: Path) -> object:
@@ -21,7 +21,7 @@ def finish_worth_it(path: Path) -> object:
     return app
 
 
-def test_after_one_questionnaire_the_other_is_offered_first(db_path: Path) -> None:  # noqa: F811
+def test_after_one_questionnaire_the_other_is_offered_first(db_path: Path) -> None:
     app = finish_worth_it(db_path)
     keys = [b.key for b in app.button]
     assert "results:next:intimacy" in keys and "results:next:worth_it" not in keys
@@ -31,7 +31,7 @@ def test_after_one_questionnaire_the_other_is_offered_first(db_path: Path) -> No
     assert [t.value for t in app.title] == ["Is our intimacy fading?"]
 
 
-def test_inviting_the_partner_from_the_results_keeps_the_answers(db_path: Path) -> None:  # noqa: F811
+def test_inviting_the_partner_from_the_results_keeps_the_answers(db_path: Path) -> None:
     app = finish_worth_it(db_path)
     before = dict(state_of(app).answers["worth_it"])
     app.button(key="results:invite").click().run()
@@ -43,7 +43,7 @@ def test_inviting_the_partner_from_the_results_keeps_the_answers(db_path: Path) 
     assert format_join_code(code) in texts(app) + "\n".join(c.value for c in app.code)
 
 
-def test_the_unsafe_persona_is_offered_no_couple_step_beside_the_safety_text(db_path: Path) -> None:  # noqa: F811
+def test_the_unsafe_persona_is_offered_no_couple_step_beside_the_safety_text(db_path: Path) -> None:
     # Issue 19, item 8: right under "couples exercises ... may not be the right next step"
     # the page offered "Invite my partner" and the intimacy questionnaire next.
     answers = personas()["unsafe"].answers["worth_it"]

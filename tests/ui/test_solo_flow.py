@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from questions import default_content
 from scoring.engine import CONSISTENCY_NOTES
 from storage import StorageError, Store
+from tests.ui.person_app import new_app, state_of, texts, walk_intimacy
 from ui import session
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-TIMEOUT = 60
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "solo.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield path
-
-
-def new_app(query: dict[str, str] | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    return app.run()
-
-
-def state_of(app: AppTest) -> session.SessionData:
-    return app.session_state[session.STATE_KEY]
-
-
-def texts(app: AppTest) -> str:
-    parts = [e.value for e in (*app.title, *app.subheader, *app.markdown, *app.caption, *app.info, *app.error)]
-    parts += [e.value for e in (*app.warning, *app.success)]
-    return "\n".join(str(p) for p in parts)
 
 
 def test_welcome_says_what_it_is_and_is_not(db_path: Path) -> None:
@@ -83,34 +54,9 @@ def test_worth_it_answers_are_saved_as_given_and_give_a_verdict(db_path: Path) -
     assert verdict is not None and verdict.worth_fighting_for.title in page
 
 
-def _walk_intimacy(app: AppTest, pick: str, unsafe: bool = False) -> AppTest:
-    app.button(key="start:intimacy").click().run()
-    sections = default_content().questionnaire("intimacy").sections
-    for index, _section in enumerate(sections):
-        for radio in app.radio:
-            _, qid, item_id, _ = radio.key.split(":")
-            questionnaire = default_content().questionnaire(qid)
-            item = questionnaire.item(item_id)
-            rset = questionnaire.response_set_of(item)
-            if item.safety:
-                value = item.unsafe_values[0] if unsafe else next(v for v in rset.values if v not in item.unsafe_values)
-            elif item.kind == "checklist":
-                value = rset.min_value
-            elif pick == "straight":  # "Very true" to everything, reverse-keyed statements too
-                value = rset.max_value
-            else:
-                value = rset.max_value if (pick == "max") != item.reverse else rset.min_value
-            radio.set_value(value)
-        app.run()
-        assert not app.exception
-        if index < len(sections) - 1:
-            app.button(key="next:intimacy:solo").click().run()
-    return app
-
-
 def test_intimacy_one_section_per_page_then_results_with_strengths_and_steps(db_path: Path) -> None:
     app = new_app()
-    app = _walk_intimacy(app, pick="min")
+    app = walk_intimacy(app, pick="min")
     state = state_of(app)
     intimacy = default_content().questionnaire("intimacy")
     answerable = [i for i in intimacy.items if not intimacy.response_set_of(i).multi]
@@ -152,7 +98,7 @@ def test_every_part_says_how_long_is_left_and_that_one_can_stop_and_come_back(db
 
 
 def test_the_same_answer_everywhere_is_told_kindly_the_profile_may_not_fit(db_path: Path) -> None:
-    app = _walk_intimacy(new_app(), pick="straight")
+    app = walk_intimacy(new_app(), pick="straight")
     app.button(key="finish:intimacy:solo").click().run()
     assert not app.exception
     assert CONSISTENCY_NOTES["same_answers"] in texts(app)
@@ -197,7 +143,7 @@ def test_unknown_resume_link_is_told_kindly(db_path: Path) -> None:
 
 
 def test_unsafe_answer_in_the_checklist_replaces_every_exercise(db_path: Path) -> None:
-    app = _walk_intimacy(new_app(), pick="min", unsafe=True)
+    app = walk_intimacy(new_app(), pick="min", unsafe=True)
     app.button(key="finish:intimacy:solo").click().run()
     page = texts(app)
     guidance = default_content().guidance

@@ -10,9 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.person_app import APP
 from ui import session
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def test_answers_are_encrypted_at_rest_when_a_key_is_configured(

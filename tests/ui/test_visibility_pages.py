@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from questions import default_content
 from storage.counselors import CounselorDesk
 from tests.ui.counselor_app import add_couple, counselor_id, finished_assessment, log_in, page_text, tab
-from tests.ui.test_solo_flow import _walk_intimacy, db_path, new_app, texts  # noqa: F401 (fixture)
+from tests.ui.person_app import new_app, texts, walk_intimacy
 
 CONTENT = default_content()
 WORTH_IT = CONTENT.questionnaire("worth_it")
@@ -31,11 +31,11 @@ def answer_worth_it(app: AppTest, safe: int) -> AppTest:
 
 @pytest.mark.parametrize(("safe", "abuse"), [(2, False), (1, False), (0, False), (2, True)])
 def test_results_under_a_safety_concern_have_no_reading_verdict_or_step(
-    db_path: Any,  # noqa: F811 (the fixture)
+    db_path: Any,
     safe: int,
     abuse: bool,
 ) -> None:
-    app = _walk_intimacy(new_app(), pick="min", unsafe=abuse)
+    app = walk_intimacy(new_app(), pick="min", unsafe=abuse)
     app = answer_worth_it(app, safe)
     app.switch_page("ui/pages/results.py").run()
     assert not app.exception
@@ -82,7 +82,7 @@ def test_a_counselor_gets_no_plan_or_homework_when_a_partner_is_not_safe(desk: C
     assert "may not be safe" not in shown and "Not sure" not in shown
 
 
-def test_an_unsafe_partner_on_their_own_device_is_offered_only_privacy(db_path: Any) -> None:  # noqa: F811
+def test_an_unsafe_partner_on_their_own_device_is_offered_only_privacy(db_path: Any) -> None:
     from storage import Store
 
     store = Store.from_url(f"sqlite:///{db_path}")

@@ -3,27 +3,16 @@ was replaced saves nothing more and says so kindly, with no traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from storage.counselors import CounselorDesk
 from storage.models import Person
 from storage.tokens import hash_token, new_token
+from tests.ui.person_app import APP
 from ui import pages_registry, session
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "acting.sqlite3"
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    yield path
 
 
 def page_text(app: AppTest) -> str:
