@@ -14,7 +14,7 @@ def referenced_tests() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     current = ""
     for token in re.findall(r"`([^`]+)`", DOC.read_text(encoding="utf-8")):
-        match = re.fullmatch(r"(tests/[\w/]+\.py)?::(test_\w+)", token)
+        match = re.fullmatch(r"(tests/[\w/]+\.py)?::(test_\w+)(?:\[[\w-]+\])?", token)  # [param] ids too
         if match is None:
             continue
         current = match.group(1) or current

@@ -76,7 +76,7 @@ async def rolling_restart(cluster: Cluster) -> None:
     await person.click("start:intimacy")
     chosen: dict[str, int] = {}
     await answer_some(person, chosen, 2)
-    token = parse_qs(person.query_string)["r"][0]
+    token = parse_qs(person.link)["r"][0]
     assert person.cookies[STICKY_COOKIE] == "a"
 
     # Drain a while the person is on it: the script says who is still there and stops at its limit.

@@ -52,7 +52,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from questions import default_content
 from storage import Store
 from tests.e2e.flows import radio_for
-from tests.e2e.helpers import StreamlitServer, StreamlitServerFactory, open_app, wait_for_app_idle
+from tests.e2e.helpers import StreamlitServer, StreamlitServerFactory, held_link, open_app, wait_for_app_idle
 from tests.faults.relay import Relay
 
 if TYPE_CHECKING:
@@ -257,8 +257,9 @@ def test_sigkill_at_random_moments_loses_no_saved_answer(
                     acknowledged[item_id] = value
                     warm_when_ready()
                 if not token:
-                    token = parse_qs(urlsplit(page.url).query)["r"][0]
-                    resume_url = page.url
+                    held = held_link(page)  # the tab keeps it; the address never does
+                    token = parse_qs(held)["r"][0]
+                    resume_url = f"{page.url.split('?')[0]}?{held}"
                     assert urlsplit(resume_url).path.endswith("/worth-it")
                 warm_when_ready(wait=True)
                 clock = _tick(timings, "answering", clock)

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import re
 import socket
 import time
 import urllib.parse
@@ -104,6 +105,10 @@ class Page:
         return any(widget.key == key for widget in self.widgets)
 
 
+#: The key of the container that tells the tab's script which link to keep (ui/browser.py carry_link).
+_KEEP_LINK = re.compile(r"spark_link_.*_(?:keep|mine)_([rdj])_([A-Za-z0-9_-]{4,64})$")
+
+
 class Session:
     """One browser tab, as far as the server can tell."""
 
@@ -116,6 +121,9 @@ class Session:
         self.page = Page()
         self.page_script_hash = ""
         self.query_string = ""
+        #: The link the page gave this tab to keep (ui/link_carrier.py), as ``r=TOKEN``: a
+        #: browser's script would keep it in the tab, never in the address.
+        self.link = ""
         self._states: dict[str, WidgetState] = {}
         self._socket: ClientConnection | None = None
         self.bytes_received = 0
@@ -212,6 +220,8 @@ class Session:
             elif kind == "page_info_changed":
                 self.query_string = message.page_info_changed.query_string
             elif kind == "delta":
+                if message.delta.WhichOneof("type") == "add_block":
+                    self._read_link(message.delta.add_block.id)
                 self._read_delta(message, page)
             elif kind == "script_finished":
                 status = message.script_finished
@@ -224,6 +234,11 @@ class Session:
                     raise ProtocolError("the script did not compile")
                 # FINISHED_EARLY_FOR_RERUN: the next run follows, and it is the whole page's.
                 fragment_id = ""
+
+    def _read_link(self, block_id: str) -> None:
+        if found := _KEEP_LINK.search(block_id):
+            param = {"r": "r", "d": "d", "j": "join"}[found[1]]
+            self.link = f"{param}={found[2]}"
 
     @staticmethod
     def _read_delta(message: ForwardMsg, page: Page) -> None:
