@@ -24,9 +24,6 @@ from urllib.parse import quote
 
 import streamlit as st
 
-#: The app's accent (theme primaryColor): 5.5:1 on white, a focus ring that stands out.
-FOCUS = "#0f766e"
-
 PAGE_CSS = """
 <style>
 /* Keyboard focus, clearly visible on answers, buttons and the sidebar's links. */
