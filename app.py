@@ -8,5 +8,4 @@ st.set_page_config(page_title="Spark Check", page_icon="✨", layout="centered",
 
 state = counselor_session.restore(session.start())
 page = st.navigation(pages_registry.for_role(state), position=pages_registry.nav_position(state))
-pages_registry.before_page(state, page)
-page.run()
+pages_registry.run(state, page)

@@ -65,6 +65,9 @@ class Partner(Person):
 
     def checked(self) -> tuple[str, CoupleRecord]:
         """(this partner's person id, their couple as stored now), or LinkEnded / TurnPassed."""
+        return self._verified(self._look_up_couple)
+
+    def _look_up_couple(self) -> tuple[str, CoupleRecord]:
         if self.device is None:
             found = self.store.partner_by_token(self.token)
             if found is None:
@@ -112,6 +115,7 @@ class Partner(Person):
     def delete(self) -> None:
         """On one device the whole couple goes (the device is shared); else this partner."""
         person_id, record = self.checked()
+        self._held = None  # gone: any later call finds the link ended
         if self.one_device:
             self.store.delete_couple(record.id)
         else:
@@ -124,6 +128,7 @@ class Partner(Person):
         if not self.one_device or self.slot != 1 or me is None or not me.finished:
             raise StorageError("no hand-over to make")
         self.store.set_active_slot(record.id, 2)
+        self._held = None  # the turn passed: this partner's next call is TurnPassed
         return Partner(self.store, self.content, device=self.device, slot=2)
 
     def finish(self, share_level: str) -> CoupleRecord:
@@ -131,6 +136,7 @@ class Partner(Person):
         if share_level not in visibility.SHARE_LEVELS:
             raise StorageError(f"unknown share level {share_level!r}")
         self.store.finish(self.check(), share_level)
+        self._held = None  # read the couple as finishing left it
         return self.couple()
 
     def reopen(self, slot: int | None = None) -> Partner:
@@ -146,18 +152,22 @@ class Partner(Person):
             raise StorageError("no such partner")
         clear = [(qid, i.id) for qid, q in self.content.questionnaires.items() for i in q.items if i.safety]
         self.store.reopen(them.person_id, clear, take_turn=self.one_device)
+        self._held = None
         return self if slot == self.slot else Partner(self.store, self.content, device=self.device, slot=slot)
 
     def set_nickname(self, nickname: str) -> str | None:
         """An optional first name or nickname (empty clears it); NicknameError when refused."""
-        return self.store.set_nickname(self.check(), nickname)
+        person_id, self._held = self.check(), None
+        return self.store.set_nickname(person_id, nickname)
 
     def give_counselor_consent(self) -> None:
-        self.store.give_counselor_consent(self.check())
+        person_id, self._held = self.check(), None
+        self.store.give_counselor_consent(person_id)
 
     def new_join_code(self) -> str:
         """Two devices, before partner 2 joins: a fresh code (the old one stops working)."""
-        return self.store.new_join_code(self.couple().id)
+        couple_id, self._held = self.couple_id, None
+        return self.store.new_join_code(couple_id)
 
     def comparison(self) -> CoupleComparison:
         """The comparison as this partner may see it (``scoring/visibility.py``): on their own

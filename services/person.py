@@ -4,15 +4,18 @@ answers were deleted, acts no more: ``LinkEnded``, and nothing is read or change
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from questions import Content
 from scoring.results import AnswerValue
 from services import LinkEnded
 from storage import Store
 from storage.repository import AnswersByQuestionnaire, SafetyAnswers
+
+T = TypeVar("T")
 
 
 def safety_of(content: Content, answers: Mapping[str, Mapping[str, AnswerValue]], every: bool = False) -> SafetyAnswers:
@@ -44,7 +47,29 @@ class Person:
 
     def __init__(self, store: Store, content: Content, token: str) -> None:
         self.store, self.content, self.token = store, content, token
+        #: Inside ``action()``: the check made at its first call, shared by its other calls.
+        self._acting: bool = False
+        self._held: Any = None
         self.id = self.check()
+
+    @contextmanager
+    def action(self) -> Iterator[None]:
+        """One action (a page's run): who acts is checked at its first call, and its other
+        calls share that check, until a write that changes what the check reads or the
+        action ends. Outside one, every call checks again (a callback, a fragment's rerun)."""
+        self._acting = True
+        try:
+            yield
+        finally:
+            self._acting, self._held = False, None
+
+    def _verified(self, look_up: Callable[[], T]) -> T:
+        if self._held is None:
+            found = look_up()
+            if not self._acting:
+                return found
+            self._held = found
+        return cast(T, self._held)
 
     @classmethod
     def new(cls, store: Store, content: Content, progress: Mapping[str, Any]) -> Person:
@@ -55,6 +80,9 @@ class Person:
 
     def check(self) -> str:
         """This person's id while their link still opens their answers alone, else LinkEnded."""
+        return self._verified(self._look_up)
+
+    def _look_up(self) -> str:
         record = self.store.person_by_token(self.token)
         if record is None or record.couple_id is not None:
             raise LinkEnded("this link no longer opens these answers")
@@ -89,4 +117,5 @@ class Person:
 
     def delete(self) -> None:
         """Delete this person and every answer, for good."""
-        self.store.delete_person(self.check())
+        person_id, self._held = self.check(), None
+        self.store.delete_person(person_id)

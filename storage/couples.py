@@ -201,7 +201,7 @@ class CoupleStore:
     :class:`storage.repository.Store`, which provides the transactions."""
 
     #: Store's (storage/repository.py): declared here, not stubbed.
-    transaction: Callable[[], AbstractContextManager[Session]]
+    transaction: Callable[..., AbstractContextManager[Session]]
     erase_traces: Callable[[], None]
 
     def create_couple_one_device(self) -> tuple[str, str, tuple[str, str]]:
@@ -265,14 +265,14 @@ class CoupleStore:
             return JoinResult(JoinOutcome.JOINED, couple_id=couple.id, person_id=person_id, token=token)
 
     def couple(self, couple_id: str) -> CoupleRecord | None:
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             couple = session.get(Couple, couple_id)
             return couple_record(couple) if couple is not None else None
 
     def couple_by_device_token(self, token: str) -> CoupleRecord | None:
         if not token or len(token) > 256:
             return None
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
             return couple_record(couple) if couple is not None else None
 
@@ -281,7 +281,7 @@ class CoupleStore:
         the token's hash; a partner on one device resumes through the device link only)."""
         if not token or len(token) > 256:
             return None
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
             if person is None or person.couple is None or person.couple.mode != "two_devices":
                 return None
@@ -363,7 +363,7 @@ class CoupleStore:
 
     def chosen_plan(self, couple_id: str) -> list[StepRecord]:
         """The steps the couple chose, in the order chosen."""
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             rows = session.scalars(
                 select(PlanStep).where(PlanStep.couple_id == couple_id).order_by(PlanStep.chosen_at, PlanStep.id)
             )
@@ -380,7 +380,7 @@ class CoupleStore:
 
     def couple_homework(self, couple_id: str) -> list[StepRecord]:
         """The homework the couple's counselor set (none without a counselor), oldest first."""
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             couple = session.get(Couple, couple_id)
             if couple is None or couple.client_id is None:
                 return []

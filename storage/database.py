@@ -112,8 +112,10 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: no deadlock-prone lock upgrades later.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock up front: no deadlock-prone lock upgrades later. A read
+        # (Store.transaction(read_only=True)) takes none: a deferred BEGIN, a WAL snapshot.
+        deferred = connection.get_execution_options().get("deferred_begin")
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
         _check_file(connection)
 
     @event.listens_for(engine, "commit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import uuid
@@ -74,6 +75,7 @@ class Store(CoupleStore):
         #: Seals answer values (and, in CounselorDesk, notes) at rest; PLAIN keeps them in clear.
         self.sealer = sealer
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reads = sessionmaker(engine.execution_options(deferred_begin=True), expire_on_commit=False)
         self._queue = sqlite_process_lock(engine)
         self._upsert: Any = None
 
@@ -101,12 +103,13 @@ class Store(CoupleStore):
                 self._queue.release()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One transaction, in this process's turn: committed whole, or rolled back and reported.
-        For the storage modules (storage/couples.py, storage/counselors.py); the app calls methods."""
-        with self._turn():
+    def transaction(self, read_only: bool = False) -> Iterator[Session]:
+        """One transaction, in this process's turn, committed whole or rolled back and reported;
+        ``read_only``, on SQLite: in no turn and under no write lock (a WAL snapshot). For the
+        storage modules; the app calls methods."""
+        with contextlib.nullcontext() if read_only else self._turn():
             try:
-                with self._sessions.begin() as session:
+                with (self._reads if read_only else self._sessions).begin() as session:
                     yield session
             except SQLAlchemyError as exc:
                 raise StorageError(str(exc.__class__.__name__)) from exc
@@ -124,25 +127,15 @@ class Store(CoupleStore):
     def person_by_token(self, token: str) -> PersonRecord | None:
         if not token or len(token) > 256:
             return None
-        with self.transaction() as session:
-            person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
-            if person is None:
-                return None
-            return PersonRecord(
-                id=person.id, progress=_load_json(person.progress, {}), couple_id=person.couple_id, slot=person.slot
-            )
+        with self.transaction(read_only=True) as session:
+            return _person_record(session.scalar(select(Person).where(Person.token_hash == hash_token(token))))
 
     def person(self, person_id: str) -> PersonRecord | None:
-        with self.transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None:
-                return None
-            return PersonRecord(
-                id=person.id, progress=_load_json(person.progress, {}), couple_id=person.couple_id, slot=person.slot
-            )
+        with self.transaction(read_only=True) as session:
+            return _person_record(session.get(Person, person_id))
 
     def person_exists(self, person_id: str) -> bool:
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             return session.get(Person, person_id) is not None
 
     def set_progress(self, person_id: str, progress: Mapping[str, Any]) -> None:
@@ -252,7 +245,7 @@ class Store(CoupleStore):
         return self._upsert
 
     def answers_for(self, person_id: str) -> AnswersByQuestionnaire:
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             rows = session.execute(
                 select(Answer.questionnaire_id, Answer.item_id, Answer.value).where(Answer.person_id == person_id)
             ).all()
@@ -264,7 +257,7 @@ class Store(CoupleStore):
     def safety_flags(self, person_ids: Sequence[str]) -> dict[str, list[FlagRecord]]:
         """Every safety concern these people ever raised, oldest first, by person."""
         found: dict[str, list[FlagRecord]] = {}
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             rows = session.scalars(
                 select(SafetyFlag).where(SafetyFlag.person_id.in_(person_ids)).order_by(SafetyFlag.id)
             )
@@ -274,7 +267,7 @@ class Store(CoupleStore):
         return found
 
     def count_answers(self, person_id: str) -> int:
-        with self.transaction() as session:
+        with self.transaction(read_only=True) as session:
             return int(
                 session.scalar(select(func.count()).select_from(Answer).where(Answer.person_id == person_id)) or 0
             )
@@ -385,6 +378,12 @@ def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, conce
         session.execute(update(SafetyFlag).where(*open_flag, is_open).values(changed_at=now))
     elif session.scalar(select(SafetyFlag.id).where(*open_flag, is_open)) is None:
         session.add(SafetyFlag(person_id=person_id, questionnaire_id=qid, item_id=item_id, raised_at=now))
+
+
+def _person_record(person: Person | None) -> PersonRecord | None:
+    if person is None:
+        return None
+    return PersonRecord(person.id, _load_json(person.progress, {}), person.couple_id, person.slot)
 
 
 def _rowcount(result: Any) -> int:

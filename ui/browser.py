@@ -14,17 +14,31 @@ which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks thi
   waiting page is in the background;
 * keeping a counselor's session token in a browser cookie, so a page refresh keeps
   them logged in, and deleting it on log out (docs/SECURITY.md, "Counselor sessions");
-* taking a resume, device or join link out of the address bar and the history, and
-  carrying it across a reload of the tab (ui/link_carrier.py).
+* the cookie's path for the app (``cookie_path``), which the link carrier uses too
+  (ui/link_carrier.py has its own snippet: taking a link out of the address bar).
 """
 
 from __future__ import annotations
 
+import textwrap
 from urllib.parse import quote
 
 import streamlit as st
 
-PAGE_CSS = """
+
+class Snippet(str):
+    """One of the app's constant snippets, cleaned once: ``st.html`` takes ``_repr_html_``
+    as it is, where it would dedent a plain string again at every call (0.05 ms for the
+    page's CSS, on every run)."""
+
+    def __new__(cls, body: str) -> Snippet:
+        return super().__new__(cls, textwrap.dedent(body).strip())
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+PAGE_CSS = Snippet("""
 <style>
 /* Keyboard focus, clearly visible on answers, buttons and the sidebar's links. */
 [data-testid="stRadioOption"]:has(input:focus-visible),
@@ -88,9 +102,9 @@ div[data-testid="stElementToolbar"], div[data-testid="stElementToolbarButtonCont
   }
 }
 </style>
-"""
+""")
 
-SCROLL_TO_TOP = """
+SCROLL_TO_TOP = Snippet("""
 <script>
 (function () {
   var main = window.parent.document.querySelector('[data-testid="stMain"]') ||
@@ -99,11 +113,11 @@ SCROLL_TO_TOP = """
   window.scrollTo(0, 0);
 })();
 </script>
-"""
+""")
 
 #: Copies the link shown in the container keyed ``resume_link`` (st.container(key=...)
 #: gives it the class ``st-key-resume_link``); no link is ever written into this snippet.
-COPY_LINK_HTML = """
+COPY_LINK_HTML = Snippet("""
 <div class="spark-copy-link" style="display:flex;gap:.5rem;flex-wrap:wrap;margin:.25rem 0 .5rem">
   <button type="button" id="spark-copy-link"
           style="min-height:44px;padding:.5rem 1rem;border-radius:.5rem;border:1px solid #0f766e;
@@ -168,13 +182,13 @@ COPY_LINK_HTML = """
   }
 })();
 </script>
-"""
+""")
 
 #: On the waiting screen (two devices): a button that asks, when a person clicks it, for
 #: permission to notify them when their partner finishes; granted, this tab remembers it
 #: (sessionStorage) and PARTNER_FINISHED notifies. Not offered where a page can't show a
 #: notification itself (Android's Chrome wants a service worker; iOS only in installed apps).
-NOTIFY_OFFER = """
+NOTIFY_OFFER = Snippet("""
 <div style="display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin:.25rem 0 .5rem">
   <button type="button" id="spark-notify" hidden
           style="min-height:44px;padding:.5rem 1rem;border-radius:.5rem;border:1px solid #0f766e;
@@ -206,11 +220,11 @@ NOTIFY_OFFER = """
   });
 })();
 </script>
-"""
+""")
 
 #: On the comparison (two devices): once, in a tab that waited with NOTIFY_OFFER armed,
 #: and only while the page is in the background. The words are constant: no name.
-PARTNER_FINISHED = """
+PARTNER_FINISHED = Snippet("""
 <script>
 (function () {
   if (sessionStorage.getItem("spark-notify") !== "1") { return; }
@@ -222,7 +236,7 @@ PARTNER_FINISHED = """
   } catch (e) { /* this browser shows none: the page itself says it */ }
 })();
 </script>
-"""
+""")
 
 #: The cookie that carries a counselor's session token (read back by st.context.cookies).
 LOGIN_COOKIE = "spark_counselor"
@@ -237,7 +251,7 @@ FORGET_KEY = "forget_login_"
 #: cookie for this app only (its base URL path; SameSite=Strict, Secure over HTTPS), with
 #: no expiry date: the browser drops it when it closes, the server ends it sooner (idle,
 #: absolute, log out).
-REMEMBER_LOGIN = r"""
+REMEMBER_LOGIN = Snippet(r"""
 <script>
 (function () {
   var box = document.querySelector('[class*="st-key-counselor_session_"]');
@@ -249,11 +263,11 @@ REMEMBER_LOGIN = r"""
   document.cookie = "spark_counselor=" + token + "; path=" + path + "; SameSite=Strict" + secure;
 })();
 </script>
-"""
+""")
 
 #: Deletes the counselor's session cookie (after log out, or once it restores nothing) at
 #: the path named by the ``forget_login_<hex path>`` container.
-FORGET_LOGIN = r"""
+FORGET_LOGIN = Snippet(r"""
 <script>
 (function () {
   var box = document.querySelector('[class*="st-key-forget_login_"]');
@@ -264,69 +278,7 @@ FORGET_LOGIN = r"""
   document.cookie = "spark_counselor=; path=" + path + "; max-age=0; SameSite=Strict" + secure;
 })();
 </script>
-"""
-
-LINK_COOKIE = "spark_link"  # hands a tab's link back to the server across a reload (30 s)
-#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
-#: says (ui/link_carrier.py); as the page unloads, puts the tab's link in the cookie.
-CARRY_LINK = r"""
-<script>
-(function () {
-  if (window.__sparkReloading) { return; }
-  var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
-    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
-  }).filter(Boolean).sort(function (a, b) { return (b[2].length > 6) - (a[2].length > 6); });
-  if (!found.length) { return; }
-  var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
-  var mode = found[0][2];
-  var secure = window.location.protocol === "https:" ? "; Secure" : "";
-  function cookie(value, seconds) {
-    document.cookie = "spark_link=" + value + "; path=" + path + "; max-age=" + seconds + "; SameSite=Strict" + secure;
-  }
-  var query = new URLSearchParams(window.location.search), taken = "";
-  ["r", "d", "join"].forEach(function (name) {
-    var value = query.get(name);
-    if (value === null) { return; }
-    query.delete(name);
-    if (/^[A-Za-z0-9_-]{4,64}$/.test(value)) { taken = taken || name.charAt(0) + "." + value; }
-  });
-  var held = sessionStorage.getItem("spark-link"), link = mode.charAt(5) + "." + mode.slice(7);
-  if (taken && mode !== "forget") {
-    sessionStorage.setItem("spark-link", taken);
-    cookie(taken, 30);
-    var rest = query.toString(); window.__sparkReloading = true;
-    window.location.replace(window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
-    return;
-  }
-  if (mode === "forget") {
-    sessionStorage.removeItem("spark-link");
-    cookie("", 0);
-  } else if (mode.indexOf("mine_") === 0 && held !== link) {
-    cookie("", 0);  // another tab's link came in the cookie: this tab opens afresh
-    window.__sparkReloading = true;
-    window.location.reload();
-    return;
-  } else if (mode !== "none") {
-    sessionStorage.setItem("spark-link", link);
-    sessionStorage.removeItem("spark-link-retry");
-    cookie("", 0);
-  } else if (held && Date.now() - Number(sessionStorage.getItem("spark-link-retry") || 0) > 30000) {
-    sessionStorage.setItem("spark-link-retry", String(Date.now()));
-    cookie(held, 30);
-    window.__sparkReloading = true;
-    window.location.reload();
-    return;
-  }
-  if (!window.__sparkCarry) {
-    window.__sparkCarry = true;
-    window.addEventListener("pagehide", function () {
-      var held = sessionStorage.getItem("spark-link");
-      if (held) { cookie(held, 30); }
-    });
-  }
-})();
-</script>
-"""
+""")
 
 #: The key of the container that holds the resume link COPY_LINK_HTML copies.
 RESUME_LINK_KEY = "resume_link"
@@ -369,7 +321,7 @@ def cookie_path(base_url_path: str | None = None) -> str:
     return "/" + quote("/".join(segments), safe="/-._~")
 
 
-def _hex_path() -> str:
+def hex_path() -> str:
     """:func:`cookie_path` as hex digits, the only characters a container's key keeps as they are."""
     return cookie_path().encode("ascii").hex()
 
@@ -379,19 +331,11 @@ def remember_login(token: str) -> None:
     and the cookie's path are only in the class of an empty container, and the constant
     snippet copies them to the cookie (never any user text: the token is the server's
     own random string, the path the operator's setting)."""
-    with st.container(key=f"{LOGIN_TOKEN_KEY}{_hex_path()}_{token}", height=1, border=False):
+    with st.container(key=f"{LOGIN_TOKEN_KEY}{hex_path()}_{token}", height=1, border=False):
         st.html(REMEMBER_LOGIN, unsafe_allow_javascript=True)
 
 
 def forget_login() -> None:
     """Delete the counselor's session cookie from the browser (at the app's path)."""
-    with st.container(key=FORGET_KEY + _hex_path(), height=1, border=False):
+    with st.container(key=FORGET_KEY + hex_path(), height=1, border=False):
         st.html(FORGET_LOGIN, unsafe_allow_javascript=True)
-
-
-def carry_link(where: str, mode: str) -> None:
-    """Tell the tab's script (CARRY_LINK) which link it holds (ui/link_carrier.py): ``mode``
-    is ``keep_<r|d|j>_<token>`` (a validated token or code), ``none`` or ``forget``, in the
-    class of an empty container, with the app's path for the cookie."""
-    with st.container(key=f"spark_link_{where}_{_hex_path()}_{mode}", height=1, border=False):
-        st.html(CARRY_LINK, unsafe_allow_javascript=True)

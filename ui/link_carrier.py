@@ -3,7 +3,7 @@
 
 A link — ``?r=`` (a person's or partner's), ``?d=`` (a couple's on one device) or
 ``?join=`` (a join code) — is taken from the address once. The page's script
-(ui/browser.py, ``CARRY_LINK``) keeps it in this tab's ``sessionStorage`` and replaces
+(``CARRY_LINK``, below) keeps it in this tab's ``sessionStorage`` and replaces
 the address with one without it (``location.replace``: no history entry keeps it). A
 reload of the tab hands it back in a cookie that lives 30 seconds (``spark_link``,
 SameSite=Strict, the app's path), written as the page unloads, or, when the tab was not
@@ -36,11 +36,75 @@ _TAKEN = f"{PREFIX}_taken"
 _ARRIVED = f"{PREFIX}_arrived"
 _HELD = f"{PREFIX}_held"
 _VIA_COOKIE = f"{PREFIX}_via_cookie"
+_DRAWN = f"{PREFIX}_drawn"
+#: Hands a tab's link back to the server across a reload (30 s).
+LINK_COOKIE = "spark_link"
+#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
+#: says (``carry``); as the page unloads, puts the tab's link in the cookie. A constant: the
+#: token reaches it only in a container's class, validated by FORMAT.
+CARRY_LINK = browser.Snippet(r"""
+<script>
+(function () {
+  if (window.__sparkReloading) { return; }
+  var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
+    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
+  }).filter(Boolean).sort(function (a, b) { return (b[2].length > 6) - (a[2].length > 6); });
+  if (!found.length) { return; }
+  var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
+  var mode = found[0][2];
+  var secure = window.location.protocol === "https:" ? "; Secure" : "";
+  function cookie(value, seconds) {
+    document.cookie = "spark_link=" + value + "; path=" + path + "; max-age=" + seconds + "; SameSite=Strict" + secure;
+  }
+  var query = new URLSearchParams(window.location.search), taken = "";
+  ["r", "d", "join"].forEach(function (name) {
+    var value = query.get(name);
+    if (value === null) { return; }
+    query.delete(name);
+    if (/^[A-Za-z0-9_-]{4,64}$/.test(value)) { taken = taken || name.charAt(0) + "." + value; }
+  });
+  var held = sessionStorage.getItem("spark-link"), link = mode.charAt(5) + "." + mode.slice(7);
+  if (taken && mode !== "forget") {
+    sessionStorage.setItem("spark-link", taken);
+    cookie(taken, 30);
+    var rest = query.toString(); window.__sparkReloading = true;
+    window.location.replace(window.location.pathname + (rest ? "?" + rest : "") + window.location.hash);
+    return;
+  }
+  if (mode === "forget") {
+    sessionStorage.removeItem("spark-link");
+    cookie("", 0);
+  } else if (mode.indexOf("mine_") === 0 && held !== link) {
+    cookie("", 0);  // another tab's link came in the cookie: this tab opens afresh
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
+  } else if (mode !== "none") {
+    sessionStorage.setItem("spark-link", link);
+    sessionStorage.removeItem("spark-link-retry");
+    cookie("", 0);
+  } else if (held && Date.now() - Number(sessionStorage.getItem("spark-link-retry") || 0) > 30000) {
+    sessionStorage.setItem("spark-link-retry", String(Date.now()));
+    cookie(held, 30);
+    window.__sparkReloading = true;
+    window.location.reload();
+    return;
+  }
+  if (!window.__sparkCarry) {
+    window.__sparkCarry = true;
+    window.addEventListener("pagehide", function () {
+      var held = sessionStorage.getItem("spark-link");
+      if (held) { cookie(held, 30); }
+    });
+  }
+})();
+</script>
+""")
 
 
 def _cookie() -> tuple[str, str] | None:
     try:
-        kind, _, value = str(st.context.cookies.get(browser.LINK_COOKIE) or "").partition(".")
+        kind, _, value = str(st.context.cookies.get(LINK_COOKIE) or "").partition(".")
     except Exception:  # no browser behind this run (e.g. a bare script)
         return None
     return (PARAMS[kind], value) if kind in PARAMS and FORMAT.fullmatch(value) else None
@@ -85,4 +149,15 @@ def carry(link: tuple[str, str] | None, where: str = "page") -> None:
         mode = f"{verb}_{link[0][0]}_{link[1]}"
     else:
         mode = "forget" if taken or st.session_state.get(_HELD) else "none"
-    browser.carry_link(where, mode)
+    if where == "page":
+        st.session_state[_DRAWN] = mode
+    elif st.session_state.get(_DRAWN) == mode:
+        return  # the page's own snippet says it already (a full run, or nothing new)
+    draw(where, mode)
+
+
+def draw(where: str, mode: str) -> None:
+    """Tell the tab's script (CARRY_LINK) which link it holds: ``mode`` is ``keep_<r|d|j>_<token>`` (a validated token or code), ``none`` or ``forget``, in the
+    class of an empty container, with the app's path for the cookie."""
+    with st.container(key=f"spark_link_{where}_{browser.hex_path()}_{mode}", height=1, border=False):
+        st.html(CARRY_LINK, unsafe_allow_javascript=True)

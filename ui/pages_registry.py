@@ -124,8 +124,9 @@ def switch_to(name: str) -> NoReturn:
     st.switch_page(new_page(name))
 
 
-#: How often the reconnect guard below reruns (it draws nothing; any interval would do).
-RECONNECT_GUARD_EVERY = "10min"
+#: How often (seconds) the reconnect guard below reruns (it draws nothing; any interval
+#: would do). A number, not "10min": Streamlit parses a string with pandas at every run.
+RECONNECT_GUARD_EVERY = 600
 
 
 @st.fragment(run_every=RECONNECT_GUARD_EVERY)
@@ -135,7 +136,15 @@ def reconnect_guard() -> None:
     After a replica dies (deploy/README.md), the websocket comes back to a new, empty
     session on another replica; without that run, the answers given next would rerun
     fragments the new session does not have, and be dropped unsaved. With it, the new
-    session resumes first, from the link the tab keeps (ui/link_carrier.py)."""
+    session resumes first, from the link the tab keeps (ui/link_carrier.py). The
+    questionnaire pages' own fragment has the timer instead: one fragment less a run."""
+
+
+def run(state: session.SessionData, page: st.Page) -> None:
+    """The page, after what every page needs first (``before_page``), as one action."""
+    with session.one_action(state):
+        before_page(state, page)
+        page.run()
 
 
 def before_page(state: session.SessionData, page: st.Page) -> None:
@@ -166,7 +175,8 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     elif state.role == "couple" and not arrived and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
-    reconnect_guard()  # an empty block: Streamlit draws nothing for it
+    if page.url_path not in ("worth-it", "intimacy"):  # their fragment has the guard's timer
+        reconnect_guard()  # an empty block: Streamlit draws nothing for it
 
 
 def needs_consent(state: session.SessionData) -> bool:

@@ -11,7 +11,7 @@ from questions.ordering import ordered_items
 from questions.schema import Item, Questionnaire
 from ui import browser, link_carrier, session
 from ui.finished_view import is_locked, render_finished
-from ui.pages_registry import switch_to
+from ui.pages_registry import RECONNECT_GUARD_EVERY, switch_to
 from ui.text import plain
 
 
@@ -35,7 +35,7 @@ def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
 
 
 def _render_item(
-    questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str, read_only: bool = False
+    questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str, unsaved: set[str], read_only: bool
 ) -> None:
     key = widget_key(questionnaire.id, item.id, slot)
     rset = questionnaire.response_set_of(item)
@@ -69,7 +69,7 @@ def _render_item(
             format_func=lambda v: labels[v],
             **common,
         )
-    if f"{questionnaire.id}.{item.id}" in session.data().unsaved:
+    if f"{questionnaire.id}.{item.id}" in unsaved:
         st.error(
             "This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment."
         )
@@ -104,13 +104,14 @@ def render(questionnaire_id: str) -> None:
     _body(questionnaire_id)
 
 
-@st.fragment
+@st.fragment(run_every=RECONNECT_GUARD_EVERY)
 def _body(questionnaire_id: str) -> None:
     """Everything below the title: one section's progress, questions and buttons.
 
     A fragment (see docs/PERFORMANCE.md): choosing an answer, or moving to the
     next or previous section, reruns this part of the page only, not the
     navigation and the rest. Finishing moves to another page: a full rerun.
+    Its timer is the page's reconnect guard (``pages_registry.reconnect_guard``).
     """
     state = session.data()
     session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
@@ -146,7 +147,7 @@ def _body(questionnaire_id: str) -> None:
     if section.intro:
         st.caption(section.intro)
     for item in ordered_items(section, session.order_seed(state)):
-        _render_item(questionnaire, item, saved, slot, read_only)
+        _render_item(questionnaire, item, saved, slot, state.unsaved, read_only)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import browser
+
 #: Where the exit goes: a neutral, everyday page (GOV.UK uses the same).
 EXIT_URL = "https://www.bbc.co.uk/weather"
 
-QUICK_EXIT_HTML = """
+QUICK_EXIT_HTML = browser.Snippet("""
 <div class="spark-quick-exit">
   <a id="spark-quick-exit" href="https://www.bbc.co.uk/weather" rel="noreferrer">Exit this page</a>
   <span>or press Shift three times</span>
@@ -52,7 +54,7 @@ QUICK_EXIT_HTML = """
   }
 })();
 </script>
-"""
+""")
 
 
 def render() -> None:

@@ -224,6 +224,12 @@ def ended(state: SessionData, exc: NotActing) -> None:
     forget(("warning", LINK_ENDED))
 
 
+def one_action(state: SessionData) -> contextlib.AbstractContextManager[Any]:
+    """A page's full run is one action: who acts is checked once, at ``follow``, and the
+    page's other reads share that check (``services.person.Person.action``)."""
+    return state.actor.action() if state.actor is not None else contextlib.nullcontext()
+
+
 def live(state: SessionData) -> None:
     """At the top of a fragment or timer (they rerun without the page's checks): if who acts
     is no longer live, or a message waits, the whole page runs again and says why."""

@@ -105,7 +105,7 @@ class Page:
         return any(widget.key == key for widget in self.widgets)
 
 
-#: The key of the container that tells the tab's script which link to keep (ui/browser.py carry_link).
+#: The key of the container that tells the tab's script which link to keep (ui/link_carrier.py draw).
 _KEEP_LINK = re.compile(r"spark_link_.*_(?:keep|mine)_([rdj])_([A-Za-z0-9_-]{4,64})$")
 
 

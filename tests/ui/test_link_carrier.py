@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from storage import Store
 from tests.ui.person_app import APP
-from ui import browser, session
+from ui import link_carrier, session
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]
     monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     told: list[str] = []
-    monkeypatch.setattr(browser, "carry_link", lambda where, mode: told.append(mode))
+    monkeypatch.setattr(link_carrier, "draw", lambda where, mode: told.append(mode))
     yield told
 
 
