@@ -217,3 +217,59 @@ def test_the_counselors_private_panel_keeps_every_safety_concern_with_when_it_ch
     question = CONTENT.questionnaire("worth_it").item("safe").text
     ((raised_question, raised_at, changed_at),) = [(h.question, h.raised_at, h.changed_at) for h in panel.history]
     assert raised_question == question and changed_at is not None and changed_at >= raised_at
+
+
+def lookups(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The identity lookups ``store`` is asked for from now on (by the name of the lookup)."""
+    made: list[str] = []
+    for name in ("person_by_token", "partner_by_token", "couple_by_device_token"):
+        original = getattr(store, name)
+
+        def counted(token: str, name: str = name, original: object = original) -> object:
+            made.append(name)
+            return original(token)  # type: ignore[operator]
+
+        monkeypatch.setattr(store, name, counted)
+    return made
+
+
+def test_one_action_checks_who_is_acting_once_and_every_call_outside_one_checks(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#21: a page's run is one action, with one identity lookup its reads share; outside
+    one (a callback, a fragment's rerun), every call looks the identity up again."""
+    first, _device = partners.start_one_device(store, CONTENT)
+    alone = Person.new(store, CONTENT, {})
+    made = lookups(store, monkeypatch)
+    for actor in (first, alone):
+        made.clear()
+        with actor.action():
+            actor.check()
+            actor.answers()
+            actor.snapshot()
+        assert len(made) == 1, made
+        made.clear()
+        actor.check()
+        actor.answers()
+        assert len(made) == 2, made
+
+
+def test_a_check_held_by_an_action_ends_with_it_and_with_a_write_that_changes_it(store: Store) -> None:
+    """#21: the check an action holds never outlives it (a link replaced meanwhile ends the
+    next action), and a write that changes what it read (a hand-over, a finish) drops it:
+    the rest of the action reads what the write made."""
+    alone = Person.new(store, CONTENT, {})
+    with alone.action():
+        alone.check()
+        replace_link(store, alone.id)
+        alone.answers()  # the action began while the link was live
+    with pytest.raises(LinkEnded):
+        alone.answers()
+    first, _device = partners.start_one_device(store, CONTENT)
+    with first.action():
+        assert not first.finished()
+        first.finish("items")
+        assert first.finished()
+        first.hand_over()
+        with pytest.raises(TurnPassed):
+            first.answers()

@@ -1,6 +1,7 @@
 """SQLite, the zero-setup default: WAL mode, ``synchronous=FULL`` (a commit is on disk
-before it returns, power cut included), a busy timeout, and every transaction a
-``BEGIN IMMEDIATE`` (the write lock is taken at BEGIN, not halfway through)."""
+before it returns, power cut included), a busy timeout, and every transaction that may
+write a ``BEGIN IMMEDIATE`` (the write lock is taken at BEGIN, not halfway through);
+a read-only one reads a snapshot, under no lock a writer holds."""
 
 from __future__ import annotations
 
@@ -98,6 +99,26 @@ def test_reads_take_the_lock_too_so_no_transaction_upgrades_later(sqlite_store: 
     finally:
         outsider.close()
     assert sqlite_store.person_exists(person_id)
+
+
+def test_a_read_only_transaction_reads_while_a_writer_holds_the_lock(sqlite_store: Store) -> None:
+    """#21: the identity checks and other reads (``transaction(read_only=True)``) neither wait
+    for this process's turn nor for another process's write: they read the last commit."""
+    person_id, token = sqlite_store.create_person()
+    outsider = _outsider(sqlite_store)
+    try:
+        outsider.execute("BEGIN IMMEDIATE")
+        outsider.execute("UPDATE people SET progress = '{\"page\": \"uncommitted\"}'")
+        with sqlite_store._turn():  # another thread of this process is writing, too
+            found = threading.Thread(target=lambda: seen.append(sqlite_store.person_by_token(token)))
+            seen: list[object] = []
+            found.start()
+            found.join(timeout=60)
+        record = sqlite_store.person(person_id)
+        assert seen and seen[0] is not None and record is not None and record.progress == {}
+    finally:
+        outsider.execute("ROLLBACK")
+        outsider.close()
 
 
 def test_a_writer_waits_for_the_lock_instead_of_failing(sqlite_store: Store) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
+from storage import Store
 from storage.counselors import CounselorDesk
 from storage.models import Person
 from storage.tokens import hash_token, new_token
-from tests.ui.person_app import APP
+from tests.ui.person_app import APP, new_app
 from ui import pages_registry, session
 
 
@@ -45,3 +47,24 @@ def test_a_tab_opened_with_a_replaced_link_saves_nothing_more(db_path: Path) -> 
     assert session.store().answers_for(person_id) == {"worth_it": {"respect": 2}}  # nothing more written
     state = app.session_state[session.STATE_KEY]
     assert state.actor is None and not state.answers
+
+
+def test_a_page_run_looks_up_who_is_acting_once(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#21: a page's full run is one action: one identity lookup, which the page and its
+    fragments share (services.person.Person.action), for a partner on one device too."""
+    app = new_app()
+    app.button(key="couple:one_device").click().run()
+    app.button(key="home:worth_it").click().run()
+    app.radio(key="answer:worth_it:respect:p1").set_value(2).run()
+    made: list[str] = []
+    for name in ("person_by_token", "partner_by_token", "couple_by_device_token"):
+        original = getattr(Store, name)
+
+        def counted(store: Store, token: str, name: str = name, original: object = original) -> object:
+            made.append(name)
+            return original(store, token)  # type: ignore[operator]
+
+        monkeypatch.setattr(Store, name, counted)
+    app.run()
+    assert not app.exception and [t.value for t in app.title] == ["Is it worth it?"]
+    assert made == ["couple_by_device_token"]
