@@ -3,7 +3,8 @@ storage and scoring. What each viewer may see is decided by ``scoring/visibility
 a service asks it, and never restates a visibility rule.
 
 One module per actor (a person alone, a partner in a couple, a counselor, an admin), each
-opened from a verified identity and re-checking it on every call: a Streamlit fragment, a
+opened from a verified identity and re-checking it on every call (a person's or partner's
+calls within one page run share one check: ``Person.action``): a Streamlit fragment, a
 timer, a stale tab or an old link acts only while its identity is live.
 """
 

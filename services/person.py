@@ -1,6 +1,7 @@
 """A person alone, opened from their resume link. Every call looks the link up again first
-(one indexed lookup of its hash), so a tab opened with a link that was replaced, or whose
-answers were deleted, acts no more: ``LinkEnded``, and nothing is read or changed."""
+(one indexed lookup of its hash; within one ``action``, once), so a tab opened with a link
+that was replaced, or whose answers were deleted, acts no more: ``LinkEnded``, and nothing
+is read or changed."""
 
 from __future__ import annotations
 

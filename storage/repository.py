@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, func, select, update
+from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -65,6 +65,12 @@ class PurgeReport:
     answers: int = 0
     couples: int = 0
     join_codes: int = 0
+
+
+#: Every action's identity lookup (services/person.py), built once (docs/PERFORMANCE.md).
+_PERSON_BY_TOKEN = select(Person.id, Person.progress, Person.couple_id, Person.slot).where(
+    Person.token_hash == bindparam("token_hash")
+)
 
 
 class Store(CoupleStore):
@@ -128,11 +134,13 @@ class Store(CoupleStore):
         if not token or len(token) > 256:
             return None
         with self.transaction(read_only=True) as session:
-            return _person_record(session.scalar(select(Person).where(Person.token_hash == hash_token(token))))
+            row = session.execute(_PERSON_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+        return None if row is None else PersonRecord(row.id, _load_json(row.progress, {}), row.couple_id, row.slot)
 
     def person(self, person_id: str) -> PersonRecord | None:
         with self.transaction(read_only=True) as session:
-            return _person_record(session.get(Person, person_id))
+            p = session.get(Person, person_id)
+            return None if p is None else PersonRecord(p.id, _load_json(p.progress, {}), p.couple_id, p.slot)
 
     def person_exists(self, person_id: str) -> bool:
         with self.transaction(read_only=True) as session:
@@ -378,12 +386,6 @@ def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, conce
         session.execute(update(SafetyFlag).where(*open_flag, is_open).values(changed_at=now))
     elif session.scalar(select(SafetyFlag.id).where(*open_flag, is_open)) is None:
         session.add(SafetyFlag(person_id=person_id, questionnaire_id=qid, item_id=item_id, raised_at=now))
-
-
-def _person_record(person: Person | None) -> PersonRecord | None:
-    if person is None:
-        return None
-    return PersonRecord(person.id, _load_json(person.progress, {}), person.couple_id, person.slot)
 
 
 def _rowcount(result: Any) -> int:

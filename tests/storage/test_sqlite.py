@@ -108,7 +108,7 @@ def test_a_read_only_transaction_reads_while_a_writer_holds_the_lock(sqlite_stor
     outsider = _outsider(sqlite_store)
     try:
         outsider.execute("BEGIN IMMEDIATE")
-        outsider.execute("UPDATE people SET progress = '{\"page\": \"uncommitted\"}'")
+        outsider.execute('UPDATE people SET progress = \'{"page": "uncommitted"}\'')
         with sqlite_store._turn():  # another thread of this process is writing, too
             found = threading.Thread(target=lambda: seen.append(sqlite_store.person_by_token(token)))
             seen: list[object] = []
