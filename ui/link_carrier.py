@@ -36,7 +36,6 @@ _TAKEN = f"{PREFIX}_taken"
 _ARRIVED = f"{PREFIX}_arrived"
 _HELD = f"{PREFIX}_held"
 _VIA_COOKIE = f"{PREFIX}_via_cookie"
-_DRAWN = f"{PREFIX}_drawn"
 #: Hands a tab's link back to the server across a reload (30 s).
 LINK_COOKIE = "spark_link"
 #: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
@@ -149,10 +148,9 @@ def carry(link: tuple[str, str] | None, where: str = "page") -> None:
         mode = f"{verb}_{link[0][0]}_{link[1]}"
     else:
         mode = "forget" if taken or st.session_state.get(_HELD) else "none"
-    if where == "page":
-        st.session_state[_DRAWN] = mode
-    elif st.session_state.get(_DRAWN) == mode:
-        return  # the page's own snippet says it already (a full run, or nothing new)
+    # Drawn by the fragment at each of its runs too, even when the page's says the same: a
+    # new session (a replica that died) cannot know which part's container the tab still
+    # shows, and the script runs only where a container's key, and so its element, is new.
     draw(where, mode)
 
 

@@ -47,6 +47,26 @@ def test_a_new_link_is_kept_by_the_tab_and_never_put_in_the_address(modes: list[
     assert modes[-1] == "forget" and "Your answers have been deleted for good." in [s.value for s in app.success]
 
 
+def test_the_questionnaire_part_tells_the_tab_its_link_at_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Also when the page's own container says the same: after a replica dies, the new
+    # session's first run must replace the part's container the tab still shows (its
+    # script runs only in a new element), else the tab never hands its link back.
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    told: list[tuple[str, str]] = []
+    monkeypatch.setattr(link_carrier, "draw", lambda where, mode: told.append((where, mode)))
+    app = opened({})
+    app.button(key="start:worth_it").click().run()
+    assert ("part", "none") in told and ("page", "none") in told
+    app.radio[0].set_value(app.radio[0].options[0]).run()
+    token = app.session_state[session.STATE_KEY].actor.token
+    told.clear()
+    app.run()
+    assert told.count(("page", f"keep_r_{token}")) == 1 and told.count(("part", f"keep_r_{token}")) == 1
+
+
 def test_a_link_opened_stays_on_its_page_and_an_unknown_one_is_forgotten(modes: list[str], tmp_path: Path) -> None:
     store = Store.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
     person_id, token = store.create_person()
