@@ -100,7 +100,7 @@ def test_the_browser_snippets_are_constants_with_no_slot_for_user_text() -> None
         assert f"{name} = f" not in source and ".format(" not in source and "%" not in snippet.replace("100%", "")
     # ui/link_carrier.py: its one snippet, the same way.
     carrier = (ROOT / "ui" / "link_carrier.py").read_text(encoding="utf-8")
-    assert re.findall(r"st\.html\(([^)]*)\)", carrier) == ["CARRY_LINK, unsafe_allow_javascript=True"]
+    assert re.findall(r"st\.html\((.*)\)", carrier) == ["CARRY_LINK.marked(mode), unsafe_allow_javascript=True"]
     assert isinstance(link_carrier.CARRY_LINK, browser.Snippet) and "CARRY_LINK = f" not in carrier
 
 

@@ -20,10 +20,13 @@ which is why it may carry CSS or JavaScript (tests/test_code_rules.py checks thi
 
 from __future__ import annotations
 
+import re
 import textwrap
 from urllib.parse import quote
 
 import streamlit as st
+
+_MARK = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 class Snippet(str):
@@ -36,6 +39,14 @@ class Snippet(str):
 
     def _repr_html_(self) -> str:
         return str(self)
+
+    def marked(self, mark: str) -> Snippet:
+        """This snippet and an empty element carrying ``mark`` (letters, digits, ``_`` and
+        ``-`` only): Streamlit runs a snippet's script when its element mounts or its body
+        changes, and keeps an element in place across runs, so a new mark runs it again."""
+        if not _MARK.fullmatch(mark):
+            raise ValueError(f"not a snippet mark: {mark!r}")
+        return str.__new__(Snippet, f'{self}<i hidden data-mark="{mark}"></i>')
 
 
 PAGE_CSS = Snippet("""

@@ -40,7 +40,8 @@ _VIA_COOKIE = f"{PREFIX}_via_cookie"
 LINK_COOKIE = "spark_link"
 #: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
 #: says (``carry``); as the page unloads, puts the tab's link in the cookie. A constant: the
-#: token reaches it only in a container's class, validated by FORMAT.
+#: token reaches the page only in a container's class and the snippet's mark (``draw``),
+#: validated by FORMAT.
 CARRY_LINK = browser.Snippet(r"""
 <script>
 (function () {
@@ -158,4 +159,6 @@ def draw(where: str, mode: str) -> None:
     """Tell the tab's script (CARRY_LINK) which link it holds: ``mode`` is ``keep_<r|d|j>_<token>`` (a validated token or code), ``none`` or ``forget``, in the
     class of an empty container, with the app's path for the cookie."""
     with st.container(key=f"spark_link_{where}_{browser.hex_path()}_{mode}", height=1, border=False):
-        st.html(CARRY_LINK, unsafe_allow_javascript=True)
+        # The mode is in the body too: a container whose key changed keeps its element in the
+        # tab (the frontend keys blocks by place), and only a new body runs the script again.
+        st.html(CARRY_LINK.marked(mode), unsafe_allow_javascript=True)

@@ -67,6 +67,32 @@ def test_the_questionnaire_part_tells_the_tab_its_link_at_every_run(
     assert told.count(("page", f"keep_r_{token}")) == 1 and told.count(("part", f"keep_r_{token}")) == 1
 
 
+def test_each_mode_is_a_new_body_so_the_tab_runs_the_script_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The frontend keeps a container's element in place when only its key changes (a page
+    # that made a link where it had none), and runs a snippet's script only when the
+    # element mounts or its body changes: the body must say the mode.
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    def carried(app: AppTest) -> list[str]:
+        return [str(html.proto.body) for html in app.get("html") if "spark-link" in str(html.proto.body)]
+
+    app = opened({})
+    before = carried(app)
+    app.button(key="start:worth_it").click().run()
+    app.radio[0].set_value(app.radio[0].options[0]).run()
+    token = app.session_state[session.STATE_KEY].actor.token
+    after = carried(app)
+    assert before and after and set(before).isdisjoint(after)
+    assert all(body.startswith(link_carrier.CARRY_LINK) for body in before + after)
+    assert all(body.endswith(f'<i hidden data-mark="keep_r_{token}"></i>') for body in after)
+    for hostile in ('"><script>alert(1)</script>', "", "a b", "x" * 81):
+        with pytest.raises(ValueError):
+            link_carrier.CARRY_LINK.marked(hostile)
+
+
 def test_a_link_opened_stays_on_its_page_and_an_unknown_one_is_forgotten(modes: list[str], tmp_path: Path) -> None:
     store = Store.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
     person_id, token = store.create_person()
