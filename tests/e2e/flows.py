@@ -69,10 +69,18 @@ def finish_with_few_answers(page: Page) -> None:
     wait_for_app_idle(page)
 
 
+JOIN_CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{6}\b")
+
+
 def join_code_on(page: Page) -> str:
-    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
-    code = next(text.strip() for text in codes if re.fullmatch(r"\s*[A-Z0-9]{4}-[A-Z0-9]{6}\s*", text))
-    return code
+    """The join code the page shows, once it shows one (on a busy machine it may come after the heading)."""
+    from playwright.sync_api import expect
+
+    code = page.locator('[data-testid="stCode"]').filter(has_text=JOIN_CODE).first
+    expect(code).to_be_visible()
+    found = JOIN_CODE.search(code.inner_text())
+    assert found, code.inner_text()
+    return found.group()
 
 
 def take_part(page: Page, overrides: dict[str, int], share_label: str) -> None:
