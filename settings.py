@@ -9,10 +9,10 @@ the same settings from the same inputs, with one function, :func:`resolve`:
   ``SPARK_CHECK_ENCRYPTION_KEYS`` or ``encryption_keys`` from the secrets.
 
 The environment wins over the secrets. In the app the secrets are ``st.secrets``
-(:func:`for_app`); on the command line they are read from a TOML file with
+(:func:`for_app`, :func:`app_secrets`); on the command line they are read from a TOML file with
 :mod:`tomllib` (:func:`for_cli`: ``--secrets PATH``, by default
 ``.streamlit/secrets.toml`` when there is one — the file Streamlit reads). Streamlit
-is imported only inside :func:`for_app`, so the command line never loads it.
+is imported only inside :func:`app_secrets`, so the command line never loads it.
 """
 
 from __future__ import annotations
@@ -66,15 +66,21 @@ def resolve(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Settings:
     return Settings(database_url=url, encryption_keys=tuple(parse_keys(keys)))
 
 
-def for_app() -> Settings:
-    """The running app's settings: the process environment and ``st.secrets``."""
+def for_app(secrets: Mapping[str, Any] | None = None) -> Settings:
+    """The running app's settings: the process environment and ``secrets``, by default
+    :func:`app_secrets` (the app passes the ones its session read at its first run)."""
+    return resolve(os.environ, app_secrets() if secrets is None else secrets)
+
+
+def app_secrets() -> Mapping[str, Any]:
+    """``st.secrets`` as a mapping; empty with no secrets file (or a malformed one), when the
+    environment and defaults serve. With no file, Streamlit looks for one at every call."""
     import streamlit as st
 
     try:
-        secrets: Mapping[str, Any] = st.secrets.to_dict()
-    except Exception:  # no secrets.toml (or a malformed one): the environment and defaults serve
-        secrets = {}
-    return resolve(os.environ, secrets)
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml, or one that isn't TOML
+        return {}
 
 
 def for_cli(secrets_path: Path | None = None) -> Settings:

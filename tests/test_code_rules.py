@@ -66,11 +66,12 @@ def test_no_page_renders_raw_html_or_caches_per_user_data() -> None:
 
 def test_the_only_javascript_is_the_constant_quick_exit() -> None:
     # st.html with JavaScript appears once, with markup that is a constant string.
-    from ui import quick_exit
+    from ui import browser, quick_exit
 
     source = (ROOT / "ui" / "quick_exit.py").read_text(encoding="utf-8")
     assert source.count("st.html(") == 1
-    assert "st.html(QUICK_EXIT_HTML, unsafe_allow_javascript=True)" in source
+    assert "st.html(STYLED_QUICK_EXIT, unsafe_allow_javascript=True)" in source
+    assert f"{quick_exit.QUICK_EXIT_HTML}\n{browser.PAGE_CSS}" == quick_exit.STYLED_QUICK_EXIT
     assert isinstance(quick_exit.QUICK_EXIT_HTML, str)
     assert "{" not in quick_exit.QUICK_EXIT_HTML.split("<script>")[0]  # no template slots in the markup
 

@@ -296,7 +296,8 @@ RESUME_LINK_KEY = "resume_link"
 
 
 def page_style() -> None:
-    """The phone layout and focus ring; once at the top of every page run."""
+    """The phone layout and focus ring; once at the top of every page run (a person's pages
+    have it with the quick exit: ``quick_exit.render``)."""
     st.html(PAGE_CSS)
 
 

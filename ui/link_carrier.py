@@ -136,8 +136,8 @@ def just_arrived() -> bool:
 
 
 def carry(link: tuple[str, str] | None, where: str = "page") -> None:
-    """Tell the tab's script which link it holds now (on each page, and in a fragment that
-    may make one, ``where``): this session's, a pending invitation, none, or to forget the
+    """Tell the tab's script which link it holds now (on each page; on the questionnaire
+    pages, by their fragment, which may make one: ``where``): this session's, a pending invitation, none, or to forget the
     one it held (the session took or kept one but has none now: deleted, unknown, a
     counselor logged in)."""
     taken = st.session_state.get(_TAKEN)
@@ -149,9 +149,8 @@ def carry(link: tuple[str, str] | None, where: str = "page") -> None:
         mode = f"{verb}_{link[0][0]}_{link[1]}"
     else:
         mode = "forget" if taken or st.session_state.get(_HELD) else "none"
-    # Drawn by the fragment at each of its runs too, even when the page's says the same: a
-    # new session (a replica that died) cannot know which part's container the tab still
-    # shows, and the script runs only where a container's key, and so its element, is new.
+    # Drawn at every run, a fragment's too, even when nothing changed: a new session (a
+    # replica that died) cannot know which container the tab still shows.
     draw(where, mode)
 
 

@@ -127,6 +127,8 @@ def switch_to(name: str) -> NoReturn:
 #: How often (seconds) the reconnect guard below reruns (it draws nothing; any interval
 #: would do). A number, not "10min": Streamlit parses a string with pandas at every run.
 RECONNECT_GUARD_EVERY = 600
+#: The questionnaire pages: their fragment draws the link's container and has the guard's timer.
+QUESTIONNAIRE_PATHS = ("worth-it", "intimacy")
 
 
 @st.fragment(run_every=RECONNECT_GUARD_EVERY)
@@ -162,20 +164,24 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     state.resume_page = state.resume_page if arrived else None
     if target in page_names(state) and page.url_path == "" and target not in ("welcome", "couple_home"):
         switch_to(target)
-    browser.page_style()
     if state.role != "counselor":
         quick_exit.render()  # on every page a person or partner sees, waiting screens included
+    else:
+        browser.page_style()  # a person's pages have it with the quick exit
     for kind, message in state.notices:  # one-off messages, at the top of whichever page runs
         getattr(st, kind)(message)
     state.notices.clear()
     counselor_session.keep_in_browser(state)
-    link_carrier.carry(state.link())
+    # The questionnaire pages' fragment carries the link (and the guard's timer) itself.
+    questionnaire = page.url_path in QUESTIONNAIRE_PATHS
+    if not questionnaire:
+        link_carrier.carry(state.link())
     if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()
     elif state.role == "couple" and not arrived and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
-    if page.url_path not in ("worth-it", "intimacy"):  # their fragment has the guard's timer
+    if not questionnaire:
         reconnect_guard()  # an empty block: Streamlit draws nothing for it
 
 

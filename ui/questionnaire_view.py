@@ -100,6 +100,7 @@ def render(questionnaire_id: str) -> None:
     if is_locked(state):
         render_finished(state)
         if state.mode == "one_device":
+            link_carrier.carry(state.link(), "part")  # the fragment below would have
             return  # a shared screen: a finished partner's answers are not even in the session
     _body(questionnaire_id)
 
@@ -168,4 +169,6 @@ def _body(questionnaire_id: str) -> None:
             switch_to(target)
     if not read_only:
         st.caption("Every answer is saved the moment you choose it. You can skip any question.")
-    link_carrier.carry(state.link(), "part")  # the first answer made the link: this tab keeps it now
+    # The page's link container (pages_registry.before_page leaves it to this fragment): the
+    # first answer made the link, and this tab keeps it from now on.
+    link_carrier.carry(state.link(), "part")

@@ -57,6 +57,12 @@ QUICK_EXIT_HTML = browser.Snippet("""
 """)
 
 
+#: What ``render`` draws: the control, then the page's style (``browser.PAGE_CSS``, which also
+#: places the control). One element: the style alone would be one more at every run.
+STYLED_QUICK_EXIT = browser.Snippet(QUICK_EXIT_HTML + "\n" + browser.PAGE_CSS)
+
+
 def render() -> None:
-    """Draw the quick-exit control: once, at the top of every page a person or partner sees."""
-    st.html(QUICK_EXIT_HTML, unsafe_allow_javascript=True)
+    """Draw the quick-exit control and the page's style: once, at the top of every page a
+    person or partner sees (a counselor's pages draw the style alone: ``browser.page_style``)."""
+    st.html(STYLED_QUICK_EXIT, unsafe_allow_javascript=True)

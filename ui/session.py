@@ -30,6 +30,8 @@ RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: logged-in counselor on every load), so a refresh of the shared screen keeps it.
 PRESENT_PARAM = "present"
 STATE_KEY = "spark_check"
+#: The secrets as the session read them first (``store``): the operator's settings, no one's data.
+SECRETS_KEY = "spark_check_secrets"
 WELCOME_BACK = "Welcome back. Your answers are restored."
 #: Said instead when a link opens for the first time (a counselor's link, started in the office).
 FIRST_VISIT = "Welcome. Each answer is saved as you give it, and this link brings you back."
@@ -124,8 +126,13 @@ def _store_for(settings: Settings) -> Store:
 
 
 def store() -> Store:
-    """The app's store, for the settings of ``settings.for_app`` (environment, then ``st.secrets``)."""
-    return _store_for(app_settings.for_app())
+    """The app's store, for the settings of ``settings.for_app``: the environment, then the
+    secrets this session read at its first call (with no secrets file, ``st.secrets`` would
+    look for one again at every call: 0.25 ms a run)."""
+    secrets = st.session_state.get(SECRETS_KEY)
+    if secrets is None:
+        secrets = st.session_state[SECRETS_KEY] = app_settings.app_secrets()
+    return _store_for(app_settings.for_app(secrets))
 
 
 def content() -> Content:
@@ -239,7 +246,9 @@ def live(state: SessionData) -> None:
 
 def reset_widgets() -> None:
     """Forget every widget value: nothing of one person stays for the next."""
-    for key in [k for k in st.session_state if k != STATE_KEY and not str(k).startswith(link_carrier.PREFIX)]:
+    for key in [
+        k for k in st.session_state if k not in (STATE_KEY, SECRETS_KEY) and not str(k).startswith(link_carrier.PREFIX)
+    ]:
         del st.session_state[key]
 
 

@@ -47,3 +47,25 @@ def test_reaching_results_marks_a_person_finished(tmp_path: Path, monkeypatch: p
     with sqlite3.connect(path) as connection:
         finished = [row[0] for row in connection.execute("SELECT finished_at FROM people")]
     assert finished and all(value is not None for value in finished)
+
+
+def test_a_session_reads_the_secrets_at_its_first_run_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With no secrets file, st.secrets looks for one at every call: a session reads them at
+    # its first run only (the environment, which costs nothing, at every call).
+    import settings
+
+    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "first.sqlite3"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    reads: list[int] = []
+    real = settings.app_secrets
+    monkeypatch.setattr(settings, "app_secrets", lambda: reads.append(1) or real())
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    for _ in range(3):
+        app.run()
+    assert not app.exception and len(reads) == 1
+    app.button(key="start:worth_it").click().run()
+    app.radio[0].set_value(2).run()
+    assert len(reads) == 1
+    assert (tmp_path / "first.sqlite3").exists()
+    AppTest.from_file(APP, default_timeout=60).run()  # a new session reads them afresh
+    assert len(reads) == 2
