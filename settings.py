@@ -66,10 +66,10 @@ def resolve(env: Mapping[str, str], secrets: Mapping[str, Any]) -> Settings:
     return Settings(database_url=url, encryption_keys=tuple(parse_keys(keys)))
 
 
-def for_app(secrets: Mapping[str, Any] | None = None) -> Settings:
-    """The running app's settings: the process environment and ``secrets``, by default
-    :func:`app_secrets` (the app passes the ones its session read at its first run)."""
-    return resolve(os.environ, app_secrets() if secrets is None else secrets)
+def for_app(secrets: Mapping[str, Any]) -> Settings:
+    """The running app's settings: the process environment and ``secrets``, as
+    :func:`app_secrets` read them (once a session: ``ui/session.py``)."""
+    return resolve(os.environ, secrets)
 
 
 def app_secrets() -> Mapping[str, Any]:

@@ -32,7 +32,7 @@ def _app_settings_script() -> None:
 
     import settings
 
-    resolved = settings.for_app()
+    resolved = settings.for_app(settings.app_secrets())
     st.text(json.dumps([resolved.database_url, list(resolved.encryption_keys)]))
 
 

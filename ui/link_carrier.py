@@ -137,9 +137,9 @@ def just_arrived() -> bool:
 
 def carry(link: tuple[str, str] | None, where: str = "page") -> None:
     """Tell the tab's script which link it holds now (on each page; on the questionnaire
-    pages, by their fragment, which may make one: ``where``): this session's, a pending invitation, none, or to forget the
-    one it held (the session took or kept one but has none now: deleted, unknown, a
-    counselor logged in)."""
+    pages, by their fragment, which may make one: ``where``): this session's, a pending
+    invitation, none, or to forget the one it held (the session took or kept one but has
+    none now: deleted, unknown, a counselor logged in)."""
     taken = st.session_state.get(_TAKEN)
     if link is None and taken and taken[0] == PARAMS["j"]:
         link = taken
