@@ -2,6 +2,7 @@
 
 from storage.database import configured_url
 from storage.errors import AnswersLocked, StorageError
-from storage.repository import PersonRecord, Store
+from storage.identity import PersonRecord
+from storage.repository import Store
 
 __all__ = ["AnswersLocked", "PersonRecord", "StorageError", "Store", "configured_url"]

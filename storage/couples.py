@@ -8,10 +8,11 @@ import enum
 import hmac
 import secrets
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -121,7 +122,9 @@ def issue_join_code(session: Session, couple: Couple, lifetime: timedelta = JOIN
     return prefix + secret
 
 
-def couple_record(couple: Couple) -> CoupleRecord:
+def couple_record(couple: Any, partners: Iterable[Any] | None = None) -> CoupleRecord:
+    """The record of ``couple`` and its ``partners`` (by default, the ORM's ``couple.partners``):
+    model instances or Core rows of the same columns (storage/identity.py)."""
     partners = tuple(
         sorted(
             (
@@ -137,7 +140,7 @@ def couple_record(couple: Couple) -> CoupleRecord:
                     reopened=p.reopened_at is not None,
                     nickname=p.nickname,
                 )
-                for p in couple.partners
+                for p in (couple.partners if partners is None else partners)
             ),
             key=lambda p: p.slot,
         )
@@ -268,24 +271,6 @@ class CoupleStore:
         with self.transaction(read_only=True) as session:
             couple = session.get(Couple, couple_id)
             return couple_record(couple) if couple is not None else None
-
-    def couple_by_device_token(self, token: str) -> CoupleRecord | None:
-        if not token or len(token) > 256:
-            return None
-        with self.transaction(read_only=True) as session:
-            couple = session.scalar(select(Couple).where(Couple.device_token_hash == hash_token(token)))
-            return couple_record(couple) if couple is not None else None
-
-    def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
-        """(person id, couple) of a partner's own link on two devices, or None (one lookup by
-        the token's hash; a partner on one device resumes through the device link only)."""
-        if not token or len(token) > 256:
-            return None
-        with self.transaction(read_only=True) as session:
-            person = session.scalar(select(Person).where(Person.token_hash == hash_token(token)))
-            if person is None or person.couple is None or person.couple.mode != "two_devices":
-                return None
-            return person.id, couple_record(person.couple)
 
     def set_active_slot(self, couple_id: str, slot: int) -> None:
         with self.transaction() as session:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
+from sqlalchemy import Engine, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -21,6 +21,7 @@ from storage.couples import CoupleStore
 from storage.crypto import PLAIN, Sealer
 from storage.database import make_engine, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
+from storage.identity import IdentityStore, PersonRecord, progress_of
 from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
 from storage.tokens import hash_token, new_token
 
@@ -37,14 +38,6 @@ AnswersByQuestionnaire = dict[str, dict[str, StoredValue]]
 #: For the safety items among the answers written: (questionnaire, item) -> whether the
 #: answer raises a concern (the service decides, from the questionnaire).
 SafetyAnswers = Mapping[tuple[str, str], bool]
-
-
-@dataclass(frozen=True)
-class PersonRecord:
-    id: str
-    progress: dict[str, Any]
-    couple_id: str | None = None
-    slot: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,14 +60,9 @@ class PurgeReport:
     join_codes: int = 0
 
 
-#: Every action's identity lookup (services/person.py), built once (docs/PERFORMANCE.md).
-_PERSON_BY_TOKEN = select(Person.id, Person.progress, Person.couple_id, Person.slot).where(
-    Person.token_hash == bindparam("token_hash")
-)
-
-
-class Store(CoupleStore):
-    """All database access for the app, behind plain methods (couples: :class:`storage.couples.CoupleStore`)."""
+class Store(CoupleStore, IdentityStore):
+    """All database access for the app, behind plain methods (couples: :class:`storage.couples.CoupleStore`;
+    the lookups that open every action: :class:`storage.identity.IdentityStore`)."""
 
     def __init__(self, engine: Engine, sealer: Sealer = PLAIN) -> None:
         self.engine = engine
@@ -131,22 +119,10 @@ class Store(CoupleStore):
             session.add(Person(id=person_id, token_hash=hash_token(token), progress="{}"))
         return person_id, token
 
-    def person_by_token(self, token: str) -> PersonRecord | None:
-        """The lookup that opens every action: on a bare connection (a read-only transaction),
-        at half the cost of an ORM session's begin, execute and commit around it."""
-        if not token or len(token) > 256:
-            return None
-        try:
-            with self._read_engine.connect() as connection, connection.begin():
-                row = connection.execute(_PERSON_BY_TOKEN, {"token_hash": hash_token(token)}).first()
-        except SQLAlchemyError as exc:
-            raise StorageError(str(exc.__class__.__name__)) from exc
-        return None if row is None else PersonRecord(row.id, _load_json(row.progress, {}), row.couple_id, row.slot)
-
     def person(self, person_id: str) -> PersonRecord | None:
         with self.transaction(read_only=True) as session:
             p = session.get(Person, person_id)
-            return None if p is None else PersonRecord(p.id, _load_json(p.progress, {}), p.couple_id, p.slot)
+            return None if p is None else PersonRecord(p.id, progress_of(p.progress), p.couple_id, p.slot)
 
     def person_exists(self, person_id: str) -> bool:
         with self.transaction(read_only=True) as session:
@@ -391,10 +367,3 @@ def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, conce
 def _rowcount(result: Any) -> int:
     """Rows a DELETE or UPDATE touched."""
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _load_json(text: str | None, default: Any) -> Any:
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return default
