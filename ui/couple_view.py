@@ -197,7 +197,7 @@ def _two_device_home(state: session.SessionData, record: CoupleRecord) -> None:
 def _on_prediction(scale_id: str, key: str) -> None:
     value = st.session_state.get(key)
     if value is not None:
-        session.save_answer(session.data(), predictions_id(INTIMACY), scale_id, value)
+        session.choose(session.data(), predictions_id(INTIMACY), scale_id, value)
 
 
 @st.fragment

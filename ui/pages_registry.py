@@ -157,7 +157,7 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
     partner finishes or hands over, no page — whether reached by the navigation, a
     button, the browser's Back button or another tab — shows that partner's answers.
     """
-    state = session.follow(state)
+    state = session.save_pending(session.follow(state))  # the answers just chosen, under the run's check
     # A link just opened stays on its page until the tab's script took it out of the address.
     arrived = link_carrier.just_arrived()
     target = None if arrived else state.resume_page

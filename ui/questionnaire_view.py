@@ -31,7 +31,7 @@ def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
         return
     if isinstance(value, list):
         value = sorted(value)
-    session.save_answer(state, questionnaire_id, item_id, value)
+    session.choose(state, questionnaire_id, item_id, value)
 
 
 def _render_item(

@@ -61,6 +61,9 @@ class SessionData:
     resume_page: str | None = None
     #: Item keys whose last answer could not be saved.
     unsaved: set[str] = field(default_factory=set)
+    #: Answers just chosen, (questionnaire, item) -> value: a widget's callback runs before the
+    #: run it starts has checked who acts, so the answer waits for that check (``save_pending``).
+    pending: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: This partner has finished: read-only answers, and none in the session on one device.
     finished: bool = False
     join_failures: int = 0
@@ -238,9 +241,13 @@ def one_action(state: SessionData) -> contextlib.AbstractContextManager[Any]:
 
 
 def live(state: SessionData) -> None:
-    """At the top of a fragment or timer (they rerun without the page's checks): if who acts
-    is no longer live, or a message waits, the whole page runs again and says why."""
-    if follow(state) is not state or state.notices:
+    """At the top of a fragment or timer (they rerun without the page's checks): who acts is
+    checked, and the answers just chosen are saved under that check (``save_pending``). If who
+    acts is no longer live, or a message waits, the whole page runs again and says why."""
+    with one_action(state):
+        if follow(state) is state:
+            save_pending(state)
+    if data() is not state or state.notices:
         st.rerun()
 
 
@@ -263,6 +270,25 @@ def actor(state: SessionData) -> Person:
         order_seed(state)
         state.actor = Person.new(store(), content(), state.progress)
     return state.actor
+
+
+def choose(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> None:
+    """An answer widget's callback: the answer is saved as soon as the run the choice started
+    has checked who acts, under that one check (``live`` in a fragment, ``pages_registry.run``
+    in a page's full run), before anything on the page is drawn. A save as it is given, at
+    one identity lookup an answer, not two (docs/PERFORMANCE.md)."""
+    state.pending[(questionnaire_id, item_id)] = value
+
+
+def save_pending(state: SessionData) -> SessionData:
+    """Save the answers chosen since the last run, in order; returns the session as it is now
+    (a new one if who acts had ended: the rest are not saved, for the session they were given
+    in is gone)."""
+    while state.pending and data() is state:
+        (questionnaire_id, item_id), value = next(iter(state.pending.items()))
+        del state.pending[(questionnaire_id, item_id)]
+        save_answer(state, questionnaire_id, item_id, value)
+    return data()
 
 
 def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> bool:

@@ -68,3 +68,24 @@ def test_a_page_run_looks_up_who_is_acting_once(db_path: Path, monkeypatch: pyte
     app.run()
     assert not app.exception and [t.value for t in app.title] == ["Is it worth it?"]
     assert made == ["couple_by_device_token"]
+
+
+def test_an_answer_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#21: the answer widget's callback runs before its run has checked who acts, so the
+    answer waits for that check and is saved under it: one lookup an answer, not two."""
+    app = new_app()
+    app.button(key="couple:one_device").click().run()
+    app.button(key="home:worth_it").click().run()
+    made: list[str] = []
+    original = Store.couple_by_device_token
+
+    def counted(store: Store, token: str) -> object:
+        made.append("couple_by_device_token")
+        return original(store, token)
+
+    monkeypatch.setattr(Store, "couple_by_device_token", counted)
+    app.radio(key="answer:worth_it:respect:p1").set_value(2).run()
+    state: session.SessionData = app.session_state[session.STATE_KEY]
+    assert not app.exception and made == ["couple_by_device_token"]
+    assert session.store().answers_for(state.person_id or "") == {"worth_it": {"respect": 2}}
+    assert state.answers == {"worth_it": {"respect": 2}} and not state.pending
