@@ -274,7 +274,7 @@ def actor(state: SessionData) -> Person:
 
 def choose(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> None:
     """An answer widget's callback: the answer is saved as soon as the run the choice started
-    has checked who acts, under that one check (``live`` in a fragment, ``pages_registry.run``
+    has checked who acts, under that one check (``live`` in a fragment, ``pages_registry.before_page``
     in a page's full run), before anything on the page is drawn. A save as it is given, at
     one identity lookup an answer, not two (docs/PERFORMANCE.md)."""
     state.pending[(questionnaire_id, item_id)] = value
@@ -285,30 +285,28 @@ def save_pending(state: SessionData) -> SessionData:
     (a new one if who acts had ended: the rest are not saved, for the session they were given
     in is gone)."""
     while state.pending and data() is state:
-        (questionnaire_id, item_id), value = next(iter(state.pending.items()))
-        del state.pending[(questionnaire_id, item_id)]
-        save_answer(state, questionnaire_id, item_id, value)
+        questionnaire_id, item_id = key = next(iter(state.pending))
+        _save_answer(state, questionnaire_id, item_id, state.pending.pop(key))
     return data()
 
 
-def save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> bool:
+def _save_answer(state: SessionData, questionnaire_id: str, item_id: str, value: Any) -> None:
     """Write one answer now; mirror it in the session only once it is saved."""
     key = f"{questionnaire_id}.{item_id}"
     try:
         actor(state).save_answer(questionnaire_id, item_id, value)
     except NotActing as exc:
         ended(state, exc)
-        return False
+        return
     except AnswersLocked:  # e.g. another tab of this partner finished meanwhile: nothing changes
         state.finished = True
         state.notices.append(("info", FINISHED_READ_ONLY))
-        return False
+        return
     except StorageError:
         state.unsaved.add(key)
-        return False
+        return
     state.unsaved.discard(key)
     state.answers.setdefault(questionnaire_id, {})[item_id] = value
-    return True
 
 
 def set_progress(state: SessionData, **progress: Any) -> None:
