@@ -1,18 +1,21 @@
 """The lookups that open every action (services/person.py and partner.py): whose link this
-is, and, for a partner, their couple as stored now. They run at every click, so each is a
-few prepared Core statements on one bare read-only connection, not an ORM session
-(docs/PERFORMANCE.md): the same records, at a fraction of the cost."""
+is, and, for a partner, their couple as stored now. They run at every click, so each is one
+prepared Core statement (a couple with its partners: one join) on a bare read-only connection,
+not an ORM session and its lazy loads (docs/PERFORMANCE.md): the same records, at a fraction
+of the cost."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, Row, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
 
 from storage.couples import CoupleRecord, couple_record
 from storage.errors import StorageError
@@ -49,18 +52,45 @@ _COUPLE_COLUMNS = (
     Couple.join_failed_attempts,
     Couple.client_id,
 )
-_COUPLE_BY_DEVICE = select(*_COUPLE_COLUMNS).where(Couple.device_token_hash == bindparam("token_hash"))
-_COUPLE_BY_ID = select(*_COUPLE_COLUMNS).where(Couple.id == bindparam("couple_id"))
-_PARTNERS = select(
-    Person.id,
-    Person.slot,
-    Person.share_level,
-    Person.finished_at,
-    Person.counselor_consent_at,
-    Person.updated_at,
-    Person.reopened_at,
-    Person.nickname,
-).where(Person.couple_id == bindparam("couple_id"))
+
+
+class _PartnerRow(NamedTuple):
+    """A partner's columns in a couple's row (what ``couple_record`` reads of a partner)."""
+
+    id: str
+    slot: int | None
+    share_level: str | None
+    finished_at: datetime | None
+    counselor_consent_at: datetime | None
+    updated_at: datetime
+    reopened_at: datetime | None
+    nickname: str | None
+
+
+#: A couple and its partners in one statement: a row per partner (one row of NULLs for none).
+_PARTNER_COLUMNS = tuple(getattr(Person, name).label(f"partner_{name}") for name in _PartnerRow._fields)
+_COUPLE_BY_DEVICE = (
+    select(*_COUPLE_COLUMNS, *_PARTNER_COLUMNS)
+    .outerjoin(Person, Person.couple_id == Couple.id)
+    .where(Couple.device_token_hash == bindparam("token_hash"))
+)
+_ME = aliased(Person)
+_PARTNER_BY_TOKEN = (
+    select(_ME.id.label("me"), *_COUPLE_COLUMNS, *_PARTNER_COLUMNS)
+    .select_from(_ME)
+    .join(Couple, Couple.id == _ME.couple_id)
+    .outerjoin(Person, Person.couple_id == Couple.id)
+    .where(_ME.token_hash == bindparam("token_hash"), Couple.mode == "two_devices")
+)
+
+
+def _couple_of(rows: Sequence[Row[Any]]) -> CoupleRecord | None:
+    """The couple record of a couple's rows (``_COUPLE_BY_DEVICE``, ``_PARTNER_BY_TOKEN``), or None."""
+    if not rows:
+        return None
+    width = len(_PARTNER_COLUMNS)
+    partners = [_PartnerRow(*row[-width:]) for row in rows if row.partner_id is not None]
+    return couple_record(rows[0], partners)
 
 
 def _token_hash(token: str) -> str | None:
@@ -95,8 +125,7 @@ class IdentityStore:
         if (token_hash := _token_hash(token)) is None:
             return None
         with self._lookup() as connection:
-            couple = connection.execute(_COUPLE_BY_DEVICE, {"token_hash": token_hash}).first()
-            return None if couple is None else _with_partners(connection, couple)
+            return _couple_of(connection.execute(_COUPLE_BY_DEVICE, {"token_hash": token_hash}).all())
 
     def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
         """(person id, couple) of a partner's own link on two devices, or None (one lookup by
@@ -104,14 +133,6 @@ class IdentityStore:
         if (token_hash := _token_hash(token)) is None:
             return None
         with self._lookup() as connection:
-            person = connection.execute(_PERSON_BY_TOKEN, {"token_hash": token_hash}).first()
-            if person is None or person.couple_id is None:
-                return None
-            couple = connection.execute(_COUPLE_BY_ID, {"couple_id": person.couple_id}).first()
-            if couple is None or couple.mode != "two_devices":
-                return None
-            return person.id, _with_partners(connection, couple)
-
-
-def _with_partners(connection: Connection, couple: Any) -> CoupleRecord:
-    return couple_record(couple, connection.execute(_PARTNERS, {"couple_id": couple.id}).all())
+            rows = connection.execute(_PARTNER_BY_TOKEN, {"token_hash": token_hash}).all()
+        couple = _couple_of(rows)
+        return None if couple is None else (rows[0].me, couple)

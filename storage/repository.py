@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, exists, func, select, update
+from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -129,11 +129,12 @@ class Store(CoupleStore, IdentityStore):
             return session.get(Person, person_id) is not None
 
     def set_progress(self, person_id: str, progress: Mapping[str, Any]) -> None:
-        with self.transaction() as session:
-            person = session.get(Person, person_id)
-            if person is None:
+        with self.transaction() as session:  # one statement: a page turn saves where the person is
+            found = session.connection().execute(
+                _SET_PROGRESS, {"person_id": person_id, "progress": json.dumps(dict(progress), sort_keys=True)}
+            )
+            if found.rowcount != 1:
                 raise StorageError("unknown person")
-            person.progress = json.dumps(dict(progress), sort_keys=True)
 
     def delete_person(self, person_id: str) -> None:
         """Remove a person and every answer of theirs, for good (see :meth:`erase_traces`):
@@ -196,14 +197,9 @@ class Store(CoupleStore, IdentityStore):
             # Core statements, not the ORM's unit of work: saving an answer is the
             # commonest write of all (one per click), so it is kept to two statements.
             connection = session.connection()
-            people = Person.__table__.c
-            touched = connection.execute(
-                update(Person.__table__)
-                .where(people.id == person_id, people.couple_id.is_(None) | people.share_level.is_(None))
-                .values(updated_at=now)
-            )
+            touched = connection.execute(_TOUCH_UNFINISHED, {"person_id": person_id, "touched_at": now})
             if touched.rowcount != 1:
-                if connection.scalar(select(people.id).where(people.id == person_id)) is not None:
+                if connection.scalar(select(Person.id).where(Person.id == person_id)) is not None:
                     raise AnswersLocked("this partner has finished")
                 raise StorageError("unknown person")
             if replace:
@@ -351,6 +347,19 @@ class Store(CoupleStore, IdentityStore):
         if people or couples or codes:
             self.compact()  # nothing of it left in SQLite's log, as far as other readers allow (see compact)
         return PurgeReport(people=people, answers=answers, couples=couples, join_codes=codes)
+
+
+#: An answer's save first marks its person as changed, unless they are a partner who has
+#: finished (built once: the commonest write of all, one per click).
+_PEOPLE = Person.__table__.c
+_TOUCH_UNFINISHED = (
+    update(Person.__table__)
+    .where(_PEOPLE.id == bindparam("person_id"), _PEOPLE.couple_id.is_(None) | _PEOPLE.share_level.is_(None))
+    .values(updated_at=bindparam("touched_at"))
+)
+_SET_PROGRESS = (
+    update(Person.__table__).where(_PEOPLE.id == bindparam("person_id")).values(progress=bindparam("progress"))
+)
 
 
 def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, concern: bool, now: datetime) -> None:
