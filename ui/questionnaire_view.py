@@ -154,7 +154,7 @@ def _body(questionnaire_id: str) -> None:
         st.session_state[skey] = index + delta
         sections_progress = dict(state.progress.get("sections", {}))
         sections_progress[questionnaire_id] = index + delta
-        session.set_progress(state, page=questionnaire_id, sections=sections_progress)
+        session.turn_to(state, page=questionnaire_id, sections=sections_progress)
 
     back, forward = st.columns(2)
     back.button("← Back", on_click=go, args=(-1,), disabled=index == 0, key=f"back:{questionnaire_id}:{slot}")

@@ -64,6 +64,8 @@ class SessionData:
     #: Answers just chosen, (questionnaire, item) -> value: a widget's callback runs before the
     #: run it starts has checked who acts, so the answer waits for that check (``save_pending``).
     pending: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: ``progress`` changed in a callback (a page turn), to save the same way (``save_pending``).
+    progress_pending: bool = False
     #: This partner has finished: read-only answers, and none in the session on one device.
     finished: bool = False
     join_failures: int = 0
@@ -280,13 +282,23 @@ def choose(state: SessionData, questionnaire_id: str, item_id: str, value: Any) 
     state.pending[(questionnaire_id, item_id)] = value
 
 
+def turn_to(state: SessionData, **progress: Any) -> None:
+    """A page-turn button's callback: where the person is now, saved like an answer, under the
+    run's check (``save_pending``), not at a check of its own."""
+    state.progress.update(progress)
+    state.progress_pending = True
+
+
 def save_pending(state: SessionData) -> SessionData:
-    """Save the answers chosen since the last run, in order; returns the session as it is now
-    (a new one if who acts had ended: the rest are not saved, for the session they were given
-    in is gone)."""
+    """Save the answers chosen since the last run, in order, then where the person is; returns
+    the session as it is now (a new one if who acts had ended: the rest are not saved, for the
+    session they were given in is gone)."""
     while state.pending and data() is state:
         questionnaire_id, item_id = key = next(iter(state.pending))
         _save_answer(state, questionnaire_id, item_id, state.pending.pop(key))
+    if state.progress_pending and data() is state:
+        state.progress_pending = False
+        set_progress(state)
     return data()
 
 

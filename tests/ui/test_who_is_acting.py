@@ -89,3 +89,26 @@ def test_an_answer_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatc
     assert not app.exception and made == ["couple_by_device_token"]
     assert session.store().answers_for(state.person_id or "") == {"worth_it": {"respect": 2}}
     assert state.answers == {"worth_it": {"respect": 2}} and not state.pending
+
+
+def test_a_page_turn_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#21: "Next" (a callback, like an answer) keeps where the partner is, and the run's own
+    check saves it: one lookup a page turn, and the new part is where a resume lands."""
+    app = new_app()
+    app.button(key="couple:one_device").click().run()
+    app.button(key="home:intimacy").click().run()
+    made: list[str] = []
+    original = Store.couple_by_device_token
+
+    def counted(store: Store, token: str) -> object:
+        made.append("couple_by_device_token")
+        return original(store, token)
+
+    monkeypatch.setattr(Store, "couple_by_device_token", counted)
+    app.button(key="next:intimacy:p1").click().run()
+    state: session.SessionData = app.session_state[session.STATE_KEY]
+    assert not app.exception and made == ["couple_by_device_token"]
+    assert state.partner is not None and not state.progress_pending
+    stored = session.store().person(state.partner.check())
+    assert stored is not None and stored.progress["sections"] == {"intimacy": 1}
+    assert stored.progress["page"] == "intimacy"
