@@ -20,7 +20,7 @@ from services import partner as partners
 from services.partner import Partner
 from services.person import Person
 from settings import Settings
-from ui import link_carrier
+from ui import link_carrier, server_socket
 from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
@@ -150,6 +150,7 @@ def data() -> SessionData:
 
 def start() -> SessionData:
     """Run at the top of every rerun: resume from a link."""
+    server_socket.once()
     try:
         content()
         store()

@@ -1,0 +1,38 @@
+"""Nagle's algorithm is off on the connections a listening socket accepts (ui/server_socket.py)."""
+
+from __future__ import annotations
+
+import socket
+
+from ui import server_socket
+
+
+def _nodelay(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_connections_accepted_after_it_have_nagle_off() -> None:
+    # Made as Streamlit's server makes its own: protocol 0, so asyncio leaves Nagle on.
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()), listener.accept()[0] as before:
+            assert _nodelay(before) == 0
+        assert server_socket.no_delay_on_listeners() >= 1
+        with socket.create_connection(listener.getsockname()) as client, listener.accept()[0] as after:
+            assert _nodelay(after) == 1
+            client.sendall(b"still open")  # the listener and its connections are the server's own still
+            assert after.recv(16) == b"still open"
+
+
+def test_sockets_that_do_not_listen_are_left_as_they_are() -> None:
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as client, listener.accept()[0] as accepted:
+            server_socket.no_delay_on_listeners()
+            assert _nodelay(client) == 0 and _nodelay(accepted) == 0
+
+
+def test_no_descriptor_list_is_no_error() -> None:
+    assert server_socket.no_delay_on_listeners("/no/such/directory") == 0
