@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import stat
 
 #: Where a process's open file descriptors are listed (Linux and macOS; elsewhere, nothing is done).
 FD_DIR = "/dev/fd"
@@ -31,8 +32,10 @@ def no_delay_on_listeners(fd_dir: str = FD_DIR) -> int:
     done = 0
     for name in names:
         try:
-            # A duplicate of the descriptor: the option is the socket's, and closing the
-            # duplicate leaves the server's own descriptor open.
+            if not stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                continue  # never duplicated: a stray copy of a pipe's end would keep it open
+            # A duplicate of the socket's descriptor, closed at once: the option is the
+            # socket's, and the server's own descriptor stays as it is.
             with socket.socket(fileno=os.dup(int(name))) as sock:
                 if (
                     sock.family in (socket.AF_INET, socket.AF_INET6)
@@ -41,7 +44,7 @@ def no_delay_on_listeners(fd_dir: str = FD_DIR) -> int:
                 ):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     done += 1
-        except (OSError, ValueError):  # not a socket, or closed meanwhile
+        except (OSError, ValueError):  # closed meanwhile (the listing's own descriptor)
             continue
     return done
 

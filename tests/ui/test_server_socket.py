@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 from ui import server_socket
@@ -36,3 +37,21 @@ def test_sockets_that_do_not_listen_are_left_as_they_are() -> None:
 
 def test_no_descriptor_list_is_no_error() -> None:
     assert server_socket.no_delay_on_listeners("/no/such/directory") == 0
+
+
+def test_it_leaves_no_descriptor_open() -> None:
+    """A duplicate left open of a pipe's writing end would keep the pipe from ever ending (a
+    Playwright driver, a subprocess waiting for its input to close would wait for ever)."""
+    read_end, write_end = os.pipe()
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        before = sorted(os.listdir(server_socket.FD_DIR))
+        server_socket.no_delay_on_listeners()
+        assert sorted(os.listdir(server_socket.FD_DIR)) == before
+    os.close(write_end)
+    os.set_blocking(read_end, False)  # a copy left open would make this read fail, not wait
+    try:
+        assert os.read(read_end, 1) == b""  # the end of the pipe: no copy of its writing end is open
+    finally:
+        os.close(read_end)
