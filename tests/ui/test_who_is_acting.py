@@ -70,12 +70,8 @@ def test_a_page_run_looks_up_who_is_acting_once(db_path: Path, monkeypatch: pyte
     assert made == ["couple_by_device_token"]
 
 
-def test_an_answer_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """#21: the answer widget's callback runs before its run has checked who acts, so the
-    answer waits for that check and is saved under it: one lookup an answer, not two."""
-    app = new_app()
-    app.button(key="couple:one_device").click().run()
-    app.button(key="home:worth_it").click().run()
+def couple_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, each one-device couple's identity lookup is listed in the list returned."""
     made: list[str] = []
     original = Store.couple_by_device_token
 
@@ -84,6 +80,16 @@ def test_an_answer_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatc
         return original(store, token)
 
     monkeypatch.setattr(Store, "couple_by_device_token", counted)
+    return made
+
+
+def test_an_answer_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#21: the answer widget's callback runs before its run has checked who acts, so the
+    answer waits for that check and is saved under it: one lookup an answer, not two."""
+    app = new_app()
+    app.button(key="couple:one_device").click().run()
+    app.button(key="home:worth_it").click().run()
+    made = couple_lookups(monkeypatch)
     app.radio(key="answer:worth_it:respect:p1").set_value(2).run()
     state: session.SessionData = app.session_state[session.STATE_KEY]
     assert not app.exception and made == ["couple_by_device_token"]
@@ -97,14 +103,7 @@ def test_a_page_turn_is_saved_under_its_run_s_one_lookup(db_path: Path, monkeypa
     app = new_app()
     app.button(key="couple:one_device").click().run()
     app.button(key="home:intimacy").click().run()
-    made: list[str] = []
-    original = Store.couple_by_device_token
-
-    def counted(store: Store, token: str) -> object:
-        made.append("couple_by_device_token")
-        return original(store, token)
-
-    monkeypatch.setattr(Store, "couple_by_device_token", counted)
+    made = couple_lookups(monkeypatch)
     app.button(key="next:intimacy:p1").click().run()
     state: session.SessionData = app.session_state[session.STATE_KEY]
     assert not app.exception and made == ["couple_by_device_token"]
