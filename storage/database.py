@@ -46,6 +46,8 @@ FILE_CHANGED = (
     "the database file {path} was deleted or replaced while the app was running, so nothing more is saved "
     "(it would go to the old file and be lost): put the right file back in place, then restart the app"
 )
+#: The execution option of :func:`one_statement_reads` on SQLite: no BEGIN.
+ONE_STATEMENT = "spark_one_statement"
 #: Key of the PostgreSQL advisory lock held while migrating (per schema, see below).
 MIGRATION_LOCK_NAME = "spark_check.migrate"
 
@@ -87,7 +89,9 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
             return
         # The file at the path is not the one the connections write to: a save now would
         # be acknowledged and lost at the next restart. Refuse it, and every later one.
-        connection.connection.driver_connection.execute("ROLLBACK")
+        driver = connection.connection.driver_connection
+        if driver.in_transaction:  # a one-statement read (ONE_STATEMENT) has none to roll back
+            driver.execute("ROLLBACK")
         message = FILE_CHANGED.format(path=path)
         if not opened.get("told"):
             opened["told"] = True
@@ -114,8 +118,11 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: no deadlock-prone lock upgrades later. A read
         # (Store.transaction(read_only=True)) takes none: a deferred BEGIN, a WAL snapshot.
-        deferred = connection.get_execution_options().get("deferred_begin")
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        # A one-statement read (``one_statement_reads``) needs no BEGIN: the statement is
+        # its own transaction (the connection is in autocommit: isolation_level None).
+        options = connection.get_execution_options()
+        if not options.get(ONE_STATEMENT):
+            connection.exec_driver_sql("BEGIN" if options.get("deferred_begin") else "BEGIN IMMEDIATE")
         _check_file(connection)
 
     @event.listens_for(engine, "commit")
@@ -143,6 +150,16 @@ def sqlite_process_lock(engine: Engine) -> threading.RLock | None:
     key = database if database and database != ":memory:" else f"memory:{id(engine)}"
     with _SQLITE_LOCKS_GUARD:
         return _SQLITE_LOCKS.setdefault(key, threading.RLock())
+
+
+def one_statement_reads(engine: Engine) -> Engine:
+    """``engine`` for reads of one statement each (the lookups that open every action:
+    storage/identity.py), with no transaction around it: one statement is atomic on its own,
+    so ``BEGIN`` and ``COMMIT`` would only add round trips (two of an answer's nine on
+    PostgreSQL) and time to every click. SQLite still checks its file (``_configure_sqlite``)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{ONE_STATEMENT: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def make_engine(url: str) -> Engine:

@@ -100,14 +100,16 @@ def _token_hash(token: str) -> str | None:
 class IdentityStore:
     """Mixed into :class:`storage.repository.Store`, which provides the read engine."""
 
-    #: Store's engine for reads (storage/repository.py): declared here, not stubbed.
-    _read_engine: Engine
+    #: Store's engine for one-statement reads (``database.one_statement_reads``, set in
+    #: storage/repository.py): declared here, not stubbed.
+    _lookup_engine: Engine
 
     @contextmanager
     def _lookup(self) -> Iterator[Connection]:
-        """One read-only transaction on a bare connection; a database error is a StorageError."""
+        """A bare connection for one statement, in no transaction of its own (one statement is
+        atomic: ``database.one_statement_reads``); a database error is a StorageError."""
         try:
-            with self._read_engine.connect() as connection, connection.begin():
+            with self._lookup_engine.connect() as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise StorageError(str(exc.__class__.__name__)) from exc

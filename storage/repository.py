@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from storage.couples import CoupleStore
 from storage.crypto import PLAIN, Sealer
-from storage.database import make_engine, sqlite_process_lock, upgrade_schema
+from storage.database import make_engine, one_statement_reads, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
 from storage.identity import IdentityStore, PersonRecord, progress_of
 from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
@@ -71,6 +71,7 @@ class Store(CoupleStore, IdentityStore):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(deferred_begin=True)
         self._reads = sessionmaker(self._read_engine, expire_on_commit=False)
+        self._lookup_engine = one_statement_reads(engine)
         self._queue = sqlite_process_lock(engine)
         self._upsert: Any = None
 

@@ -78,7 +78,7 @@ def _path(store: Store) -> Path:
 def test_saves_after_the_file_is_deleted_or_replaced_fail_and_the_operator_is_told(
     store: Store, change: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    person_id, _ = store.create_person()
+    person_id, token = store.create_person()
     store.save_answers(person_id, BEFORE, VERSIONS)
     CHANGES[change](_path(store))
 
@@ -89,6 +89,8 @@ def test_saves_after_the_file_is_deleted_or_replaced_fail_and_the_operator_is_to
             store.create_person()
         with pytest.raises(StorageError):
             store.save_answer(person_id, "worth_it", 1, "safe", 0)  # still refused: nothing heals by itself
+        with pytest.raises(StorageError, match="restart the app"):  # a lookup too (one statement, no BEGIN)
+            store.person_by_token(token)
     told = [r.getMessage() for r in caplog.records if r.name == "storage.database"]
     assert len(told) == 1 and str(_path(store)) in told[0] and "restart" in told[0]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from storage.errors import StorageError
 from storage.models import Answer, Person
@@ -80,6 +80,35 @@ def test_a_token_with_one_character_changed_finds_nobody(store: Store) -> None:
     changed = token[:-1] + ("A" if token[-1] != "A" else "B")
     assert store.person_by_token(changed) is None
     assert store.person_by_token(token.upper() if token.upper() != token else token.lower()) is None
+
+
+def test_the_lookups_that_open_every_action_are_one_statement_in_no_transaction(store: Store) -> None:
+    """One statement is atomic on its own: no BEGIN and COMMIT round trips around it at every
+    click (storage.database.one_statement_reads), on either database."""
+    _, token = store.create_person()
+    _, device, _ = store.create_couple_one_device()
+    _, _, partner_token, _ = store.create_couple_two_devices()
+    assert partner_token is not None
+    sent: list[tuple[str, bool]] = []
+
+    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        dbapi = connection.connection.driver_connection
+        if store.engine.dialect.name == "sqlite":
+            in_transaction = dbapi.in_transaction
+        else:  # psycopg: autocommit, so no BEGIN goes before the statement
+            in_transaction = not dbapi.autocommit
+        sent.append((statement.split(maxsplit=1)[0], in_transaction))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        assert store.person_by_token(token) is not None
+        assert store.couple_by_device_token(device) is not None
+        assert store.partner_by_token(partner_token) is not None
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert sent == [("SELECT", False)] * 3
+    store.create_person()  # a write still runs in its transaction afterwards (the pool's connections reset)
+    assert store.person_by_token(token) is not None
 
 
 def test_set_progress_round_trips(store: Store) -> None:
