@@ -98,7 +98,7 @@ def _token_hash(token: str) -> str | None:
 
 
 class IdentityStore:
-    """Mixed into :class:`storage.repository.Store`, which provides the read engine."""
+    """Mixed into :class:`storage.repository.Store`, which provides the lookup engine."""
 
     #: Store's engine for one-statement reads (``database.one_statement_reads``, set in
     #: storage/repository.py): declared here, not stubbed.
