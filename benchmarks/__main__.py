@@ -4,6 +4,7 @@ python -m benchmarks                  all of them at full size (about two hours 
 python -m benchmarks rerun batch      only these
 python -m benchmarks --quick          tiny sizes: checks that they work (the smoke tests), measures nothing
 python -m benchmarks load --sizes 50  one load level (default 50,100,200, and 300 on two replicas)
+python -m benchmarks load --sizes 2:300  N = 300 on two replicas only (R:N: on R replicas)
 
 Each benchmark rewrites only its own section of the report (between ``BEGIN``/``END benchmark``
 markers); the rest of the file is written by hand. Printed only: ``python -m benchmarks.profile``
@@ -64,12 +65,23 @@ def replace_block(text: str, key: str, body: str) -> str:
     return text.rstrip() + f"\n\n{block}\n"
 
 
+def load_sizes(text: str) -> tuple[tuple[int | None, int], ...]:
+    """``--sizes``: ``100,200`` (each on one replica and on two) or ``2:300`` (on two replicas only)."""
+    sizes: list[tuple[int | None, int]] = []
+    for entry in text.split(","):
+        replicas, _, n = entry.strip().rpartition(":")
+        if not n.isdigit() or not (replicas.isdigit() or not replicas) or int(n) < 1:
+            raise argparse.ArgumentTypeError(f"not a size: {entry!r} (N sessions, or R:N for N on R replicas only)")
+        sizes.append((int(replicas) if replicas else None, int(n)))
+    return tuple(sizes)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(BENCHMARKS)} (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that they work, measures nothing")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "PERFORMANCE.md")
-    parser.add_argument("--sizes", help="load: concurrent sessions, comma-separated")
+    parser.add_argument("--sizes", type=load_sizes, help="load: sessions, comma-separated (R:N: on R replicas only)")
     parser.add_argument("--responses", type=int, default=100_000, help="batch: responses to score")
     parser.add_argument("--workdir", type=Path, help="where temporary files go (default: the system's)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -78,8 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
-    sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
-    options = Options(args.quick, sizes, args.responses, args.workdir, not args.quiet)
+    options = Options(args.quick, args.sizes, args.responses, args.workdir, not args.quiet)
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
     failed = []
     for name in args.names or BENCHMARKS:

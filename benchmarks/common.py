@@ -29,7 +29,7 @@ PACE = (1.0, 3.0)  # seconds a simulated person waits between two interactions (
 @dataclass(frozen=True)
 class Options:
     quick: bool = False  # tiny sizes: checks that a benchmark works, measures nothing
-    sizes: tuple[int, ...] | None = None  # concurrent sessions (load); None: the benchmark's own
+    sizes: tuple[tuple[int | None, int], ...] | None = None  # load: (replicas or any, sessions); None: its own
     responses: int = 100_000  # batch
     workdir: Path | None = None
     verbose: bool = True

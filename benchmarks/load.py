@@ -225,21 +225,30 @@ def replicas(count: int) -> str:
     return f"{count} replica{'s' if count > 1 else ''}"
 
 
+def chosen_sizes(options: Options, count: int) -> tuple[int, ...]:
+    """The N to run on ``count`` replicas: ``--sizes`` (an ``R:N`` only on R replicas), else the default."""
+    if options.sizes is None:
+        return QUICK_SIZES if options.quick else SIZES[count]
+    return tuple(n for on, n in options.sizes if on in (None, count))
+
+
 def run(options: Options) -> Section:
+    counts = (1, 2) if common.postgres_url() else (1,)
+    sizes = {count: chosen_sizes(options, count) for count in counts}
+    if not any(sizes.values()):
+        return Section(__doc__ or "", notes=[f"Not measured: no size for {' or '.join(map(replicas, counts))}."])
     if haproxy_path() is None:
         return Section(__doc__ or "", notes=["Not measured: HAProxy is not installed (apt-get install haproxy)."])
-    counts = (1, 2) if common.postgres_url() else (1,)
-    sizes = {count: QUICK_SIZES if options.quick else options.sizes or SIZES[count] for count in counts}
     pace = "" if options.quick else " (a person's pace: 1–3 s between interactions)"
     columns = ["N", "replicas", "app: p50 / p95", "plain: p50 / p95", "p95 ratio", "errors app / plain"]
     columns += ["server CPU per interaction: app / plain", "interactions: app / plain"]
     latency = Table(columns, f"Round trip per interaction through HAProxy{pace}:")
     columns = ["N", "replicas", "server", "sessions per replica", "RSS before / with N open / after"]
     memory = Table([*columns, "RSS per session", "Python heap after vs before"], "Server memory (after a full GC):")
-    goals, notes, held, first = [], [], dict.fromkeys(counts, 0), None
+    goals, notes, held, first, first_name = [], [], dict.fromkeys(counts, 0), None, ""
     target = f"≤ {GOAL_P95 * 1000:.0f} ms, 0 errors"
     with tempfile.TemporaryDirectory(prefix="bench-load-", dir=options.workdir) as tmp, contextlib.ExitStack() as stack:
-        deploys = deployments(stack, Path(tmp), counts)
+        deploys = deployments(stack, Path(tmp), tuple(count for count in counts if sizes[count]))
         for n, count in sorted((n, c) for c in counts for n in sizes[c]):
             levels = {}
             for kind in ("app", "plain"):
@@ -260,9 +269,11 @@ def run(options: Options) -> Section:
                 goals.append(
                     Goal(f"{name}: p95 vs the plain pages", f"≤ {GOAL_RATIO}×", ratio(factor), factor <= GOAL_RATIO)
                 )
-            held[count], first = max(held[count], n if ok else 0), first or app
+            held[count] = max(held[count], n if ok else 0)
+            if first is None:
+                first, first_name = app, name
     assert first is not None
-    name = f"1 replica, N = {min(sizes[1])}"
+    name = first_name
     goals.append(Goal(f"{name}: RSS per session", "≤ 3 MiB", f"{first.mib:.2f} MiB", first.mib <= 3.0))
     goals.append(
         Goal(f"{name}: heap after the sessions close", "within 10%", f"{first.heap:+.1%}", abs(first.heap) <= 0.1)
@@ -270,6 +281,6 @@ def run(options: Options) -> Section:
     if 2 not in counts:
         goals.append(Goal("2 replicas: p95, errors", target, "–", None))
         notes.append("Two replicas: not measured (they share one PostgreSQL: set SPARK_CHECK_BENCH_POSTGRES_URL).")
-    most = "; ".join(f"{replicas(count)}: {held[count] or 'none'}" for count in counts)
+    most = "; ".join(f"{replicas(count)}: {held[count] or 'none'}" for count in counts if sizes[count])
     notes.append(f"Most sessions held (p95 ≤ {GOAL_P95 * 1000:.0f} ms, no errors), of the N run: {most}.")
     return Section(__doc__ or "", [latency, memory], goals, notes)

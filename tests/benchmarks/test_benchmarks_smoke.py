@@ -131,6 +131,20 @@ def test_load_benchmark_without_postgresql_runs_one_replica_on_sqlite_beside_the
     assert not re.search(r"^\| 2 \| 2 \| ", text, re.M)
 
 
+def test_load_sizes_are_checked_and_a_size_for_two_replicas_only_runs_nothing_on_one(tmp_path: Path) -> None:
+    """``--sizes R:N`` runs N on R replicas only: without PostgreSQL there is one replica, so
+    ``2:300`` measures nothing, and says so (no server is started). A bad size is refused."""
+    env = {k: v for k, v in os.environ.items() if k not in POSTGRES_URL_ENVS}
+    report = tmp_path / "PERFORMANCE.md"
+    command = [sys.executable, "-m", "benchmarks", "load", "--quiet", "--output", str(report)]
+    refused = subprocess.run([*command, "--sizes", "2:x"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert refused.returncode == 2 and "not a size: '2:x'" in refused.stderr
+    assert not report.exists()
+    done = subprocess.run([*command, "--sizes", "2:300"], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "Not measured: no size for 1 replica." in report.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("database", ["SQLite", pytest.param("PostgreSQL", marks=pytest.mark.postgres)])
 def test_dashboard_benchmark_reports_the_roster_and_the_trend(
     tmp_path: Path, request: pytest.FixtureRequest, database: str

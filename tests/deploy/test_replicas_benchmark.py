@@ -23,7 +23,8 @@ def test_load_benchmark_reports_one_and_two_replicas_beside_the_plain_pages(tmp_
     if haproxy_path() is None:
         skip_or_fail("HAProxy not found at /usr/sbin/haproxy (apt-get install haproxy)")
     report = tmp_path / "PERFORMANCE.md"
-    args = ["load", "--quick", "--quiet", "--output", str(report), "--workdir", str(tmp_path)]
+    # N = 2 on one replica and on two; N = 3 on two only (R:N).
+    args = ["load", "--quick", "--sizes", "2,2:3", "--quiet", "--output", str(report), "--workdir", str(tmp_path)]
     env = {**os.environ, "SPARK_CHECK_BENCH_POSTGRES_URL": postgres_url}
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900
@@ -43,3 +44,6 @@ def test_load_benchmark_reports_one_and_two_replicas_beside_the_plain_pages(tmp_
         found = re.search(rf"^\| 2 \| 2 \| {server} \| (\d+) / (\d+) \| ", text, re.M)
         assert found and int(found[1]) + int(found[2]) == 2, server
     assert "Two replicas: not measured" not in text
+    assert re.search(rf"^\| 3 \| 2 \| {ms} / {ms} \| {ms} / {ms} \| [\d.]+× \| 0 / 0 \| ", text, re.M)
+    assert not re.search(r"^\| 3 \| 1 \| ", text, re.M)
+    assert re.search(r"Most sessions held .*: 1 replica: 2; 2 replicas: 3\.", text)
