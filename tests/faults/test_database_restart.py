@@ -1,0 +1,50 @@
+"""PostgreSQL closed the app's connections (a restart, an idle timeout, an administrator):
+the next action still works, and nothing is lost. The pool pings a connection before it
+hands it out (``storage.database.make_engine``: ``pool_pre_ping``), so a closed one is
+replaced, not used: a change that drops or narrows the ping must keep this test green."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from storage.repository import Store
+from tests.db import postgres_schema
+
+pytestmark = [pytest.mark.faults, pytest.mark.postgres]
+
+
+def test_the_next_action_after_the_server_closed_every_pooled_connection_succeeds(postgres_url: str) -> None:
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with postgres_schema(postgres_url) as url:
+        store = Store.from_url(url)
+        try:
+            person_id, token = store.create_person()
+            store.save_answer(person_id, "worth_it", 1, "first", 1)
+            pooled = [store.engine.connect() for _ in range(store.engine.pool.checkedin())]  # type: ignore[attr-defined]  # a QueuePool
+            closed = {connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() for connection in pooled}
+            for connection in pooled:
+                connection.close()
+            assert closed, "the store has no pooled connection to close"
+            with admin.connect() as connection:
+                for pid in closed:
+                    connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                deadline = time.monotonic() + 60
+                while connection.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": list(closed)}
+                ).scalar():
+                    assert time.monotonic() < deadline, "the server did not close the connections"
+                    time.sleep(0.05)
+
+            # The next action: the lookup that opens it, then the save, then a read.
+            found = store.person_by_token(token)
+            assert found is not None and found.id == person_id
+            store.save_answer(person_id, "worth_it", 1, "second", 2)
+            assert store.answers_for(person_id) == {"worth_it": {"first": 1, "second": 2}}
+            with store.engine.connect() as connection:
+                assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in closed
+        finally:
+            store.engine.dispose()
+    admin.dispose()
