@@ -245,7 +245,7 @@ def run(options: Options) -> Section:
     latency = Table(columns, f"Round trip per interaction through HAProxy{pace}:")
     columns = ["N", "replicas", "server", "sessions per replica", "RSS before / with N open / after"]
     memory = Table([*columns, "RSS per session", "Python heap after vs before"], "Server memory (after a full GC):")
-    goals, notes, held, first, first_name = [], [], dict.fromkeys(counts, 0), None, ""
+    goals, notes, held, first = [], [], dict.fromkeys(counts, 0), None
     target = f"≤ {GOAL_P95 * 1000:.0f} ms, 0 errors"
     with tempfile.TemporaryDirectory(prefix="bench-load-", dir=options.workdir) as tmp, contextlib.ExitStack() as stack:
         deploys = deployments(stack, Path(tmp), tuple(count for count in counts if sizes[count]))
@@ -269,11 +269,10 @@ def run(options: Options) -> Section:
                 goals.append(
                     Goal(f"{name}: p95 vs the plain pages", f"≤ {GOAL_RATIO}×", ratio(factor), factor <= GOAL_RATIO)
                 )
-            held[count] = max(held[count], n if ok else 0)
-            if first is None:
-                first, first_name = app, name
+            held[count], first = max(held[count], n if ok else 0), first or app
     assert first is not None
-    name = first_name
+    smallest, on = min((n, count) for count in counts for n in sizes[count])  # the level ``first`` is from
+    name = f"{replicas(on)}, N = {smallest}"
     goals.append(Goal(f"{name}: RSS per session", "≤ 3 MiB", f"{first.mib:.2f} MiB", first.mib <= 3.0))
     goals.append(
         Goal(f"{name}: heap after the sessions close", "within 10%", f"{first.heap:+.1%}", abs(first.heap) <= 0.1)

@@ -47,4 +47,4 @@ def test_the_next_action_after_the_server_closed_every_pooled_connection_succeed
                 assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in closed
         finally:
             store.engine.dispose()
-    admin.dispose()
+            admin.dispose()
