@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, exists, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -110,6 +110,18 @@ class Store(CoupleStore, IdentityStore):
             except SQLAlchemyError as exc:
                 raise StorageError(str(exc.__class__.__name__)) from exc
 
+    @contextmanager
+    def _one_statement(self) -> Iterator[Connection]:
+        """For a write of one statement: on PostgreSQL, in autocommit (the statement is atomic
+        on its own, and ``BEGIN`` and ``COMMIT`` would add two round trips to a click); on
+        SQLite, in a transaction in this process's turn (no round trips there to save)."""
+        if self.engine.dialect.name != "postgresql":
+            with self.transaction() as session:
+                yield session.connection()
+        else:
+            with self._lookup() as connection:
+                yield connection
+
     # People ---------------------------------------------------------------
 
     def create_person(self) -> tuple[str, str]:
@@ -130,8 +142,8 @@ class Store(CoupleStore, IdentityStore):
             return session.get(Person, person_id) is not None
 
     def set_progress(self, person_id: str, progress: Mapping[str, Any]) -> None:
-        with self.transaction() as session:  # one statement: a page turn saves where the person is
-            found = session.connection().execute(
+        with self._one_statement() as connection:  # a page turn saves where the person is
+            found = connection.execute(
                 _SET_PROGRESS, {"person_id": person_id, "progress": json.dumps(dict(progress), sort_keys=True)}
             )
             if found.rowcount != 1:
@@ -194,15 +206,19 @@ class Store(CoupleStore, IdentityStore):
             for qid, items in answers.items()
             for item_id, value in items.items()
         ]
+        if len(rows) == 1 and not replace and not safety and self.engine.dialect.name == "postgresql":
+            # One answer (a click) with no flag to keep: one statement (``_SAVE_ONE``).
+            with self._one_statement() as connection:
+                touched, known = connection.execute(_SAVE_ONE, rows[0] | {"touched_at": now}).one()
+            _refuse_unless(touched, known)
+            return
         with self.transaction() as session:
             # Core statements, not the ORM's unit of work: saving an answer is the
             # commonest write of all (one per click), so it is kept to two statements.
             connection = session.connection()
             touched = connection.execute(_TOUCH_UNFINISHED, {"person_id": person_id, "touched_at": now})
             if touched.rowcount != 1:
-                if connection.scalar(select(Person.id).where(Person.id == person_id)) is not None:
-                    raise AnswersLocked("this partner has finished")
-                raise StorageError("unknown person")
+                _refuse_unless(0, connection.scalar(select(Person.id).where(Person.id == person_id)) is not None)
             if replace:
                 connection.execute(delete(Answer.__table__).where(Answer.__table__.c.person_id == person_id))
             if rows:
@@ -358,9 +374,38 @@ _TOUCH_UNFINISHED = (
     .where(_PEOPLE.id == bindparam("person_id"), _PEOPLE.couple_id.is_(None) | _PEOPLE.share_level.is_(None))
     .values(updated_at=bindparam("touched_at"))
 )
+_ANSWERS = Answer.__table__.c
+_TOUCHED = _TOUCH_UNFINISHED.returning(_PEOPLE.id).cte("touched")
+_INSERT_ONE = postgresql.insert(Answer.__table__).from_select(
+    ["person_id", "questionnaire_id", "questionnaire_version", "item_id", "value", "answered_at", "updated_at"],
+    select(
+        _TOUCHED.c.id,
+        *(bindparam(name, type_=_ANSWERS[name].type) for name in ("questionnaire_id", "questionnaire_version")),
+        *(bindparam(name, type_=_ANSWERS[name].type) for name in ("item_id", "value", "answered_at", "updated_at")),
+    ),
+)
+#: PostgreSQL: one answer saved in one statement (``_TOUCH_UNFINISHED``, then the upsert
+#: for the person it touched, if any); returns (people touched, whether the person exists).
+_SAVE_ONE = select(
+    select(func.count()).select_from(_TOUCHED).scalar_subquery(),
+    exists().where(_PEOPLE.id == bindparam("person_id")),
+).add_cte(
+    _INSERT_ONE.on_conflict_do_update(
+        index_elements=["person_id", "questionnaire_id", "item_id"],
+        set_={name: _INSERT_ONE.excluded[name] for name in ("value", "questionnaire_version", "updated_at")},
+    ).cte("saved")
+)
 _SET_PROGRESS = (
     update(Person.__table__).where(_PEOPLE.id == bindparam("person_id")).values(progress=bindparam("progress"))
 )
+
+
+def _refuse_unless(touched: int, known: bool) -> None:
+    """An answer's save that touched no person: a partner who has finished, or nobody."""
+    if touched != 1:
+        if known:
+            raise AnswersLocked("this partner has finished")
+        raise StorageError("unknown person")
 
 
 def _mark_safety(session: Session, person_id: str, qid: str, item_id: str, concern: bool, now: datetime) -> None:

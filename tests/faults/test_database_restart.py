@@ -6,10 +6,12 @@ replaced, not used: a change that drops or narrows the ping must keep this test 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
+from storage import StorageError
 from storage.repository import Store
 from tests.db import postgres_schema
 
@@ -28,15 +30,7 @@ def test_the_next_action_after_the_server_closed_every_pooled_connection_succeed
             for connection in pooled:
                 connection.close()
             assert closed, "the store has no pooled connection to close"
-            with admin.connect() as connection:
-                for pid in closed:
-                    connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                deadline = time.monotonic() + 60
-                while connection.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": list(closed)}
-                ).scalar():
-                    assert time.monotonic() < deadline, "the server did not close the connections"
-                    time.sleep(0.05)
+            _terminate(admin, closed)
 
             # The next action: the lookup that opens it, then the save, then a read.
             found = store.person_by_token(token)
@@ -48,3 +42,45 @@ def test_the_next_action_after_the_server_closed_every_pooled_connection_succeed
         finally:
             store.engine.dispose()
             admin.dispose()
+
+
+def test_a_write_whose_connection_is_closed_halfway_changes_nothing_and_the_next_one_works(postgres_url: str) -> None:
+    """A replace (a DELETE, then the upsert, in one transaction) whose connection the server
+    closes between its two statements: a StorageError, every earlier answer still there."""
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with postgres_schema(postgres_url) as url:
+        store = Store.from_url(url)
+        try:
+            person_id, _ = store.create_person()
+            store.save_answers(person_id, {"worth_it": {"first": 1, "second": 2}}, {"worth_it": 1})
+
+            def close_before_the_upsert(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+                if statement.startswith("INSERT INTO answers"):
+                    _terminate(admin, {connection.connection.driver_connection.info.backend_pid})
+
+            event.listen(store.engine, "before_cursor_execute", close_before_the_upsert)
+            try:
+                with pytest.raises(StorageError):
+                    store.save_answers(person_id, {"worth_it": {"third": 3}}, {"worth_it": 1}, replace=True)
+            finally:
+                event.remove(store.engine, "before_cursor_execute", close_before_the_upsert)
+
+            assert store.answers_for(person_id) == {"worth_it": {"first": 1, "second": 2}}
+            store.save_answer(person_id, "worth_it", 1, "third", 3)
+            assert store.answers_for(person_id) == {"worth_it": {"first": 1, "second": 2, "third": 3}}
+        finally:
+            store.engine.dispose()
+            admin.dispose()
+
+
+def _terminate(admin: Engine, pids: set[int]) -> None:
+    """Close these server connections, as a restart would, and wait until they are gone."""
+    with admin.connect() as connection:
+        for pid in pids:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        deadline = time.monotonic() + 60
+        while connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": list(pids)}
+        ).scalar():
+            assert time.monotonic() < deadline, "the server did not close the connections"
+            time.sleep(0.05)

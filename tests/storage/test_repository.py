@@ -111,6 +111,38 @@ def test_the_lookups_that_open_every_action_are_one_statement_in_no_transaction(
     assert store.person_by_token(token) is not None
 
 
+def test_an_answer_and_a_page_turn_are_one_statement_each_on_postgresql(store: Store) -> None:
+    """The commonest writes (a click, a page turn) are one statement: on PostgreSQL in
+    autocommit, with no BEGIN and COMMIT round trips; on SQLite in a transaction of its own.
+    A batch of answers stays in one transaction on both (all or nothing)."""
+    person_id, _ = store.create_person()
+    sent: list[tuple[str, bool]] = []
+    postgres = store.engine.dialect.name == "postgresql"
+
+    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        dbapi = connection.connection.driver_connection
+        in_transaction = not dbapi.autocommit if postgres else dbapi.in_transaction
+        if statement != "BEGIN IMMEDIATE":  # SQLite's, sent by storage.database's "begin" event
+            sent.append((statement.split(maxsplit=1)[0], in_transaction))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        store.save_answer(person_id, "worth_it", 1, "respect", 2)
+        store.set_progress(person_id, {"page": "intimacy"})
+        one_at_a_time = sent[:]
+        sent.clear()
+        store.save_answers(person_id, {"worth_it": {"respect": 1, "safe": 0}}, {"worth_it": 1})
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    if postgres:
+        assert one_at_a_time == [("WITH", False), ("UPDATE", False)]
+    else:
+        assert [statement for statement, _ in one_at_a_time] == ["UPDATE", "INSERT", "UPDATE"]
+        assert all(in_transaction for _, in_transaction in one_at_a_time)
+    assert [statement for statement, _ in sent] == ["UPDATE", "INSERT"] and all(t for _, t in sent)
+    assert store.answers_for(person_id) == {"worth_it": {"respect": 1, "safe": 0}}
+
+
 def test_set_progress_round_trips(store: Store) -> None:
     person_id, token = store.create_person()
     progress = {"page": "intimacy", "section": "affection", "done": ["worth_it"]}
