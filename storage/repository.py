@@ -213,8 +213,7 @@ class Store(CoupleStore, IdentityStore):
             _refuse_unless(touched, known)
             return
         with self.transaction() as session:
-            # Core statements, not the ORM's unit of work: saving an answer is the
-            # commonest write of all (one per click), so it is kept to two statements.
+            # Core statements, not the ORM's unit of work: one UPDATE, one upsert for every row.
             connection = session.connection()
             touched = connection.execute(_TOUCH_UNFINISHED, {"person_id": person_id, "touched_at": now})
             if touched.rowcount != 1:
@@ -231,14 +230,7 @@ class Store(CoupleStore, IdentityStore):
         if self._upsert is None:
             insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
             statement = insert(Answer.__table__)
-            self._upsert = statement.on_conflict_do_update(
-                index_elements=["person_id", "questionnaire_id", "item_id"],
-                set_={
-                    "value": statement.excluded.value,
-                    "questionnaire_version": statement.excluded.questionnaire_version,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+            self._upsert = _on_conflict_replace(statement)
         return self._upsert
 
     def answers_for(self, person_id: str) -> AnswersByQuestionnaire:
@@ -374,25 +366,31 @@ _TOUCH_UNFINISHED = (
     .where(_PEOPLE.id == bindparam("person_id"), _PEOPLE.couple_id.is_(None) | _PEOPLE.share_level.is_(None))
     .values(updated_at=bindparam("touched_at"))
 )
-_ANSWERS = Answer.__table__.c
+#: An answer's columns set from its values (``person_id`` aside), and those an upsert replaces.
+_ANSWER_VALUES = ("questionnaire_id", "questionnaire_version", "item_id", "value", "answered_at", "updated_at")
+_REPLACED = ("value", "questionnaire_version", "updated_at")
+
+
+def _on_conflict_replace(insert: Any) -> Any:
+    """``insert`` (PostgreSQL's or SQLite's), replacing the answer already given to its item."""
+    return insert.on_conflict_do_update(
+        index_elements=["person_id", "questionnaire_id", "item_id"],
+        set_={name: insert.excluded[name] for name in _REPLACED},
+    )
+
+
 _TOUCHED = _TOUCH_UNFINISHED.returning(_PEOPLE.id).cte("touched")
-_INSERT_ONE = postgresql.insert(Answer.__table__).from_select(
-    ["person_id", "questionnaire_id", "questionnaire_version", "item_id", "value", "answered_at", "updated_at"],
-    select(
-        _TOUCHED.c.id,
-        *(bindparam(name, type_=_ANSWERS[name].type) for name in ("questionnaire_id", "questionnaire_version")),
-        *(bindparam(name, type_=_ANSWERS[name].type) for name in ("item_id", "value", "answered_at", "updated_at")),
-    ),
-)
 #: PostgreSQL: one answer saved in one statement (``_TOUCH_UNFINISHED``, then the upsert
 #: for the person it touched, if any); returns (people touched, whether the person exists).
 _SAVE_ONE = select(
     select(func.count()).select_from(_TOUCHED).scalar_subquery(),
     exists().where(_PEOPLE.id == bindparam("person_id")),
 ).add_cte(
-    _INSERT_ONE.on_conflict_do_update(
-        index_elements=["person_id", "questionnaire_id", "item_id"],
-        set_={name: _INSERT_ONE.excluded[name] for name in ("value", "questionnaire_version", "updated_at")},
+    _on_conflict_replace(
+        postgresql.insert(Answer.__table__).from_select(
+            ["person_id", *_ANSWER_VALUES],
+            select(_TOUCHED.c.id, *(bindparam(name, type_=Answer.__table__.c[name].type) for name in _ANSWER_VALUES)),
+        )
     ).cte("saved")
 )
 _SET_PROGRESS = (
