@@ -37,7 +37,8 @@ from sqlalchemy.engine import make_url
 from settings import Settings, SettingsError, for_cli
 from storage.crypto import KEYS_SETTING, KeyConfigError, Sealer, generate_key
 from storage.errors import StorageError
-from storage.repository import RETENTION_DAYS, Store
+from storage.repository import Store
+from storage.retention import RETENTION_DAYS
 
 
 class UsageError(Exception):

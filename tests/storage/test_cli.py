@@ -23,7 +23,8 @@ from storage.counselors import CounselorDesk
 from storage.crypto import KEYS_SETTING, SEALED_PREFIX, FernetSealer, KeyMissingError, generate_key
 from storage.database import alembic_config, head_revision, make_engine, migration_connection
 from storage.models import Answer, Person, utcnow
-from storage.repository import RETENTION_DAYS, Store
+from storage.repository import Store
+from storage.retention import RETENTION_DAYS
 from tests.db import count, rows
 from tests.e2e.helpers import REPO_ROOT
 

@@ -22,12 +22,13 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from storage import database, repository
+from storage import database, retention
 from storage.counselors import CounselorDesk
 from storage.couples import JoinOutcome
 from storage.errors import StorageError
 from storage.models import Answer, Couple, Person, utcnow
-from storage.repository import RETENTION_DAYS, PurgeReport, Store
+from storage.repository import Store
+from storage.retention import RETENTION_DAYS, PurgeReport
 from storage.tokens import hash_token
 from tests.db import all_stored_text, count, rows
 from ui.session import STATE_KEY
@@ -232,7 +233,7 @@ def test_expired_join_codes_are_cleared(store: Store) -> None:
 
 
 def test_a_large_purge_runs_in_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(repository, "PURGE_BATCH", 3)
+    monkeypatch.setattr(retention, "PURGE_BATCH", 3)
     people = [store.create_person()[0] for _ in range(8)]
     for person_id in people:
         store.save_answer(person_id, "worth_it", 1, "respect", 2)
