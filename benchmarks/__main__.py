@@ -42,6 +42,24 @@ def load_average() -> str:
     return f"{one:.2f}/{five:.2f}"
 
 
+def cpu_clock() -> tuple[int, int]:
+    """(stolen, all) CPU time of the machine so far, in clock ticks (``/proc/stat``): on a
+    virtual machine, the host's other guests take "stolen" time, which slows a run as load
+    does; (0, 0) where there is no such file."""
+    try:
+        ticks = [int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (ticks[7] if len(ticks) == 8 else 0), sum(ticks)
+
+
+def stolen_since(before: tuple[int, int]) -> str:
+    """The share of the machine's CPU time the host stole since ``before`` (``cpu_clock``), for
+    the run's line, or "" where that is not known."""
+    stolen, total = (now - then for now, then in zip(cpu_clock(), before, strict=True))
+    return f"; {stolen / total:.1%} of the CPU time stolen by the host (a virtual machine's)" if total > 0 else ""
+
+
 def machine() -> Table:
     import streamlit
 
@@ -95,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = []
     for name in args.names or BENCHMARKS:
         options.log(f"== {name}")
-        began, before = time.perf_counter(), load_average()
+        began, before, clock = time.perf_counter(), load_average(), cpu_clock()
         try:
             section = importlib.import_module(f"benchmarks.{name}").run(options)
         except Exception as exc:  # one broken benchmark must not lose the others' figures
@@ -103,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             options.log(f"{name} failed: {exc}")
             continue
         on = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        run = f"Run: `{command}` on {on}; took {time.perf_counter() - began:.0f} s; load average (1/5 min) before {before}, after {load_average()}."
+        run = f"Run: `{command}` on {on}; took {time.perf_counter() - began:.0f} s; load average (1/5 min) before {before}, after {load_average()}{stolen_since(clock)}."
         text = args.output.read_text(encoding="utf-8") if args.output.exists() else f"# Performance\n\n{END}\n"
         text = replace_block(text, "machine", f"## Machine\n\n{machine().markdown()}\n")
         args.output.parent.mkdir(parents=True, exist_ok=True)

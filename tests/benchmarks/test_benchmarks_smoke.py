@@ -50,6 +50,9 @@ def run_quick(name: str, tmp_path: Path, env: dict[str, str] | None = None, repo
     assert f"<!-- END benchmark:{name} -->" in text
     assert "<!-- BEGIN benchmark:machine -->" in text
     assert re.search(r"\| cores \| \d+ \|", text)
+    # How busy the machine was, the host's other guests included (Linux: /proc/stat).
+    stolen = "; [\\d.]+% of the CPU time stolen by the host" if Path("/proc/stat").exists() else ""
+    assert re.search(rf"load average \(1/5 min\) before [\d.]+/[\d.]+, after [\d.]+/[\d.]+{stolen}", text)
     return text
 
 
