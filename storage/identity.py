@@ -2,7 +2,8 @@
 is, and, for a partner, their couple as stored now. They run at every click, so each is one
 prepared Core statement (a couple with its partners: one join) on a bare read-only connection,
 not an ORM session and its lazy loads (docs/PERFORMANCE.md): the same records, at a fraction
-of the cost."""
+of the cost. A person's, of text and integers only, goes to the driver itself
+(``database.driver_rows``); a couple's has dates, which SQLAlchemy converts."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Engine, Row, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
+from storage import database
 from storage.couples import CoupleRecord, couple_record
 from storage.errors import StorageError
 from storage.models import Couple, Person
@@ -118,9 +120,11 @@ class IdentityStore:
         """The person a resume link opens, or None."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        with self._lookup() as connection:
-            row = connection.execute(_PERSON_BY_TOKEN, {"token_hash": token_hash}).first()
-        return None if row is None else PersonRecord(row.id, progress_of(row.progress), row.couple_id, row.slot)
+        rows = database.driver_rows(self._lookup_engine, _PERSON_BY_TOKEN, {"token_hash": token_hash})
+        if not rows:
+            return None
+        person_id, progress, couple_id, slot = rows[0]
+        return PersonRecord(person_id, progress_of(progress), couple_id, slot)
 
     def couple_by_device_token(self, token: str) -> CoupleRecord | None:
         """The couple a one-device couple's link opens, with both partners, or None."""

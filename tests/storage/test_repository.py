@@ -6,6 +6,8 @@ import base64
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,32 +84,63 @@ def test_a_token_with_one_character_changed_finds_nobody(store: Store) -> None:
     assert store.person_by_token(token.upper() if token.upper() != token else token.lower()) is None
 
 
+@contextmanager
+def sent_by_the_driver(store: Store) -> Iterator[list[tuple[str, bool]]]:
+    """Each statement the driver runs, first word and whether it ran in a transaction, as the
+    driver sees it: ``database.driver_rows`` bypasses SQLAlchemy's events (SQLite's trace
+    callback; psycopg's cursors, on connections lent from the pool after the pre-ping)."""
+    sent: list[tuple[str, bool]] = []
+    postgres = store.engine.dialect.name == "postgresql"
+    cursor_type: Any = None
+    if postgres:
+        import psycopg
+
+        class Recording(psycopg.Cursor[Any]):
+            def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+                sent.append((str(query).split(maxsplit=1)[0], not self.connection.autocommit))
+                return super().execute(query, *args, **kwargs)
+
+        cursor_type = psycopg.Cursor
+
+    def lent(dbapi: Any, *_: Any) -> None:
+        if postgres:
+            dbapi.cursor_factory = Recording
+        else:
+            dbapi.set_trace_callback(lambda sql: sent.append((sql.split(maxsplit=1)[0], dbapi.in_transaction)))
+
+    def returned(dbapi: Any, *_: Any) -> None:
+        if dbapi is None:  # invalidated
+            return
+        if postgres:
+            dbapi.cursor_factory = cursor_type
+        else:
+            dbapi.set_trace_callback(None)
+
+    event.listen(store.engine.pool, "checkout", lent)
+    event.listen(store.engine.pool, "checkin", returned)
+    try:
+        yield sent
+    finally:
+        event.remove(store.engine.pool, "checkout", lent)
+        event.remove(store.engine.pool, "checkin", returned)
+
+
 def test_the_lookups_that_open_every_action_are_one_statement_in_no_transaction(store: Store) -> None:
     """One statement is atomic on its own: no BEGIN and COMMIT round trips around it at every
-    click (storage.database.one_statement_reads), on either database."""
+    click (storage.database.one_statement_reads and driver_rows), on either database."""
     _, token = store.create_person()
     _, device, _ = store.create_couple_one_device()
     _, _, partner_token, _ = store.create_couple_two_devices()
     assert partner_token is not None
-    sent: list[tuple[str, bool]] = []
-
-    def record(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        dbapi = connection.connection.driver_connection
-        if store.engine.dialect.name == "sqlite":
-            in_transaction = dbapi.in_transaction
-        else:  # psycopg: autocommit, so no BEGIN goes before the statement
-            in_transaction = not dbapi.autocommit
-        sent.append((statement.split(maxsplit=1)[0], in_transaction))
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
+    with sent_by_the_driver(store) as sent:
         assert store.person_by_token(token) is not None
         assert store.couple_by_device_token(device) is not None
         assert store.partner_by_token(partner_token) is not None
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-    assert sent == [("SELECT", False)] * 3
-    store.create_person()  # a write still runs in its transaction afterwards (the pool's connections reset)
+        assert store.person_by_token("no such token") is None
+    assert sent == [("SELECT", False)] * 4
+    with sent_by_the_driver(store) as sent:  # a write still runs in its transaction afterwards
+        store.create_person()
+    assert ("INSERT", True) in sent
     assert store.person_by_token(token) is not None
 
 
