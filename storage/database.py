@@ -10,6 +10,7 @@ databases made before migrations existed, and lets only one process migrate at a
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import logging
@@ -19,14 +20,13 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import Pool
-from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql import Select
 
 from storage.errors import StorageError
 from storage.models import Base
@@ -172,14 +172,15 @@ def one_statement_reads(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def driver_rows(engine: Engine, statement: ClauseElement, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of one read statement, run by the driver on a connection of ``engine``'s pool,
-    with no SQLAlchemy connection, transaction or result around it: for the lookup that opens
-    every action, where those cost 0.4 of a page run's 4 ms on SQLite (docs/PERFORMANCE.md,
-    "Where a rerun's time goes", item 17). Only for columns the driver returns as the model
-    holds them (text, integers: no type conversion is applied). As ``one_statement_reads``:
-    SQLite checks its file; PostgreSQL runs it in autocommit. A database error is a StorageError."""
-    sql, names = _driver_sql(engine.dialect, statement)
+def driver_rows(engine: Engine, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> list[Any]:
+    """The rows of one read statement (named tuples, each value as SQLAlchemy's types give it), run
+    by the driver on a connection of ``engine``'s pool, with no SQLAlchemy connection, transaction
+    or result object around it: for the lookups that open every action, where those cost 0.4 ms of
+    a page run's 4 ms (docs/PERFORMANCE.md, "Where a rerun's time goes", item 17). As
+    ``one_statement_reads``: SQLite checks its file; PostgreSQL runs it in autocommit. A database
+    error is a StorageError."""
+    sql, names, values, row_type, converters = _driver_form(engine.dialect, statement)
+    values = {**values, **params}
     postgresql = engine.dialect.name == "postgresql"
     try:
         raw = engine.raw_connection()  # with the pool's pre-ping, as any checkout
@@ -192,7 +193,7 @@ def driver_rows(engine: Engine, statement: ClauseElement, params: Mapping[str, A
         if postgresql:
             driver.autocommit = True  # set on the client: no round trip
         try:
-            return list(driver.execute(sql, tuple(params[name] for name in names) if names else params).fetchall())
+            found = driver.execute(sql, tuple(values[name] for name in names) if names else values).fetchall()
         finally:
             if postgresql:
                 driver.autocommit = False  # lent back to the pool as it was lent
@@ -201,13 +202,26 @@ def driver_rows(engine: Engine, statement: ClauseElement, params: Mapping[str, A
         raise StorageError(exc.__class__.__name__) from exc
     finally:
         raw.close()
+    return [
+        row_type._make(
+            value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True)
+        )
+        for row in found
+    ]
 
 
 @functools.lru_cache(maxsize=64)
-def _driver_sql(dialect: Dialect, statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
-    """``statement`` as its driver takes it, and its parameters' order when they are positional."""
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
-    return compiled.string, tuple(compiled.positiontup or ())
+def _driver_form(
+    dialect: Dialect, statement: Select[*tuple[Any, ...]]
+) -> tuple[str, tuple[str, ...], dict[str, Any], Any, tuple[Callable[[Any], Any] | None, ...]]:
+    """``statement`` as its driver takes it: its SQL, its parameters' order when they are
+    positional and the values it holds itself (its literals), a named tuple of its columns, and each column's conversion from the driver's
+    value, if it has one (SQLAlchemy's own: e.g. SQLite's text to a datetime)."""
+    compiled = statement.compile(dialect=dialect)
+    columns = statement.selected_columns
+    converters = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    row_type = collections.namedtuple("Row", list(columns.keys()))  # type: ignore[misc]
+    return compiled.string, tuple(compiled.positiontup or ()), compiled.params, row_type, converters
 
 
 def make_engine(url: str) -> Engine:

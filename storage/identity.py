@@ -2,25 +2,21 @@
 is, and, for a partner, their couple as stored now. They run at every click, so each is one
 prepared Core statement (a couple with its partners: one join) on a bare read-only connection,
 not an ORM session and its lazy loads (docs/PERFORMANCE.md): the same records, at a fraction
-of the cost. A person's, of text and integers only, goes to the driver itself
-(``database.driver_rows``); a couple's has dates, which SQLAlchemy converts."""
+of the cost, and run by the driver itself (``database.driver_rows``)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import aliased
 
 from storage import database
 from storage.couples import CoupleRecord, couple_record
-from storage.errors import StorageError
 from storage.models import Couple, Person
 from storage.tokens import hash_token
 
@@ -86,7 +82,7 @@ _PARTNER_BY_TOKEN = (
 )
 
 
-def _couple_of(rows: Sequence[Row[Any]]) -> CoupleRecord | None:
+def _couple_of(rows: Sequence[Any]) -> CoupleRecord | None:
     """The couple record of a couple's rows (``_COUPLE_BY_DEVICE``, ``_PARTNER_BY_TOKEN``), or None."""
     if not rows:
         return None
@@ -106,39 +102,28 @@ class IdentityStore:
     #: storage/repository.py): declared here, not stubbed.
     _lookup_engine: Engine
 
-    @contextmanager
-    def _lookup(self) -> Iterator[Connection]:
-        """A bare connection for one statement, in no transaction of its own (one statement is
-        atomic: ``database.one_statement_reads``); a database error is a StorageError."""
-        try:
-            with self._lookup_engine.connect() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise StorageError(str(exc.__class__.__name__)) from exc
-
     def person_by_token(self, token: str) -> PersonRecord | None:
         """The person a resume link opens, or None."""
         if (token_hash := _token_hash(token)) is None:
             return None
         rows = database.driver_rows(self._lookup_engine, _PERSON_BY_TOKEN, {"token_hash": token_hash})
-        if not rows:
-            return None
-        person_id, progress, couple_id, slot = rows[0]
-        return PersonRecord(person_id, progress_of(progress), couple_id, slot)
+        return (
+            None
+            if not rows
+            else PersonRecord(rows[0].id, progress_of(rows[0].progress), rows[0].couple_id, rows[0].slot)
+        )
 
     def couple_by_device_token(self, token: str) -> CoupleRecord | None:
         """The couple a one-device couple's link opens, with both partners, or None."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        with self._lookup() as connection:
-            return _couple_of(connection.execute(_COUPLE_BY_DEVICE, {"token_hash": token_hash}).all())
+        return _couple_of(database.driver_rows(self._lookup_engine, _COUPLE_BY_DEVICE, {"token_hash": token_hash}))
 
     def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
         """(person id, couple) of a partner's own link on two devices, or None (one lookup by
         the token's hash; a partner on one device resumes through the device link only)."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        with self._lookup() as connection:
-            rows = connection.execute(_PARTNER_BY_TOKEN, {"token_hash": token_hash}).all()
+        rows = database.driver_rows(self._lookup_engine, _PARTNER_BY_TOKEN, {"token_hash": token_hash})
         couple = _couple_of(rows)
         return None if couple is None else (rows[0].me, couple)

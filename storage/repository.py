@@ -106,8 +106,11 @@ class Store(CoupleStore, IdentityStore, RetentionStore):
             with self.transaction() as session:
                 yield session.connection()
         else:
-            with self._lookup() as connection:
-                yield connection
+            try:
+                with self._lookup_engine.connect() as connection:  # no transaction: autocommit
+                    yield connection
+            except SQLAlchemyError as exc:
+                raise StorageError(str(exc.__class__.__name__)) from exc
 
     # People ---------------------------------------------------------------
 

@@ -8,12 +8,14 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, bindparam, event, func, select
 
+from storage import database
 from storage.errors import StorageError
 from storage.models import Answer, Person
 from storage.repository import Store
@@ -142,6 +144,22 @@ def test_the_lookups_that_open_every_action_are_one_statement_in_no_transaction(
         store.create_person()
     assert ("INSERT", True) in sent
     assert store.person_by_token(token) is not None
+
+
+def test_the_driver_gives_the_rows_sqlalchemy_gives(store: Store) -> None:
+    """``database.driver_rows`` skips SQLAlchemy's result, not its types: the same rows, by the
+    same names, dates as dates (SQLite keeps them as text), literals of the statement included."""
+    person_id, _ = store.create_person()
+    store.mark_finished(person_id)
+    statement = select(Person.id, Person.slot, Person.finished_at, Person.updated_at.label("changed")).where(
+        Person.id == bindparam("person_id"), Person.progress != "never"
+    )
+    rows = database.driver_rows(store.engine, statement, {"person_id": person_id})
+    with store.engine.connect() as connection:
+        expected = connection.execute(statement, {"person_id": person_id}).all()
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert isinstance(rows[0].finished_at, datetime) and rows[0].changed == expected[0].changed
+    assert database.driver_rows(store.engine, statement, {"person_id": "nobody"}) == []
 
 
 def test_an_answer_and_a_page_turn_are_one_statement_each_on_postgresql(store: Store) -> None:
