@@ -3,7 +3,9 @@
 Each page is reached in AppTest with a fresh SQLite file (``pages.reach``); its baseline is
 ``pages.plain_script`` of it, which must draw the same kinds of elements. Both are rerun with
 nothing changed: warm-up runs, then timed runs alternating app and baseline, so a busy moment
-hits both. Timed is ``ScriptRunner._run_script`` as a server runs it (``pages.server_like_runs``,
+hits both (200 of them after 20 warm-ups: with 60 after 5, the same code's ratio moved by a
+third from one run to the next on an idle machine, e.g. 0.93× and 1.36× for the results page).
+Timed is ``ScriptRunner._run_script`` as a server runs it (``pages.server_like_runs``,
 which also counts the SQL statements a rerun sends). The ratio is of the medians. Where the time
 goes, element by element and function by function: ``python -m benchmarks.profile``.
 """
@@ -55,7 +57,7 @@ def measure(label: str, count: int, warmup: int, directory: Path) -> tuple[int, 
 
 
 def run(options: Options) -> Section:
-    count, warmup = (3, 1) if options.quick else (60, 5)
+    count, warmup = (3, 1) if options.quick else (200, 20)
     columns = ["page", "elements", "app: median (p90)", "plain: median (p90)", "ratio", "SQL statements per rerun"]
     table = Table(columns, f"One rerun with nothing changed, script run time, {count} timed runs each:")
     goals = []
