@@ -51,8 +51,6 @@ FILE_CHANGED = (
     "the database file {path} was deleted or replaced while the app was running, so nothing more is saved "
     "(it would go to the old file and be lost): put the right file back in place, then restart the app"
 )
-#: The execution option of :func:`one_statement_reads` on SQLite: no BEGIN.
-ONE_STATEMENT = "spark_one_statement"
 #: Each SQLite file engine's check that its file is still the one it opened, by its pool (for
 #: ``driver_rows``, which runs no SQLAlchemy events).
 _FILE_CHECKS: weakref.WeakKeyDictionary[Pool, Callable[[Any], None]] = weakref.WeakKeyDictionary()
@@ -97,7 +95,7 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
             return
         # The file at the path is not the one the connections write to: a save now would
         # be acknowledged and lost at the next restart. Refuse it, and every later one.
-        if driver.in_transaction:  # a one-statement read (ONE_STATEMENT) has none to roll back
+        if driver.in_transaction:  # a read on the driver (``driver_rows``) has none to roll back
             driver.execute("ROLLBACK")
         message = FILE_CHANGED.format(path=path)
         if not opened.get("told"):
@@ -125,11 +123,8 @@ def _configure_sqlite(engine: Engine, path: str | None) -> None:
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: no deadlock-prone lock upgrades later. A read
         # (Store.transaction(read_only=True)) takes none: a deferred BEGIN, a WAL snapshot.
-        # A one-statement read (``one_statement_reads``) needs no BEGIN: the statement is
-        # its own transaction (the connection is in autocommit: isolation_level None).
-        options = connection.get_execution_options()
-        if not options.get(ONE_STATEMENT):
-            connection.exec_driver_sql("BEGIN" if options.get("deferred_begin") else "BEGIN IMMEDIATE")
+        deferred = connection.get_execution_options().get("deferred_begin")
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
         _check_file(connection.connection.driver_connection)
 
     @event.listens_for(engine, "commit")
@@ -162,23 +157,14 @@ def sqlite_process_lock(engine: Engine) -> threading.RLock | None:
         return _SQLITE_LOCKS.setdefault(key, threading.RLock())
 
 
-def one_statement_reads(engine: Engine) -> Engine:
-    """``engine`` for reads of one statement each (the lookups that open every action:
-    storage/identity.py), with no transaction around it: one statement is atomic on its own,
-    so ``BEGIN`` and ``COMMIT`` would only add round trips (two of an answer's nine on
-    PostgreSQL) and time to every click. SQLite still checks its file (``_configure_sqlite``)."""
-    if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{ONE_STATEMENT: True})
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
-
-
 def driver_rows(engine: Engine, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]) -> list[Any]:
     """The rows of one read statement (named tuples, each value as SQLAlchemy's types give it), run
     by the driver on a connection of ``engine``'s pool, with no SQLAlchemy connection, transaction
     or result object around it: for the lookups that open every action, where those cost 0.4 ms of
-    a page run's 4 ms (docs/PERFORMANCE.md, "Where a rerun's time goes", item 17). As
-    ``one_statement_reads``: SQLite checks its file; PostgreSQL runs it in autocommit. A database
-    error is a StorageError."""
+    a page run's 4 ms (docs/PERFORMANCE.md, "Where a rerun's time goes", item 17). One statement
+    is atomic on its own, so it runs in no transaction (``BEGIN`` and ``COMMIT`` would only add
+    round trips): on PostgreSQL in autocommit. SQLite still checks its file (``_configure_sqlite``).
+    A database error is a StorageError."""
     sql, names, values, row_type, converters = _driver_form(engine.dialect, statement)
     values = {**values, **params}
     postgresql = engine.dialect.name == "postgresql"
@@ -215,8 +201,9 @@ def _driver_form(
     dialect: Dialect, statement: Select[*tuple[Any, ...]]
 ) -> tuple[str, tuple[str, ...], dict[str, Any], Any, tuple[Callable[[Any], Any] | None, ...]]:
     """``statement`` as its driver takes it: its SQL, its parameters' order when they are
-    positional and the values it holds itself (its literals), a named tuple of its columns, and each column's conversion from the driver's
-    value, if it has one (SQLAlchemy's own: e.g. SQLite's text to a datetime)."""
+    positional, the values it holds itself (its literals), a named tuple of its columns, and
+    each column's conversion from the driver's value, if any (SQLAlchemy's own: e.g. SQLite's
+    text to a datetime)."""
     compiled = statement.compile(dialect=dialect)
     columns = statement.selected_columns
     converters = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)

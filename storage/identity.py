@@ -1,8 +1,8 @@
 """The lookups that open every action (services/person.py and partner.py): whose link this
 is, and, for a partner, their couple as stored now. They run at every click, so each is one
-prepared Core statement (a couple with its partners: one join) on a bare read-only connection,
-not an ORM session and its lazy loads (docs/PERFORMANCE.md): the same records, at a fraction
-of the cost, and run by the driver itself (``database.driver_rows``)."""
+prepared Core statement (a couple with its partners: one join) that the driver runs in no
+transaction (``database.driver_rows``), not an ORM session and its lazy loads
+(docs/PERFORMANCE.md): the same records, at a fraction of the cost."""
 
 from __future__ import annotations
 
@@ -96,34 +96,31 @@ def _token_hash(token: str) -> str | None:
 
 
 class IdentityStore:
-    """Mixed into :class:`storage.repository.Store`, which provides the lookup engine."""
+    """Mixed into :class:`storage.repository.Store`, which provides the engine."""
 
-    #: Store's engine for one-statement reads (``database.one_statement_reads``, set in
-    #: storage/repository.py): declared here, not stubbed.
-    _lookup_engine: Engine
+    #: Store's engine (set in storage/repository.py): declared here, not stubbed.
+    engine: Engine
 
     def person_by_token(self, token: str) -> PersonRecord | None:
         """The person a resume link opens, or None."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        rows = database.driver_rows(self._lookup_engine, _PERSON_BY_TOKEN, {"token_hash": token_hash})
-        return (
-            None
-            if not rows
-            else PersonRecord(rows[0].id, progress_of(rows[0].progress), rows[0].couple_id, rows[0].slot)
-        )
+        rows = database.driver_rows(self.engine, _PERSON_BY_TOKEN, {"token_hash": token_hash})
+        if not rows:
+            return None
+        return PersonRecord(rows[0].id, progress_of(rows[0].progress), rows[0].couple_id, rows[0].slot)
 
     def couple_by_device_token(self, token: str) -> CoupleRecord | None:
         """The couple a one-device couple's link opens, with both partners, or None."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        return _couple_of(database.driver_rows(self._lookup_engine, _COUPLE_BY_DEVICE, {"token_hash": token_hash}))
+        return _couple_of(database.driver_rows(self.engine, _COUPLE_BY_DEVICE, {"token_hash": token_hash}))
 
     def partner_by_token(self, token: str) -> tuple[str, CoupleRecord] | None:
         """(person id, couple) of a partner's own link on two devices, or None (one lookup by
         the token's hash; a partner on one device resumes through the device link only)."""
         if (token_hash := _token_hash(token)) is None:
             return None
-        rows = database.driver_rows(self._lookup_engine, _PARTNER_BY_TOKEN, {"token_hash": token_hash})
+        rows = database.driver_rows(self.engine, _PARTNER_BY_TOKEN, {"token_hash": token_hash})
         couple = _couple_of(rows)
         return None if couple is None else (rows[0].me, couple)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.couples import CoupleStore
 from storage.crypto import PLAIN, Sealer
-from storage.database import make_engine, one_statement_reads, sqlite_process_lock, upgrade_schema
+from storage.database import make_engine, sqlite_process_lock, upgrade_schema
 from storage.errors import AnswersLocked, StorageError
 from storage.identity import IdentityStore, PersonRecord, progress_of
 from storage.models import Answer, Couple, Person, SafetyFlag, utcnow
@@ -58,7 +58,8 @@ class Store(CoupleStore, IdentityStore, RetentionStore):
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_engine = engine.execution_options(deferred_begin=True)
         self._reads = sessionmaker(self._read_engine, expire_on_commit=False)
-        self._lookup_engine = one_statement_reads(engine)
+        #: For a write of one statement on PostgreSQL (``_one_statement``).
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._queue = sqlite_process_lock(engine)
         self._upsert: Any = None
 
@@ -107,7 +108,7 @@ class Store(CoupleStore, IdentityStore, RetentionStore):
                 yield session.connection()
         else:
             try:
-                with self._lookup_engine.connect() as connection:  # no transaction: autocommit
+                with self._autocommit.connect() as connection:
                     yield connection
             except SQLAlchemyError as exc:
                 raise StorageError(str(exc.__class__.__name__)) from exc

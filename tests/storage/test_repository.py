@@ -129,7 +129,7 @@ def sent_by_the_driver(store: Store) -> Iterator[list[tuple[str, bool]]]:
 
 def test_the_lookups_that_open_every_action_are_one_statement_in_no_transaction(store: Store) -> None:
     """One statement is atomic on its own: no BEGIN and COMMIT round trips around it at every
-    click (storage.database.one_statement_reads and driver_rows), on either database."""
+    click (storage.database.driver_rows), on either database."""
     _, token = store.create_person()
     _, device, _ = store.create_couple_one_device()
     _, _, partner_token, _ = store.create_couple_two_devices()
