@@ -1,9 +1,9 @@
 """``python -m scoring profile FILE``: one profile per person, across both questionnaires.
 
-The responses are read and grouped by person as scoring.cli reads them. Each person's profile
-is what they see on their own results page (scoring.visibility.profile_for_self): under a
-safety concern no verdict, reading or step. Output, a person at a time: JSON (default) or
-CSV (``--format csv``, spreadsheet-safe).
+The responses are read as ``score`` reads them (scoring.batches) and grouped by person by
+scoring.cli. Each person's profile is what they see on their own results page
+(scoring.visibility.profile_for_self): under a safety concern no verdict, reading or step.
+Output, a person at a time: JSON (default) or CSV (``--format csv``, spreadsheet-safe).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from questions.loader import source_titles
-from reporting.charts import trend_alt_text, trend_chart, trend_rows
 from reporting.couple_report import couple_report
+from reporting.trend_chart import trend_alt_text, trend_chart, trend_rows
 from scoring.trends import CHANGE_THRESHOLD, trends
 from services import counselor
 from services.counselor import HOMEWORK_LINK_LIFETIME, AssessmentRecord, ClientRecord, CouplePage

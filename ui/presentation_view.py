@@ -12,14 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from questions.loader import source_titles
-from reporting.charts import (
-    SHOWN_CATEGORIES,
-    comparison_alt_text,
-    comparison_rows,
-    paired_chart,
-    trend_alt_text,
-    trend_chart,
-)
+from reporting.charts import SHOWN_CATEGORIES, comparison_alt_text, comparison_rows, paired_chart
+from reporting.trend_chart import trend_alt_text, trend_chart
 from scoring.bands import BANDS_NOTE
 from scoring.compare import CATEGORY_NOTE, CATEGORY_TITLES, CoupleComparison
 from scoring.trends import trends

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from questions import default_content
-from reporting.charts import trend_chart
+from reporting.trend_chart import trend_chart
 from scoring.trends import series as trend_series
 from tests.e2e.measure import chart_collisions
 

@@ -407,9 +407,9 @@ def test_json_lines_from_stdin(monkeypatch: pytest.MonkeyPatch, content: Content
 
 
 def test_a_response_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from scoring import cli
+    from scoring import batches
 
-    monkeypatch.setattr(cli, "MAX_RESPONSE", 1024)
+    monkeypatch.setattr(batches, "MAX_RESPONSE", 1024)
     path = tmp_path / "big.json"
     responses = [{"questionnaire": "worth_it", "answers": {}}] * 40 + [{"id": "x" * 2000, "questionnaire": "worth_it"}]
     path.write_text(json.dumps(responses, indent=1), encoding="utf-8")
@@ -419,10 +419,10 @@ def test_a_response_over_the_size_limit_is_refused(tmp_path: Path, monkeypatch: 
 
 
 def test_the_documented_size_limit_is_the_real_one() -> None:
-    from scoring import cli, reader
+    from scoring import batches, reader
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert cli.MAX_RESPONSE == 1024 * 1024
+    assert batches.MAX_RESPONSE == 1024 * 1024
     assert "each response **at most 1 MiB**" in readme
     assert f"nested at most {reader.MAX_DEPTH} levels deep" in readme
 
@@ -646,7 +646,7 @@ def test_a_record_scored_alone_says_it_is_one_questionnaire_and_points_to_profil
 def test_a_person_is_never_split_between_batches(
     tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scoring import cli
+    from scoring import batches
 
     responses = [
         {"id": f"p{n // 2}", "questionnaire": ("worth_it", "intimacy")[n % 2], "answers": answers}
@@ -654,7 +654,7 @@ def test_a_person_is_never_split_between_batches(
     ]
     whole = person_records(tmp_path, responses, "jsonl")
     for batch in [(1, 10**9), (2, 10**9), (3, 10**9), (10**9, 1)]:  # a response, two, three, a character
-        monkeypatch.setattr(cli, "BATCH", batch)
+        monkeypatch.setattr(batches, "BATCH", batch)
         assert person_records(tmp_path, responses, "jsonl") == whole
         assert person_records(tmp_path, responses, "json") == whole
     assert [record["scope"] for record in whole] == [BOTH] * len(responses)
@@ -664,9 +664,9 @@ def test_a_person_is_never_split_between_batches(
 def test_bad_input_in_a_later_batch_is_named_and_nothing_is_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scoring import cli
+    from scoring import batches
 
-    monkeypatch.setattr(cli, "BATCH", (2, 10**9))
+    monkeypatch.setattr(batches, "BATCH", (2, 10**9))
     path = tmp_path / "many.json"
     path.write_text(json.dumps([{"questionnaire": "worth_it", "answers": {}}] * 7 + [{"questionnaire": "x"}]))
     for fmt in FORMATS:

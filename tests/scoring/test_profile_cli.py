@@ -129,10 +129,10 @@ def test_a_person_whose_responses_are_apart_is_refused(tmp_path: Path) -> None:
 def test_profiles_are_the_same_read_a_response_at_a_time(
     people_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scoring import cli
+    from scoring import batches
 
     whole = run("profile", str(people_file))
-    monkeypatch.setattr(cli, "BATCH", (1, 10**9))
+    monkeypatch.setattr(batches, "BATCH", (1, 10**9))
     assert run("profile", str(people_file)) == whole
     empty = tmp_path / "empty.json"
     empty.write_text("[]", encoding="utf-8")
