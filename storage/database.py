@@ -15,6 +15,7 @@ import functools
 import io
 import logging
 import os
+import select
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Select
 
@@ -169,7 +170,7 @@ def driver_rows(engine: Engine, statement: Select[*tuple[Any, ...]], params: Map
     values = {**values, **params}
     postgresql = engine.dialect.name == "postgresql"
     try:
-        raw = engine.raw_connection()  # with the pool's pre-ping, as any checkout
+        raw = engine.raw_connection()  # checked as any checkout (``_replace_closed_connections``)
     except SQLAlchemyError as exc:
         raise StorageError(exc.__class__.__name__) from exc
     try:
@@ -222,7 +223,30 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine, path)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    psycopg = parsed.get_driver_name() == "psycopg"  # another driver: SQLAlchemy's ping, a round trip
+    engine = create_engine(url, pool_pre_ping=not psycopg, pool_size=10, max_overflow=20)
+    if psycopg:
+        event.listen(engine, "checkout", _replace_closed_connection)
+    return engine
+
+
+def _replace_closed_connection(driver: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled psycopg connection the server has closed (a restart, ``pg_terminate_backend``, an
+    idle timeout) is replaced, not lent, and with no round trip: the server then sends its last
+    message and closes the socket, so the idle connection has something to read, and one still
+    open has nothing (the app listens for no notifications). SQLAlchemy's ``pool_pre_ping`` sends
+    a statement instead, two of an answer's four round trips (docs/PERFORMANCE.md, item 18).
+    Raising DisconnectionError is the pool's own way to replace a connection at checkout."""
+    if driver.closed or driver.broken:
+        raise DisconnectionError("the connection is closed")
+    if hasattr(select, "poll"):
+        poll = select.poll()
+        poll.register(driver.fileno(), select.POLLIN)
+        pending = bool(poll.poll(0))
+    else:  # Windows
+        pending = bool(select.select([driver.fileno()], [], [], 0)[0])
+    if pending:
+        raise DisconnectionError("the server closed the connection, or sent what an idle one is never sent")
 
 
 # Migrations -----------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_a_token_with_one_character_changed_finds_nobody(store: Store) -> None:
 def sent_by_the_driver(store: Store) -> Iterator[list[tuple[str, bool]]]:
     """Each statement the driver runs, first word and whether it ran in a transaction, as the
     driver sees it: ``database.driver_rows`` bypasses SQLAlchemy's events (SQLite's trace
-    callback; psycopg's cursors, on connections lent from the pool after the pre-ping)."""
+    callback; psycopg's cursors, on connections as the pool lends them)."""
     sent: list[tuple[str, bool]] = []
     postgres = store.engine.dialect.name == "postgresql"
     cursor_type: Any = None
