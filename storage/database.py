@@ -170,7 +170,7 @@ def driver_rows(engine: Engine, statement: Select[*tuple[Any, ...]], params: Map
     values = {**values, **params}
     postgresql = engine.dialect.name == "postgresql"
     try:
-        raw = engine.raw_connection()  # checked as any checkout (``_replace_closed_connections``)
+        raw = engine.raw_connection()  # checked as any checkout (``_replace_closed_connection``)
     except SQLAlchemyError as exc:
         raise StorageError(exc.__class__.__name__) from exc
     try:

@@ -19,6 +19,9 @@ from tests.db import postgres_schema
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres]
 
+#: What the server last ran on a connection, and when it last changed state.
+_LAST_STATEMENT = "SELECT query, state_change FROM pg_stat_activity WHERE pid = :pid"
+
 
 @pytest.mark.parametrize("check", ["poll", "select"])
 def test_the_next_action_after_the_server_closed_every_pooled_connection_succeeds(
@@ -106,10 +109,6 @@ def test_lending_a_pooled_connection_sends_nothing_to_the_server(postgres_url: s
         finally:
             store.engine.dispose()
             admin.dispose()
-
-
-#: What the server last ran on a connection, and when it last changed state.
-_LAST_STATEMENT = "SELECT query, state_change FROM pg_stat_activity WHERE pid = :pid"
 
 
 def _terminate(admin: Engine, pids: set[int]) -> None:
