@@ -223,29 +223,25 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine, path)
         return engine
-    psycopg = parsed.get_driver_name() == "psycopg"  # another driver: SQLAlchemy's ping, a round trip
-    engine = create_engine(url, pool_pre_ping=not psycopg, pool_size=10, max_overflow=20)
-    if psycopg:
+    # psycopg where there is poll (not on Windows): the check below; else SQLAlchemy's ping, a round trip.
+    checked = parsed.get_driver_name() == "psycopg" and hasattr(select, "poll")
+    engine = create_engine(url, pool_pre_ping=not checked, pool_size=10, max_overflow=20)
+    if checked:
         event.listen(engine, "checkout", _replace_closed_connection)
     return engine
 
 
 def _replace_closed_connection(driver: Any, _record: Any, _proxy: Any) -> None:
     """A pooled psycopg connection the server has closed (a restart, ``pg_terminate_backend``, an
-    idle timeout) is replaced, not lent, and with no round trip: the server then sends its last
-    message and closes the socket, so the idle connection has something to read, and one still
-    open has nothing (the app listens for no notifications). SQLAlchemy's ``pool_pre_ping`` sends
-    a statement instead, two of an answer's four round trips (docs/PERFORMANCE.md, item 18).
-    Raising DisconnectionError is the pool's own way to replace a connection at checkout."""
+    idle timeout) is replaced, not lent, with no round trip (``pool_pre_ping`` sends one: two of an
+    answer's four; docs/PERFORMANCE.md, item 18): closing, the server sends its last message, so an
+    idle connection with anything to read is closed (the app listens for no notifications).
+    DisconnectionError is the pool's own way to replace a connection at checkout."""
     if driver.closed or driver.broken:
         raise DisconnectionError("the connection is closed")
-    if hasattr(select, "poll"):
-        poll = select.poll()
-        poll.register(driver.fileno(), select.POLLIN)
-        pending = bool(poll.poll(0))
-    else:  # Windows
-        pending = bool(select.select([driver.fileno()], [], [], 0)[0])
-    if pending:
+    poll = select.poll()
+    poll.register(driver.fileno(), select.POLLIN)
+    if poll.poll(0):
         raise DisconnectionError("the server closed the connection, or sent what an idle one is never sent")
 
 
