@@ -1,8 +1,9 @@
 """PostgreSQL closed the app's connections (a restart, an idle timeout, an administrator):
 the next action still works, and nothing is lost. The pool checks a connection before it
-hands it out (``storage.database._replace_closed_connection``: is there anything to read
-on its socket? no round trip; SQLAlchemy's pre-ping where there is no ``poll``), so a closed one is replaced, not used: a change that drops
-or narrows the check must keep these tests green."""
+hands it out (``storage.database._replace_closed_connection``: is there anything to read on
+its socket? no round trip; SQLAlchemy's pre-ping where there is no ``poll``), so a closed
+one is replaced, not used: a change that drops or narrows the check must keep these tests
+green."""
 
 from __future__ import annotations
 
