@@ -57,7 +57,11 @@ class Person:
     def action(self) -> Iterator[None]:
         """One action (a page's run): who acts is checked at its first call, and its other
         calls share that check, until a write that changes what the check reads or the
-        action ends. Outside one, every call checks again (a callback, a fragment's rerun)."""
+        action ends. Outside one, every call checks again (a callback, a fragment's rerun). One
+        opened inside another (a fragment drawn in a page's run) is part of it."""
+        if self._acting:
+            yield
+            return
         self._acting = True
         try:
             yield

@@ -34,13 +34,25 @@ def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
     session.choose(state, questionnaire_id, item_id, value)
 
 
-def _render_item(
-    questionnaire: Questionnaire, item: Item, saved: dict[str, Any], slot: str, unsaved: set[str], read_only: bool
-) -> None:
-    key = widget_key(questionnaire.id, item.id, slot)
+@st.fragment
+def _question(questionnaire_id: str, item_id: str) -> None:
+    """One question, a fragment of its own: choosing an answer reruns this question only, not
+    its part of the page (docs/PERFORMANCE.md, item 19)."""
+    state = session.data()
+    before = state.link()
+    session.live(state)  # a fragment: who acts is checked at each of its runs too
+    if state.link() != before:  # the first answer made the link: the page's carrier must hold it
+        st.rerun()
+    questionnaire = session.content().questionnaire(questionnaire_id)
+    _render_item(questionnaire, questionnaire.item(item_id), state)
+
+
+def _render_item(questionnaire: Questionnaire, item: Item, state: session.SessionData) -> None:
+    key = widget_key(questionnaire.id, item.id, state.widget_slot)
     rset = questionnaire.response_set_of(item)
     labels = {o.value: o.label for o in rset.options}
-    if read_only:
+    saved = state.answers.get(questionnaire.id, {})
+    if is_locked(state):
         show_answer(item.text, _answer_label(saved.get(item.id), labels))
         return
     if key not in st.session_state and item.id in saved:
@@ -69,10 +81,21 @@ def _render_item(
             format_func=lambda v: labels[v],
             **common,
         )
-    if f"{questionnaire.id}.{item.id}" in unsaved:
+    if f"{questionnaire.id}.{item.id}" in state.unsaved:
         st.error(
             "This answer was **not saved** — the app couldn't reach its storage. Please choose it again in a moment."
         )
+
+
+def time_left(questionnaire: Questionnaire, index: int, saved: dict[str, Any]) -> str:
+    """How long part ``index`` takes, and what is left after it: true all the while the part
+    is answered, since an answer does not redraw this line (``_question``)."""
+    per_question = questionnaire.minutes / len(questionnaire.items)
+    part = math.ceil(len(questionnaire.sections[index].items) * per_question)
+    later = sum(1 for s in questionnaire.sections[index + 1 :] for i in s.items if i.id not in saved)
+    rest = math.ceil(later * per_question)
+    told = f"This part takes about {part} minute{'' if part == 1 else 's'}."
+    return f"{told} The parts after it take about {rest} minute{'' if rest == 1 else 's'} more." if rest else told
 
 
 def _answer_label(value: Any, labels: dict[int, str]) -> str | None:
@@ -109,10 +132,11 @@ def render(questionnaire_id: str) -> None:
 def _body(questionnaire_id: str) -> None:
     """Everything below the title: one section's progress, questions and buttons.
 
-    A fragment (see docs/PERFORMANCE.md): choosing an answer, or moving to the
-    next or previous section, reruns this part of the page only, not the
-    navigation and the rest. Finishing moves to another page: a full rerun.
-    Its timer is the page's reconnect guard (``pages_registry.reconnect_guard``).
+    A fragment (see docs/PERFORMANCE.md): moving to the next or previous section
+    reruns this part of the page only, not the navigation and the rest; choosing an
+    answer reruns its question only (``_question``), so nothing here may change with
+    an answer. Finishing moves to another page: a full rerun. Its timer is the
+    page's reconnect guard (``pages_registry.reconnect_guard``).
     """
     state = session.data()
     session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
@@ -130,25 +154,22 @@ def _body(questionnaire_id: str) -> None:
 
     if index == 0:
         st.caption(questionnaire.intro)
-    answered = sum(1 for i in questionnaire.items if i.id in saved)
-    total = len(questionnaire.items)
-    st.progress(
-        (index + 1) / len(sections),
-        text=f"Part {index + 1} of {len(sections)} · {answered} of {total} questions answered",
-    )
+    st.progress((index + 1) / len(sections), text=f"Part {index + 1} of {len(sections)}")
     read_only = is_locked(state)
     if not read_only:
-        minutes = math.ceil((total - answered) * questionnaire.minutes / total)
-        left = f"About {minutes} minute{'' if minutes == 1 else 's'} left." if answered < total else "All answered."
         st.caption(
-            f"{left} You can stop here and come back with your link (on **My data & downloads**): nothing is lost."
+            f"{time_left(questionnaire, index, saved)} You can stop here and come back with your link "
+            "(on **My data & downloads**): nothing is lost."
         )
     if section.title != questionnaire.title:
         st.subheader(section.title)
     if section.intro:
         st.caption(section.intro)
     for item in ordered_items(section, session.order_seed(state)):
-        _render_item(questionnaire, item, saved, slot, state.unsaved, read_only)
+        if read_only:
+            _render_item(questionnaire, item, state)
+        else:
+            _question(questionnaire_id, item.id)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta

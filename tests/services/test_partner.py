@@ -254,6 +254,25 @@ def test_one_action_checks_who_is_acting_once_and_every_call_outside_one_checks(
         assert len(made) == 2, made
 
 
+def test_an_action_opened_inside_another_is_part_of_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's run draws fragments that open an action of their own (ui.session.live): they
+    share the page's one lookup, and ending one does not end the page's hold."""
+    first, _device = partners.start_one_device(store, CONTENT)
+    alone = Person.new(store, CONTENT, {})
+    made = lookups(store, monkeypatch)
+    for actor in (first, alone):
+        made.clear()
+        with actor.action():
+            actor.check()
+            for _question in range(6):
+                with actor.action():
+                    actor.answers()
+            actor.snapshot()
+        assert len(made) == 1, made
+        actor.check()  # the outer action is over: a call checks again
+        assert len(made) == 2, made
+
+
 def test_a_check_held_by_an_action_ends_with_it_and_with_a_write_that_changes_it(store: Store) -> None:
     """#21: the check an action holds never outlives it (a link replaced meanwhile ends the
     next action), and a write that changes what it read (a hand-over, a finish) drops it:

@@ -71,30 +71,37 @@ def test_intimacy_one_section_per_page_then_results_with_strengths_and_steps(db_
     assert not any(note in page for note in CONSISTENCY_NOTES.values())
 
 
-def test_every_part_says_how_long_is_left_and_that_one_can_stop_and_come_back(db_path: Path) -> None:
+def test_every_part_says_how_long_it_takes_and_that_one_can_stop_and_come_back(db_path: Path) -> None:
     intimacy = default_content().questionnaire("intimacy")
+    per_question = intimacy.minutes / len(intimacy.items)
     app = new_app()
     app.button(key="start:intimacy").click().run()
-    for index in range(len(intimacy.sections)):
-        answered = len(state_of(app).answers.get("intimacy", {}))
-        minutes = math.ceil((len(intimacy.items) - answered) * intimacy.minutes / len(intimacy.items))
-        captions = [c.value for c in app.caption]
-        assert f"About {minutes} minutes left. You can stop here and come back with your link" in "\n".join(captions)
-        assert any("nothing is lost" in c for c in captions)
+    for index, section in enumerate(intimacy.sections):
+        later = [i for s in intimacy.sections[index + 1 :] for i in s.items]
+        rest = math.ceil(len(later) * per_question)
+        told = f"This part takes about {math.ceil(len(section.items) * per_question)} minute"
+        captions = "\n".join(c.value for c in app.caption)
+        assert told in captions
+        assert (f"The parts after it take about {rest} minute" in captions) == bool(later)
+        assert "You can stop here and come back with your link" in captions
+        assert "nothing is lost" in captions
         radio = app.radio[0]
-        radio.set_value(1).run()  # one answer per part: the time left goes down
+        radio.set_value(1).run()  # an answer reruns its question only: the line must stay true
         assert not app.exception
+        assert "\n".join(c.value for c in app.caption) == captions
         if index < len(intimacy.sections) - 1:
             app.button(key="next:intimacy:solo").click().run()
     assert len(state_of(app).answers["intimacy"]) == len(intimacy.sections)
-    # All six "Is it worth it?" questions answered: nothing is left.
+    # Coming back to the first part: what is left after it counts the questions not answered.
+    for _ in intimacy.sections[1:]:
+        app.button(key="back:intimacy:solo").click().run()
+    unanswered = [i for s in intimacy.sections[1:] for i in s.items if i.id not in state_of(app).answers["intimacy"]]
+    rest = math.ceil(len(unanswered) * per_question)
+    assert any(f"The parts after it take about {rest} minutes more." in c.value for c in app.caption)
+    # "Is it worth it?" is one part: nothing after it.
     app = new_app()
     app.button(key="start:worth_it").click().run()
-    assert any(c.value.startswith("About 2 minutes left.") for c in app.caption)
-    for radio in app.radio:
-        radio.set_value(2)
-    app.run()
-    assert any(c.value.startswith("All answered. You can stop here") for c in app.caption)
+    assert any(c.value.startswith("This part takes about 2 minutes. You can stop here") for c in app.caption)
 
 
 def test_the_same_answer_everywhere_is_told_kindly_the_profile_may_not_fit(db_path: Path) -> None:
