@@ -136,9 +136,8 @@ def _comparison_page() -> None:
     _downloads(view.comparison, partner_names(record), unsafe)
 
 
-@st.fragment(run_every=WAIT_SECONDS)
+@session.fragment(run_every=WAIT_SECONDS)
 def _waiting(state: session.SessionData) -> None:
-    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
     record = None
     with guarded(PAGE_UNAVAILABLE) as outcome:  # a timer runs outside the page's guard
         record = state.partner.couple() if state.partner else None

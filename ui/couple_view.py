@@ -200,41 +200,33 @@ def _on_prediction(scale_id: str, key: str) -> None:
         session.choose(session.data(), predictions_id(INTIMACY), scale_id, value)
 
 
-@st.fragment
-def _guess(rset_id: str, scale_id: str) -> None:
-    """One guess, a fragment of its own: making it reruns this guess only (as a question does:
-    ``questionnaire_view._question``)."""
+@session.fragment()
+def _prediction_items(rset_id: str, read_only: bool = False) -> None:
+    """The guesses, one per topic; a fragment, so a guess reruns only this part of the page."""
     state = session.data()
-    before = state.link()
-    session.live(state)  # a fragment: who acts is checked at each of its runs too
-    if state.link() != before:  # the first answer made the link: the page's carrier must hold it
-        st.rerun()
-    _prediction_item(rset_id, scale_id, state, read_only=False)
-
-
-def _prediction_item(rset_id: str, scale_id: str, state: session.SessionData, read_only: bool) -> None:
     questionnaire = session.content().questionnaire(INTIMACY)
-    scale = questionnaire.scale(scale_id)
-    labels = {o.value: o.label for o in questionnaire.response_sets[rset_id].options}
+    rset = questionnaire.response_sets[rset_id]
+    labels = {o.value: o.label for o in rset.options}
     saved = state.answers.get(predictions_id(INTIMACY), {})
-    if read_only:
-        show_answer(scale.prediction_prompt or scale.title, labels.get(saved.get(scale.id, -1)))
-        return
-    key = f"predict:{INTIMACY}:{scale.id}:{state.widget_slot}"
-    if key not in st.session_state and scale.id in saved:
-        st.session_state[key] = saved[scale.id]
-    st.radio(
-        scale.prediction_prompt or scale.title,
-        options=list(labels),
-        index=None,
-        horizontal=True,
-        format_func=lambda v: labels[v],
-        key=key,
-        on_change=_on_prediction,
-        args=(scale.id, key),
-    )
-    if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
-        st.error("This answer was **not saved**. Please choose it again in a moment.")
+    for scale in questionnaire.scales:
+        key = f"predict:{INTIMACY}:{scale.id}:{state.widget_slot}"
+        if read_only:
+            show_answer(scale.prediction_prompt or scale.title, labels.get(saved.get(scale.id, -1)))
+            continue
+        if key not in st.session_state and scale.id in saved:
+            st.session_state[key] = saved[scale.id]
+        st.radio(
+            scale.prediction_prompt or scale.title,
+            options=list(labels),
+            index=None,
+            horizontal=True,
+            format_func=lambda v: labels[v],
+            key=key,
+            on_change=_on_prediction,
+            args=(scale.id, key),
+        )
+        if f"{predictions_id(INTIMACY)}.{scale.id}" in state.unsaved:
+            st.error("This answer was **not saved**. Please choose it again in a moment.")
 
 
 def render_predictions() -> None:
@@ -260,11 +252,7 @@ def _render_predictions() -> None:
         render_finished(state)
         if state.mode == "one_device":
             return
-    for scale in questionnaire.scales:
-        if locked:
-            _prediction_item(rset_id, scale.id, state, read_only=True)
-        else:
-            _guess(rset_id, scale.id)
+    _prediction_items(rset_id, locked)
     if st.button("On to finish & share →", type="primary", key="predictions:next"):
         session.set_progress(state, page="share")
         switch_to("share")

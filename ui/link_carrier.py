@@ -38,7 +38,7 @@ _HELD = f"{PREFIX}_held"
 _VIA_COOKIE = f"{PREFIX}_via_cookie"
 #: Hands a tab's link back to the server across a reload (30 s).
 LINK_COOKIE = "spark_link"
-#: Reads this run's ``spark_link_<where>_<hex path>_<mode>`` containers and does what the mode
+#: Reads this run's ``spark_link_page_<hex path>_<mode>`` containers and does what the mode
 #: says (``carry``); as the page unloads, puts the tab's link in the cookie. A constant: the
 #: token reaches the page only in a container's class and the snippet's mark (``draw``),
 #: validated by FORMAT.
@@ -47,7 +47,7 @@ CARRY_LINK = browser.Snippet(r"""
 (function () {
   if (window.__sparkReloading) { return; }
   var found = Array.prototype.map.call(document.querySelectorAll('[class*="st-key-spark_link_"]'), function (box) {
-    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_[a-z]+_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
+    return !box.querySelector('[data-stale="true"]') && /st-key-spark_link_page_([0-9a-f]+)_((keep|mine)_[rdj]_[A-Za-z0-9_-]{4,64}|none|forget)(\s|$)/.exec(box.className);
   }).filter(Boolean).sort(function (a, b) { return (b[2].length > 6) - (a[2].length > 6); });
   if (!found.length) { return; }
   var path = found[0][1].replace(/../g, function (h) { return String.fromCharCode(parseInt(h, 16)); });
@@ -135,9 +135,9 @@ def just_arrived() -> bool:
     return bool(st.session_state.pop(_ARRIVED, False))
 
 
-def carry(link: tuple[str, str] | None, where: str = "page") -> None:
-    """Tell the tab's script which link it holds now (on each page; on the questionnaire
-    pages, by their fragment, which may make one: ``where``): this session's, a pending
+def carry(link: tuple[str, str] | None) -> None:
+    """Tell the tab's script which link it holds now (at each page's full run: a fragment
+    that makes one, a first answer, runs the page again): this session's, a pending
     invitation, none, or to forget the one it held (the session took or kept one but has
     none now: deleted, unknown, a counselor logged in)."""
     taken = st.session_state.get(_TAKEN)
@@ -149,15 +149,15 @@ def carry(link: tuple[str, str] | None, where: str = "page") -> None:
         mode = f"{verb}_{link[0][0]}_{link[1]}"
     else:
         mode = "forget" if taken or st.session_state.get(_HELD) else "none"
-    # Drawn at every run, a fragment's too, even when nothing changed: a new session (a
-    # replica that died) cannot know which container the tab still shows.
-    draw(where, mode)
+    # Drawn at every full run, even when nothing changed: a new session (a replica that
+    # died) cannot know which container the tab still shows.
+    draw(mode)
 
 
-def draw(where: str, mode: str) -> None:
+def draw(mode: str) -> None:
     """Tell the tab's script (CARRY_LINK) which link it holds: ``mode`` is ``keep_<r|d|j>_<token>`` (a validated token or code), ``none`` or ``forget``, in the
     class of an empty container, with the app's path for the cookie."""
-    with st.container(key=f"spark_link_{where}_{browser.hex_path()}_{mode}", height=1, border=False):
+    with st.container(key=f"spark_link_page_{browser.hex_path()}_{mode}", height=1, border=False):
         # The mode is in the body too: a container whose key changed keeps its element in the
         # tab (the frontend keys blocks by place), and only a new body runs the script again.
         st.html(CARRY_LINK.marked(mode), unsafe_allow_javascript=True)

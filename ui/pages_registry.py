@@ -127,7 +127,7 @@ def switch_to(name: str) -> NoReturn:
 #: How often (seconds) the reconnect guard below reruns (it draws nothing; any interval
 #: would do). A number, not "10min": Streamlit parses a string with pandas at every run.
 RECONNECT_GUARD_EVERY = 600
-#: The questionnaire pages: their fragment draws the link's container and has the guard's timer.
+#: The questionnaire pages: their questions' fragment has the guard's timer.
 QUESTIONNAIRE_PATHS = ("worth-it", "intimacy")
 
 
@@ -139,7 +139,8 @@ def reconnect_guard() -> None:
     session on another replica; without that run, the answers given next would rerun
     fragments the new session does not have, and be dropped unsaved. With it, the new
     session resumes first, from the link the tab keeps (ui/link_carrier.py). The
-    questionnaire pages' own fragment has the timer instead: one fragment less a run."""
+    questionnaire pages' own fragment has the timer instead: one fragment less a run
+    (a finished partner's part on a shared screen, which has none, draws this guard)."""
 
 
 def run(state: session.SessionData, page: st.Page) -> None:
@@ -172,16 +173,13 @@ def before_page(state: session.SessionData, page: st.Page) -> None:
         getattr(st, kind)(message)
     state.notices.clear()
     counselor_session.keep_in_browser(state)
-    # The questionnaire pages' fragment carries the link (and the guard's timer) itself.
-    questionnaire = page.url_path in QUESTIONNAIRE_PATHS
-    if not questionnaire:
-        link_carrier.carry(state.link())
+    link_carrier.carry(state.link())
     if state.role == "counselor" and not state.presenting:
         counselor_login_view.render_logout_button()
     elif state.role == "couple" and not arrived and page.url_path not in ("", "my-data") and needs_consent(state):
         # A counselor's assessment: each partner agrees to share with the counselor first.
         switch_to("couple_home")
-    if not questionnaire:
+    if page.url_path not in QUESTIONNAIRE_PATHS:  # their questions' fragment has the timer
         reconnect_guard()  # an empty block: Streamlit draws nothing for it
 
 

@@ -9,9 +9,9 @@ import streamlit as st
 
 from questions.ordering import ordered_items
 from questions.schema import Item, Questionnaire
-from ui import browser, link_carrier, session
+from ui import browser, session
 from ui.finished_view import is_locked, render_finished
-from ui.pages_registry import RECONNECT_GUARD_EVERY, switch_to
+from ui.pages_registry import RECONNECT_GUARD_EVERY, reconnect_guard, switch_to
 from ui.text import plain
 
 
@@ -34,17 +34,15 @@ def _on_answer(questionnaire_id: str, item_id: str, key: str) -> None:
     session.choose(state, questionnaire_id, item_id, value)
 
 
-@st.fragment
-def _question(questionnaire_id: str, item_id: str) -> None:
-    """One question, a fragment of its own: choosing an answer reruns this question only, not
-    its part of the page (docs/PERFORMANCE.md, item 19)."""
+@session.fragment(run_every=RECONNECT_GUARD_EVERY)
+def _questions(questionnaire_id: str, index: int) -> None:
+    """The questions of part ``index``, a fragment: choosing an answer reruns them only, not
+    the page around them (docs/PERFORMANCE.md, item 19). Its timer is the page's reconnect
+    guard (``pages_registry.reconnect_guard``): one fragment a run, not two."""
     state = session.data()
-    before = state.link()
-    session.live(state)  # a fragment: who acts is checked at each of its runs too
-    if state.link() != before:  # the first answer made the link: the page's carrier must hold it
-        st.rerun()
     questionnaire = session.content().questionnaire(questionnaire_id)
-    _render_item(questionnaire, questionnaire.item(item_id), state)
+    for item in ordered_items(questionnaire.sections[index], session.order_seed(state)):
+        _render_item(questionnaire, item, state)
 
 
 def _render_item(questionnaire: Questionnaire, item: Item, state: session.SessionData) -> None:
@@ -89,7 +87,7 @@ def _render_item(questionnaire: Questionnaire, item: Item, state: session.Sessio
 
 def time_left(questionnaire: Questionnaire, index: int, saved: dict[str, Any]) -> str:
     """How long part ``index`` takes, and what is left after it: true all the while the part
-    is answered, since an answer does not redraw this line (``_question``)."""
+    is answered, since an answer reruns the questions only (``_questions``)."""
     per_question = questionnaire.minutes / len(questionnaire.items)
     part = math.ceil(len(questionnaire.sections[index].items) * per_question)
     later = sum(1 for s in questionnaire.sections[index + 1 :] for i in s.items if i.id not in saved)
@@ -118,28 +116,15 @@ COUPLE_NEXT = {
 
 
 def render(questionnaire_id: str) -> None:
+    """One part of the questionnaire: its progress, its questions (``_questions``, which alone
+    rerun when an answer is chosen) and the buttons that turn the part (a full run)."""
     st.title(session.content().questionnaire(questionnaire_id).title)
     state = session.data()
     if is_locked(state):
         render_finished(state)
-        if state.mode == "one_device":
-            link_carrier.carry(state.link(), "part")  # the fragment below would have
-            return  # a shared screen: a finished partner's answers are not even in the session
-    _body(questionnaire_id)
-
-
-@st.fragment(run_every=RECONNECT_GUARD_EVERY)
-def _body(questionnaire_id: str) -> None:
-    """Everything below the title: one section's progress, questions and buttons.
-
-    A fragment (see docs/PERFORMANCE.md): moving to the next or previous section
-    reruns this part of the page only, not the navigation and the rest; choosing an
-    answer reruns its question only (``_question``), so nothing here may change with
-    an answer. Finishing moves to another page: a full rerun. Its timer is the
-    page's reconnect guard (``pages_registry.reconnect_guard``).
-    """
-    state = session.data()
-    session.live(state)  # a fragment or timer: who acts is checked at each of its runs too
+        if state.mode == "one_device":  # a shared screen: a finished partner's answers are not even in the session
+            reconnect_guard()  # the questions' fragment below would have the timer
+            return
     slot = state.widget_slot
     questionnaire = session.content().questionnaire(questionnaire_id)
     sections = questionnaire.sections
@@ -165,11 +150,7 @@ def _body(questionnaire_id: str) -> None:
         st.subheader(section.title)
     if section.intro:
         st.caption(section.intro)
-    for item in ordered_items(section, session.order_seed(state)):
-        if read_only:
-            _render_item(questionnaire, item, state)
-        else:
-            _question(questionnaire_id, item.id)
+    _questions(questionnaire_id, index)
 
     def go(delta: int) -> None:
         st.session_state[skey] = index + delta
@@ -190,6 +171,3 @@ def _body(questionnaire_id: str) -> None:
             switch_to(target)
     if not read_only:
         st.caption("Every answer is saved the moment you choose it. You can skip any question.")
-    # The page's link container (pages_registry.before_page leaves it to this fragment): the
-    # first answer made the link, and this tab keeps it from now on.
-    link_carrier.carry(state.link(), "part")

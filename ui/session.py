@@ -8,8 +8,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ from ui import link_carrier, server_socket
 from ui.text import plain
 
 Role = Literal["person", "couple", "counselor"]
+P = ParamSpec("P")
 #: Links: a person's own (alone, or a partner on two devices), a one-device couple's, a join code.
 RESUME_PARAM, DEVICE_PARAM, JOIN_PARAM = "r", "d", "join"
 #: The assessment open in the presentation view (an opaque id; checked against the
@@ -145,7 +147,10 @@ def content() -> Content:
 
 
 def data() -> SessionData:
-    return st.session_state.setdefault(STATE_KEY, SessionData())  # type: ignore[no-any-return]
+    found = st.session_state.get(STATE_KEY)  # not ``setdefault``: it would build one at every call
+    if found is None:
+        found = st.session_state[STATE_KEY] = SessionData()
+    return found
 
 
 def start() -> SessionData:
@@ -243,15 +248,30 @@ def one_action(state: SessionData) -> contextlib.AbstractContextManager[Any]:
     return state.actor.action() if state.actor is not None else contextlib.nullcontext()
 
 
-def live(state: SessionData) -> None:
-    """At the top of a fragment or timer (they rerun without the page's checks): who acts is
-    checked, and the answers just chosen are saved under that check (``save_pending``). If who
-    acts is no longer live, or a message waits, the whole page runs again and says why."""
-    with one_action(state):
-        if follow(state) is state:
-            save_pending(state)
-    if data() is not state or state.notices:
-        st.rerun()
+def fragment(run_every: float | None = None) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """``st.fragment``, each of whose runs is one action, as a page's run is (``pages_registry.run``):
+    a fragment or timer reruns without the page's checks, so who acts is checked at its top,
+    the answers just chosen are saved under that check (``save_pending``), and its other reads
+    share it. If who acts is no longer live, a message waits, or the first answer just made
+    the link (the page's link container must hold it), the whole page runs again."""
+
+    def decorate(func: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(func)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            state = data()
+            if state.actor is not None and state.actor.acting:  # drawn by a run that checked
+                return func(*args, **kwargs)
+            link = state.link()
+            with one_action(state):
+                if follow(state) is state:
+                    save_pending(state)
+                if data() is not state or state.notices or state.link() != link:
+                    st.rerun()
+                func(*args, **kwargs)
+
+        return st.fragment(run, run_every=run_every)
+
+    return decorate
 
 
 def reset_widgets() -> None:

@@ -20,7 +20,7 @@ def modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]
     monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     told: list[str] = []
-    monkeypatch.setattr(link_carrier, "draw", lambda where, mode: told.append(mode))
+    monkeypatch.setattr(link_carrier, "draw", told.append)
     yield told
 
 
@@ -47,30 +47,24 @@ def test_a_new_link_is_kept_by_the_tab_and_never_put_in_the_address(modes: list[
     assert modes[-1] == "forget" and "Your answers have been deleted for good." in [s.value for s in app.success]
 
 
-def test_the_questionnaire_part_tells_the_tab_its_link_at_every_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The questionnaire pages' fragment is their one link container, drawn at every run even
-    # when nothing changed: after a replica dies, the new session's first run must replace
-    # the container the tab still shows (its script runs only in a new element), else the
-    # tab never hands its link back. The other pages draw the page's container.
-    monkeypatch.setenv("SPARK_CHECK_SQLITE_PATH", str(tmp_path / "links.sqlite3"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    told: list[tuple[str, str]] = []
-    monkeypatch.setattr(link_carrier, "draw", lambda where, mode: told.append((where, mode)))
+def test_every_full_run_tells_the_tab_its_link_once_the_questionnaire_pages_too(modes: list[str]) -> None:
+    # Drawn at every full run even when nothing changed: after a replica dies, the new
+    # session's first run must replace the container the tab still shows (its script runs
+    # only in a new element), else the tab never hands its link back. One container a page:
+    # a first answer chosen in the questions' fragment runs the whole page again (session.fragment).
     app = opened({})
-    assert told == [("page", "none")]
-    told.clear()
+    assert modes == ["none"]
+    modes.clear()
     app.button(key="start:worth_it").click().run()  # the welcome page's run, then the questionnaire's
-    assert told[-1] == ("part", "none") and ("page", "none") not in told[told.index(("part", "none")) :]
+    assert modes == ["none", "none"]
     app.radio[0].set_value(app.radio[0].options[0]).run()
     token = app.session_state[session.STATE_KEY].actor.token
-    told.clear()
+    modes.clear()
     app.run()
-    assert told == [("part", f"keep_r_{token}")]
-    told.clear()
+    assert modes == [f"keep_r_{token}"]
+    modes.clear()
     app.switch_page("ui/pages/my_data.py").run()
-    assert told == [("page", f"keep_r_{token}")]
+    assert modes == [f"keep_r_{token}"]
 
 
 def test_each_mode_is_a_new_body_so_the_tab_runs_the_script_again(
