@@ -236,8 +236,9 @@ def lookups(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_one_action_checks_who_is_acting_once_and_every_call_outside_one_checks(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """#21: a page's run is one action, with one identity lookup its reads share; outside
-    one (a callback, a fragment's rerun), every call looks the identity up again."""
+    """#21: a page's run is one action, with one identity lookup its reads share, the
+    fragments it draws included (each opens an action of its own: ui.session.fragment, which
+    must not end the page's); outside one, every call looks the identity up again."""
     first, _device = partners.start_one_device(store, CONTENT)
     alone = Person.new(store, CONTENT, {})
     made = lookups(store, monkeypatch)
@@ -245,31 +246,16 @@ def test_one_action_checks_who_is_acting_once_and_every_call_outside_one_checks(
         made.clear()
         with actor.action():
             actor.check()
-            actor.answers()
+            for _fragment in range(3):
+                with actor.action():
+                    actor.answers()
+            assert actor.acting
             actor.snapshot()
         assert len(made) == 1, made
+        assert not actor.acting
         made.clear()
         actor.check()
         actor.answers()
-        assert len(made) == 2, made
-
-
-def test_an_action_opened_inside_another_is_part_of_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A page's run draws fragments that open an action of their own (ui.session.live): they
-    share the page's one lookup, and ending one does not end the page's hold."""
-    first, _device = partners.start_one_device(store, CONTENT)
-    alone = Person.new(store, CONTENT, {})
-    made = lookups(store, monkeypatch)
-    for actor in (first, alone):
-        made.clear()
-        with actor.action():
-            actor.check()
-            for _question in range(6):
-                with actor.action():
-                    actor.answers()
-            actor.snapshot()
-        assert len(made) == 1, made
-        actor.check()  # the outer action is over: a call checks again
         assert len(made) == 2, made
 
 
