@@ -68,11 +68,6 @@ class Person:
         finally:
             self._acting, self._held = False, None
 
-    @property
-    def acting(self) -> bool:
-        """Inside ``action()``: who acts was checked at its top, and the check is held."""
-        return self._acting
-
     def _verified(self, look_up: Callable[[], T]) -> T:
         if self._held is None:
             found = look_up()

@@ -259,8 +259,6 @@ def fragment(run_every: float | None = None) -> Callable[[Callable[P, None]], Ca
         @functools.wraps(func)
         def run(*args: P.args, **kwargs: P.kwargs) -> None:
             state = data()
-            if state.actor is not None and state.actor.acting:  # drawn by a run that checked
-                return func(*args, **kwargs)
             link = state.link()
             with one_action(state):
                 if follow(state) is state:
